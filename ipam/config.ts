@@ -1,0 +1,244 @@
+import { overlaps, parseCidr, parseRange, parseSubnet, rangeInside } from "./address";
+import { PlanError } from "./errors";
+import { STRATEGIES, Strategy } from "./layout";
+import { instanceLimits } from "./capacity";
+
+/** One multus subnet, in device order within its availability zone (device index 1, 2, ...). */
+export interface MultusSubnetConfig {
+  /** Subnet CIDR, /16 to /28. */
+  readonly cidr: string;
+  /** EC2 subnet id. */
+  readonly id: string;
+  readonly availabilityZone: string;
+  /** Pod block as `FIRST-LAST`. @default the end of the subnet, sized maxSize x podsPerNode */
+  readonly podRange?: string;
+}
+
+export interface MultusConfig {
+  /** AWS region. @default "us-west-2" */
+  readonly region: string;
+  readonly cluster: {
+    /** @default "eks-multus-cluster" */
+    readonly name: string;
+    /** Kubernetes version, for the AMI lookup and nodeadm. @default "1.33" */
+    readonly version: string;
+    /** API server endpoint, written into the node's NodeConfig. */
+    readonly endpoint: string;
+    /** Base64 cluster CA, written into the node's NodeConfig. */
+    readonly certificateAuthority: string;
+    /** Kubernetes service CIDR. @default "172.20.0.0/16" */
+    readonly serviceCidr: string;
+    /** The cluster's control-plane security group. */
+    readonly securityGroupId: string;
+  };
+  readonly vpc: {
+    readonly id: string;
+    /** @default "10.0.0.0/16" */
+    readonly cidr: string;
+  };
+  readonly nodeGroup: {
+    /** @default "ng1" */
+    readonly name: string;
+    /** @default "c5.2xlarge" */
+    readonly instanceType: string;
+    /** @default 2 */
+    readonly minSize: number;
+    /** @default 2 */
+    readonly desiredSize: number;
+    /** @default 3 */
+    readonly maxSize: number;
+    /** @default "al2023" */
+    readonly amiFamily: "al2023" | "al2";
+    /** EKS-optimized AMI id (no AWS lookup at synth or plan). */
+    readonly amiId: string;
+    /** Root volume GiB. @default 50 */
+    readonly volumeSize: number;
+    /** EC2 key pair. @default none */
+    readonly keyName?: string;
+    /** Primary (VPC CNI) subnets of the nodes. */
+    readonly subnetIds: string[];
+    /** Extra kubelet flags, e.g. node labels. @default "" */
+    readonly bootstrapArguments: string;
+  };
+  readonly multus: {
+    /** @default "static" */
+    readonly strategy: Strategy;
+    /** Multus pods per node on each multus subnet. @default 10 */
+    readonly podsPerNode: number;
+    /** Worker addresses beyond maxSize. @default maxSize */
+    readonly workerHeadroom?: number;
+    /** `static`: reserve the worker block. @default true */
+    readonly reserveWorkerBlock: boolean;
+    /** Security groups of the multus ENIs. */
+    readonly securityGroupIds: string[];
+    /** Tags on every multus ENI. @default {} */
+    readonly interfaceTags: Record<string, string>;
+    readonly subnets: MultusSubnetConfig[];
+  };
+}
+
+/** The reference example's values: VPC 10.0.0.0/16, multus subnets 10.0.4.0/24 and 10.0.5.0/24, c5.2xlarge, 2..3 nodes. Ids are placeholders. */
+export const DEFAULT_CONFIG: MultusConfig = {
+  region: "us-west-2",
+  cluster: {
+    name: "eks-multus-cluster",
+    version: "1.33",
+    endpoint: "https://0123456789ABCDEF0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com",
+    certificateAuthority: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==",
+    serviceCidr: "172.20.0.0/16",
+    securityGroupId: "sg-0c0ffee0c0ffee001",
+  },
+  vpc: { id: "vpc-0c0ffee0c0ffee001", cidr: "10.0.0.0/16" },
+  nodeGroup: {
+    name: "ng1",
+    instanceType: "c5.2xlarge",
+    minSize: 2,
+    desiredSize: 2,
+    maxSize: 3,
+    amiFamily: "al2023",
+    amiId: "ami-0c0ffee0c0ffee001",
+    volumeSize: 50,
+    subnetIds: ["subnet-0c0ffee0c0ffee002"],
+    bootstrapArguments: "",
+  },
+  multus: {
+    strategy: "static",
+    podsPerNode: 10,
+    reserveWorkerBlock: true,
+    securityGroupIds: ["sg-0c0ffee0c0ffee002"],
+    interfaceTags: {},
+    subnets: [
+      { cidr: "10.0.4.0/24", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" },
+      { cidr: "10.0.5.0/24", id: "subnet-0c0ffee0c0ffee005", availabilityZone: "us-west-2a" },
+    ],
+  },
+};
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merges user JSON over the defaults: objects merge, arrays and scalars replace. */
+function merge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
+  return out;
+}
+
+class Checker {
+  constructor(private readonly source: string) {}
+
+  fail(field: string, problem: string, fix: string): never {
+    throw new PlanError(field, `${problem}${this.source ? ` (in ${this.source})` : ""}`, fix);
+  }
+
+  keys(obj: unknown, field: string, allowed: readonly string[]): Json {
+    if (!isObject(obj)) this.fail(field || "config", "must be an object", `write ${field || "the config"} as a JSON object`);
+    for (const k of Object.keys(obj)) {
+      if (!allowed.includes(k)) this.fail(field ? `${field}.${k}` : k, "is not a known field", `remove it or use one of: ${allowed.join(", ")}`);
+    }
+    return obj;
+  }
+
+  str(v: unknown, field: string, pattern?: RegExp, example?: string): string {
+    if (typeof v !== "string" || v.length === 0) this.fail(field, `must be a non-empty string, got ${JSON.stringify(v)}`, `set ${field}${example ? ` (e.g. "${example}")` : ""}`);
+    if (pattern && !pattern.test(v)) this.fail(field, `"${v}" is not valid`, `use the form ${example ?? pattern.source}`);
+    return v;
+  }
+
+  int(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(field, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`, `set ${field} to a whole number from ${min} to ${max}`);
+    }
+    return v;
+  }
+
+  bool(v: unknown, field: string): boolean {
+    if (typeof v !== "boolean") this.fail(field, `must be true or false, got ${JSON.stringify(v)}`, `set ${field} to true or false`);
+    return v;
+  }
+
+  list(v: unknown, field: string, minLength = 1): unknown[] {
+    if (!Array.isArray(v) || v.length < minLength) this.fail(field, `must be a list of at least ${minLength}`, `give ${field} as a JSON array`);
+    return v;
+  }
+
+  oneOf<T extends string>(v: unknown, field: string, options: readonly T[]): T {
+    if (typeof v !== "string" || !options.includes(v as T)) this.fail(field, `must be one of ${options.join(", ")}, got ${JSON.stringify(v)}`, `set ${field} to ${options.join(" or ")}`);
+    return v as T;
+  }
+}
+
+const ID = (prefix: string) => new RegExp(`^${prefix}-[0-9a-f]{8,17}$`);
+
+/**
+ * Validates user JSON merged over DEFAULT_CONFIG, field by field. `source` (a file name) is
+ * added to every message. Throws PlanError naming the field and the fix.
+ */
+export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
+  const c = new Checker(source);
+  const raw = c.keys(merge(DEFAULT_CONFIG, user ?? {}), "", ["$schema", "region", "cluster", "vpc", "nodeGroup", "multus"]);
+  c.str(raw.region, "region", /^[a-z]{2}(-[a-z]+)+-\d$/, "us-west-2");
+
+  const cluster = c.keys(raw.cluster, "cluster", ["name", "version", "endpoint", "certificateAuthority", "serviceCidr", "securityGroupId"]);
+  c.str(cluster.name, "cluster.name", /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, "eks-multus-cluster");
+  c.str(cluster.version, "cluster.version", /^1\.\d+$/, "1.33");
+  c.str(cluster.endpoint, "cluster.endpoint", /^https:\/\//, "https://<id>.gr7.<region>.eks.amazonaws.com");
+  c.str(cluster.certificateAuthority, "cluster.certificateAuthority", /^[A-Za-z0-9+/=]+$/, "the base64 certificate authority data");
+  parseCidr(c.str(cluster.serviceCidr, "cluster.serviceCidr"), "cluster.serviceCidr");
+  c.str(cluster.securityGroupId, "cluster.securityGroupId", ID("sg"), "sg-0123456789abcdef0");
+
+  const vpc = c.keys(raw.vpc, "vpc", ["id", "cidr"]);
+  c.str(vpc.id, "vpc.id", ID("vpc"), "vpc-0123456789abcdef0");
+  const vpcRange = parseCidr(c.str(vpc.cidr, "vpc.cidr"), "vpc.cidr");
+
+  const ng = c.keys(raw.nodeGroup, "nodeGroup", [
+    "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
+  ]);
+  c.str(ng.name, "nodeGroup.name", /^[A-Za-z][A-Za-z0-9-]{0,62}$/, "ng1");
+  instanceLimits(c.str(ng.instanceType, "nodeGroup.instanceType"), "nodeGroup.instanceType");
+  const maxSize = c.int(ng.maxSize, "nodeGroup.maxSize", 1, 1000);
+  const minSize = c.int(ng.minSize, "nodeGroup.minSize", 0, maxSize);
+  c.int(ng.desiredSize, "nodeGroup.desiredSize", minSize, maxSize);
+  c.oneOf(ng.amiFamily, "nodeGroup.amiFamily", ["al2023", "al2"] as const);
+  c.str(ng.amiId, "nodeGroup.amiId", ID("ami"), "ami-0123456789abcdef0");
+  c.int(ng.volumeSize, "nodeGroup.volumeSize", 20, 16384);
+  if (ng.keyName !== undefined) c.str(ng.keyName, "nodeGroup.keyName");
+  c.list(ng.subnetIds, "nodeGroup.subnetIds").forEach((s, i) => c.str(s, `nodeGroup.subnetIds[${i}]`, ID("subnet"), "subnet-0123456789abcdef0"));
+  if (typeof ng.bootstrapArguments !== "string") c.fail("nodeGroup.bootstrapArguments", "must be a string", 'set it to "" or kubelet flags');
+
+  const m = c.keys(raw.multus, "multus", ["strategy", "podsPerNode", "workerHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets"]);
+  c.oneOf(m.strategy, "multus.strategy", STRATEGIES);
+  c.int(m.podsPerNode, "multus.podsPerNode", 1, 65000);
+  if (m.workerHeadroom !== undefined) c.int(m.workerHeadroom, "multus.workerHeadroom", 0, 65000);
+  c.bool(m.reserveWorkerBlock, "multus.reserveWorkerBlock");
+  c.list(m.securityGroupIds, "multus.securityGroupIds").forEach((s, i) => c.str(s, `multus.securityGroupIds[${i}]`, ID("sg"), "sg-0123456789abcdef0"));
+  if (!isObject(m.interfaceTags) || Object.values(m.interfaceTags).some((v) => typeof v !== "string")) {
+    c.fail("multus.interfaceTags", "must be an object of string values", 'write it as {"key": "value"}');
+  }
+  const subnets = c.list(m.subnets, "multus.subnets");
+  const seen: { cidr: string; field: string; range: { first: number; last: number } }[] = [];
+  subnets.forEach((s, i) => {
+    const f = `multus.subnets[${i}]`;
+    const sub = c.keys(s, f, ["cidr", "id", "availabilityZone", "podRange"]);
+    const parsed = parseSubnet(sub.cidr, `${f}.cidr`);
+    c.str(sub.id, `${f}.id`, ID("subnet"), "subnet-0123456789abcdef0");
+    c.str(sub.availabilityZone, `${f}.availabilityZone`, /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "us-west-2a");
+    if (sub.podRange !== undefined) parseRange(sub.podRange, `${f}.podRange`);
+    const range = { first: parsed.base, last: parsed.last };
+    if (!rangeInside(range, { first: vpcRange.base, last: vpcRange.last })) {
+      c.fail(`${f}.cidr`, `${parsed.cidr} is not inside vpc.cidr ${vpcRange.cidr}`, "use a subnet of the VPC, or correct vpc.cidr");
+    }
+    const clash = seen.find((o) => overlaps(o.range, range));
+    if (clash) c.fail(`${f}.cidr`, `${parsed.cidr} overlaps ${clash.field} (${clash.cidr})`, "give each multus subnet its own CIDR");
+    seen.push({ cidr: parsed.cidr, field: `${f}.cidr`, range });
+  });
+  const ids = subnets.map((s) => (s as Json).id);
+  ids.forEach((id, i) => {
+    if (ids.indexOf(id) !== i) c.fail(`multus.subnets[${i}].id`, `${String(id)} is listed twice`, "list each multus subnet once");
+  });
+  return raw as unknown as MultusConfig;
+}

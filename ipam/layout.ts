@@ -1,0 +1,239 @@
+import {
+  IpRange,
+  Subnet,
+  awsReserved,
+  contains,
+  formatRange,
+  intToIp,
+  overlaps,
+  parseRange,
+  parseSubnet,
+  rangeSize,
+  usableRange,
+} from "./address";
+import { cidrCover } from "./cidr";
+import { PlanError } from "./errors";
+
+/**
+ * `static`: workers take fixed addresses from a block at the start of the subnet (assigned by
+ * the lifecycle Lambda), pods a block after it; both blocks are reserved (explicit) by default.
+ * `reservation`: the pod block is reserved (explicit) and workers take DHCP addresses from the rest.
+ */
+export type Strategy = "static" | "reservation";
+export const STRATEGIES: readonly Strategy[] = ["static", "reservation"];
+
+export interface LayoutInput {
+  /** Canonical multus subnet CIDR. */
+  readonly cidr: string;
+  readonly strategy: Strategy;
+  /** Most nodes the group runs at once (the ASG max size). */
+  readonly maxNodes: number;
+  /** Multus pods per node on this subnet. */
+  readonly podsPerNode: number;
+  /**
+   * Worker addresses beyond `maxNodes` (replacement nodes launched before old ones go, ENIs
+   * still being deleted).
+   * @default maxNodes
+   */
+  readonly workerHeadroom?: number;
+  /**
+   * The pod block as `FIRST-LAST`.
+   * @default the end of the subnet: maxNodes x podsPerNode addresses, widened down to an
+   *   aligned start when that leaves the workers room
+   */
+  readonly podRange?: string;
+  /**
+   * `static` only: reserve the worker block too, so no DHCP interface lands in it.
+   * @default true
+   */
+  readonly reserveWorkerBlock?: boolean;
+  /** Prefix for error fields, e.g. `multus.subnets[0]`. */
+  readonly field?: string;
+}
+
+export interface Reservation {
+  readonly cidr: string;
+  readonly purpose: "workers" | "pods";
+}
+
+export interface SubnetPlan {
+  readonly subnet: Subnet;
+  readonly strategy: Strategy;
+  readonly awsReserved: number[];
+  /** `static`: the worker block. `reservation`: the DHCP space workers are expected to use. */
+  readonly workers: IpRange;
+  readonly pods: IpRange;
+  /** Addresses AWS DHCP may still hand out (not reserved by this plan). */
+  readonly dhcp: IpRange[];
+  readonly reservations: Reservation[];
+  readonly capacity: {
+    /** Nodes the subnet can hold at once (static: worker block; reservation: DHCP space). */
+    readonly maxNodes: number;
+    /** Pod addresses in the pod block. */
+    readonly maxPods: number;
+    /** Usable addresses in neither block. */
+    readonly freeAddresses: number;
+  };
+  readonly warnings: string[];
+}
+
+function positiveInt(value: number, field: string, min = 1): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new PlanError(field, `must be a whole number >= ${min}, got ${String(value)}`, `set ${field} to a whole number >= ${min}`);
+  }
+}
+
+/** Smallest prefix (largest subnet) that holds `needed` usable addresses, or undefined past /16. */
+function prefixFor(needed: number): number | undefined {
+  for (let prefix = 28; prefix >= 16; prefix--) if (2 ** (32 - prefix) - 5 >= needed) return prefix;
+  return undefined;
+}
+
+function subtract(from: IpRange, cut: IpRange): IpRange[] {
+  if (!overlaps(from, cut)) return [from];
+  const out: IpRange[] = [];
+  if (cut.first > from.first) out.push({ first: from.first, last: cut.first - 1 });
+  if (cut.last < from.last) out.push({ first: cut.last + 1, last: from.last });
+  return out;
+}
+
+/** Lays out one multus subnet for a strategy. Throws PlanError on bad or infeasible input. */
+export function planSubnet(input: LayoutInput): SubnetPlan {
+  const at = input.field ? `${input.field}.` : "";
+  const subnet = parseSubnet(input.cidr, `${at}cidr`);
+  positiveInt(input.maxNodes, "maxNodes");
+  positiveInt(input.podsPerNode, "podsPerNode");
+  const headroom = input.workerHeadroom ?? input.maxNodes;
+  positiveInt(headroom, "workerHeadroom", 0);
+  const usable = usableRange(subnet);
+  const warnings: string[] = [];
+  const workerCount = input.maxNodes + headroom;
+  const podCount = input.maxNodes * input.podsPerNode;
+
+  let pods: IpRange;
+  if (input.podRange !== undefined) {
+    pods = parseRange(input.podRange, `${at}podRange`);
+    if (!contains(usable, pods.first) || !contains(usable, pods.last)) {
+      throw new PlanError(
+        `${at}podRange`,
+        `${input.podRange} is not inside the usable addresses of ${subnet.cidr} (${intToIp(usable.first)}-${intToIp(usable.last)}; AWS reserves the first four and the last)`,
+        `choose a range between ${intToIp(usable.first)} and ${intToIp(usable.last)}`,
+        "infeasible",
+      );
+    }
+    if (rangeSize(pods) < podCount) {
+      throw new PlanError(
+        `${at}podRange`,
+        `${input.podRange} holds ${rangeSize(pods)} pods, but maxNodes x podsPerNode = ${podCount}`,
+        `widen the range to ${podCount} addresses or lower podsPerNode`,
+        "infeasible",
+      );
+    }
+  } else {
+    const needed = workerCount + podCount;
+    if (needed > rangeSize(usable)) {
+      const prefix = prefixFor(needed);
+      throw new PlanError(
+        input.strategy === "static" ? "maxNodes" : "podsPerNode",
+        `${subnet.cidr} has ${rangeSize(usable)} usable addresses; ${workerCount} workers (maxNodes ${input.maxNodes} + headroom ${headroom}) and ${podCount} pods (maxNodes x podsPerNode ${input.podsPerNode}) need ${needed}`,
+        prefix
+          ? `use a /${prefix} or larger subnet, or lower maxNodes, podsPerNode or workerHeadroom`
+          : "lower maxNodes or podsPerNode: no AWS subnet (at most /16) holds that many",
+        "infeasible",
+      );
+    }
+    // Start the block on the alignment of its size where that still fits: fewer, larger
+    // reservation CIDRs and a little pod headroom for free.
+    const exactFirst = usable.last - podCount + 1;
+    const align = 2 ** Math.floor(Math.log2(podCount));
+    const alignedFirst = Math.floor(exactFirst / align) * align;
+    const fits = alignedFirst - usable.first >= (input.strategy === "static" ? workerCount : input.maxNodes + headroom);
+    pods = { first: fits ? alignedFirst : exactFirst, last: usable.last };
+  }
+
+  let workers: IpRange;
+  const reservations: Reservation[] = [];
+  let dhcp: IpRange[];
+  if (input.strategy === "static") {
+    workers = { first: usable.first, last: usable.first + workerCount - 1 };
+    if (workers.last > usable.last || overlaps(workers, pods)) {
+      throw new PlanError(
+        input.podRange !== undefined ? `${at}podRange` : "maxNodes",
+        `the worker block ${intToIp(workers.first)}-${intToIp(Math.min(workers.last, usable.last))} (${workerCount} addresses) overlaps the pod block ${intToIp(pods.first)}-${intToIp(pods.last)}`,
+        `start the pod block after ${intToIp(workers.last)}, or lower maxNodes or workerHeadroom`,
+        "infeasible",
+      );
+    }
+    const reserveWorkers = input.reserveWorkerBlock ?? true;
+    if (reserveWorkers) for (const cidr of cidrCover(workers)) reservations.push({ cidr, purpose: "workers" });
+    for (const cidr of cidrCover(pods)) reservations.push({ cidr, purpose: "pods" });
+    dhcp = subtract(usable, pods).flatMap((r) => (reserveWorkers ? subtract(r, workers) : [r]));
+    if (!reserveWorkers) {
+      warnings.push(
+        `${subnet.cidr}: the worker block is not reserved; an interface created outside the Lambda can take a worker address and make a launch retry`,
+      );
+    }
+  } else {
+    for (const cidr of cidrCover(pods)) reservations.push({ cidr, purpose: "pods" });
+    dhcp = subtract(usable, pods);
+    // Workers take DHCP addresses; the largest free stretch is what they are likely to use.
+    workers = dhcp.reduce((a, b) => (rangeSize(b) > rangeSize(a) ? b : a), dhcp[0] ?? { first: usable.first, last: usable.first - 1 });
+    const dhcpSize = dhcp.reduce((n, r) => n + rangeSize(r), 0);
+    if (dhcpSize < input.maxNodes) {
+      throw new PlanError(
+        input.podRange !== undefined ? `${at}podRange` : "maxNodes",
+        `${subnet.cidr} leaves ${dhcpSize} DHCP addresses outside the pod block for ${input.maxNodes} nodes`,
+        "shrink the pod block, lower maxNodes, or use a larger subnet",
+        "infeasible",
+      );
+    }
+    if (dhcpSize < workerCount) {
+      warnings.push(`${subnet.cidr}: ${dhcpSize} DHCP addresses leave less than the worker headroom (${workerCount}) for replacements and other interfaces`);
+    }
+  }
+
+  const dhcpSize = dhcp.reduce((n, r) => n + rangeSize(r), 0);
+  const maxNodes = input.strategy === "static" ? rangeSize(workers) : dhcpSize;
+  const freeAddresses = rangeSize(usable) - rangeSize(pods) - (input.strategy === "static" ? rangeSize(workers) : 0);
+  return {
+    subnet,
+    strategy: input.strategy,
+    awsReserved: awsReserved(subnet),
+    workers,
+    pods,
+    dhcp,
+    reservations,
+    capacity: { maxNodes, maxPods: rangeSize(pods), freeAddresses },
+    warnings,
+  };
+}
+
+/**
+ * The IPAM range for a NetworkAttachmentDefinition over the pod block, in whereabouts' keys
+ * (`range`, `range_start`, `range_end`; k8snetworkplumbingwg/whereabouts README, "Core
+ * Parameters"). `range` is the whole subnet so whereabouts' own network/broadcast exclusion
+ * falls on AWS-reserved addresses, never inside the block.
+ */
+export function nadIpamRange(plan: SubnetPlan): { range: string; range_start: string; range_end: string; gateway: string } {
+  return {
+    range: plan.subnet.cidr,
+    range_start: intToIp(plan.pods.first),
+    range_end: intToIp(plan.pods.last),
+    gateway: intToIp(plan.subnet.base + 1),
+  };
+}
+
+/** The plan in the CLI's JSON shape. */
+export function subnetPlanJson(plan: SubnetPlan) {
+  return {
+    cidr: plan.subnet.cidr,
+    strategy: plan.strategy,
+    awsReserved: plan.awsReserved.map(intToIp),
+    workers: formatRange(plan.workers),
+    pods: formatRange(plan.pods),
+    dhcp: plan.dhcp.map(formatRange),
+    reservations: plan.reservations.map((r) => ({ cidr: r.cidr, purpose: r.purpose })),
+    capacity: { ...plan.capacity },
+    warnings: [...plan.warnings],
+  };
+}

@@ -1,0 +1,37 @@
+import { Command, InvalidArgumentError } from "commander";
+import { PlanError } from "../../ipam";
+
+/** CLI exit codes: 0 ok, 1 a finding (infeasible plan, collision, violation), 2 bad input. */
+export const EXIT = { ok: 0, finding: 1, input: 2 } as const;
+
+export function parseIntFlag(flag: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${flag} takes a whole number >= ${min}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Prints an error in one line and returns its exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof PlanError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return err.kind === "infeasible" ? EXIT.finding : EXIT.input;
+  }
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  return EXIT.input;
+}
+
+/** Commander exits 1 on its own usage errors; bad flags are bad input, exit 2. */
+export function withUsageExit(cmd: Command): Command {
+  return cmd.exitOverride((err) => {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") process.exit(EXIT.ok);
+    process.exit(EXIT.input);
+  });
+}
