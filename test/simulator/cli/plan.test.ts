@@ -1,0 +1,83 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cidrBounds, ipToInt } from "../../../ipam";
+
+const ROOT = join(__dirname, "../../..");
+
+/** Runs the real CLI binary as a user would. */
+function cli(args: string[], env: Record<string, string> = {}) {
+  const res = spawnSync(process.execPath, [join(ROOT, "bin/multus-sim.js"), ...args], {
+    cwd: mkdtempSync(join(tmpdir(), "plan-")),
+    env: { ...process.env, MULTUS_CONFIG: "", ...env },
+    encoding: "utf8",
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe("multus-sim plan", () => {
+  test("GIVEN a /24, static, 10 nodes WHEN --json THEN disjoint blocks and reservations that exactly cover them", () => {
+    const { code, stdout, stderr } = cli(["plan", "--subnet", "10.0.4.0/24", "--strategy", "static", "--max-nodes", "10", "--json"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.subnets).toHaveLength(1);
+    const s = out.subnets[0];
+    expect(s).toMatchObject({ cidr: "10.0.4.0/24", strategy: "static", awsReserved: ["10.0.4.0", "10.0.4.1", "10.0.4.2", "10.0.4.3", "10.0.4.255"] });
+    const workers = { first: ipToInt(s.workers.first), last: ipToInt(s.workers.last) };
+    const pods = { first: ipToInt(s.pods.first), last: ipToInt(s.pods.last) };
+    expect(workers.last < pods.first).toBe(true);
+    expect(s.workers.count).toBeGreaterThanOrEqual(10);
+    expect(s.capacity.maxNodes).toBe(s.workers.count);
+    expect(s.capacity.maxPods).toBe(s.pods.count);
+    for (const [purpose, block] of [["workers", workers], ["pods", pods]] as const) {
+      const cidrs = s.reservations.filter((r: { purpose: string }) => r.purpose === purpose).map((r: { cidr: string }) => cidrBounds(r.cidr));
+      cidrs.sort((a: { first: number }, b: { first: number }) => a.first - b.first);
+      expect(cidrs[0].first).toBe(block.first);
+      expect(cidrs[cidrs.length - 1].last).toBe(block.last);
+      for (let i = 1; i < cidrs.length; i++) expect(cidrs[i].first).toBe(cidrs[i - 1].last + 1);
+    }
+    expect(out.warnings).toEqual([]);
+  });
+
+  test("GIVEN --subnet 10.0.4.0/29 THEN exit 2 naming the flag", () => {
+    const { code, stderr, stdout } = cli(["plan", "--subnet", "10.0.4.0/29"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/^error: --subnet: 10\.0\.4\.0\/29 is a \/29; AWS subnets are \/16 to \/28/);
+  });
+
+  test("GIVEN more nodes than a /28 holds THEN exit 1 with why and the fix", () => {
+    const { code, stderr } = cli(["plan", "--subnet", "10.0.4.0/28", "--max-nodes", "4"]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--max-nodes: 10\.0\.4\.0\/28 has 11 usable addresses.*Fix: use a \/2\d or larger subnet/);
+  });
+
+  test("GIVEN a bad flag value or an unknown flag THEN exit 2", () => {
+    expect(cli(["plan", "--max-nodes", "many"]).code).toBe(2);
+    expect(cli(["plan", "--strategy", "dhcp"]).code).toBe(2);
+    expect(cli(["plan", "--frobnicate"]).code).toBe(2);
+  });
+
+  test("GIVEN a config file with an error THEN exit 2 naming the file and the field", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const file = join(dir, "multus.json");
+    writeFileSync(file, JSON.stringify({ multus: { podsPerNode: -1 } }));
+    const { code, stderr } = cli(["plan", "--config", file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`multus.podsPerNode: must be a whole number from 1 to 65000, got -1 (in ${file})`);
+  });
+
+  test("GIVEN MULTUS_CONFIG with the reservation strategy THEN the human plan shows DHCP workers and pod reservations only", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const file = join(dir, "c.json");
+    writeFileSync(file, JSON.stringify({ multus: { strategy: "reservation" } }));
+    const { code, stdout } = cli(["plan"], { MULTUS_CONFIG: file });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/10\.0\.4\.0\/24 \(reservation/);
+    expect(stdout).toMatch(/workers \(DHCP space\)/);
+    expect(stdout).not.toMatch(/\[workers\]/);
+  });
+});
