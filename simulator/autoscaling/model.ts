@@ -1,0 +1,386 @@
+import type {
+  CompleteLifecycleActionCommandInput,
+  CompleteLifecycleActionCommandOutput,
+  DescribeAutoScalingInstancesCommandInput,
+  DescribeAutoScalingInstancesCommandOutput,
+  DescribeLifecycleHooksCommandInput,
+  DescribeLifecycleHooksCommandOutput,
+  RecordLifecycleActionHeartbeatCommandInput,
+  RecordLifecycleActionHeartbeatCommandOutput,
+} from "@aws-sdk/client-auto-scaling";
+import type { Ec2Model } from "../ec2/model";
+import { Rng, seededRandom } from "../ec2/rng";
+
+/**
+ * Errors shaped like the SDK's AutoScalingServiceException (same shapeId, so `instanceof`
+ * holds). Auto Scaling reports bad lifecycle calls as `ValidationError`.
+ */
+export class AutoScalingError extends Error {
+  static readonly shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.autoscaling#AutoScalingServiceException";
+  readonly $fault = "client" as const;
+  readonly $metadata = { httpStatusCode: 400, requestId: "sim", attempts: 1, totalRetryDelay: 0 };
+  readonly Code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = code;
+    this.Code = code;
+  }
+}
+
+export const LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING";
+export const TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING";
+export type Transition = typeof LAUNCHING | typeof TERMINATING;
+export type LifecycleResult = "CONTINUE" | "ABANDON";
+
+export interface LifecycleHookSpec {
+  readonly name: string;
+  /**
+   * Seconds before an action without heartbeat or completion takes the default result.
+   * Range 30..7200 (EC2 Auto Scaling API reference, PutLifecycleHook).
+   * @default 300
+   */
+  readonly heartbeatTimeout?: number;
+  readonly defaultResult: LifecycleResult;
+}
+
+/**
+ * A lifecycle-action event as EventBridge delivers it: "EC2 Instance-launch Lifecycle Action"
+ * / "EC2 Instance-terminate Lifecycle Action" (Amazon EC2 Auto Scaling user guide, event
+ * reference; samples in shared data events/).
+ */
+export interface LifecycleEvent {
+  readonly version: "0";
+  readonly id: string;
+  readonly "detail-type": "EC2 Instance-launch Lifecycle Action" | "EC2 Instance-terminate Lifecycle Action";
+  readonly source: "aws.autoscaling";
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: {
+    readonly LifecycleActionToken: string;
+    readonly AutoScalingGroupName: string;
+    readonly LifecycleHookName: string;
+    readonly EC2InstanceId: string;
+    readonly LifecycleTransition: Transition;
+    readonly NotificationMetadata: string;
+    readonly Origin: string;
+    readonly Destination: string;
+  };
+}
+
+export type LifecycleState =
+  | "Pending:Wait"
+  | "InService"
+  | "Terminating:Wait"
+  | "Terminated";
+
+/** How a lifecycle action ended. */
+export interface LifecycleRecord {
+  readonly instanceId: string;
+  readonly transition: Transition;
+  readonly hookName: string;
+  readonly token: string;
+  readonly result: LifecycleResult;
+  /** `api`: CompleteLifecycleAction; `timeout`: the heartbeat timeout took the default result. */
+  readonly by: "api" | "timeout";
+  /** Simulated ms. */
+  readonly at: number;
+}
+
+export interface AutoScalingModelOptions {
+  /** @default "multus-ng" */
+  readonly groupName?: string;
+  /** Instance type of launched instances. @default "c5.2xlarge" */
+  readonly instanceType?: string;
+  /** Primary subnets for launched instances, used in turn (one per availability zone, say). */
+  readonly subnetIds: string[];
+  /** @default { name: "multus-launch", defaultResult: "ABANDON", heartbeatTimeout: 300 } */
+  readonly launchHook?: LifecycleHookSpec | null;
+  /** @default { name: "multus-terminate", defaultResult: "CONTINUE", heartbeatTimeout: 300 } */
+  readonly terminateHook?: LifecycleHookSpec | null;
+  /**
+   * Probability that EventBridge delivers an event twice ("may deliver an event to a target
+   * more than once", EventBridge user guide). @default 0
+   */
+  readonly duplicateRate?: number;
+  /** Probability that an event is never delivered (events are best effort). @default 0 */
+  readonly dropRate?: number;
+  /** @default 1 */
+  readonly seed?: number;
+}
+
+interface ActionState {
+  readonly token: string;
+  readonly instanceId: string;
+  readonly transition: Transition;
+  readonly hook: Required<LifecycleHookSpec>;
+  deadline: number;
+}
+
+interface MemberState {
+  readonly instanceId: string;
+  readonly availabilityZone: string;
+  state: LifecycleState;
+}
+
+function uuid(rng: Rng): string {
+  const hex = (n: number) =>
+    Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join("");
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(rng() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
+}
+
+/**
+ * An Auto Scaling group with lifecycle hooks, on top of an Ec2Model. `launch()` and
+ * `terminate()` start lifecycle actions and return the events to deliver (none, one, or a
+ * duplicate); `completeLifecycleAction` ends an action; `advance(ms)` moves the simulated
+ * clock, and an action whose heartbeat timeout passes takes its hook's default result.
+ * A launch ending in ABANDON terminates the instance (its DeleteOnTermination ENIs go with it,
+ * others are left detached); a terminate action proceeds to termination whatever its result.
+ * Source: Amazon EC2 Auto Scaling user guide, "Amazon EC2 Auto Scaling lifecycle hooks"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html).
+ */
+export class AutoScalingModel {
+  readonly groupName: string;
+  readonly instanceType: string;
+  readonly launchHook?: Required<LifecycleHookSpec>;
+  readonly terminateHook?: Required<LifecycleHookSpec>;
+  /** Every completed lifecycle action, in order. */
+  readonly results: LifecycleRecord[] = [];
+  /** Every event emitted (duplicates included, dropped ones excluded), in order. */
+  readonly events: LifecycleEvent[] = [];
+  private readonly rng: Rng;
+  private readonly actions = new Map<string, ActionState>();
+  private readonly members = new Map<string, MemberState>();
+  private readonly subnetIds: string[];
+  private nextSubnet = 0;
+  private clock = 0;
+
+  constructor(
+    readonly ec2: Ec2Model,
+    private readonly opts: AutoScalingModelOptions,
+  ) {
+    this.groupName = opts.groupName ?? "multus-ng";
+    this.instanceType = opts.instanceType ?? "c5.2xlarge";
+    if (!opts.subnetIds.length) throw new Error("AutoScalingModel: subnetIds must name at least one subnet to launch into");
+    this.subnetIds = [...opts.subnetIds];
+    this.rng = seededRandom(opts.seed ?? 1);
+    const fill = (h: LifecycleHookSpec | null | undefined, d: Required<LifecycleHookSpec>) =>
+      h === null ? undefined : { ...d, ...h, heartbeatTimeout: h?.heartbeatTimeout ?? d.heartbeatTimeout };
+    this.launchHook = fill(opts.launchHook, { name: "multus-launch", defaultResult: "ABANDON", heartbeatTimeout: 300 });
+    this.terminateHook = fill(opts.terminateHook, { name: "multus-terminate", defaultResult: "CONTINUE", heartbeatTimeout: 300 });
+  }
+
+  /** Simulated time in ms. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /**
+   * Launches one instance (in the next primary subnet, or `subnetId`), puts it in
+   * Pending:Wait and returns its launch events. Without a launch hook it goes InService at once.
+   */
+  launch(opts: { subnetId?: string } = {}): { instanceId: string; events: LifecycleEvent[] } {
+    const subnetId = opts.subnetId ?? this.subnetIds[this.nextSubnet++ % this.subnetIds.length]!;
+    const { instanceId } = this.ec2.launchInstance({
+      instanceType: this.instanceType,
+      subnetId,
+      tags: { "aws:autoscaling:groupName": this.groupName },
+    });
+    const az = this.ec2.subnetInfo(subnetId).availabilityZone;
+    const member: MemberState = { instanceId, availabilityZone: az, state: "InService" };
+    this.members.set(instanceId, member);
+    if (!this.launchHook) return { instanceId, events: [] };
+    member.state = "Pending:Wait";
+    return { instanceId, events: this.start(instanceId, LAUNCHING, this.launchHook) };
+  }
+
+  /** Starts terminating an InService instance and returns its terminate events. */
+  terminate(instanceId: string): LifecycleEvent[] {
+    const m = this.members.get(instanceId);
+    if (!m) throw new AutoScalingError("ValidationError", `Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
+    if (m.state !== "InService") {
+      throw new AutoScalingError("ValidationError", `The instance ${instanceId} is not in InService (it is ${m.state}).`);
+    }
+    if (!this.terminateHook) {
+      this.finishTermination(m);
+      return [];
+    }
+    m.state = "Terminating:Wait";
+    return this.start(instanceId, TERMINATING, this.terminateHook);
+  }
+
+  /** Moves the clock; actions whose heartbeat timeout passes take their default result. */
+  advance(ms: number): LifecycleRecord[] {
+    const until = this.clock + ms;
+    const done: LifecycleRecord[] = [];
+    for (;;) {
+      const due = [...this.actions.values()].filter((a) => a.deadline <= until).sort((a, b) => a.deadline - b.deadline)[0];
+      if (!due) break;
+      this.clock = Math.max(this.clock, due.deadline);
+      done.push(this.finish(due, due.hook.defaultResult, "timeout"));
+    }
+    this.clock = until;
+    return done;
+  }
+
+  /** Times out every action still open (the end of a scenario). */
+  expireAll(): LifecycleRecord[] {
+    const latest = Math.max(this.clock, ...[...this.actions.values()].map((a) => a.deadline));
+    return this.advance(latest - this.clock);
+  }
+
+  /** Open lifecycle actions. */
+  pending(): { token: string; instanceId: string; transition: Transition; deadline: number }[] {
+    return [...this.actions.values()].map((a) => ({ token: a.token, instanceId: a.instanceId, transition: a.transition, deadline: a.deadline }));
+  }
+
+  /** Group members and their lifecycle states. */
+  instances(): { instanceId: string; availabilityZone: string; state: LifecycleState }[] {
+    return [...this.members.values()].map((m) => ({ ...m }));
+  }
+
+  lifecycleState(instanceId: string): LifecycleState | undefined {
+    return this.members.get(instanceId)?.state;
+  }
+
+  // ---------------------------------------------------------------- SDK commands
+
+  /**
+   * Ends an open action, named by token or by instance id. An unknown or already completed
+   * action is a ValidationError ("No active Lifecycle Action found with ..."), as Auto Scaling
+   * answers a second completion.
+   */
+  async completeLifecycleAction(input: CompleteLifecycleActionCommandInput): Promise<CompleteLifecycleActionCommandOutput> {
+    const action = this.findAction(input);
+    const result = input.LifecycleActionResult;
+    if (result !== "CONTINUE" && result !== "ABANDON") {
+      throw new AutoScalingError("ValidationError", `Value '${String(result)}' at 'lifecycleActionResult' failed to satisfy constraint: Member must be CONTINUE or ABANDON`);
+    }
+    this.finish(action, result, "api");
+    return { $metadata: { httpStatusCode: 200, requestId: "sim", attempts: 1, totalRetryDelay: 0 } };
+  }
+
+  /** Restarts the action's heartbeat timeout from now. */
+  async recordLifecycleActionHeartbeat(input: RecordLifecycleActionHeartbeatCommandInput): Promise<RecordLifecycleActionHeartbeatCommandOutput> {
+    const action = this.findAction(input);
+    action.deadline = this.clock + action.hook.heartbeatTimeout * 1000;
+    return { $metadata: { httpStatusCode: 200, requestId: "sim", attempts: 1, totalRetryDelay: 0 } };
+  }
+
+  async describeAutoScalingInstances(input: DescribeAutoScalingInstancesCommandInput = {}): Promise<DescribeAutoScalingInstancesCommandOutput> {
+    const ids = input.InstanceIds?.length ? input.InstanceIds : [...this.members.keys()];
+    const list = ids
+      .map((id) => this.members.get(id))
+      .filter((m): m is MemberState => m !== undefined && m.state !== "Terminated")
+      .map((m) => ({
+        InstanceId: m.instanceId,
+        AutoScalingGroupName: this.groupName,
+        AvailabilityZone: m.availabilityZone,
+        LifecycleState: m.state,
+        HealthStatus: "HEALTHY",
+        InstanceType: this.instanceType,
+        ProtectedFromScaleIn: false,
+      }));
+    return { AutoScalingInstances: list, $metadata: { httpStatusCode: 200, requestId: "sim", attempts: 1, totalRetryDelay: 0 } };
+  }
+
+  async describeLifecycleHooks(input: DescribeLifecycleHooksCommandInput): Promise<DescribeLifecycleHooksCommandOutput> {
+    this.checkGroup(input.AutoScalingGroupName);
+    const hooks = [
+      this.launchHook && { hook: this.launchHook, transition: LAUNCHING },
+      this.terminateHook && { hook: this.terminateHook, transition: TERMINATING },
+    ]
+      .filter((h): h is { hook: Required<LifecycleHookSpec>; transition: Transition } => Boolean(h))
+      .filter((h) => !input.LifecycleHookNames?.length || input.LifecycleHookNames.includes(h.hook.name))
+      .map((h) => ({
+        LifecycleHookName: h.hook.name,
+        AutoScalingGroupName: this.groupName,
+        LifecycleTransition: h.transition,
+        HeartbeatTimeout: h.hook.heartbeatTimeout,
+        GlobalTimeout: Math.min(172800, 100 * h.hook.heartbeatTimeout),
+        DefaultResult: h.hook.defaultResult,
+      }));
+    return { LifecycleHooks: hooks, $metadata: { httpStatusCode: 200, requestId: "sim", attempts: 1, totalRetryDelay: 0 } };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private start(instanceId: string, transition: Transition, hook: Required<LifecycleHookSpec>): LifecycleEvent[] {
+    const token = uuid(this.rng);
+    this.actions.set(token, { token, instanceId, transition, hook, deadline: this.clock + hook.heartbeatTimeout * 1000 });
+    const launch = transition === LAUNCHING;
+    const event: LifecycleEvent = {
+      version: "0",
+      id: uuid(this.rng),
+      "detail-type": launch ? "EC2 Instance-launch Lifecycle Action" : "EC2 Instance-terminate Lifecycle Action",
+      source: "aws.autoscaling",
+      account: this.ec2.accountId,
+      time: new Date(this.clock).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      region: this.ec2.region,
+      resources: [
+        `arn:aws:autoscaling:${this.ec2.region}:${this.ec2.accountId}:autoScalingGroup:7c3c2d1e-0000-4000-8000-000000000001:autoScalingGroupName/${this.groupName}`,
+      ],
+      detail: {
+        LifecycleActionToken: token,
+        AutoScalingGroupName: this.groupName,
+        LifecycleHookName: hook.name,
+        EC2InstanceId: instanceId,
+        LifecycleTransition: transition,
+        NotificationMetadata: "",
+        Origin: launch ? "EC2" : "AutoScalingGroup",
+        Destination: launch ? "AutoScalingGroup" : "EC2",
+      },
+    };
+    if (this.rng() < (this.opts.dropRate ?? 0)) return [];
+    const out = this.rng() < (this.opts.duplicateRate ?? 0) ? [event, event] : [event];
+    this.events.push(...out);
+    return out;
+  }
+
+  private checkGroup(name: string | undefined): void {
+    if (name !== this.groupName) throw new AutoScalingError("ValidationError", `AutoScalingGroup name not found - no such group: ${String(name)}`);
+  }
+
+  private findAction(input: { AutoScalingGroupName?: string; LifecycleHookName?: string; LifecycleActionToken?: string; InstanceId?: string }): ActionState {
+    this.checkGroup(input.AutoScalingGroupName);
+    if (input.LifecycleHookName !== this.launchHook?.name && input.LifecycleHookName !== this.terminateHook?.name) {
+      throw new AutoScalingError("ValidationError", `No Lifecycle Hook found with name ${String(input.LifecycleHookName)} for group ${this.groupName}`);
+    }
+    let action: ActionState | undefined;
+    if (input.LifecycleActionToken !== undefined) {
+      action = this.actions.get(input.LifecycleActionToken);
+      if (!action || (input.InstanceId !== undefined && action.instanceId !== input.InstanceId)) {
+        throw new AutoScalingError("ValidationError", `No active Lifecycle Action found with token ${input.LifecycleActionToken}`);
+      }
+    } else if (input.InstanceId !== undefined) {
+      action = [...this.actions.values()].find((a) => a.instanceId === input.InstanceId && a.hook.name === input.LifecycleHookName);
+      if (!action) throw new AutoScalingError("ValidationError", `No active Lifecycle Action found with instance ID ${input.InstanceId}`);
+    } else {
+      throw new AutoScalingError("ValidationError", "Either LifecycleActionToken or InstanceId must be given");
+    }
+    if (action.hook.name !== input.LifecycleHookName) {
+      throw new AutoScalingError("ValidationError", `No active Lifecycle Action found with token ${action.token} for hook ${String(input.LifecycleHookName)}`);
+    }
+    return action;
+  }
+
+  private finish(action: ActionState, result: LifecycleResult, by: "api" | "timeout"): LifecycleRecord {
+    this.actions.delete(action.token);
+    const m = this.members.get(action.instanceId)!;
+    if (action.transition === LAUNCHING) {
+      if (result === "CONTINUE") m.state = "InService";
+      else this.finishTermination(m);
+    } else {
+      this.finishTermination(m);
+    }
+    const record: LifecycleRecord = { instanceId: action.instanceId, transition: action.transition, hookName: action.hook.name, token: action.token, result, by, at: this.clock };
+    this.results.push(record);
+    return record;
+  }
+
+  private finishTermination(m: MemberState): void {
+    m.state = "Terminated";
+    this.ec2.terminateInstance(m.instanceId);
+  }
+}

@@ -1,0 +1,1132 @@
+import type {
+  AssignPrivateIpAddressesCommandInput,
+  AssignPrivateIpAddressesCommandOutput,
+  AttachNetworkInterfaceCommandInput,
+  AttachNetworkInterfaceCommandOutput,
+  CreateNetworkInterfaceCommandInput,
+  CreateNetworkInterfaceCommandOutput,
+  CreateSubnetCidrReservationCommandInput,
+  CreateSubnetCidrReservationCommandOutput,
+  CreateTagsCommandInput,
+  CreateTagsCommandOutput,
+  DeleteNetworkInterfaceCommandInput,
+  DeleteNetworkInterfaceCommandOutput,
+  DeleteSubnetCidrReservationCommandInput,
+  DeleteSubnetCidrReservationCommandOutput,
+  DescribeInstanceTypesCommandInput,
+  DescribeInstanceTypesCommandOutput,
+  DescribeInstancesCommandInput,
+  DescribeInstancesCommandOutput,
+  DescribeNetworkInterfacesCommandInput,
+  DescribeNetworkInterfacesCommandOutput,
+  DescribeSubnetsCommandInput,
+  DescribeSubnetsCommandOutput,
+  DetachNetworkInterfaceCommandInput,
+  DetachNetworkInterfaceCommandOutput,
+  Filter,
+  GetSubnetCidrReservationsCommandInput,
+  GetSubnetCidrReservationsCommandOutput,
+  Instance,
+  ModifyNetworkInterfaceAttributeCommandInput,
+  ModifyNetworkInterfaceAttributeCommandOutput,
+  NetworkInterface,
+  SubnetCidrReservation,
+  Tag,
+  TagSpecification,
+  UnassignPrivateIpAddressesCommandInput,
+  UnassignPrivateIpAddressesCommandOutput,
+} from "@aws-sdk/client-ec2";
+import { Subnet, intToIp, isAwsReserved, isIpv4, ipToInt, parseCidr, parseSubnet } from "../../ipam/address";
+import { InstanceLimits, instanceLimits } from "../../ipam/capacity";
+import { PlanError } from "../../ipam/errors";
+import { Ec2Error } from "./errors";
+import { FreeIndex } from "./free-index";
+import { Rng, randomInt, seededRandom } from "./rng";
+
+export { Ec2Error } from "./errors";
+
+/**
+ * How DHCP picks a free address. AWS does not document the order, so nothing may depend on
+ * it: `random` (seeded, the default), `lowest`, or `adversarial` (the free address most likely
+ * to collide with someone assigning fixed addresses: the lowest or the highest free one,
+ * where static worker blocks and end-of-subnet pod blocks sit).
+ */
+export type DhcpPolicy = "random" | "lowest" | "adversarial";
+export const DHCP_POLICIES: readonly DhcpPolicy[] = ["random", "lowest", "adversarial"];
+
+/** One SDK-shaped call as the model saw it (for fault decisions). */
+export interface Ec2CallInfo {
+  readonly op: string;
+  /** 0-based index of this call among all SDK calls the model has served. */
+  readonly index: number;
+}
+
+export interface Ec2Faults {
+  /**
+   * Throttling: a probability (0..1) per SDK call, or a function deciding per call. A
+   * throttled call throws `RequestLimitExceeded` and changes nothing.
+   * @default 0
+   */
+  readonly throttle?: number | ((call: Ec2CallInfo) => boolean);
+  /**
+   * Eventual consistency: DescribeNetworkInterfaces may answer from the state up to this many
+   * model steps (SDK calls) ago, each read picking its lag at random. EC2 documents that
+   * Describe* results are eventually consistent
+   * (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+   * @default 0
+   */
+  readonly consistencyLag?: number;
+}
+
+export interface Ec2ModelOptions extends Ec2Faults {
+  /** Seed for DHCP picks, throttling and lag. @default 1 */
+  readonly seed?: number;
+  /** @default "random" */
+  readonly dhcp?: DhcpPolicy;
+  /** @default "us-west-2" */
+  readonly region?: string;
+  /** @default "123456789012" */
+  readonly accountId?: string;
+  /** @default "vpc-0c0ffee0c0ffee001" */
+  readonly vpcId?: string;
+}
+
+/** An address held by a live interface, with who holds it. */
+export interface LiveAddress {
+  readonly ip: string;
+  readonly subnetId: string;
+  readonly eniId: string;
+  readonly primary: boolean;
+  /** Instance the ENI is attached to, if any. */
+  readonly instanceId?: string;
+  readonly deviceIndex?: number;
+  readonly tags: Record<string, string>;
+}
+
+interface ReservationState {
+  readonly id: string;
+  readonly subnetId: string;
+  readonly cidr: string;
+  readonly first: number;
+  readonly last: number;
+  readonly type: "explicit" | "prefix";
+  readonly description?: string;
+  readonly tags: Tag[];
+}
+
+const NOT_RESERVED = 0;
+const EXPLICIT = 1;
+const PREFIX = 2;
+
+class SubnetState {
+  /** Used addresses → ENI id. */
+  readonly used = new Map<number, string>();
+  /** Per offset: NOT_RESERVED, EXPLICIT or PREFIX. */
+  readonly reservedKind: Uint8Array;
+  readonly reservations: ReservationState[] = [];
+  /** Addresses DHCP may hand out: usable, not reserved, not used. */
+  readonly free: FreeIndex;
+
+  constructor(
+    readonly id: string,
+    readonly subnet: Subnet,
+    readonly availabilityZone: string,
+    readonly vpcId: string,
+  ) {
+    this.reservedKind = new Uint8Array(subnet.size);
+    this.free = new FreeIndex(subnet.size);
+    for (let off = 4; off < subnet.size - 1; off++) this.free.set(off, true);
+  }
+
+  contains(ip: number): boolean {
+    return ip >= this.subnet.base && ip <= this.subnet.last;
+  }
+
+  offset(ip: number): number {
+    return ip - this.subnet.base;
+  }
+
+  refresh(ip: number): void {
+    const off = this.offset(ip);
+    const eligible = !isAwsReserved(this.subnet, ip) && this.reservedKind[off] === NOT_RESERVED && !this.used.has(ip);
+    this.free.set(off, eligible);
+  }
+
+  take(ip: number, eniId: string): void {
+    this.used.set(ip, eniId);
+    this.free.set(this.offset(ip), false);
+  }
+
+  release(ip: number): void {
+    this.used.delete(ip);
+    this.refresh(ip);
+  }
+
+  usableCount(): number {
+    return this.subnet.size - 5;
+  }
+}
+
+interface AttachmentState {
+  readonly id: string;
+  readonly instanceId: string;
+  readonly deviceIndex: number;
+  deleteOnTermination: boolean;
+  readonly attachTime: Date;
+}
+
+interface EniState {
+  readonly id: string;
+  readonly subnetId: string;
+  readonly description: string;
+  groups: string[];
+  readonly primaryIp: number;
+  secondaryIps: number[];
+  tags: Map<string, string>;
+  attachment?: AttachmentState;
+  sourceDestCheck: boolean;
+  readonly mac: string;
+}
+
+interface InstanceState {
+  readonly id: string;
+  readonly instanceType: string;
+  readonly limits: InstanceLimits;
+  readonly availabilityZone: string;
+  readonly subnetId: string;
+  state: "pending" | "running" | "shutting-down" | "terminated";
+  readonly launchTime: Date;
+  tags: Map<string, string>;
+  readonly primaryEniId: string;
+}
+
+/** EC2 instance state codes. Source: EC2 API reference, InstanceState (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html). */
+const STATE_CODES = { pending: 0, running: 16, "shutting-down": 32, terminated: 48 } as const;
+
+function hexId(prefix: string, n: number): string {
+  return `${prefix}-${n.toString(16).padStart(17, "0")}`;
+}
+
+function metadata(requestId: string) {
+  return { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 };
+}
+
+function wildcard(pattern: string): (value: string) => boolean {
+  if (!/[*?]/.test(pattern)) return (v) => v === pattern;
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  return (v) => re.test(v);
+}
+
+/** Filters as EC2 applies them: values of one filter OR'd, filters AND'd, `*`/`?` wildcards. */
+function matchFilters<T>(item: T, filters: Filter[] | undefined, fields: (name: string) => ((item: T) => string[]) | undefined): boolean {
+  for (const f of filters ?? []) {
+    const name = f.Name ?? "";
+    const get = fields(name);
+    if (!get) throw new Ec2Error("InvalidParameterValue", `The filter '${name}' is invalid`);
+    const values = get(item);
+    const tests = (f.Values ?? []).map(wildcard);
+    if (!values.some((v) => tests.some((t) => t(v)))) return false;
+  }
+  return true;
+}
+
+function tagFields<T>(name: string, tags: (item: T) => Map<string, string>): ((item: T) => string[]) | undefined {
+  if (name.startsWith("tag:")) {
+    const key = name.slice(4);
+    return (item) => {
+      const v = tags(item).get(key);
+      return v === undefined ? [] : [v];
+    };
+  }
+  if (name === "tag-key") return (item) => [...tags(item).keys()];
+  if (name === "tag-value") return (item) => [...tags(item).values()];
+  return undefined;
+}
+
+function tagsFromSpecs(specs: TagSpecification[] | undefined, resourceType: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const spec of specs ?? []) {
+    if (spec.ResourceType !== undefined && spec.ResourceType !== resourceType) {
+      throw new Ec2Error("InvalidParameterValue", `'${spec.ResourceType}' is not a valid taggable resource type for this operation.`);
+    }
+    for (const t of spec.Tags ?? []) if (t.Key !== undefined) out.set(t.Key, t.Value ?? "");
+  }
+  return out;
+}
+
+function tagList(tags: Map<string, string>): Tag[] {
+  return [...tags].map(([Key, Value]) => ({ Key, Value }));
+}
+
+interface PageToken {
+  readonly offset: number;
+}
+
+function encodeToken(t: PageToken): string {
+  return Buffer.from(JSON.stringify(t)).toString("base64");
+}
+
+function decodeToken(token: string): PageToken {
+  try {
+    const t = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as PageToken;
+    if (typeof t.offset === "number" && t.offset >= 0) return t;
+  } catch {
+    // fall through
+  }
+  throw new Ec2Error("InvalidParameterValue", `Invalid value '${token}' for NextToken`);
+}
+
+/**
+ * An in-memory EC2: subnets with their AWS-reserved addresses and CIDR reservations,
+ * instances, ENIs and their addresses. Methods named after the SDK v3 commands take the
+ * command's input and resolve to its output; errors are `Ec2Error`s carrying AWS's codes.
+ *
+ * Documented AWS behaviour it follows:
+ * - Every subnet reserves its first four addresses and the last
+ *   (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+ * - Subnet CIDR reservations: `explicit` addresses are never auto-assigned but may be assigned
+ *   by hand; `prefix` ones are for prefix delegation. Creating one does not unassign addresses
+ *   already in use; reservations in a VPC may not overlap
+ *   (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-cidr-reservation.html). The
+ *   overlap message is as observed in hashicorp/terraform-provider-aws#45304.
+ * - Error codes and messages: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html.
+ * - ENI limit and IPv4 per ENI per instance type: ipam/eni-limits.json (DescribeInstanceTypes data).
+ *
+ * Modelling choices where AWS documents nothing: assigning an address inside a `prefix`
+ * reservation by hand is refused (InvalidParameterValue); DHCP order is a policy; terminated
+ * instances stay describable; an abandoned or terminated instance's DeleteOnTermination
+ * ENIs vanish at once.
+ */
+export class Ec2Model {
+  readonly region: string;
+  readonly accountId: string;
+  readonly vpcId: string;
+  private dhcp: DhcpPolicy;
+  private faults: Required<Ec2Faults>;
+  private readonly rng: Rng;
+  private readonly subnets = new Map<string, SubnetState>();
+  private readonly enis = new Map<string, EniState>();
+  private readonly instances = new Map<string, InstanceState>();
+  private readonly attachments = new Map<string, string>(); // attachment id → ENI id
+  private readonly reservations = new Map<string, ReservationState>();
+  private ids = 0;
+  private callIndex = 0;
+  /** Model step: advances on every SDK call (the unit of consistency lag). */
+  private step = 0;
+  /** Per ENI id: its SDK view after each write, for lagged reads (kept only with lag > 0). */
+  private readonly history = new Map<string, { step: number; view: NetworkInterface | undefined }[]>();
+  /** SDK calls served, by operation (throttled calls included). */
+  readonly calls = new Map<string, number>();
+
+  constructor(opts: Ec2ModelOptions = {}) {
+    this.region = opts.region ?? "us-west-2";
+    this.accountId = opts.accountId ?? "123456789012";
+    this.vpcId = opts.vpcId ?? "vpc-0c0ffee0c0ffee001";
+    this.dhcp = opts.dhcp ?? "random";
+    this.rng = seededRandom(opts.seed ?? 1);
+    this.faults = { throttle: opts.throttle ?? 0, consistencyLag: opts.consistencyLag ?? 0 };
+  }
+
+  // ---------------------------------------------------------------- simulator helpers
+
+  /** Changes fault injection from now on (e.g. a fault schedule). */
+  setFaults(faults: Ec2Faults): void {
+    const before = this.faults.consistencyLag;
+    this.faults = { ...this.faults, ...faults };
+    // History from an earlier lag setting would be stale: start afresh.
+    if (this.faults.consistencyLag !== before) this.history.clear();
+  }
+
+  setDhcpPolicy(policy: DhcpPolicy): void {
+    this.dhcp = policy;
+  }
+
+  get dhcpPolicy(): DhcpPolicy {
+    return this.dhcp;
+  }
+
+  /** Adds a subnet (IPv4 /16../28, canonical). Subnets may not overlap, as in a VPC. */
+  addSubnet(input: { cidr: string; id?: string; availabilityZone: string }): { subnetId: string; cidr: string } {
+    const subnet = parseSubnet(input.cidr, "cidr");
+    let id = input.id;
+    while (id === undefined || (input.id === undefined && this.subnets.has(id))) id = hexId("subnet", ++this.ids);
+    if (this.subnets.has(id)) throw new PlanError("id", `subnet ${id} already exists`, "give each subnet its own id");
+    for (const other of this.subnets.values()) {
+      if (other.subnet.base <= subnet.last && subnet.base <= other.subnet.last) {
+        throw new PlanError("cidr", `${subnet.cidr} overlaps ${other.id} (${other.subnet.cidr})`, "subnets of a VPC may not overlap");
+      }
+    }
+    this.subnets.set(id, new SubnetState(id, subnet, input.availabilityZone, this.vpcId));
+    return { subnetId: id, cidr: subnet.cidr };
+  }
+
+  /**
+   * Launches an instance with its primary ENI (device 0, DeleteOnTermination) in `subnetId`,
+   * addressed by DHCP unless `privateIpAddress` is given. Not an SDK call: no faults.
+   */
+  launchInstance(input: { instanceType: string; subnetId: string; privateIpAddress?: string; tags?: Record<string, string> }): {
+    instanceId: string;
+    primaryEniId: string;
+    privateIpAddress: string;
+  } {
+    const limits = instanceLimits(input.instanceType, "instanceType");
+    const subnet = this.subnet(input.subnetId);
+    const id = hexId("i", ++this.ids);
+    const eni = this.newEni(subnet, input.privateIpAddress, undefined, "Primary network interface", [], new Map());
+    const inst: InstanceState = {
+      id,
+      instanceType: input.instanceType,
+      limits,
+      availabilityZone: subnet.availabilityZone,
+      subnetId: subnet.id,
+      state: "running",
+      launchTime: new Date(0),
+      tags: new Map(Object.entries(input.tags ?? {})),
+      primaryEniId: eni.id,
+    };
+    this.instances.set(id, inst);
+    this.attach(eni, inst, 0, true);
+    return { instanceId: id, primaryEniId: eni.id, privateIpAddress: intToIp(eni.primaryIp) };
+  }
+
+  /**
+   * Terminates an instance: ENIs with DeleteOnTermination are deleted (addresses freed), the
+   * others detached and left `available`. Not an SDK call: no faults. Idempotent.
+   */
+  terminateInstance(instanceId: string): void {
+    const inst = this.instances.get(instanceId);
+    if (!inst) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
+    if (inst.state === "terminated") return;
+    inst.state = "terminated";
+    for (const eni of [...this.enis.values()]) {
+      if (eni.attachment?.instanceId !== instanceId) continue;
+      const att = eni.attachment;
+      this.attachments.delete(att.id);
+      eni.attachment = undefined;
+      if (att.deleteOnTermination) this.removeEni(eni);
+      else this.record(eni);
+    }
+  }
+
+  /** A DHCP-addressed ENI made outside the Lambda (console, another tool). Not an SDK call. */
+  addForeignInterface(subnetId: string, tags: Record<string, string> = {}): { eniId: string; ip: string } {
+    const eni = this.newEni(this.subnet(subnetId), undefined, undefined, "foreign", [], new Map(Object.entries(tags)));
+    return { eniId: eni.id, ip: intToIp(eni.primaryIp) };
+  }
+
+  /** Every address on every existing ENI, with its holder. */
+  liveAddresses(): LiveAddress[] {
+    const out: LiveAddress[] = [];
+    for (const eni of this.enis.values()) {
+      const base = {
+        subnetId: eni.subnetId,
+        eniId: eni.id,
+        instanceId: eni.attachment?.instanceId,
+        deviceIndex: eni.attachment?.deviceIndex,
+        tags: Object.fromEntries(eni.tags),
+      };
+      out.push({ ...base, ip: intToIp(eni.primaryIp), primary: true });
+      for (const ip of eni.secondaryIps) out.push({ ...base, ip: intToIp(ip), primary: false });
+    }
+    return out;
+  }
+
+  /** ENI ids (current, not lagged), optionally of one subnet. */
+  networkInterfaceIds(subnetId?: string): string[] {
+    return [...this.enis.values()].filter((e) => subnetId === undefined || e.subnetId === subnetId).map((e) => e.id);
+  }
+
+  /** Current state of one ENI, or undefined when it does not exist. */
+  networkInterface(eniId: string): NetworkInterface | undefined {
+    const eni = this.enis.get(eniId);
+    return eni && this.view(eni);
+  }
+
+  instanceState(instanceId: string): InstanceState["state"] | undefined {
+    return this.instances.get(instanceId)?.state;
+  }
+
+  instanceIds(): string[] {
+    return [...this.instances.keys()];
+  }
+
+  subnetIds(): string[] {
+    return [...this.subnets.keys()];
+  }
+
+  /** Addresses DHCP could still hand out in a subnet. */
+  dhcpFreeCount(subnetId: string): number {
+    return this.subnet(subnetId).free.total;
+  }
+
+  subnetInfo(subnetId: string): { subnet: Subnet; availabilityZone: string; reservations: { cidr: string; type: "explicit" | "prefix" }[] } {
+    const s = this.subnet(subnetId);
+    return { subnet: s.subnet, availabilityZone: s.availabilityZone, reservations: s.reservations.map((r) => ({ cidr: r.cidr, type: r.type })) };
+  }
+
+  /** SDK calls served so far. */
+  get callCount(): number {
+    return this.callIndex;
+  }
+
+  // ---------------------------------------------------------------- SDK commands
+
+  async createNetworkInterface(input: CreateNetworkInterfaceCommandInput): Promise<CreateNetworkInterfaceCommandOutput> {
+    const requestId = this.enter("CreateNetworkInterface");
+    if (!input.SubnetId) throw new Ec2Error("MissingParameter", "The request must contain the parameter subnetId");
+    const subnet = this.subnet(input.SubnetId);
+    const tags = tagsFromSpecs(input.TagSpecifications, "network-interface");
+    let primary = input.PrivateIpAddress;
+    const secondaries: string[] = [];
+    for (const p of input.PrivateIpAddresses ?? []) {
+      if (!p.PrivateIpAddress) continue;
+      if (p.Primary) {
+        if (primary !== undefined && primary !== p.PrivateIpAddress) {
+          throw new Ec2Error("InvalidParameterCombination", "Only one primary private IP address may be given");
+        }
+        primary = p.PrivateIpAddress;
+      } else secondaries.push(p.PrivateIpAddress);
+    }
+    const count = input.SecondaryPrivateIpAddressCount ?? 0;
+    if (count > 0 && secondaries.length > 0) {
+      throw new Ec2Error("InvalidParameterCombination", "SecondaryPrivateIpAddressCount cannot be combined with secondary PrivateIpAddresses");
+    }
+    // Validate every fixed address before taking any, so a failure changes nothing.
+    const fixed = [primary, ...secondaries].filter((ip): ip is string => ip !== undefined);
+    const parsed = fixed.map((ip) => this.checkFixedAddress(subnet, ip));
+    if (new Set(parsed).size !== parsed.length) throw new Ec2Error("InvalidParameterValue", "The same address is given twice");
+    if (count > 0 && subnet.free.total < count + (primary === undefined ? 1 : 0)) throw insufficient(subnet);
+    const eni = this.newEni(subnet, primary, secondaries, input.Description ?? "", input.Groups ?? [], tags);
+    for (let i = 0; i < count; i++) {
+      const ip = this.dhcpPick(subnet);
+      subnet.take(ip, eni.id);
+      eni.secondaryIps.push(ip);
+    }
+    this.record(eni);
+    return { NetworkInterface: this.view(eni), $metadata: metadata(requestId) };
+  }
+
+  async attachNetworkInterface(input: AttachNetworkInterfaceCommandInput): Promise<AttachNetworkInterfaceCommandOutput> {
+    const requestId = this.enter("AttachNetworkInterface");
+    const eni = this.eni(input.NetworkInterfaceId);
+    const inst = this.instance(input.InstanceId);
+    if (input.DeviceIndex === undefined) throw new Ec2Error("MissingParameter", "The request must contain the parameter deviceIndex");
+    if (inst.state !== "running" && inst.state !== "pending") {
+      throw new Ec2Error("IncorrectInstanceState", `The instance '${inst.id}' is not in a valid state for this operation.`);
+    }
+    if (eni.attachment) throw new Ec2Error("InvalidNetworkInterface.InUse", `Interface: [${eni.id}] in use.`);
+    const subnet = this.subnet(eni.subnetId);
+    if (subnet.availabilityZone !== inst.availabilityZone) {
+      throw new Ec2Error(
+        "InvalidParameterValue",
+        `The network interface ${eni.id} is in availability zone ${subnet.availabilityZone} but instance ${inst.id} is in ${inst.availabilityZone}; they must be in the same availability zone.`,
+      );
+    }
+    const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === inst.id);
+    if (attached.some((e) => e.attachment!.deviceIndex === input.DeviceIndex)) {
+      throw new Ec2Error("InvalidParameterValue", `Instance '${inst.id}' already has an interface attached at device index '${input.DeviceIndex}'.`);
+    }
+    if (attached.length >= inst.limits.maxEnis) {
+      throw new Ec2Error("AttachmentLimitExceeded", `Interface count ${attached.length + 1} exceeds the limit for ${inst.instanceType}`);
+    }
+    if (1 + eni.secondaryIps.length > inst.limits.ipv4PerEni) throw ipLimit(inst);
+    const att = this.attach(eni, inst, input.DeviceIndex, false);
+    return { AttachmentId: att.id, NetworkCardIndex: input.NetworkCardIndex ?? 0, $metadata: metadata(requestId) };
+  }
+
+  async detachNetworkInterface(input: DetachNetworkInterfaceCommandInput): Promise<DetachNetworkInterfaceCommandOutput> {
+    const requestId = this.enter("DetachNetworkInterface");
+    const eniId = input.AttachmentId ? this.attachments.get(input.AttachmentId) : undefined;
+    const eni = eniId ? this.enis.get(eniId) : undefined;
+    if (!eni || !eni.attachment) {
+      throw new Ec2Error("InvalidAttachmentID.NotFound", `The attachment ID '${input.AttachmentId ?? ""}' does not exist`);
+    }
+    if (eni.attachment.deviceIndex === 0) {
+      throw new Ec2Error("OperationNotPermitted", `The network interface at device index 0 cannot be detached.`);
+    }
+    this.attachments.delete(eni.attachment.id);
+    eni.attachment = undefined;
+    this.record(eni);
+    return { $metadata: metadata(requestId) };
+  }
+
+  /**
+   * One attribute per call: "You can specify only one attribute at a time" (EC2 API reference,
+   * ModifyNetworkInterfaceAttribute, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyNetworkInterfaceAttribute.html).
+   */
+  async modifyNetworkInterfaceAttribute(input: ModifyNetworkInterfaceAttributeCommandInput): Promise<ModifyNetworkInterfaceAttributeCommandOutput> {
+    const requestId = this.enter("ModifyNetworkInterfaceAttribute");
+    const eni = this.eni(input.NetworkInterfaceId);
+    const given = (["SourceDestCheck", "Attachment", "Description", "Groups"] as const).filter((k) => input[k] !== undefined);
+    if (given.length !== 1) {
+      throw new Ec2Error("InvalidParameterCombination", `Specify exactly one attribute to modify; got ${given.length ? given.join(", ") : "none"}`);
+    }
+    if (input.SourceDestCheck !== undefined) eni.sourceDestCheck = input.SourceDestCheck.Value ?? eni.sourceDestCheck;
+    if (input.Groups !== undefined) eni.groups = [...input.Groups];
+    if (input.Attachment !== undefined) {
+      if (!eni.attachment || eni.attachment.id !== input.Attachment.AttachmentId) {
+        throw new Ec2Error("InvalidAttachmentID.NotFound", `The attachment ID '${input.Attachment.AttachmentId ?? ""}' does not exist`);
+      }
+      if (input.Attachment.DeleteOnTermination !== undefined) eni.attachment.deleteOnTermination = input.Attachment.DeleteOnTermination;
+    }
+    this.record(eni);
+    return { $metadata: metadata(requestId) };
+  }
+
+  async deleteNetworkInterface(input: DeleteNetworkInterfaceCommandInput): Promise<DeleteNetworkInterfaceCommandOutput> {
+    const requestId = this.enter("DeleteNetworkInterface");
+    const eni = this.eni(input.NetworkInterfaceId);
+    if (eni.attachment) throw new Ec2Error("InvalidNetworkInterface.InUse", `Network interface '${eni.id}' is currently in use.`);
+    this.removeEni(eni);
+    return { $metadata: metadata(requestId) };
+  }
+
+  async describeNetworkInterfaces(input: DescribeNetworkInterfacesCommandInput = {}): Promise<DescribeNetworkInterfacesCommandOutput> {
+    const requestId = this.enter("DescribeNetworkInterfaces");
+    if (input.MaxResults !== undefined) {
+      if (input.NetworkInterfaceIds?.length) {
+        throw new Ec2Error("InvalidParameterCombination", "The parameter NetworkInterfaceIds cannot be used with the parameter MaxResults");
+      }
+      if (input.MaxResults < 5 || input.MaxResults > 1000) {
+        throw new Ec2Error("InvalidParameterValue", `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+      }
+    }
+    let all = this.lagged();
+    if (input.NetworkInterfaceIds?.length) {
+      const wanted = new Set(input.NetworkInterfaceIds);
+      for (const id of wanted) {
+        if (!all.some((n) => n.NetworkInterfaceId === id)) {
+          throw new Ec2Error("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`);
+        }
+      }
+      all = all.filter((n) => wanted.has(n.NetworkInterfaceId!));
+    }
+    const matched = all.filter((n) => matchFilters(n, input.Filters, eniFilter));
+    const start = input.NextToken ? decodeToken(input.NextToken).offset : 0;
+    const size = input.MaxResults ?? matched.length;
+    const page = matched.slice(start, start + size);
+    const next = start + size < matched.length ? encodeToken({ offset: start + size }) : undefined;
+    return { NetworkInterfaces: page, NextToken: next, $metadata: metadata(requestId) };
+  }
+
+  async describeSubnets(input: DescribeSubnetsCommandInput = {}): Promise<DescribeSubnetsCommandOutput> {
+    const requestId = this.enter("DescribeSubnets");
+    const ids = input.SubnetIds?.length ? input.SubnetIds : [...this.subnets.keys()];
+    const subnets = ids.map((id) => this.subnet(id));
+    const out = subnets
+      .map((s) => ({
+        SubnetId: s.id,
+        CidrBlock: s.subnet.cidr,
+        AvailabilityZone: s.availabilityZone,
+        VpcId: s.vpcId,
+        State: "available" as const,
+        // Usable addresses not held by an interface (reservations do not count as used).
+        AvailableIpAddressCount: s.usableCount() - countUsable(s),
+        OwnerId: this.accountId,
+        Ipv6CidrBlockAssociationSet: [],
+        AssignIpv6AddressOnCreation: false,
+        MapPublicIpOnLaunch: false,
+        DefaultForAz: false,
+      }))
+      .filter((s) =>
+        matchFilters(s, input.Filters, (name) => {
+          if (name === "subnet-id") return (x) => [x.SubnetId];
+          if (name === "vpc-id") return (x) => [x.VpcId];
+          if (name === "availability-zone") return (x) => [x.AvailabilityZone];
+          if (name === "cidr-block" || name === "cidr") return (x) => [x.CidrBlock];
+          return undefined;
+        }),
+      );
+    return { Subnets: out, $metadata: metadata(requestId) };
+  }
+
+  async describeInstances(input: DescribeInstancesCommandInput = {}): Promise<DescribeInstancesCommandOutput> {
+    const requestId = this.enter("DescribeInstances");
+    const ids = input.InstanceIds?.length ? input.InstanceIds : [...this.instances.keys()];
+    const insts = ids.map((id) => this.instance(id)).filter((i) =>
+      matchFilters(i, input.Filters, (name) => {
+        if (name === "instance-id") return (x) => [x.id];
+        if (name === "instance-state-name") return (x) => [x.state];
+        if (name === "availability-zone") return (x) => [x.availabilityZone];
+        if (name === "instance-type") return (x) => [x.instanceType];
+        return tagFields(name, (x: InstanceState) => x.tags);
+      }),
+    );
+    return {
+      Reservations: insts.map((i) => ({ ReservationId: `r-${i.id.slice(2)}`, OwnerId: this.accountId, Instances: [this.instanceView(i)] })),
+      $metadata: metadata(requestId),
+    };
+  }
+
+  async describeInstanceTypes(input: DescribeInstanceTypesCommandInput = {}): Promise<DescribeInstanceTypesCommandOutput> {
+    const requestId = this.enter("DescribeInstanceTypes");
+    const types = input.InstanceTypes ?? [];
+    const unknown = types.filter((t) => {
+      try {
+        instanceLimits(t);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (unknown.length) throw new Ec2Error("InvalidInstanceType", `The following supplied instance types do not exist: [${unknown.join(", ")}]`);
+    return {
+      InstanceTypes: types.map((t) => {
+        const l = instanceLimits(t);
+        return {
+          InstanceType: t as never,
+          NetworkInfo: { MaximumNetworkInterfaces: l.maxEnis, Ipv4AddressesPerInterface: l.ipv4PerEni },
+        };
+      }),
+      $metadata: metadata(requestId),
+    };
+  }
+
+  async createTags(input: CreateTagsCommandInput): Promise<CreateTagsCommandOutput> {
+    const requestId = this.enter("CreateTags");
+    const targets = (input.Resources ?? []).map((id) => {
+      if (id.startsWith("eni-")) return this.eni(id);
+      if (id.startsWith("i-")) return this.instance(id);
+      throw new Ec2Error("InvalidID", `The ID '${id}' is not valid`);
+    });
+    for (const t of targets) {
+      for (const tag of input.Tags ?? []) if (tag.Key !== undefined) t.tags.set(tag.Key, tag.Value ?? "");
+      if ("subnetId" in t && "primaryIp" in t) this.record(t);
+    }
+    return { $metadata: metadata(requestId) };
+  }
+
+  async createSubnetCidrReservation(input: CreateSubnetCidrReservationCommandInput): Promise<CreateSubnetCidrReservationCommandOutput> {
+    const requestId = this.enter("CreateSubnetCidrReservation");
+    const subnet = this.subnet(input.SubnetId);
+    if (input.ReservationType !== "explicit" && input.ReservationType !== "prefix") {
+      throw new Ec2Error("InvalidParameterValue", `Value (${String(input.ReservationType)}) for parameter reservationType is invalid. Valid values: prefix, explicit`);
+    }
+    let range: Subnet;
+    try {
+      range = parseCidr(input.Cidr, "Cidr");
+    } catch {
+      throw new Ec2Error("InvalidParameterValue", `Value (${String(input.Cidr)}) for parameter cidr is invalid.`);
+    }
+    if (range.base < subnet.subnet.base || range.last > subnet.subnet.last) {
+      throw new Ec2Error("InvalidParameterValue", `Reservation CIDR ${range.cidr} is not within subnet CIDR ${subnet.subnet.cidr}`);
+    }
+    for (const r of this.reservations.values()) {
+      if (r.first <= range.last && range.base <= r.last) {
+        throw new Ec2Error("InvalidParameterValue", `Reservation CIDR ${range.cidr} has overlap with existing reserved CIDR block`);
+      }
+    }
+    const res: ReservationState = {
+      id: hexId("scr", ++this.ids),
+      subnetId: subnet.id,
+      cidr: range.cidr,
+      first: range.base,
+      last: range.last,
+      type: input.ReservationType,
+      description: input.Description,
+      tags: tagList(tagsFromSpecs(input.TagSpecifications, "subnet-cidr-reservation")),
+    };
+    this.reservations.set(res.id, res);
+    subnet.reservations.push(res);
+    const kind = res.type === "explicit" ? EXPLICIT : PREFIX;
+    // Addresses already in use stay assigned; only DHCP eligibility changes.
+    for (let ip = res.first; ip <= res.last; ip++) {
+      subnet.reservedKind[subnet.offset(ip)] = kind;
+      subnet.refresh(ip);
+    }
+    return { SubnetCidrReservation: this.reservationView(res), $metadata: metadata(requestId) };
+  }
+
+  async deleteSubnetCidrReservation(input: DeleteSubnetCidrReservationCommandInput): Promise<DeleteSubnetCidrReservationCommandOutput> {
+    const requestId = this.enter("DeleteSubnetCidrReservation");
+    const res = input.SubnetCidrReservationId ? this.reservations.get(input.SubnetCidrReservationId) : undefined;
+    if (!res) {
+      throw new Ec2Error("InvalidSubnetCidrReservationID.NotFound", `The subnet CIDR reservation ID '${input.SubnetCidrReservationId ?? ""}' does not exist`);
+    }
+    this.reservations.delete(res.id);
+    const subnet = this.subnet(res.subnetId);
+    subnet.reservations.splice(subnet.reservations.indexOf(res), 1);
+    for (let ip = res.first; ip <= res.last; ip++) {
+      subnet.reservedKind[subnet.offset(ip)] = NOT_RESERVED;
+      subnet.refresh(ip);
+    }
+    return { DeletedSubnetCidrReservation: this.reservationView(res), $metadata: metadata(requestId) };
+  }
+
+  async getSubnetCidrReservations(input: GetSubnetCidrReservationsCommandInput): Promise<GetSubnetCidrReservationsCommandOutput> {
+    const requestId = this.enter("GetSubnetCidrReservations");
+    const subnet = this.subnet(input.SubnetId);
+    const list = subnet.reservations
+      .map((r) => this.reservationView(r))
+      .filter((r) =>
+        matchFilters(r, input.Filters, (name) => {
+          if (name === "reservationType") return (x) => [x.ReservationType ?? ""];
+          if (name === "subnet-id") return (x) => [x.SubnetId ?? ""];
+          if (name === "owner-id") return (x) => [x.OwnerId ?? ""];
+          return undefined;
+        }),
+      );
+    return { SubnetIpv4CidrReservations: list, SubnetIpv6CidrReservations: [], $metadata: metadata(requestId) };
+  }
+
+  /**
+   * Adds secondary addresses to an ENI. Attached, the ENI holds at most the instance type's
+   * IPv4-per-ENI addresses (PrivateIpAddressLimitExceeded). An address held by another ENI
+   * moves only with AllowReassignment (else Resource.AlreadyAssigned); a primary never moves.
+   */
+  async assignPrivateIpAddresses(input: AssignPrivateIpAddressesCommandInput): Promise<AssignPrivateIpAddressesCommandOutput> {
+    const requestId = this.enter("AssignPrivateIpAddresses");
+    const eni = this.eni(input.NetworkInterfaceId);
+    const subnet = this.subnet(eni.subnetId);
+    const wanted = input.PrivateIpAddresses ?? [];
+    const count = input.SecondaryPrivateIpAddressCount ?? 0;
+    if (wanted.length && count) {
+      throw new Ec2Error("InvalidParameterCombination", "PrivateIpAddresses and SecondaryPrivateIpAddressCount cannot be given together");
+    }
+    const ips = wanted.map((ip) => this.checkAddressShape(subnet, ip));
+    const fresh = ips.filter((ip) => ip !== eni.primaryIp && !eni.secondaryIps.includes(ip));
+    const inst = eni.attachment ? this.instances.get(eni.attachment.instanceId) : undefined;
+    if (inst && 1 + eni.secondaryIps.length + fresh.length + count > inst.limits.ipv4PerEni) throw ipLimit(inst);
+    for (const ip of fresh) {
+      const holder = subnet.used.get(ip);
+      if (holder === undefined) continue;
+      const other = this.enis.get(holder)!;
+      if (other.primaryIp === ip || !input.AllowReassignment) {
+        throw new Ec2Error(
+          "Resource.AlreadyAssigned",
+          "The specified private IP address is already assigned to a resource. Unassign the private IP first, or use a different private IP address.",
+        );
+      }
+    }
+    if (count > subnet.free.total) throw insufficient(subnet);
+    const assigned: number[] = [];
+    for (const ip of fresh) {
+      const holder = subnet.used.get(ip);
+      if (holder !== undefined) {
+        const other = this.enis.get(holder)!;
+        other.secondaryIps = other.secondaryIps.filter((x) => x !== ip);
+        this.record(other);
+      }
+      subnet.take(ip, eni.id);
+      eni.secondaryIps.push(ip);
+      assigned.push(ip);
+    }
+    for (let i = 0; i < count; i++) {
+      const ip = this.dhcpPick(subnet);
+      subnet.take(ip, eni.id);
+      eni.secondaryIps.push(ip);
+      assigned.push(ip);
+    }
+    this.record(eni);
+    return {
+      NetworkInterfaceId: eni.id,
+      AssignedPrivateIpAddresses: assigned.map((ip) => ({ PrivateIpAddress: intToIp(ip) })),
+      $metadata: metadata(requestId),
+    };
+  }
+
+  async unassignPrivateIpAddresses(input: UnassignPrivateIpAddressesCommandInput): Promise<UnassignPrivateIpAddressesCommandOutput> {
+    const requestId = this.enter("UnassignPrivateIpAddresses");
+    const eni = this.eni(input.NetworkInterfaceId);
+    const subnet = this.subnet(eni.subnetId);
+    const ips = (input.PrivateIpAddresses ?? []).map((ip) => this.checkAddressShape(subnet, ip));
+    for (const ip of ips) {
+      if (ip === eni.primaryIp) throw new Ec2Error("InvalidParameterValue", `The primary private IP address ${intToIp(ip)} cannot be unassigned`);
+      if (!eni.secondaryIps.includes(ip)) {
+        throw new Ec2Error("InvalidParameterValue", `Some of the specified addresses are not assigned to interface ${eni.id}`);
+      }
+    }
+    for (const ip of ips) {
+      eni.secondaryIps = eni.secondaryIps.filter((x) => x !== ip);
+      subnet.release(ip);
+    }
+    this.record(eni);
+    return { $metadata: metadata(requestId) };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Counts the call, advances the step, and applies throttling. Returns a request id. */
+  private enter(op: string): string {
+    const index = this.callIndex++;
+    this.step++;
+    this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
+    const requestId = `sim-${index}`;
+    const t = this.faults.throttle;
+    const throttled = typeof t === "function" ? t({ op, index }) : t > 0 && this.rng() < t;
+    if (throttled) throw new Ec2Error("RequestLimitExceeded", "Request limit exceeded.", { status: 503, requestId, throttling: true });
+    return requestId;
+  }
+
+  private subnet(id: string | undefined): SubnetState {
+    const s = id === undefined ? undefined : this.subnets.get(id);
+    if (!s) throw new Ec2Error("InvalidSubnetID.NotFound", `The subnet ID '${id ?? ""}' does not exist`);
+    return s;
+  }
+
+  private eni(id: string | undefined): EniState {
+    const e = id === undefined ? undefined : this.enis.get(id);
+    if (!e) throw new Ec2Error("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id ?? ""}' does not exist`);
+    return e;
+  }
+
+  private instance(id: string | undefined): InstanceState {
+    const i = id === undefined ? undefined : this.instances.get(id);
+    if (!i) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${id ?? ""}' does not exist`);
+    return i;
+  }
+
+  /** A well-formed address of the subnet that is not AWS-reserved (nor in a prefix reservation). */
+  private checkAddressShape(subnet: SubnetState, ip: string): number {
+    if (!isIpv4(ip)) throw new Ec2Error("InvalidParameterValue", `Invalid IPv4 address: ${ip}`);
+    const n = ipToInt(ip);
+    if (!subnet.contains(n)) {
+      throw new Ec2Error("InvalidParameterValue", `Address ${ip} does not fall within the subnet's address range`);
+    }
+    // Observed wording for AWS-reserved addresses (no dedicated code; see shared facts (d)).
+    if (isAwsReserved(subnet.subnet, n) || subnet.reservedKind[subnet.offset(n)] === PREFIX) {
+      throw new Ec2Error("InvalidParameterValue", `Address ${ip} is in subnet's reserved address range`);
+    }
+    return n;
+  }
+
+  /** As checkAddressShape, and free: explicit reservations allow assignment by hand. */
+  private checkFixedAddress(subnet: SubnetState, ip: string): number {
+    const n = this.checkAddressShape(subnet, ip);
+    if (subnet.used.has(n)) throw new Ec2Error("InvalidIPAddress.InUse", "The specified IP address is already in use.");
+    return n;
+  }
+
+  private dhcpPick(subnet: SubnetState): number {
+    const free = subnet.free;
+    if (free.total === 0) throw insufficient(subnet);
+    let off: number | undefined;
+    if (this.dhcp === "lowest") off = free.lowest();
+    else if (this.dhcp === "adversarial") off = this.rng() < 0.5 ? free.lowest() : free.highest();
+    else off = free.kth(randomInt(this.rng, free.total));
+    return subnet.subnet.base + off!;
+  }
+
+  private newEni(subnet: SubnetState, primary: string | undefined, secondaries: string[] | undefined, description: string, groups: string[], tags: Map<string, string>): EniState {
+    const fixed = [primary, ...(secondaries ?? [])].filter((x): x is string => x !== undefined).map((ip) => this.checkFixedAddress(subnet, ip));
+    const id = hexId("eni", ++this.ids);
+    const primaryIp = primary !== undefined ? fixed[0]! : this.dhcpPick(subnet);
+    const secondaryIps = primary !== undefined ? fixed.slice(1) : fixed;
+    subnet.take(primaryIp, id);
+    for (const ip of secondaryIps) subnet.take(ip, id);
+    const mac = `02:${[1, 2, 3, 4, 5].map((i) => ((this.ids >> (8 * (i % 4))) & 0xff).toString(16).padStart(2, "0")).join(":")}`;
+    const eni: EniState = { id, subnetId: subnet.id, description, groups: [...groups], primaryIp, secondaryIps, tags, sourceDestCheck: true, mac };
+    this.enis.set(id, eni);
+    this.record(eni);
+    return eni;
+  }
+
+  private attach(eni: EniState, inst: InstanceState, deviceIndex: number, deleteOnTermination: boolean): AttachmentState {
+    const att: AttachmentState = { id: hexId("eni-attach", ++this.ids), instanceId: inst.id, deviceIndex, deleteOnTermination, attachTime: new Date(0) };
+    eni.attachment = att;
+    this.attachments.set(att.id, eni.id);
+    this.record(eni);
+    return att;
+  }
+
+  private removeEni(eni: EniState): void {
+    const subnet = this.subnet(eni.subnetId);
+    subnet.release(eni.primaryIp);
+    for (const ip of eni.secondaryIps) subnet.release(ip);
+    this.enis.delete(eni.id);
+    if (this.faults.consistencyLag > 0) this.pushHistory(eni.id, undefined);
+    else this.history.delete(eni.id);
+  }
+
+  /** Notes an ENI write for lagged reads. */
+  private record(eni: EniState): void {
+    if (this.faults.consistencyLag > 0) this.pushHistory(eni.id, this.view(eni));
+  }
+
+  private pushHistory(id: string, view: NetworkInterface | undefined): void {
+    const h = this.history.get(id) ?? [];
+    h.push({ step: this.step, view });
+    // Keep the newest entry at or before the oldest step a read may still see.
+    const horizon = this.step - this.faults.consistencyLag;
+    let keepFrom = 0;
+    for (let i = 0; i < h.length; i++) if (h[i]!.step <= horizon) keepFrom = i;
+    if (keepFrom > 0) h.splice(0, keepFrom);
+    this.history.set(id, h);
+  }
+
+  /** All ENIs as a read sees them: current, or as of a random step within the lag. */
+  private lagged(): NetworkInterface[] {
+    const lag = this.faults.consistencyLag;
+    if (lag <= 0) return [...this.enis.values()].map((e) => this.view(e));
+    const at = this.step - randomInt(this.rng, lag + 1);
+    const out: NetworkInterface[] = [];
+    const ids = new Set([...this.history.keys(), ...this.enis.keys()]);
+    for (const id of [...ids].sort()) {
+      const h = this.history.get(id);
+      if (!h) {
+        // Written before lag was switched on: its current state is old enough.
+        const eni = this.enis.get(id);
+        if (eni) out.push(this.view(eni));
+        continue;
+      }
+      let seen: NetworkInterface | undefined;
+      let found = false;
+      for (const entry of h) {
+        if (entry.step <= at) {
+          seen = entry.view;
+          found = true;
+        }
+      }
+      if (found && seen) out.push(seen);
+      // A deletion every read can see: forget the ENI.
+      if (h.length === 1 && h[0]!.view === undefined && h[0]!.step <= this.step - lag) this.history.delete(id);
+    }
+    return out;
+  }
+
+  private view(eni: EniState): NetworkInterface {
+    const subnet = this.subnet(eni.subnetId);
+    const att = eni.attachment;
+    return {
+      NetworkInterfaceId: eni.id,
+      SubnetId: eni.subnetId,
+      VpcId: subnet.vpcId,
+      AvailabilityZone: subnet.availabilityZone,
+      Description: eni.description,
+      Groups: eni.groups.map((GroupId) => ({ GroupId })),
+      InterfaceType: "interface",
+      MacAddress: eni.mac,
+      OwnerId: this.accountId,
+      PrivateIpAddress: intToIp(eni.primaryIp),
+      PrivateIpAddresses: [
+        { Primary: true, PrivateIpAddress: intToIp(eni.primaryIp) },
+        ...eni.secondaryIps.map((ip) => ({ Primary: false, PrivateIpAddress: intToIp(ip) })),
+      ],
+      Ipv6Addresses: [],
+      RequesterManaged: false,
+      SourceDestCheck: eni.sourceDestCheck,
+      Status: att ? "in-use" : "available",
+      TagSet: tagList(eni.tags),
+      Attachment: att
+        ? {
+            AttachmentId: att.id,
+            DeleteOnTermination: att.deleteOnTermination,
+            DeviceIndex: att.deviceIndex,
+            NetworkCardIndex: 0,
+            InstanceId: att.instanceId,
+            InstanceOwnerId: this.accountId,
+            Status: "attached",
+            AttachTime: att.attachTime,
+          }
+        : undefined,
+    };
+  }
+
+  private instanceView(i: InstanceState): Instance {
+    const enis = [...this.enis.values()].filter((e) => e.attachment?.instanceId === i.id);
+    const primary = this.enis.get(i.primaryEniId);
+    return {
+      InstanceId: i.id,
+      InstanceType: i.instanceType as never,
+      Placement: { AvailabilityZone: i.availabilityZone },
+      State: { Code: STATE_CODES[i.state], Name: i.state },
+      SubnetId: i.state === "terminated" ? undefined : i.subnetId,
+      VpcId: i.state === "terminated" ? undefined : this.vpcId,
+      PrivateIpAddress: primary ? intToIp(primary.primaryIp) : undefined,
+      LaunchTime: i.launchTime,
+      Tags: tagList(i.tags),
+      NetworkInterfaces: enis.map((e) => {
+        const v = this.view(e);
+        return {
+          NetworkInterfaceId: v.NetworkInterfaceId,
+          SubnetId: v.SubnetId,
+          VpcId: v.VpcId,
+          Description: v.Description,
+          Groups: v.Groups?.map((g) => ({ GroupId: g.GroupId })),
+          MacAddress: v.MacAddress,
+          OwnerId: v.OwnerId,
+          PrivateIpAddress: v.PrivateIpAddress,
+          PrivateIpAddresses: v.PrivateIpAddresses?.map((p) => ({ Primary: p.Primary, PrivateIpAddress: p.PrivateIpAddress })),
+          SourceDestCheck: v.SourceDestCheck,
+          Status: v.Status,
+          InterfaceType: v.InterfaceType,
+          Attachment: v.Attachment && {
+            AttachmentId: v.Attachment.AttachmentId,
+            DeleteOnTermination: v.Attachment.DeleteOnTermination,
+            DeviceIndex: v.Attachment.DeviceIndex,
+            NetworkCardIndex: v.Attachment.NetworkCardIndex,
+            Status: v.Attachment.Status,
+            AttachTime: v.Attachment.AttachTime,
+          },
+        };
+      }),
+    };
+  }
+
+  private reservationView(r: ReservationState): SubnetCidrReservation {
+    return {
+      SubnetCidrReservationId: r.id,
+      SubnetId: r.subnetId,
+      Cidr: r.cidr,
+      ReservationType: r.type,
+      OwnerId: this.accountId,
+      Description: r.description,
+      Tags: r.tags,
+    };
+  }
+}
+
+function countUsable(s: SubnetState): number {
+  let n = 0;
+  for (const ip of s.used.keys()) if (!isAwsReserved(s.subnet, ip)) n++;
+  return n;
+}
+
+function insufficient(subnet: SubnetState): Ec2Error {
+  return new Ec2Error(
+    "InsufficientFreeAddressesInSubnet",
+    `The specified subnet ${subnet.id} does not contain enough free private IP addresses to fulfill your request.`,
+  );
+}
+
+function ipLimit(inst: InstanceState): Ec2Error {
+  return new Ec2Error(
+    "PrivateIpAddressLimitExceeded",
+    `You've reached the limit on the number of private IP addresses that you can assign to the specified network interface for that type of instance (${inst.instanceType}: ${inst.limits.ipv4PerEni}).`,
+  );
+}
+
+function eniFilter(name: string): ((n: NetworkInterface) => string[]) | undefined {
+  switch (name) {
+    case "subnet-id":
+      return (n) => [n.SubnetId ?? ""];
+    case "network-interface-id":
+      return (n) => [n.NetworkInterfaceId ?? ""];
+    case "vpc-id":
+      return (n) => [n.VpcId ?? ""];
+    case "availability-zone":
+      return (n) => [n.AvailabilityZone ?? ""];
+    case "status":
+      return (n) => [n.Status ?? ""];
+    case "description":
+      return (n) => [n.Description ?? ""];
+    case "attachment.instance-id":
+      return (n) => (n.Attachment?.InstanceId ? [n.Attachment.InstanceId] : []);
+    case "attachment.device-index":
+      return (n) => (n.Attachment?.DeviceIndex !== undefined ? [String(n.Attachment.DeviceIndex)] : []);
+    case "attachment.attachment-id":
+      return (n) => (n.Attachment?.AttachmentId ? [n.Attachment.AttachmentId] : []);
+    case "attachment.status":
+      return (n) => (n.Attachment?.Status ? [n.Attachment.Status] : []);
+    case "addresses.private-ip-address":
+      return (n) => (n.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress ?? "");
+    case "private-ip-address":
+      return (n) => [n.PrivateIpAddress ?? ""];
+    case "addresses.primary":
+      return (n) => (n.PrivateIpAddresses ?? []).map((p) => String(p.Primary ?? false));
+    default: {
+      const tags = (n: NetworkInterface) => new Map((n.TagSet ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+      return tagFields(name, tags);
+    }
+  }
+}
