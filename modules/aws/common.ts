@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import { Fn, Token } from "cdktf";
+import { PlanError } from "../../ipam/errors";
+
+/**
+ * Tag keys on the multus ENIs. The lifecycle Lambda writes them when it creates an ENI; IAM
+ * conditions (`aws:ResourceTag/<key>`) on the Lambda's role and on the node agent's policy
+ * match them, so neither can touch an ENI of another node group.
+ */
+export const ENI_TAG_KEYS = {
+  /** Value: the node group's tag value (the Auto Scaling group name by default). */
+  nodeGroup: "multus.eks.amazonaws.com/node-group",
+  /** Value: the EC2 instance id the ENI was created for. */
+  instanceId: "multus.eks.amazonaws.com/instance-id",
+} as const;
+
+/** True when the value is a literal (not a Terraform reference or variable resolved at apply). */
+export function isLiteral(value: unknown): boolean {
+  return !Token.isUnresolved(value);
+}
+
+/** Throws a PlanError naming `Construct.prop`, the problem and the fix. */
+export function propError(construct: string, prop: string, problem: string, fix: string): never {
+  throw new PlanError(`${construct}.${prop}`, problem, fix);
+}
+
+/** Checks literal values only: a token is known at apply time and checked by AWS then. */
+export class PropChecker {
+  constructor(private readonly construct: string) {}
+
+  fail(prop: string, problem: string, fix: string): never {
+    return propError(this.construct, prop, problem, fix);
+  }
+
+  str(value: unknown, prop: string, pattern?: RegExp, example?: string): void {
+    if (!isLiteral(value)) return;
+    if (typeof value !== "string" || value.length === 0) {
+      this.fail(prop, `must be a non-empty string, got ${JSON.stringify(value)}`, `set ${prop}${example ? ` (e.g. "${example}")` : ""}`);
+    }
+    if (pattern && !pattern.test(value)) this.fail(prop, `"${value}" is not valid`, `use the form ${example ?? pattern.source}`);
+  }
+
+  id(value: unknown, prop: string, prefix: string): void {
+    this.str(value, prop, new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `${prefix}-0123456789abcdef0`);
+  }
+
+  ids(values: unknown, prop: string, prefix: string, minLength = 1): void {
+    if (!isLiteral(values)) return;
+    if (!Array.isArray(values) || values.length < minLength) {
+      this.fail(prop, `must list at least ${minLength} id${minLength === 1 ? "" : "s"}, got ${JSON.stringify(values)}`, `give ${prop} as a list of ${prefix}-... ids`);
+    }
+    values.forEach((v, i) => this.id(v, `${prop}[${i}]`, prefix));
+  }
+
+  int(value: unknown, prop: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
+    if (!isLiteral(value)) return;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      this.fail(prop, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`, `set ${prop} to a whole number from ${min} to ${max}`);
+    }
+  }
+
+  oneOf<T extends string>(value: unknown, prop: string, options: readonly T[]): void {
+    if (typeof value !== "string" || !options.includes(value as T)) {
+      this.fail(prop, `must be one of ${options.join(", ")}, got ${JSON.stringify(value)}`, `set ${prop} to ${options.join(" or ")}`);
+    }
+  }
+}
+
+/**
+ * A resource name within AWS's length limit: kept as is when it fits, otherwise cut and
+ * suffixed with a short hash of the full name so two long names stay distinct.
+ */
+export function fitName(name: string, max: number): string {
+  if (!isLiteral(name) || name.length <= max) return name;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  return `${name.slice(0, max - 9)}-${hash}`;
+}
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>`; account "*" keeps it offline (no caller identity lookup). */
+export function arn(partition: string, service: string, region: string, resource: string, account = "*"): string {
+  return `arn:${partition}:${service}:${region}:${account}:${resource}`;
+}
+
+/** One ARN per value (`<resourcePrefix><value>`), also when the list is a Terraform reference (formatlist). */
+export function arnEach(partition: string, service: string, region: string, resourcePrefix: string, values: string[]): string[] {
+  if (isLiteral(values)) return values.map((v) => arn(partition, service, region, `${resourcePrefix}${v}`));
+  return Token.asList(Fn.formatlist(`arn:%s:${service}:%s:*:${resourcePrefix}%s`, [partition, region, values]));
+}
+
+/** Lists joined, also when some are Terraform references (concat). */
+export function concatLists(...lists: string[][]): string[] {
+  return lists.every((l) => isLiteral(l)) ? lists.flat() : Token.asList(Fn.concat(lists));
+}

@@ -1,0 +1,280 @@
+import { existsSync, statSync } from "node:fs";
+import { AssetType, ITerraformDependable, TerraformAsset } from "cdktf";
+import { Construct } from "constructs";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { awsContext } from "./aws-context";
+import { ENI_TAG_KEYS, PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
+
+/** The EventBridge detail-types of Auto Scaling lifecycle actions (Amazon EC2 Auto Scaling event reference). */
+export const LIFECYCLE_DETAIL_TYPES = ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"] as const;
+
+/** The input the sweep schedule sends the function. */
+export const DEFAULT_SWEEP_EVENT = { source: "multus.sweep", action: "sweep" } as const;
+
+/** Props of {@link LifecycleLambda}. */
+export interface LifecycleLambdaProps {
+  /**
+   * The bundle: a directory holding `index.js` (zipped at synth), or a `.zip` file.
+   * Built by `lambda/build.ts` (`npm run build:lambda`, default `dist/lambda`).
+   */
+  readonly bundlePath: string;
+  /** The node group's Auto Scaling group: the only one whose events reach the function and whose actions it may complete. */
+  readonly autoScalingGroupName: string;
+  /** [MultusSubnets] Subnet ids the function creates ENIs in. */
+  readonly multusSubnetIds: string[];
+  /** [MultusSecurityGroups] Security groups of the multus ENIs. */
+  readonly multusSecurityGroupIds: string[];
+  /** Function environment, written from the address plan (ipam/lambda-env.ts lambdaEnvironment). */
+  readonly environment: Record<string, string>;
+  /** Value of the node-group tag (ENI_TAG_KEYS.nodeGroup) the function puts on its ENIs. */
+  readonly eniTagValue: string;
+  /** Launch hook heartbeat timeout: the function must finish within it. @default 300 */
+  readonly hookTimeout?: number;
+  /** Function name. @default `${autoScalingGroupName}-multus-eni`, cut to 64 characters */
+  readonly functionName?: string;
+  /** @default "nodejs22.x" (Node.js 20 left Lambda standard support in April 2026; the bundle targets node20 and runs on 22) */
+  readonly runtime?: string;
+  /** Seconds. Must stay below hookTimeout. @default 120 (as the reference) */
+  readonly timeout?: number;
+  /** MB. @default 256 */
+  readonly memorySize?: number;
+  /** CloudWatch log retention in days. @default 30 */
+  readonly logRetentionDays?: number;
+  /**
+   * EventBridge schedule of the sweep that deletes this node group's orphaned `available` ENIs
+   * (an instance that died before its terminate hook ran); `null` disables it.
+   * @default "rate(15 minutes)"
+   */
+  readonly sweepSchedule?: string | null;
+  /** The sweep rule's constant input. @default DEFAULT_SWEEP_EVENT */
+  readonly sweepEvent?: Record<string, unknown>;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/**
+ * The lifecycle Lambda: function from the bundle, a role with least privilege, its log group,
+ * the EventBridge rule for this Auto Scaling group's launch/terminate lifecycle actions, and a
+ * schedule for the orphaned-ENI sweep.
+ */
+export class LifecycleLambda extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly lifecycleRule: CloudwatchEventRule;
+  readonly sweepRule?: CloudwatchEventRule;
+  readonly asset: TerraformAsset;
+  /** Everything that must exist before the first lifecycle event (the node group waits on these). */
+  readonly ready: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: LifecycleLambdaProps) {
+    super(scope, id);
+    const c = new PropChecker("LifecycleLambda");
+    if (!existsSync(props.bundlePath)) {
+      c.fail("bundlePath", `${props.bundlePath} does not exist`, "build the function first (npm run build:lambda) or give the path of its directory or zip");
+    }
+    const isZip = statSync(props.bundlePath).isFile();
+    if (isZip && !props.bundlePath.endsWith(".zip")) c.fail("bundlePath", `${props.bundlePath} is a file but not a .zip`, "give the bundle directory (with index.js) or a .zip");
+    if (!isZip && !existsSync(`${props.bundlePath}/index.js`)) c.fail("bundlePath", `${props.bundlePath} has no index.js`, "give the directory lambda/build.ts writes (dist/lambda)");
+    c.str(props.autoScalingGroupName, "autoScalingGroupName", /^[^:]{1,255}$/, "eks-multus-cluster-ng1");
+    c.ids(props.multusSubnetIds, "multusSubnetIds", "subnet");
+    c.ids(props.multusSecurityGroupIds, "multusSecurityGroupIds", "sg");
+    c.str(props.eniTagValue, "eniTagValue");
+    const hookTimeout = props.hookTimeout ?? 300;
+    c.int(hookTimeout, "hookTimeout", 30, 7200);
+    const timeout = props.timeout ?? 120;
+    c.int(timeout, "timeout", 3, 900);
+    if (isLiteral(timeout) && isLiteral(hookTimeout) && timeout >= hookTimeout) {
+      c.fail("timeout", `${timeout} s is not below the launch hook timeout (${hookTimeout} s)`, "lower timeout or raise the hook timeout, so the function can complete the action before the hook gives up");
+    }
+    const memorySize = props.memorySize ?? 256;
+    c.int(memorySize, "memorySize", 128, 10240);
+    const retention = props.logRetentionDays ?? 30;
+    if (!LOG_RETENTION_DAYS.includes(retention)) c.fail("logRetentionDays", `${retention} is not a CloudWatch retention value`, `use one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    const runtime = props.runtime ?? "nodejs22.x";
+    c.str(runtime, "runtime", /^nodejs\d+\.x$/, "nodejs22.x");
+    const functionName = props.functionName ?? fitName(`${props.autoScalingGroupName}-multus-eni`, 64);
+    c.str(functionName, "functionName", /^[A-Za-z0-9\-_]{1,64}$/, "eks-multus-cluster-ng1-multus-eni");
+    for (const [k, v] of Object.entries(props.environment)) {
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(k)) c.fail("environment", `"${k}" is not a valid variable name`, "use letters, digits and underscores, starting with a letter");
+      if (typeof v !== "string") c.fail(`environment.${k}`, "must be a string", "write every value as a string");
+    }
+    const sweepSchedule = props.sweepSchedule === undefined ? "rate(15 minutes)" : props.sweepSchedule;
+    if (sweepSchedule !== null) c.str(sweepSchedule, "sweepSchedule", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "rate(15 minutes)");
+    const tags = props.tags ?? {};
+    const ctx = awsContext(this);
+
+    this.asset = new TerraformAsset(this, "bundle", { path: props.bundlePath, type: isZip ? AssetType.FILE : AssetType.ARCHIVE });
+    // path.module: the same file whether Terraform runs this as the root or as a called module.
+    const zipPath = `\${path.module}/${this.asset.path}`;
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${functionName}`, retentionInDays: retention, tags });
+
+    // --- Least privilege. Resource-level scoping per the Service Authorization Reference
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html):
+    // CreateNetworkInterface is checked against the subnet, the security groups and the new ENI
+    // (aws:RequestTag); the other ENI actions against the ENI's tags (aws:ResourceTag); Attach
+    // and Detach also against the instance, which Auto Scaling tags with aws:autoscaling:groupName.
+    // Describe* and GetSubnetCidrReservations take no resource-level permissions ("*").
+    const eniArn = arn(ctx.partition, "ec2", ctx.region, "network-interface/*");
+    const ownEni = [{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [props.eniTagValue] }];
+    const statements: DataAwsIamPolicyDocumentStatement[] = [
+      {
+        sid: "Describe",
+        effect: "Allow",
+        actions: ["ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:GetSubnetCidrReservations"],
+        resources: ["*"],
+      },
+      {
+        sid: "CreateInMultusSubnets",
+        effect: "Allow",
+        actions: ["ec2:CreateNetworkInterface"],
+        resources: concatLists(
+          arnEach(ctx.partition, "ec2", ctx.region, "subnet/", props.multusSubnetIds),
+          arnEach(ctx.partition, "ec2", ctx.region, "security-group/", props.multusSecurityGroupIds),
+        ),
+      },
+      {
+        sid: "CreateTaggedEnis",
+        effect: "Allow",
+        actions: ["ec2:CreateNetworkInterface"],
+        resources: [eniArn],
+        condition: [{ test: "StringEquals", variable: `aws:RequestTag/${ENI_TAG_KEYS.nodeGroup}`, values: [props.eniTagValue] }],
+      },
+      {
+        sid: "TagOnCreate",
+        effect: "Allow",
+        actions: ["ec2:CreateTags"],
+        resources: [eniArn],
+        condition: [{ test: "StringEquals", variable: "ec2:CreateAction", values: ["CreateNetworkInterface"] }],
+      },
+      {
+        sid: "ManageOwnEnis",
+        effect: "Allow",
+        actions: [
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:AttachNetworkInterface",
+          "ec2:DeleteNetworkInterface",
+          "ec2:DetachNetworkInterface",
+          "ec2:ModifyNetworkInterfaceAttribute",
+          "ec2:UnassignPrivateIpAddresses",
+        ],
+        resources: [eniArn],
+        condition: ownEni,
+      },
+      {
+        sid: "TagOwnEnisWithInstance",
+        effect: "Allow",
+        actions: ["ec2:CreateTags"],
+        resources: [eniArn],
+        condition: [...ownEni, { test: "ForAllValues:StringEquals", variable: "aws:TagKeys", values: [ENI_TAG_KEYS.instanceId] }],
+      },
+      {
+        sid: "AttachToGroupInstances",
+        effect: "Allow",
+        actions: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface"],
+        resources: [arn(ctx.partition, "ec2", ctx.region, "instance/*")],
+        condition: [{ test: "StringEquals", variable: "aws:ResourceTag/aws:autoscaling:groupName", values: [props.autoScalingGroupName] }],
+      },
+      {
+        sid: "CompleteOwnLifecycleActions",
+        effect: "Allow",
+        actions: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
+        // By name: the group's ARN holds a generated id, and the group itself waits for this
+        // function (no dependency cycle).
+        resources: [arn(ctx.partition, "autoscaling", ctx.region, `autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`)],
+      },
+      {
+        sid: "WriteOwnLogs",
+        effect: "Allow",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${this.logGroup.arn}:*`],
+      },
+    ];
+    const assume = new DataAwsIamPolicyDocument(this, "assume-role", {
+      statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }] }],
+    });
+    this.role = new IamRole(this, "role", {
+      namePrefix: fitName(`${functionName}-`, 38),
+      description: `Lifecycle Lambda of Auto Scaling group ${props.autoScalingGroupName}: multus ENIs`,
+      assumeRolePolicy: assume.json,
+      tags,
+    });
+    const policyDoc = new DataAwsIamPolicyDocument(this, "policy-document", { statement: statements });
+    const policy = new IamRolePolicy(this, "policy", { name: "multus-lifecycle", role: this.role.id, policy: policyDoc.json });
+
+    this.function = new LambdaFunction(this, "function", {
+      functionName,
+      description: "Creates and attaches multus ENIs on Auto Scaling launch, releases them on terminate",
+      role: this.role.arn,
+      runtime,
+      handler: "index.handler",
+      filename: zipPath,
+      // Written as an expression: cdktf's Fn helpers would escape the path.module reference.
+      sourceCodeHash: `\${filebase64sha256("${zipPath}")}`,
+      timeout,
+      memorySize,
+      environment: { variables: props.environment },
+      tags,
+      dependsOn: [this.logGroup, policy],
+    });
+
+    // --- EventBridge: this group's lifecycle actions only.
+    this.lifecycleRule = new CloudwatchEventRule(this, "lifecycle-rule", {
+      name: fitName(`${props.autoScalingGroupName}-lifecycle`, 64),
+      description: `Launch and terminate lifecycle actions of ${props.autoScalingGroupName}`,
+      eventPattern: JSON.stringify({
+        source: ["aws.autoscaling"],
+        "detail-type": [...LIFECYCLE_DETAIL_TYPES],
+        detail: { AutoScalingGroupName: [props.autoScalingGroupName] },
+      }),
+      tags,
+    });
+    const lifecycleTarget = new CloudwatchEventTarget(this, "lifecycle-target", {
+      rule: this.lifecycleRule.name,
+      targetId: "multus-lifecycle",
+      arn: this.function.arn,
+      // An event older than the hook's timeout finds the action gone; retry until then.
+      retryPolicy: { maximumEventAgeInSeconds: Math.max(60, hookTimeout), maximumRetryAttempts: 10 },
+    });
+    const lifecyclePermission = new LambdaPermission(this, "lifecycle-permission", {
+      statementId: "AllowLifecycleEvents",
+      action: "lambda:InvokeFunction",
+      functionName: this.function.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: this.lifecycleRule.arn,
+    });
+    this.ready = [this.function, policy, lifecycleTarget, lifecyclePermission];
+
+    if (sweepSchedule !== null) {
+      this.sweepRule = new CloudwatchEventRule(this, "sweep-rule", {
+        name: fitName(`${props.autoScalingGroupName}-eni-sweep`, 64),
+        description: `Deletes orphaned available multus ENIs of ${props.autoScalingGroupName}`,
+        scheduleExpression: sweepSchedule,
+        tags,
+      });
+      new CloudwatchEventTarget(this, "sweep-target", {
+        rule: this.sweepRule.name,
+        targetId: "multus-eni-sweep",
+        arn: this.function.arn,
+        input: JSON.stringify(props.sweepEvent ?? DEFAULT_SWEEP_EVENT),
+      });
+      new LambdaPermission(this, "sweep-permission", {
+        statementId: "AllowSweepSchedule",
+        action: "lambda:InvokeFunction",
+        functionName: this.function.functionName,
+        principal: "events.amazonaws.com",
+        sourceArn: this.sweepRule.arn,
+      });
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { Construct } from "constructs";
+import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
+import { parseCidr, rangeInside, usableRange, overlaps } from "../../ipam/address";
+import { cidrBounds } from "../../ipam/cidr";
+import type { Reservation } from "../../ipam/layout";
+import type { PlannedSubnet } from "../../ipam/plan";
+import { PropChecker } from "./common";
+
+/** One multus subnet and what the plan reserves in it (a PlannedSubnet fits). */
+export interface ReservedSubnet {
+  /** EC2 subnet id (may be a Terraform reference). */
+  readonly id: string;
+  readonly subnet: { readonly cidr: string };
+  readonly strategy: PlannedSubnet["strategy"];
+  readonly reservations: readonly Reservation[];
+}
+
+export interface MultusSubnetReservationsProps {
+  /** The plan's multus subnets (ipam `plan.subnets`). */
+  readonly subnets: readonly ReservedSubnet[];
+}
+
+/**
+ * An explicit subnet CIDR reservation for every CIDR the plan reserves: AWS DHCP never hands
+ * out an address in an explicit reservation; only manual assignment uses it
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-cidr-reservation.html). The
+ * reference left this to a manual `aws ec2 create-subnet-cidr-reservation`.
+ */
+export class MultusSubnetReservations extends Construct {
+  /** In plan order: per subnet, per reservation. */
+  readonly reservations: { subnetId: string; cidr: string; purpose: Reservation["purpose"]; resource: Ec2SubnetCidrReservation }[] = [];
+
+  constructor(scope: Construct, id: string, props: MultusSubnetReservationsProps) {
+    super(scope, id);
+    const c = new PropChecker("MultusSubnetReservations");
+    if (!Array.isArray(props.subnets) || props.subnets.length === 0) c.fail("subnets", "is empty", "pass the plan's subnets (planNetwork(config).subnets)");
+    props.subnets.forEach((s, i) => {
+      c.str(s.id, `subnets[${i}].id`, /^subnet-[0-9a-f]{8,17}$/, "subnet-0123456789abcdef0");
+      const subnet = parseCidr(s.subnet.cidr, `MultusSubnetReservations.subnets[${i}].subnet.cidr`);
+      const usable = usableRange(subnet);
+      const seen: { cidr: string; range: { first: number; last: number } }[] = [];
+      s.reservations.forEach((r, j) => {
+        const field = `subnets[${i}].reservations[${j}]`;
+        const range = cidrBounds(r.cidr);
+        // AWS rejects reserving outside the subnet; a plan never reserves AWS's own five.
+        if (!rangeInside(range, usable)) c.fail(field, `${r.cidr} is not inside the usable addresses of ${subnet.cidr}`, "reserve only CIDRs inside the subnet, clear of its first four and last address");
+        const clash = seen.find((o) => overlaps(o.range, range));
+        if (clash) c.fail(field, `${r.cidr} overlaps ${clash.cidr}`, "reservations in a VPC cannot overlap; give disjoint CIDRs");
+        seen.push({ cidr: r.cidr, range });
+        const resource = new Ec2SubnetCidrReservation(this, `s${i}-${r.purpose}-${r.cidr.replace(/[./]/g, "_")}`, {
+          subnetId: s.id,
+          cidrBlock: r.cidr,
+          reservationType: "explicit",
+          description: `multus ${r.purpose} (${s.strategy})`,
+        });
+        this.reservations.push({ subnetId: s.id, cidr: r.cidr, purpose: r.purpose, resource });
+      });
+    });
+  }
+
+  get ids(): string[] {
+    return this.reservations.map((r) => r.resource.id);
+  }
+}

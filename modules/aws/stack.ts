@@ -1,0 +1,192 @@
+import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Construct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import type { MultusConfig } from "../../ipam/config";
+import type { NetworkPlan } from "../../ipam/plan";
+import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
+import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
+import { MultusSubnetReservations } from "./reservations";
+
+/** The AWS provider versions the generated Terraform accepts (5.100.0 is what the bindings wrap). */
+export const AWS_PROVIDER_CONSTRAINT = ">= 5.100.0, < 7.0.0";
+
+export type StackMode = "root" | "module";
+
+export interface MultusAwsStackProps {
+  readonly config: MultusConfig;
+  readonly plan: NetworkPlan;
+  /** The Lambda bundle (directory with index.js, or a zip). */
+  readonly bundlePath: string;
+  /**
+   * The Lambda's environment, from the plan (ipam/lambda-env.ts lambdaEnvironment). Receives
+   * the node group's Auto Scaling group name and ENI tag value.
+   */
+  readonly lambdaEnvironment: (extra: { autoScalingGroupName: string; eniTagValue: string; multusSubnetIds: string[] }) => Record<string, string>;
+  /**
+   * `root`: a Terraform root with the AWS provider (region from the config) and cdktf's local
+   * backend. `module`: a plain module for an existing HCL root: ids as variables, outputs, no
+   * provider or backend block.
+   * @default "root"
+   */
+  readonly mode?: StackMode;
+  /** Node group props beyond the config (nodeAccess, agentPermissions, amiSsmParameter, ...). */
+  readonly nodeGroup?: Partial<MultusNodeGroupProps>;
+  /** Lifecycle Lambda props beyond the config (timeout, sweepSchedule, ...). */
+  readonly lambda?: Partial<LifecycleLambdaProps>;
+  /** Tags on every resource. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** The ids a module caller passes in; everything that shapes the address plan stays fixed at synth. */
+interface StackInputs {
+  clusterEndpoint: string;
+  clusterCertificateAuthority: string;
+  clusterSecurityGroupId: string;
+  vpcId: string;
+  nodeSubnetIds: string[];
+  multusSubnetIds: string[];
+  multusSecurityGroupIds: string[];
+  amiId: string;
+  keyName?: string;
+  minSize: number;
+  desiredSize: number;
+}
+
+function configInputs(config: MultusConfig): StackInputs {
+  return {
+    clusterEndpoint: config.cluster.endpoint,
+    clusterCertificateAuthority: config.cluster.certificateAuthority,
+    clusterSecurityGroupId: config.cluster.securityGroupId,
+    vpcId: config.vpc.id,
+    nodeSubnetIds: config.nodeGroup.subnetIds,
+    multusSubnetIds: config.multus.subnets.map((s) => s.id),
+    multusSecurityGroupIds: config.multus.securityGroupIds,
+    amiId: config.nodeGroup.amiId,
+    keyName: config.nodeGroup.keyName,
+    minSize: config.nodeGroup.minSize,
+    desiredSize: config.nodeGroup.desiredSize,
+  };
+}
+
+/** Module variables; the address plan's inputs (CIDRs, strategy, sizes that shape it) are not among them. */
+function variableInputs(scope: Construct, config: MultusConfig): StackInputs {
+  const v = (name: string, type: string, description: string, extra: Partial<ConstructorParameters<typeof TerraformVariable>[2]> = {}) => {
+    const variable = new TerraformVariable(scope, name, { type, description, ...extra });
+    variable.overrideLogicalId(name);
+    return variable;
+  };
+  const n = config.multus.subnets.length;
+  const multus = v("multus_subnet_ids", "list(string)", `Multus subnet ids in the order the module was generated for: ${config.multus.subnets.map((s) => `${s.cidr} (${s.availabilityZone})`).join(", ")}`, {
+    validation: [{ condition: `\${length(var.multus_subnet_ids) == ${n}}`, errorMessage: `multus_subnet_ids must list exactly ${n} subnets, in the order of the generated address plan.` }],
+  });
+  const keyName = v("key_name", "string", 'EC2 key pair for SSH; "" for none', { default: config.nodeGroup.keyName ?? "" });
+  return {
+    clusterEndpoint: v("cluster_endpoint", "string", "EKS API server endpoint").stringValue,
+    clusterCertificateAuthority: v("cluster_certificate_authority", "string", "EKS cluster certificate authority data (base64)").stringValue,
+    clusterSecurityGroupId: v("cluster_security_group_id", "string", "The cluster control plane's security group").stringValue,
+    vpcId: v("vpc_id", "string", "VPC of the nodes").stringValue,
+    nodeSubnetIds: v("node_subnet_ids", "list(string)", "Subnets of the nodes' primary interface").listValue,
+    multusSubnetIds: config.multus.subnets.map((_, i) => Token.asString(Fn.element(multus.listValue, i))),
+    multusSecurityGroupIds: v("multus_security_group_ids", "list(string)", "Security groups of the multus ENIs").listValue,
+    amiId: v("ami_id", "string", "EKS-optimized AMI id of the nodes", { default: config.nodeGroup.amiId }).stringValue,
+    // "" means none: the launch template then gets no key_name at all.
+    keyName: `\${var.${keyName.friendlyUniqueId} == "" ? null : var.${keyName.friendlyUniqueId}}`,
+    minSize: v("min_size", "number", "Auto Scaling group minimum size", { default: config.nodeGroup.minSize }).numberValue,
+    desiredSize: v("desired_size", "number", "Auto Scaling group desired capacity", { default: config.nodeGroup.desiredSize }).numberValue,
+  };
+}
+
+/**
+ * The AWS side of a multus node group: node group, lifecycle Lambda, subnet CIDR reservations
+ * and node access, from one validated config and its address plan.
+ */
+export class MultusAwsStack extends TerraformStack {
+  readonly nodeGroup: MultusNodeGroup;
+  readonly lifecycle: LifecycleLambda;
+  readonly reservations: MultusSubnetReservations;
+  readonly mode: StackMode;
+
+  constructor(scope: Construct, id: string, props: MultusAwsStackProps) {
+    super(scope, id);
+    const { config, plan } = props;
+    this.mode = props.mode ?? "root";
+    const tags = props.tags ?? {};
+
+    if (this.mode === "root") {
+      new AwsProvider(this, "aws", { region: config.region });
+      this.addOverride("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT);
+    } else {
+      // A module declares what it needs; the caller configures the provider.
+      this.addOverride("terraform.required_providers", { aws: { source: "hashicorp/aws", version: AWS_PROVIDER_CONSTRAINT } });
+    }
+    const inputs = this.mode === "root" ? configInputs(config) : variableInputs(this, config);
+
+    const autoScalingGroupName = props.nodeGroup?.autoScalingGroupName ?? `${config.cluster.name}-${config.nodeGroup.name}`;
+    const eniTagValue = props.nodeGroup?.eniTagValue ?? autoScalingGroupName;
+    const hookTimeout = props.nodeGroup?.launchHookTimeout ?? 300;
+
+    this.lifecycle = new LifecycleLambda(this, "lifecycle", {
+      bundlePath: props.bundlePath,
+      autoScalingGroupName,
+      multusSubnetIds: inputs.multusSubnetIds,
+      multusSecurityGroupIds: inputs.multusSecurityGroupIds,
+      eniTagValue,
+      hookTimeout,
+      environment: props.lambdaEnvironment({ autoScalingGroupName, eniTagValue, multusSubnetIds: inputs.multusSubnetIds }),
+      tags,
+      ...props.lambda,
+    });
+
+    this.nodeGroup = new MultusNodeGroup(this, "node-group", {
+      clusterName: config.cluster.name,
+      clusterEndpoint: inputs.clusterEndpoint,
+      clusterCertificateAuthority: inputs.clusterCertificateAuthority,
+      clusterServiceCidr: config.cluster.serviceCidr,
+      clusterSecurityGroupId: inputs.clusterSecurityGroupId,
+      nodeGroupName: config.nodeGroup.name,
+      vpcId: inputs.vpcId,
+      subnetIds: inputs.nodeSubnetIds,
+      instanceType: config.nodeGroup.instanceType,
+      minSize: inputs.minSize,
+      desiredSize: inputs.desiredSize,
+      maxSize: config.nodeGroup.maxSize,
+      amiFamily: config.nodeGroup.amiFamily,
+      amiId: props.nodeGroup?.amiSsmParameter ? undefined : inputs.amiId,
+      volumeSize: config.nodeGroup.volumeSize,
+      keyName: inputs.keyName,
+      bootstrapArguments: config.nodeGroup.bootstrapArguments,
+      kubeletMaxPods: plan.kubeletMaxPods,
+      autoScalingGroupName,
+      eniTagValue,
+      launchHookTimeout: hookTimeout,
+      launchDependsOn: this.lifecycle.ready,
+      tags,
+      ...props.nodeGroup,
+    });
+
+    this.reservations = new MultusSubnetReservations(this, "reservations", {
+      subnets: plan.subnets.map((s, i) => ({ ...s, id: inputs.multusSubnetIds[i]! })),
+    });
+
+    const out = (name: string, value: unknown, description: string) => {
+      const o = new TerraformOutput(this, name, { value, description });
+      o.overrideLogicalId(name);
+    };
+    out("autoscaling_group_name", this.nodeGroup.autoScalingGroup.name, "Auto Scaling group of the multus nodes");
+    out("autoscaling_group_arn", this.nodeGroup.autoScalingGroup.arn, "Auto Scaling group ARN");
+    out("launch_template_id", this.nodeGroup.launchTemplate.id, "Launch template of the nodes");
+    out("node_role_arn", this.nodeGroup.nodeRole.arn, "Node IAM role (for aws-auth mapRoles when nodeAccess is aws-auth)");
+    out("node_security_group_id", this.nodeGroup.nodeSecurityGroupId, "Security group of the nodes' primary interface");
+    out("lambda_function_arn", this.lifecycle.function.arn, "Lifecycle Lambda that manages the multus ENIs");
+    out("subnet_cidr_reservation_ids", this.reservations.ids, "Explicit subnet CIDR reservations, in plan order");
+    out("agent_policy_json", this.nodeGroup.agentPolicyJson, "IAM policy the node agent needs (on the node role by default)");
+    if (this.nodeGroup.agentPolicy) out("agent_policy_arn", this.nodeGroup.agentPolicy.arn, "IAM policy for the node agent's IRSA or Pod Identity role");
+  }
+
+  /** Module mode: no backend block (cdktf adds a local one to every stack; a called module must not have one). */
+  override toTerraform(): any {
+    const tf = super.toTerraform();
+    if (this.mode === "module" && tf.terraform) delete tf.terraform.backend;
+    return tf;
+  }
+}
