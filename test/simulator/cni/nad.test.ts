@@ -1,0 +1,151 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { PlanError, SubnetPlan, ipToInt, nadIpamRange, planSubnet } from "../../../ipam";
+import { ParsedNad, analyseNads, parseNad } from "../../../simulator/cni/nad";
+
+const FIXTURES = join(__dirname, "../../fixtures");
+const fixture = (name: string) => parseNad(readFileSync(join(FIXTURES, name), "utf8"), name);
+const plan3 = planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 3, podsPerNode: 10 });
+
+/** A NAD text around an ipam object, as users write it. */
+function nadYaml(name: string, ipam: object, extra: object = {}): string {
+  const config = JSON.stringify({ cniVersion: "0.3.1", type: "ipvlan", master: "ens6", ...extra, ipam });
+  return `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata:\n  name: ${name}\nspec:\n  config: '${config}'\n`;
+}
+const nad = (name: string, ipam: object, extra: object = {}) => parseNad(nadYaml(name, ipam, extra), `${name}.yaml`);
+const kinds = (nads: ParsedNad[], plan: SubnetPlan = plan3, nodes = 3) => analyseNads(nads, { plan, nodes, podsPerNode: 10 }).collisions.map((c) => c.kind);
+
+describe("parseNad", () => {
+  test("GIVEN the reference NAD THEN its host-local range is read and the CNI name defaults to the NAD name", () => {
+    const [n] = fixture("nad-seed-host-local.yaml");
+    expect(n!.name).toBe("default/ipvlan-conf-1");
+    expect(n!.networkName).toBe("ipvlan-conf-1");
+    expect(n!.ipam.type).toBe("host-local");
+    if (n!.ipam.type !== "host-local") return;
+    const r = n!.ipam.config.rangeSets[0]![0]!;
+    expect([r.rangeStart, r.rangeEnd, r.gateway]).toEqual(["10.0.4.70", "10.0.4.80", "10.0.4.1"].map(ipToInt));
+  });
+
+  test("GIVEN several documents: a conflist NAD, a static NAD and a bare CNI config THEN each is read with its IPAM", () => {
+    const nads = fixture("nad-mixed.yaml");
+    expect(nads.map((n) => [n.name, n.ipam.type, n.plugin])).toEqual([
+      ["apps/macvlan-chain", "whereabouts", "macvlan"],
+      ["default/fixed", "static", "ipvlan"],
+      ["bare", "static", "ipvlan"],
+    ]);
+  });
+
+  test("GIVEN a NAD written as JSON THEN it parses like the YAML one", () => {
+    const json = JSON.stringify({ apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition", metadata: { name: "j", namespace: "x" }, spec: { config: JSON.stringify({ type: "ipvlan", ipam: { type: "whereabouts", range: "10.0.4.0/24" } }) } });
+    const [n] = parseNad(json, "j.json");
+    expect([n!.name, n!.ipam.type]).toEqual(["x/j", "whereabouts"]);
+  });
+
+  test.each([
+    ["nad-malformed.yaml", /^nad-malformed\.yaml: is not valid YAML or JSON at line \d+/],
+    ["nad-bad-field.yaml", /^nad-bad-field\.yaml: spec\.config\.ipam\.rangeStart: 10\.0\.9\.70 is not in 10\.0\.4\.0\/24/],
+  ])("GIVEN the fixture %s THEN a PlanError names the file and the field", (file, message) => {
+    expect(() => fixture(file)).toThrow(PlanError);
+    expect(() => fixture(file)).toThrow(message);
+  });
+
+  test.each([
+    ["kind: ConfigMap\nmetadata: {name: x}\n", /^f\.yaml: kind: "ConfigMap" is not a NetworkAttachmentDefinition/],
+    ["kind: NetworkAttachmentDefinition\nmetadata: {name: x}\nspec: {config: '{nope'}\n", /^f\.yaml: spec\.config: is not valid JSON/],
+    ["kind: NetworkAttachmentDefinition\nmetadata: {name: x}\nspec: {config: '{\"ipam\": {\"range\": \"10.0.4.0/24\"}}'}\n", /^f\.yaml: spec\.config\.ipam\.type: is missing/],
+    ["a: 1\n---\nkind: NetworkAttachmentDefinition\nspec: {}\n", /^f\.yaml: documents\[0\]\.: is neither/],
+    ["", /^f\.yaml: holds no NetworkAttachmentDefinition/],
+  ])("GIVEN %j THEN the error names the file and the field", (text, message) => {
+    expect(() => parseNad(text, "f.yaml")).toThrow(message);
+  });
+});
+
+describe("analyseNads", () => {
+  test("GIVEN the reference NAD on 3 nodes THEN its range collides pod-pod (each node's host-local has its own state) and lies in the DHCP space", () => {
+    const { collisions } = analyseNads(fixture("nad-seed-host-local.yaml"), { plan: plan3, nodes: 3, podsPerNode: 3 });
+    const podPod = collisions.filter((c) => c.kind === "pod-pod");
+    expect(podPod).toHaveLength(1);
+    expect(podPod[0]!.range).toBe("10.0.4.70-10.0.4.80");
+    expect(podPod[0]!.detail).toMatch(/3 addresses to pods on several nodes/);
+    expect(podPod[0]!.detail).toMatch(/own disk/);
+    expect(collisions.map((c) => c.kind)).toContain("pod-dhcp");
+  });
+
+  test("GIVEN the reference NAD on one node THEN no pod-pod collision, but a warning that a second node would collide", () => {
+    const res = analyseNads(fixture("nad-seed-host-local.yaml"), { plan: plan3, nodes: 1, podsPerNode: 3 });
+    expect(res.collisions.map((c) => c.kind)).not.toContain("pod-pod");
+    expect(res.warnings.join("\n")).toMatch(/second node would hand out the same addresses/);
+  });
+
+  test("GIVEN the whereabouts fixture THEN it is exactly the plan's pod block and nothing collides", () => {
+    const nads = fixture("nad-whereabouts-pod-block.yaml");
+    const ipam = nads[0]!.ipam;
+    if (ipam.type !== "whereabouts") throw new Error("fixture is not whereabouts");
+    const want = nadIpamRange(plan3);
+    expect([ipam.config.ranges[0]!.range.cidr, ipam.config.ranges[0]!.rangeStart, ipam.config.ranges[0]!.rangeEnd]).toEqual([want.range, ipToInt(want.range_start), ipToInt(want.range_end)]);
+    expect(analyseNads(nads, { plan: plan3, nodes: 3, podsPerNode: 10 })).toEqual({ collisions: [], warnings: [] });
+  });
+
+  test("GIVEN any plan WHEN the NAD is whereabouts over its pod block THEN no collision; WHEN host-local over the same block on 2+ nodes THEN pod-pod", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("10.0.4.0/24", "10.0.8.0/23", "10.0.16.0/22"),
+        fc.constantFrom("static" as const, "reservation" as const),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        (cidr, strategy, maxNodes, podsPerNode) => {
+          const plan = planSubnet({ cidr, strategy, maxNodes, podsPerNode });
+          const r = nadIpamRange(plan);
+          const wb = analyseNads(nad("wb", { type: "whereabouts", ...r }), { plan, nodes: maxNodes, podsPerNode });
+          expect(wb.collisions).toEqual([]);
+          const hl = analyseNads(nad("hl", { type: "host-local", subnet: cidr, rangeStart: r.range_start, rangeEnd: r.range_end, gateway: r.gateway }), { plan, nodes: maxNodes, podsPerNode });
+          expect(hl.collisions.map((c) => c.kind)).toEqual(maxNodes >= 2 ? ["pod-pod"] : []);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  test("GIVEN whereabouts over the whole subnet without range_start THEN AWS-reserved addresses, the worker block and the DHCP space are reported", () => {
+    const c = analyseNads(nad("wide", { type: "whereabouts", range: "10.0.4.0/24" }), { plan: plan3, nodes: 3, podsPerNode: 10 }).collisions;
+    expect(c.filter((x) => x.kind === "aws-reserved").map((x) => x.ip)).toEqual(["10.0.4.1", "10.0.4.2", "10.0.4.3"]);
+    expect(c.find((x) => x.kind === "pod-worker")!.range).toBe("10.0.4.4-10.0.4.9");
+    expect(c.find((x) => x.kind === "pod-dhcp")!.range).toBe("10.0.4.10-10.0.4.223");
+  });
+
+  test("GIVEN the reservation strategy THEN a range in the DHCP space collides with workers", () => {
+    const plan = planSubnet({ cidr: "10.0.4.0/24", strategy: "reservation", maxNodes: 3, podsPerNode: 10 });
+    expect(kinds(nad("r", { type: "whereabouts", range: "10.0.4.0/24", range_start: "10.0.4.100", range_end: "10.0.4.110" }), plan)).toEqual(["pod-worker"]);
+  });
+
+  test("GIVEN whereabouts NADs over the same addresses THEN one network shares the pools, different network names collide", () => {
+    const block = { type: "whereabouts", ...nadIpamRange(plan3) };
+    expect(kinds([...nad("a", block), ...nad("b", block)])).toEqual([]);
+    expect(kinds([...nad("a", block), ...nad("b", { ...block, network_name: "blue" })])).toEqual(["nad-overlap"]);
+    // Different range CIDRs are different pools; the cluster-wide reservations keep them apart unless switched off.
+    const narrow = { type: "whereabouts", range: "10.0.4.224/27" };
+    expect(kinds([...nad("a", block), ...nad("c", narrow)])).toEqual([]);
+    expect(kinds([...nad("a", block), ...nad("c", { ...narrow, enable_overlapping_ranges: false })])).toEqual(["nad-overlap"]);
+  });
+
+  test("GIVEN a host-local NAD inside the whereabouts pod block THEN they overlap (neither sees the other)", () => {
+    const block = nadIpamRange(plan3);
+    const c = analyseNads([...nad("wb", { type: "whereabouts", ...block }), ...nad("hl", { type: "host-local", subnet: "10.0.4.0/24", rangeStart: "10.0.4.240", rangeEnd: "10.0.4.250" })], { plan: plan3, nodes: 1, podsPerNode: 5 }).collisions;
+    expect(c).toEqual([expect.objectContaining({ kind: "nad-overlap", range: "10.0.4.240-10.0.4.250", nads: ["default/wb", "default/hl"] })]);
+  });
+
+  test("GIVEN the mixed fixture THEN the static address used twice and inside the worker block is reported, and the static pod count is warned about", () => {
+    const res = analyseNads(fixture("nad-mixed.yaml"), { plan: plan3, nodes: 3, podsPerNode: 10 });
+    expect(res.collisions.filter((c) => c.kind === "static-duplicate").map((c) => c.ip)).toEqual(["10.0.4.5"]);
+    expect(res.collisions.filter((c) => c.kind === "pod-worker").map((c) => c.range)).toEqual(["10.0.4.5", "10.0.4.5"]);
+    expect(res.warnings.filter((w) => /attach it to one pod only/.test(w))).toHaveLength(2);
+  });
+
+  test("GIVEN a range outside the subnet or node slices from the start of the subnet THEN outside-subnet and AWS-reserved collisions", () => {
+    expect(kinds(nad("far", { type: "host-local", subnet: "10.0.9.0/24", rangeStart: "10.0.9.10", rangeEnd: "10.0.9.20" }), plan3, 1)).toEqual(["outside-subnet"]);
+    const sliced = analyseNads(nad("s", { type: "whereabouts", range: "10.0.4.0/24", range_start: "10.0.4.224", node_slice_size: "/28" }), { plan: plan3, nodes: 2, podsPerNode: 10 });
+    expect(sliced.collisions.filter((c) => c.kind === "aws-reserved").map((c) => c.ip)).toEqual(["10.0.4.1", "10.0.4.2", "10.0.4.3"]);
+    expect(sliced.warnings.join("\n")).toMatch(/ignores range_start/);
+  });
+});
