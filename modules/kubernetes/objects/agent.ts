@@ -1,0 +1,136 @@
+import { PlanError } from "../../../ipam";
+import { AGENT_IMAGE_PLACEHOLDER } from "../versions";
+import { K8sObject, ObjectList, checkImage, checkName, checkNamespace, nodeNameEnv } from "./common";
+
+/**
+ * How the node agent gets AWS credentials (it assigns pod IPs to the node's ENIs):
+ * - `nodeRole`: the node's instance profile via IMDS. The agent runs with hostNetwork, so the
+ *   default IMDSv2 hop limit of 1 reaches it. The node role needs the agent's EC2 permissions.
+ * - `irsa`: IAM roles for service accounts: the role ARN goes on the service account as
+ *   `eks.amazonaws.com/role-arn` (https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html).
+ * - `podIdentity`: EKS Pod Identity: the association lives in AWS (aws_eks_pod_identity_association
+ *   for this namespace and service account), nothing on the service account.
+ */
+export type AgentIam = { readonly mode: "nodeRole" } | { readonly mode: "irsa"; readonly roleArn: string } | { readonly mode: "podIdentity" };
+
+export interface AgentObjectsProps {
+  /**
+   * The agent image, built from agent/Dockerfile and pushed to your registry. No default: there
+   * is no public image. (The constructs turn a missing image into a Terraform variable.)
+   */
+  readonly image: string;
+  /** AWS region of the ENIs. */
+  readonly region: string;
+  /** Seconds between full resyncs of the node's pods against its ENIs. @default 30 */
+  readonly syncPeriodSeconds?: number;
+  /** @default { mode: "nodeRole" } */
+  readonly iam?: AgentIam;
+  /** @default "kube-system" */
+  readonly namespace?: string;
+  /** Name of the DaemonSet, service account and cluster role. @default "multus-node-agent" */
+  readonly name?: string;
+  /** Run only on nodes with these labels (e.g. the multus node group's). @default every node */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** More environment variables for the agent. @default none */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Environment variable names the agent reads. */
+export const AGENT_ENV = {
+  nodeName: "NODE_NAME",
+  region: "AWS_REGION",
+  syncPeriod: "SYNC_PERIOD_SECONDS",
+} as const;
+
+export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+export function agentObjects(props: AgentObjectsProps): ObjectList {
+  if (props.image === AGENT_IMAGE_PLACEHOLDER || /[<>]/.test(props.image)) {
+    throw new PlanError("agent.image", `${JSON.stringify(props.image)} is a placeholder`, "build agent/Dockerfile, push it to your registry and give its REGISTRY/REPOSITORY:TAG");
+  }
+  // A Terraform reference (a token such as ${var.x}) is checked by the variable's own validation.
+  const image = props.image.includes("${") ? props.image : checkImage(props.image, "agent.image");
+  const name = checkName(props.name ?? "multus-node-agent", "agent.name");
+  const namespace = checkNamespace(props.namespace ?? "kube-system", "agent.namespace");
+  const period = props.syncPeriodSeconds ?? 30;
+  if (!Number.isInteger(period) || period < 5 || period > 3600) {
+    throw new PlanError("agent.syncPeriodSeconds", `must be a whole number from 5 to 3600, got ${String(period)}`, "set a resync period in seconds, e.g. 30");
+  }
+  const iam = props.iam ?? { mode: "nodeRole" };
+  if (iam.mode === "irsa" && !ROLE_ARN.test(iam.roleArn)) {
+    throw new PlanError("agent.iam.roleArn", `${JSON.stringify(iam.roleArn)} is not an IAM role ARN`, "give arn:aws:iam::<account>:role/<name>");
+  }
+  const reserved = new Set<string>(Object.values(AGENT_ENV));
+  for (const key of Object.keys(props.env ?? {})) {
+    if (reserved.has(key)) throw new PlanError(`agent.env.${key}`, "is set by the module", `remove it; use the ${key === AGENT_ENV.syncPeriod ? "syncPeriodSeconds" : key === AGENT_ENV.region ? "region" : "node name"} setting instead`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new PlanError(`agent.env.${key}`, "is not an environment variable name", "use letters, digits and '_'");
+  }
+  const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "node-agent" };
+  const serviceAccount: K8sObject = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name, namespace, ...(iam.mode === "irsa" ? { annotations: { [IRSA_ANNOTATION]: iam.roleArn } } : {}) },
+  };
+  return [
+    serviceAccount,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name },
+      rules: [
+        // Which pods on this node hold multus addresses, and their changes.
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+        // Events on pods when an address cannot be assigned.
+        { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+        // The node's provider ID (its instance id) and zone.
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name, namespace, labels },
+      spec: {
+        selector: { matchLabels: { "app.kubernetes.io/name": name } },
+        updateStrategy: { type: "RollingUpdate" },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            // Host network: IMDS within the default hop limit, and no dependency on the pod
+            // network the agent helps to route.
+            hostNetwork: true,
+            dnsPolicy: "ClusterFirstWithHostNet",
+            // Every node that can run multus pods needs its agent, whatever its taints.
+            tolerations: [{ operator: "Exists" }],
+            ...(props.nodeSelector ? { nodeSelector: { ...props.nodeSelector } } : {}),
+            containers: [
+              {
+                name: "agent",
+                image,
+                env: [
+                  nodeNameEnv(AGENT_ENV.nodeName),
+                  { name: AGENT_ENV.region, value: props.region },
+                  { name: AGENT_ENV.syncPeriod, value: String(period) },
+                  ...Object.entries(props.env ?? {}).map(([k, v]) => ({ name: k, value: v })),
+                ],
+                // No CPU limit: throttling would only delay routing; memory is bounded.
+                resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              },
+            ],
+            terminationGracePeriodSeconds: 10,
+          },
+        },
+      },
+    },
+  ];
+}
