@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { planCommand } from "./plan";
+import { checkCommand } from "./check";
 import { withUsageExit } from "./common";
 
 /** Builds the `multus-sim` program; each command lives in its own file. */
@@ -7,7 +8,7 @@ export function program(): Command {
   const prog = new Command("multus-sim")
     .description("Capacity planning and collision checks for Multus on EKS")
     .showHelpAfterError("(run with --help for usage)");
-  for (const cmd of [planCommand()]) prog.addCommand(withUsageExit(cmd));
+  for (const cmd of [planCommand(), checkCommand()]) prog.addCommand(withUsageExit(cmd));
   return withUsageExit(prog);
 }
 
