@@ -1,21 +1,110 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { App } from "cdktf";
+import { Command } from "commander";
+import { MultusConfig, NetworkPlan, planNetwork } from "./ipam";
+import { MultusAwsStack, StackMode } from "./modules/aws";
 import { loadConfig } from "./simulator/cli/config-file";
 import { renderPlan } from "./simulator/cli/plan";
-import { planNetwork } from "./ipam";
-import { reportError } from "./simulator/cli/common";
+import { EXIT, reportError } from "./simulator/cli/common";
 
 /**
- * The example app: reads multus.config.json (or $MULTUS_CONFIG), else the embedded defaults,
- * and prints the address plan.
+ * The example app. Reads multus.config.json (or $MULTUS_CONFIG, or --config), else the
+ * embedded defaults; plans the addresses; builds the Lambda bundle; synthesizes
+ * - by default: the AWS stack (and the Kubernetes stacks) into cdktf.out, as `cdktf synth`
+ *   does, then prints the plan for people (`npm start`);
+ * - `--synth-only`: the same synth, quiet (`npm run synth`, and cdktf.json's app command);
+ * - `--module`: the AWS stack as a plain Terraform module for an existing HCL root
+ *   (`npm run synth:module`, into dist/terraform-module).
  */
-function main(): number {
+
+export const AWS_STACK = "multus-aws";
+export const DEFAULT_BUNDLE_DIR = resolve(__dirname, "dist/lambda");
+
+export interface AppOptions {
+  readonly config: MultusConfig;
+  readonly plan: NetworkPlan;
+  readonly outdir: string;
+  readonly mode?: StackMode;
+  /** Lambda bundle directory (with index.js) or zip. */
+  readonly bundlePath: string;
+}
+
+/** The default app: the AWS stack (root or module mode), plus the Kubernetes stacks in root mode. */
+export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
+  const mode = opts.mode ?? "root";
+  // Module mode has no provider block on purpose: the caller's root configures it.
+  const app = new App({ outdir: opts.outdir, skipValidation: mode === "module" });
+  const aws = new MultusAwsStack(app, AWS_STACK, {
+    config: opts.config,
+    plan: opts.plan,
+    bundlePath: opts.bundlePath,
+    mode,
+  });
+  if (mode === "root") {
+    // >>> Kubernetes stacks (modules/kubernetes/index.ts addKubernetesStacks(app, config, plan))
+    // go here once that module exports it.
+  }
+  return { app, aws };
+}
+
+/** Builds the Lambda bundle with lambda/build.ts when present; otherwise uses an existing bundle. */
+export async function ensureBundle(dir = DEFAULT_BUNDLE_DIR): Promise<string> {
+  const builder = resolve(__dirname, "lambda/build.ts");
+  if (existsSync(builder)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildLambda } = require(builder) as { buildLambda: (outDir?: string) => Promise<{ file: string; bytes: number }> };
+    await buildLambda(dir);
+  }
+  if (!existsSync(resolve(dir, "index.js"))) {
+    throw new Error(`no Lambda bundle at ${dir}/index.js: run npm run build:lambda`);
+  }
+  return dir;
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const program = new Command()
+    .name("main")
+    .option("--synth-only", "synthesize without printing the plan")
+    .option("--module", "synthesize the AWS stack as a Terraform module")
+    .option("--config <file>", "config file (default: $MULTUS_CONFIG, ./multus.config.json, embedded defaults)")
+    .option("--outdir <dir>", "output directory (default: cdktf.out, or dist/terraform-module with --module)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
-    const { config, source } = loadConfig();
+    program.parse(argv, { from: "user" });
+  } catch {
+    return EXIT.input;
+  }
+  const flags = program.opts<{ synthOnly?: boolean; module?: boolean; config?: string; outdir?: string }>();
+  try {
+    const { config, source } = loadConfig(flags.config);
     const plan = planNetwork(config);
-    process.stdout.write(`Config: ${source}\n${renderPlan(plan)}\n`);
-    return 0;
+    const mode: StackMode = flags.module ? "module" : "root";
+    // CDKTF_OUTDIR: set by `cdktf synth --output`.
+    const outdir = resolve(flags.outdir ?? (flags.module ? "dist/terraform-module" : process.env.CDKTF_OUTDIR ?? "cdktf.out"));
+    const bundlePath = await ensureBundle();
+    const { app } = buildApp({ config, plan, outdir, mode, bundlePath });
+    app.synth();
+    const stacksDir = resolve(outdir, "stacks");
+    if (flags.module) {
+      process.stdout.write(
+        `Terraform module written to ${stacksDir}/${AWS_STACK}\n` +
+          `Call it from an HCL root: module "multus" { source = "${stacksDir}/${AWS_STACK}" ... } (see modules/aws/README.md)\n`,
+      );
+    } else if (!flags.synthOnly) {
+      process.stdout.write(`Config: ${source}\n${renderPlan(plan)}\n\n`);
+      process.stdout.write(`Synthesized to ${stacksDir}: ${app.node.children.map((c) => c.node.id).join(", ")}\n`);
+      process.stdout.write(`Deploy: npx cdktf deploy ${AWS_STACK} (or terraform init && terraform apply in ${stacksDir}/${AWS_STACK})\n`);
+    }
+    return EXIT.ok;
   } catch (err) {
     return reportError(err);
   }
 }
 
-process.exitCode = main();
+if (require.main === module) {
+  main().then((code) => {
+    process.exitCode = code;
+  });
+}

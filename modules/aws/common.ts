@@ -3,16 +3,11 @@ import { Fn, Token } from "cdktf";
 import { PlanError } from "../../ipam/errors";
 
 /**
- * Tag keys on the multus ENIs. The lifecycle Lambda writes them when it creates an ENI; IAM
- * conditions (`aws:ResourceTag/<key>`) on the Lambda's role and on the node agent's policy
- * match them, so neither can touch an ENI of another node group.
+ * Tag keys on the multus ENIs, shared with the lifecycle Lambda (one definition, in
+ * ipam/lambda-env.ts). IAM conditions (`aws:ResourceTag/<key>`) on the Lambda's role and on the
+ * node agent's policy match the node-group key, so neither can touch another group's ENIs.
  */
-export const ENI_TAG_KEYS = {
-  /** Value: the node group's tag value (the Auto Scaling group name by default). */
-  nodeGroup: "multus.eks.amazonaws.com/node-group",
-  /** Value: the EC2 instance id the ENI was created for. */
-  instanceId: "multus.eks.amazonaws.com/instance-id",
-} as const;
+export { ENI_TAG_KEYS } from "../../ipam/lambda-env";
 
 /** True when the value is a literal (not a Terraform reference or variable resolved at apply). */
 export function isLiteral(value: unknown): boolean {

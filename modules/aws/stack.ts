@@ -2,7 +2,9 @@ import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from "c
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { MultusConfig } from "../../ipam/config";
+import { LambdaEnvironmentExtra, lambdaEnvironment } from "../../ipam/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
+import { isLiteral } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
 import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
 import { MultusSubnetReservations } from "./reservations";
@@ -17,11 +19,8 @@ export interface MultusAwsStackProps {
   readonly plan: NetworkPlan;
   /** The Lambda bundle (directory with index.js, or a zip). */
   readonly bundlePath: string;
-  /**
-   * The Lambda's environment, from the plan (ipam/lambda-env.ts lambdaEnvironment). Receives
-   * the node group's Auto Scaling group name and ENI tag value.
-   */
-  readonly lambdaEnvironment: (extra: { autoScalingGroupName: string; eniTagValue: string; multusSubnetIds: string[] }) => Record<string, string>;
+  /** Lambda settings the config does not hold (sourceDestCheck, ipAttempts). @default {} */
+  readonly lambdaEnvironment?: Pick<LambdaEnvironmentExtra, "sourceDestCheck" | "ipAttempts">;
   /**
    * `root`: a Terraform root with the AWS provider (region from the config) and cdktf's local
    * backend. `module`: a plain module for an existing HCL root: ids as variables, outputs, no
@@ -97,6 +96,19 @@ function variableInputs(scope: Construct, config: MultusConfig): StackInputs {
 }
 
 /**
+ * The config and plan with the ids the stack actually uses (module variables in module mode),
+ * so the Lambda's environment names the same subnets and groups as its IAM policy.
+ */
+function withInputs(config: MultusConfig, plan: NetworkPlan, inputs: StackInputs): [MultusConfig, NetworkPlan] {
+  const sgs = inputs.multusSecurityGroupIds;
+  return [
+    // A list variable cannot be joined in JS; Terraform's join does it at plan time.
+    { ...config, multus: { ...config.multus, securityGroupIds: isLiteral(sgs) ? sgs : [Token.asString(Fn.join(",", sgs))] } },
+    { ...plan, subnets: plan.subnets.map((s, i) => ({ ...s, id: inputs.multusSubnetIds[i]! })) },
+  ];
+}
+
+/**
  * The AWS side of a multus node group: node group, lifecycle Lambda, subnet CIDR reservations
  * and node access, from one validated config and its address plan.
  */
@@ -132,7 +144,7 @@ export class MultusAwsStack extends TerraformStack {
       multusSecurityGroupIds: inputs.multusSecurityGroupIds,
       eniTagValue,
       hookTimeout,
-      environment: props.lambdaEnvironment({ autoScalingGroupName, eniTagValue, multusSubnetIds: inputs.multusSubnetIds }),
+      environment: lambdaEnvironment(...withInputs(config, plan, inputs), { ...props.lambdaEnvironment, autoScalingGroupName, nodeGroupTag: eniTagValue }),
       tags,
       ...props.lambda,
     });

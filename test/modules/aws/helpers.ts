@@ -1,0 +1,71 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, TerraformStack, Testing } from "cdktf";
+import { Construct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { MultusConfig, NetworkPlan, parseConfig, planNetwork } from "../../../ipam";
+import { MultusAwsStack, MultusAwsStackProps } from "../../../modules/aws/stack";
+
+/** A stand-in Lambda bundle: the constructs only need a directory with index.js. */
+export function fakeBundle(): string {
+  const dir = mkdtempSync(join(tmpdir(), "multus-bundle-"));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "index.js"), "exports.handler = async () => ({ action: 'ignored' });\n");
+  return dir;
+}
+
+export type Json = Record<string, any>;
+
+/** Synthesizes one stack built by `build` and returns its Terraform JSON. */
+export function synthStack(build: (stack: TerraformStack) => void, withProvider = true): Json {
+  const app: App = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  if (withProvider) new AwsProvider(stack, "aws", { region: "us-west-2" });
+  build(stack);
+  return JSON.parse(Testing.synth(stack));
+}
+
+/** Resources of one type, by logical id. */
+export function resources(tf: Json, type: string): Json[] {
+  return Object.values(tf.resource?.[type] ?? {});
+}
+
+export function dataSources(tf: Json, type: string): Json[] {
+  return Object.values(tf.data?.[type] ?? {});
+}
+
+/** The only resource of a type (fails the test when there are several or none). */
+export function only(tf: Json, type: string): Json {
+  const list = resources(tf, type);
+  if (list.length !== 1) throw new Error(`expected one ${type}, found ${list.length}`);
+  return list[0]!;
+}
+
+/** Every IAM statement in the synthesized policy documents. */
+export function statements(tf: Json): Json[] {
+  return dataSources(tf, "aws_iam_policy_document").flatMap((d) => d.statement ?? []);
+}
+
+export function defaultSetup(user: unknown = {}): { config: MultusConfig; plan: NetworkPlan } {
+  const config = parseConfig(user);
+  return { config, plan: planNetwork(config) };
+}
+
+/** The whole AWS stack for a config, synthesized. */
+export function synthAwsStack(user: unknown = {}, extra: Partial<MultusAwsStackProps> = {}): { tf: Json; config: MultusConfig; plan: NetworkPlan; stack: MultusAwsStack } {
+  const { config, plan } = defaultSetup(user);
+  const app = Testing.app({ fakeCdktfJsonPath: true });
+  const stack = new MultusAwsStack(app as Construct, "multus-aws", {
+    config,
+    plan,
+    bundlePath: fakeBundle(),
+    ...extra,
+  });
+  return { tf: JSON.parse(Testing.synth(stack)), config, plan, stack };
+}
+
+/** Decodes a launch template's user data (base64 in the synthesized JSON). */
+export function userData(tf: Json): string {
+  return Buffer.from(only(tf, "aws_launch_template").user_data, "base64").toString("utf8");
+}

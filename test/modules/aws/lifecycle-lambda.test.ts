@@ -1,0 +1,144 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PlanError } from "../../../ipam";
+import { ENI_TAG_KEYS } from "../../../modules/aws/common";
+import { DEFAULT_SWEEP_EVENT, LIFECYCLE_DETAIL_TYPES, LifecycleLambda, LifecycleLambdaProps } from "../../../modules/aws/lifecycle-lambda";
+import { Json, fakeBundle, only, resources, statements, synthStack } from "./helpers";
+
+const BUNDLE = fakeBundle();
+const BASE: LifecycleLambdaProps = {
+  bundlePath: BUNDLE,
+  autoScalingGroupName: "demo-ng1",
+  multusSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+  multusSecurityGroupIds: ["sg-0bbbbbbbbbbbbbbb1"],
+  environment: { MULTUS_STRATEGY: "static", MULTUS_SUBNET_IDS: "subnet-0aaaaaaaaaaaaaaa1,subnet-0aaaaaaaaaaaaaaa2" },
+  eniTagValue: "demo-ng1",
+};
+
+function synthLambda(props: Partial<LifecycleLambdaProps> = {}): Json {
+  return synthStack((stack) => new LifecycleLambda(stack, "lifecycle", { ...BASE, ...props }));
+}
+
+const bySid = (tf: Json, sid: string): Json => {
+  const found = statements(tf).find((s) => s.sid === sid);
+  if (!found) throw new Error(`no statement ${sid}`);
+  return found;
+};
+
+describe("LifecycleLambda", () => {
+  describe("GIVEN the defaults", () => {
+    const tf = synthLambda();
+    const fn = only(tf, "aws_lambda_function");
+
+    test("THEN the function runs the bundle's handler with the plan's environment", () => {
+      expect(fn).toMatchObject({ handler: "index.handler", runtime: "nodejs22.x", timeout: 120 });
+      expect(fn.environment.variables).toEqual(BASE.environment);
+      expect(fn.filename).toMatch(/^\$\{path\.module\}\/assets\/.+\/archive\.zip$/);
+      expect(fn.source_code_hash).toContain(`filebase64sha256("${fn.filename}")`);
+    });
+
+    test("THEN its log group keeps logs for 30 days and exists before the function", () => {
+      const logs = only(tf, "aws_cloudwatch_log_group");
+      expect(logs).toMatchObject({ name: `/aws/lambda/${fn.function_name}`, retention_in_days: 30 });
+      expect(fn.depends_on.some((d: string) => d.startsWith("aws_cloudwatch_log_group."))).toBe(true);
+    });
+
+    test("THEN the EventBridge rule matches only this group's launch and terminate lifecycle actions", () => {
+      const rule = resources(tf, "aws_cloudwatch_event_rule").find((r) => r.event_pattern)!;
+      expect(JSON.parse(rule.event_pattern)).toEqual({
+        source: ["aws.autoscaling"],
+        "detail-type": [...LIFECYCLE_DETAIL_TYPES],
+        detail: { AutoScalingGroupName: [BASE.autoScalingGroupName] },
+      });
+      const target = resources(tf, "aws_cloudwatch_event_target").find((t) => t.rule.includes(".name") && !t.input)!;
+      expect(target.arn).toMatch(/aws_lambda_function\..*\.arn/);
+      expect(target.retry_policy.maximum_event_age_in_seconds).toBe(300);
+    });
+
+    test("THEN EventBridge may invoke the function from each rule, and only from it", () => {
+      const perms = resources(tf, "aws_lambda_permission");
+      expect(perms.map((p) => p.principal)).toEqual(["events.amazonaws.com", "events.amazonaws.com"]);
+      for (const p of perms) expect(p.source_arn).toMatch(/aws_cloudwatch_event_rule\..*\.arn/);
+    });
+
+    test("THEN a schedule invokes the orphaned-ENI sweep with the sweep event", () => {
+      const sweep = resources(tf, "aws_cloudwatch_event_rule").find((r) => r.schedule_expression)!;
+      expect(sweep.schedule_expression).toBe("rate(15 minutes)");
+      const target = resources(tf, "aws_cloudwatch_event_target").find((t) => t.input)!;
+      expect(JSON.parse(target.input)).toEqual(DEFAULT_SWEEP_EVENT);
+    });
+
+    test("THEN no IAM action is a wildcard and no statement grants every action on '*'", () => {
+      for (const s of statements(tf)) {
+        for (const a of s.actions) expect(a).not.toMatch(/\*/);
+        if (s.resources?.includes("*")) expect(s.actions.every((a: string) => /^ec2:(Describe|Get)/.test(a))).toBe(true);
+      }
+    });
+
+    test("THEN ENIs are created only in the multus subnets, with the multus groups, tagged with the node group", () => {
+      const subnets = bySid(tf, "CreateInMultusSubnets").resources as string[];
+      expect(subnets.filter((r) => r.includes(":subnet/")).map((r) => r.split("/").pop())).toEqual(BASE.multusSubnetIds);
+      expect(subnets.filter((r) => r.includes(":security-group/")).map((r) => r.split("/").pop())).toEqual(BASE.multusSecurityGroupIds);
+      expect(bySid(tf, "CreateTaggedEnis").condition).toEqual([
+        { test: "StringEquals", variable: `aws:RequestTag/${ENI_TAG_KEYS.nodeGroup}`, values: [BASE.eniTagValue] },
+      ]);
+    });
+
+    test("THEN attach, detach, delete and modify act only on ENIs tagged with this node group", () => {
+      const own = bySid(tf, "ManageOwnEnis");
+      expect(own.actions).toEqual(expect.arrayContaining(["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface"]));
+      expect(own.condition).toEqual([{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [BASE.eniTagValue] }]);
+      const instances = bySid(tf, "AttachToGroupInstances");
+      expect(instances.condition[0].values).toEqual([BASE.autoScalingGroupName]);
+    });
+
+    test("THEN lifecycle actions can be completed on this Auto Scaling group only", () => {
+      const complete = bySid(tf, "CompleteOwnLifecycleActions");
+      expect(complete.actions).toContain("autoscaling:CompleteLifecycleAction");
+      expect(complete.resources).toHaveLength(1);
+      expect(complete.resources[0]).toMatch(new RegExp(`:autoScalingGroup:\\*:autoScalingGroupName/${BASE.autoScalingGroupName}$`));
+    });
+
+    test("THEN the function writes only to its own log group", () => {
+      expect(bySid(tf, "WriteOwnLogs").resources).toEqual([expect.stringMatching(/aws_cloudwatch_log_group\..*\.arn\}:\*$/)]);
+    });
+  });
+
+  describe("GIVEN options", () => {
+    test("WHEN sweepSchedule is null THEN there is no sweep rule", () => {
+      const tf = synthLambda({ sweepSchedule: null });
+      expect(resources(tf, "aws_cloudwatch_event_rule")).toHaveLength(1);
+      expect(resources(tf, "aws_lambda_permission")).toHaveLength(1);
+    });
+
+    test("WHEN the bundle is a zip file THEN it is used as is", () => {
+      const zip = join(fakeBundle(), "bundle.zip");
+      writeFileSync(zip, "PK");
+      expect(only(synthLambda({ bundlePath: zip }), "aws_lambda_function").filename).toMatch(/bundle\.zip$/);
+    });
+
+    test("WHEN the group name is long THEN names stay within AWS's 64 characters and distinct", () => {
+      const a = only(synthLambda({ autoScalingGroupName: `${"x".repeat(70)}-a` }), "aws_lambda_function").function_name;
+      const b = only(synthLambda({ autoScalingGroupName: `${"x".repeat(70)}-b` }), "aws_lambda_function").function_name;
+      expect(a.length).toBeLessThanOrEqual(64);
+      expect(a).not.toBe(b);
+    });
+  });
+
+  describe("GIVEN invalid props", () => {
+    const cases: [string, Partial<LifecycleLambdaProps>, RegExp][] = [
+      ["bundlePath missing", { bundlePath: "/nonexistent/bundle" }, /LifecycleLambda\.bundlePath: \/nonexistent\/bundle does not exist/],
+      ["timeout above the hook", { timeout: 300, hookTimeout: 300 }, /LifecycleLambda\.timeout: 300 s is not below the launch hook timeout/],
+      ["multusSubnetIds", { multusSubnetIds: [] }, /LifecycleLambda\.multusSubnetIds/],
+      ["multusSecurityGroupIds", { multusSecurityGroupIds: ["default"] }, /LifecycleLambda\.multusSecurityGroupIds\[0\]/],
+      ["logRetentionDays", { logRetentionDays: 10 }, /LifecycleLambda\.logRetentionDays: 10 is not a CloudWatch retention value/],
+      ["sweepSchedule", { sweepSchedule: "every 5 minutes" }, /LifecycleLambda\.sweepSchedule/],
+      ["environment name", { environment: { "bad-name": "x" } }, /LifecycleLambda\.environment: "bad-name"/],
+      ["runtime", { runtime: "python3.8" }, /LifecycleLambda\.runtime/],
+    ];
+    test.each(cases)("WHEN %s THEN the constructor throws naming the prop", (_name, bad, message) => {
+      expect(() => synthLambda(bad)).toThrow(message);
+      expect(() => synthLambda(bad)).toThrow(PlanError);
+    });
+  });
+});

@@ -1,0 +1,204 @@
+import { parse } from "yaml";
+import { PlanError } from "../../../ipam";
+import { ENI_TAG_KEYS } from "../../../modules/aws/common";
+import { MultusNodeGroup, MultusNodeGroupProps } from "../../../modules/aws/node-group";
+import { MIME_BOUNDARY } from "../../../modules/aws/user-data";
+import { Json, dataSources, only, resources, statements, synthAwsStack, synthStack, userData } from "./helpers";
+
+const BASE: MultusNodeGroupProps = {
+  clusterName: "demo",
+  clusterEndpoint: "https://ABC.gr7.us-west-2.eks.amazonaws.com",
+  clusterCertificateAuthority: "Q0E=",
+  clusterSecurityGroupId: "sg-0123456789abcdef0",
+  nodeGroupName: "ng1",
+  vpcId: "vpc-0123456789abcdef0",
+  subnetIds: ["subnet-0123456789abcdef0"],
+  amiId: "ami-0123456789abcdef0",
+  kubeletMaxPods: 42,
+};
+
+function synthNodeGroup(props: Partial<MultusNodeGroupProps> = {}): Json {
+  return synthStack((stack) => new MultusNodeGroup(stack, "ng", { ...BASE, ...props }));
+}
+
+/** The NodeConfig document inside the AL2023 MIME user data. */
+function nodeConfigOf(text: string): Json {
+  const part = text.split(`--${MIME_BOUNDARY}`).find((p) => p.includes("application/node.eks.aws"));
+  if (!part) throw new Error("no NodeConfig part");
+  return parse(part.slice(part.indexOf("---")));
+}
+
+describe("MultusNodeGroup", () => {
+  describe("GIVEN the default config's stack", () => {
+    const { tf, plan, config } = synthAwsStack();
+    const asg = only(tf, "aws_autoscaling_group");
+
+    test("THEN the Auto Scaling group has its launch and terminate hooks from creation", () => {
+      const hooks = asg.initial_lifecycle_hook as Json[];
+      expect(hooks.map((h) => h.lifecycle_transition).sort()).toEqual(["autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"]);
+      const launch = hooks.find((h) => h.lifecycle_transition === "autoscaling:EC2_INSTANCE_LAUNCHING")!;
+      expect(launch).toMatchObject({ default_result: "ABANDON", heartbeat_timeout: 300 });
+      // No separate aws_autoscaling_lifecycle_hook: a hook added after the group misses the first launches.
+      expect(resources(tf, "aws_autoscaling_lifecycle_hook")).toHaveLength(0);
+    });
+
+    test("THEN the group waits for the Lambda, its EventBridge target and permission", () => {
+      const deps = asg.depends_on as string[];
+      for (const type of ["aws_lambda_function", "aws_cloudwatch_event_target", "aws_lambda_permission", "aws_iam_role_policy"]) {
+        expect(deps.some((d) => d.startsWith(`${type}.`))).toBe(true);
+      }
+    });
+
+    test("THEN sizes, subnets and the ownership tag come from the config", () => {
+      expect(asg).toMatchObject({
+        min_size: config.nodeGroup.minSize,
+        max_size: config.nodeGroup.maxSize,
+        desired_capacity: config.nodeGroup.desiredSize,
+        vpc_zone_identifier: config.nodeGroup.subnetIds,
+        name: `${config.cluster.name}-${config.nodeGroup.name}`,
+      });
+      expect(asg.tag).toContainEqual({ key: `kubernetes.io/cluster/${config.cluster.name}`, value: "owned", propagate_at_launch: true });
+    });
+
+    test("THEN the launch template requires IMDSv2 and sets the root volume", () => {
+      const lt = only(tf, "aws_launch_template");
+      expect(lt.metadata_options).toMatchObject({ http_tokens: "required", http_endpoint: "enabled" });
+      expect(lt.block_device_mappings[0].ebs).toMatchObject({ volume_size: config.nodeGroup.volumeSize, encrypted: "true" });
+      expect(lt.image_id).toBe(config.nodeGroup.amiId);
+      expect(lt.key_name).toBeUndefined();
+    });
+
+    test("THEN the AL2023 NodeConfig carries the plan's kubelet max-pods and the cluster", () => {
+      const doc = nodeConfigOf(userData(tf));
+      expect(doc.kind).toBe("NodeConfig");
+      expect(doc.spec.kubelet.config.maxPods).toBe(plan.kubeletMaxPods);
+      expect(doc.spec.cluster).toEqual({
+        name: config.cluster.name,
+        apiServerEndpoint: config.cluster.endpoint,
+        certificateAuthority: config.cluster.certificateAuthority,
+        cidr: config.cluster.serviceCidr,
+      });
+    });
+
+    test("THEN the host script turns rp_filter off and brings interfaces up, also those attached later", () => {
+      const text = userData(tf);
+      expect(text).toMatch(/net\.ipv4\.conf\.all\.rp_filter = 0/);
+      expect(text).toMatch(/net\.ipv4\.conf\.\*\.rp_filter = 0/);
+      expect(text).toMatch(/ACTION=="add", SUBSYSTEM=="net".*ip link set dev \$name up/);
+      expect(text).not.toMatch(/\$\{/);
+    });
+
+    test("THEN the node role has exactly the three EKS node policies and no wildcard action", () => {
+      const arns = resources(tf, "aws_iam_role_policy_attachment").map((a) => String(a.policy_arn).split("/").pop());
+      expect(arns.sort()).toEqual(["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]);
+      for (const s of statements(tf)) for (const a of s.actions) expect(a).not.toMatch(/\*/);
+    });
+
+    test("THEN the node agent may touch only ENIs tagged with this node group", () => {
+      const assign = statements(tf).find((s) => s.actions.includes("ec2:AssignPrivateIpAddresses") && s.sid === "AssignPodAddressesOnOwnEnis")!;
+      expect(assign.actions.sort()).toEqual(["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]);
+      expect(assign.condition).toEqual([{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [asg.name] }]);
+      expect(assign.resources[0]).toMatch(/:network-interface\/\*$/);
+      const rolePolicies = resources(tf, "aws_iam_role_policy").filter((p) => p.name === "multus-node-agent");
+      expect(rolePolicies).toHaveLength(1);
+      expect(rolePolicies[0]!.role).toMatch(/aws_iam_role\.node-group_node-role/);
+    });
+
+    test("THEN the reference's security group rules exist, with egress added back", () => {
+      const ingress = resources(tf, "aws_vpc_security_group_ingress_rule");
+      const egress = resources(tf, "aws_vpc_security_group_egress_rule");
+      const cp = config.cluster.securityGroupId;
+      expect(ingress.filter((r) => r.security_group_id === cp).map((r) => [r.from_port, r.to_port])).toEqual([[443, 443]]);
+      expect(egress.filter((r) => r.security_group_id === cp).map((r) => [r.from_port, r.to_port]).sort()).toEqual([[1025, 65535], [443, 443]]);
+      expect(ingress.filter((r) => r.referenced_security_group_id === cp).map((r) => r.from_port).sort()).toEqual([1025, 443]);
+      expect(egress.some((r) => r.cidr_ipv4 === "0.0.0.0/0" && r.ip_protocol === "-1")).toBe(true);
+      expect(only(tf, "aws_security_group").tags).toMatchObject({ [`kubernetes.io/cluster/${config.cluster.name}`]: "owned" });
+    });
+
+    test("THEN nodes join through an EC2_LINUX access entry for the node role", () => {
+      const entry = only(tf, "aws_eks_access_entry");
+      expect(entry).toMatchObject({ cluster_name: config.cluster.name, type: "EC2_LINUX" });
+      expect(entry.principal_arn).toMatch(/aws_iam_role\.node-group_node-role.*\.arn/);
+    });
+  });
+
+  describe("GIVEN the options", () => {
+    test("WHEN amiFamily is al2 THEN bootstrap.sh gets --use-max-pods false and --max-pods from the plan", () => {
+      const tf = synthNodeGroup({ amiFamily: "al2", bootstrapArguments: "--node-labels=cnf=xyz" });
+      const text = userData(tf);
+      expect(text).toMatch(/\/etc\/eks\/bootstrap\.sh 'demo' .*--use-max-pods false/);
+      expect(text).toMatch(/--kubelet-extra-args '--max-pods=42 --node-labels=cnf=xyz'/);
+      expect(text).not.toMatch(/node\.eks\.aws/);
+    });
+
+    test("WHEN bootstrapArguments has flags on al2023 THEN they become NodeConfig kubelet flags", () => {
+      const doc = nodeConfigOf(userData(synthNodeGroup({ bootstrapArguments: "--node-labels=cnf=xyz  --register-with-taints=a=b:NoSchedule" })));
+      expect(doc.spec.kubelet.flags).toEqual(["--node-labels=cnf=xyz", "--register-with-taints=a=b:NoSchedule"]);
+    });
+
+    test("WHEN an existing node security group is given THEN no group or rule is created", () => {
+      const tf = synthNodeGroup({ nodeSecurityGroupId: "sg-0aaaaaaaaaaaaaaa1" });
+      expect(resources(tf, "aws_security_group")).toHaveLength(0);
+      expect(resources(tf, "aws_vpc_security_group_ingress_rule")).toHaveLength(0);
+      expect(only(tf, "aws_launch_template").vpc_security_group_ids).toEqual(["sg-0aaaaaaaaaaaaaaa1"]);
+    });
+
+    test("WHEN requireImdsv2 is false and a key pair is given THEN the template says so", () => {
+      const lt = only(synthNodeGroup({ requireImdsv2: false, keyName: "ops" }), "aws_launch_template");
+      expect(lt.metadata_options.http_tokens).toBe("optional");
+      expect(lt.key_name).toBe("ops");
+    });
+
+    test("WHEN nodeAccess is aws-auth THEN no access entry is created", () => {
+      expect(resources(synthNodeGroup({ nodeAccess: "aws-auth" }), "aws_eks_access_entry")).toHaveLength(0);
+    });
+
+    test("WHEN agentPermissions is policy THEN a separate IAM policy holds them and the node role does not", () => {
+      const tf = synthNodeGroup({ agentPermissions: "policy" });
+      expect(resources(tf, "aws_iam_policy")).toHaveLength(1);
+      expect(resources(tf, "aws_iam_role_policy")).toHaveLength(0);
+    });
+
+    test("WHEN an SSM parameter is given instead of an AMI id THEN the image comes from it", () => {
+      const name = "/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/standard/recommended/image_id";
+      const tf = synthNodeGroup({ amiId: undefined, amiSsmParameter: name });
+      expect(dataSources(tf, "aws_ssm_parameter").map((d) => d.name)).toEqual([name]);
+      expect(only(tf, "aws_launch_template").image_id).toMatch(/data\.aws_ssm_parameter\..*insecure_value/);
+    });
+
+    test("WHEN the default stack is synthesized THEN no data source needs an AWS call", () => {
+      const { tf } = synthAwsStack();
+      expect(Object.keys(tf.data).sort()).toEqual(["aws_iam_policy_document", "aws_partition", "aws_region"]);
+    });
+  });
+
+  describe("GIVEN invalid props", () => {
+    const cases: [string, Partial<MultusNodeGroupProps>, RegExp][] = [
+      ["clusterName", { clusterName: "" }, /MultusNodeGroup\.clusterName: must be a non-empty string/],
+      ["clusterEndpoint", { clusterEndpoint: "http://x" }, /MultusNodeGroup\.clusterEndpoint/],
+      ["clusterSecurityGroupId", { clusterSecurityGroupId: "group-1" }, /MultusNodeGroup\.clusterSecurityGroupId/],
+      ["vpcId", { vpcId: "vpc-xyz" }, /MultusNodeGroup\.vpcId/],
+      ["subnetIds", { subnetIds: [] }, /MultusNodeGroup\.subnetIds: must list at least 1/],
+      ["subnetIds[1]", { subnetIds: ["subnet-0123456789abcdef0", "nope"] }, /MultusNodeGroup\.subnetIds\[1\]/],
+      ["instanceType", { instanceType: "c5.huge" }, /MultusNodeGroup\.instanceType: unknown instance type/],
+      ["maxSize", { maxSize: 0 }, /MultusNodeGroup\.maxSize/],
+      ["minSize", { minSize: 4, maxSize: 3 }, /MultusNodeGroup\.minSize: must be a whole number from 0 to 3/],
+      ["desiredSize", { minSize: 2, desiredSize: 1 }, /MultusNodeGroup\.desiredSize/],
+      ["amiFamily", { amiFamily: "bottlerocket" as never }, /MultusNodeGroup\.amiFamily: must be one of al2023, al2/],
+      ["amiId", { amiId: undefined }, /MultusNodeGroup\.amiId: is not set, and neither is amiSsmParameter/],
+      ["amiId format", { amiId: "ami-1" }, /MultusNodeGroup\.amiId/],
+      ["volumeSize", { volumeSize: 4 }, /MultusNodeGroup\.volumeSize/],
+      ["bootstrapArguments quotes", { bootstrapArguments: "--kubelet-extra-args '--node-labels=a=b'" }, /MultusNodeGroup\.bootstrapArguments: contains quotes/],
+      ["bootstrapArguments max-pods", { bootstrapArguments: "--max-pods=110" }, /MultusNodeGroup\.bootstrapArguments: sets --max-pods/],
+      ["kubeletMaxPods", { kubeletMaxPods: 0 }, /MultusNodeGroup\.kubeletMaxPods/],
+      ["launchHookTimeout", { launchHookTimeout: 10 }, /MultusNodeGroup\.launchHookTimeout: must be a whole number from 30 to 7200/],
+      ["terminateHookName", { launchHookName: "h", terminateHookName: "h" }, /MultusNodeGroup\.terminateHookName: is the same as launchHookName/],
+      ["nodeAccess", { nodeAccess: "configmap" as never }, /MultusNodeGroup\.nodeAccess/],
+      ["agentPermissions", { agentPermissions: "all" as never }, /MultusNodeGroup\.agentPermissions/],
+    ];
+    test.each(cases)("WHEN %s is bad THEN the constructor throws naming it", (_name, bad, message) => {
+      expect(() => synthNodeGroup(bad)).toThrow(message);
+      expect(() => synthNodeGroup(bad)).toThrow(PlanError);
+    });
+  });
+});

@@ -1,0 +1,85 @@
+import { intToIp } from "../../../ipam";
+import { ENI_TAG_KEYS, parseLambdaEnvironment } from "../../../ipam/lambda-env";
+import { AWS_PROVIDER_CONSTRAINT } from "../../../modules/aws/stack";
+import { only, resources, statements, synthAwsStack } from "./helpers";
+
+describe("MultusAwsStack", () => {
+  describe("GIVEN the default config in root mode", () => {
+    const { tf, config, plan } = synthAwsStack();
+
+    test("THEN the AWS provider is pinned to the accepted range and set to the config's region", () => {
+      expect(tf.terraform.required_providers.aws.version).toBe(AWS_PROVIDER_CONSTRAINT);
+      expect(tf.provider.aws[0].region).toBe(config.region);
+    });
+
+    test("THEN the Lambda environment reads back (as the handler does) to the plan's layout", () => {
+      const env = only(tf, "aws_lambda_function").environment.variables;
+      const parsed = parseLambdaEnvironment(env);
+      expect(parsed.strategy).toBe(config.multus.strategy);
+      expect(parsed.autoScalingGroupName).toBe(only(tf, "aws_autoscaling_group").name);
+      expect(parsed.subnets.map((s) => [s.id, s.cidr, s.deviceIndex, s.workers && intToIp(s.workers.first)])).toEqual(
+        plan.subnets.map((s) => [s.id, s.subnet.cidr, s.deviceIndex, s.strategy === "static" ? intToIp(s.workers.first) : undefined]),
+      );
+      expect(parsed.securityGroupIds).toEqual(config.multus.securityGroupIds);
+    });
+
+    test("THEN the Lambda, the node agent and the IAM conditions use one node-group tag value", () => {
+      const tagValue = parseLambdaEnvironment(only(tf, "aws_lambda_function").environment.variables).nodeGroupTag;
+      const conditions = statements(tf).flatMap((s) => s.condition ?? []).filter((c) => String(c.variable).endsWith(ENI_TAG_KEYS.nodeGroup));
+      expect(conditions.length).toBeGreaterThanOrEqual(3);
+      for (const c of conditions) expect(c.values).toEqual([tagValue]);
+    });
+
+    test("THEN every output a consumer needs is there", () => {
+      expect(Object.keys(tf.output).sort()).toEqual(
+        ["agent_policy_json", "autoscaling_group_arn", "autoscaling_group_name", "lambda_function_arn", "launch_template_id", "node_role_arn", "node_security_group_id", "subnet_cidr_reservation_ids"].sort(),
+      );
+      const ids = tf.output.subnet_cidr_reservation_ids.value as string[];
+      expect(ids).toHaveLength(plan.subnets.reduce((n, s) => n + s.reservations.length, 0));
+      for (const id of ids) expect(id).toMatch(/^\$\{aws_ec2_subnet_cidr_reservation\..*\.id\}$/);
+    });
+  });
+
+  describe("GIVEN module mode", () => {
+    const { tf, config } = synthAwsStack({}, { mode: "module" });
+
+    test("THEN there is no provider and no backend, only the required provider constraint", () => {
+      expect(tf.provider).toBeUndefined();
+      expect(tf.terraform.backend).toBeUndefined();
+      expect(tf.terraform.required_providers.aws).toEqual({ source: "hashicorp/aws", version: AWS_PROVIDER_CONSTRAINT });
+    });
+
+    test("THEN the ids come from variables and the multus subnet list has the planned length", () => {
+      expect(Object.keys(tf.variable).sort()).toEqual(
+        ["ami_id", "cluster_certificate_authority", "cluster_endpoint", "cluster_security_group_id", "desired_size", "key_name", "min_size", "multus_security_group_ids", "multus_subnet_ids", "node_subnet_ids", "vpc_id"].sort(),
+      );
+      expect(tf.variable.multus_subnet_ids.validation[0].condition).toContain(`== ${config.multus.subnets.length}`);
+      const reservations = resources(tf, "aws_ec2_subnet_cidr_reservation");
+      expect(new Set(reservations.map((r) => r.subnet_id))).toEqual(new Set(config.multus.subnets.map((_, i) => `\${element(var.multus_subnet_ids, ${i})}`)));
+      expect(only(tf, "aws_autoscaling_group").vpc_zone_identifier).toBe("${var.node_subnet_ids}");
+    });
+
+    test("THEN the Lambda environment names the variables' subnets and groups, not the config's", () => {
+      const env = only(tf, "aws_lambda_function").environment.variables;
+      expect(env.MULTUS_SECURITY_GROUPS).toBe('${join(",", var.multus_security_group_ids)}');
+      expect(env.MULTUS_SUBNETS).toContain("${element(var.multus_subnet_ids, 0)}");
+      for (const s of config.multus.subnets) expect(env.MULTUS_SUBNETS).not.toContain(s.id);
+    });
+
+    test("THEN the user data is encoded by Terraform around the variables", () => {
+      expect(only(tf, "aws_launch_template").user_data).toMatch(/^\$\{base64encode\(join\("", \[.*var\.cluster_endpoint.*\]\)\)\}$/s);
+    });
+  });
+
+  test("GIVEN agentPermissions policy WHEN synthesized THEN the policy ARN is an output", () => {
+    const { tf } = synthAwsStack({}, { nodeGroup: { agentPermissions: "policy" } });
+    expect(tf.output.agent_policy_arn.value).toMatch(/aws_iam_policy\..*\.arn/);
+  });
+
+  test("GIVEN the reservation strategy WHEN synthesized THEN the Lambda environment carries no worker block", () => {
+    const { tf } = synthAwsStack({ multus: { strategy: "reservation" } });
+    const parsed = parseLambdaEnvironment(only(tf, "aws_lambda_function").environment.variables);
+    expect(parsed.strategy).toBe("reservation");
+    for (const s of parsed.subnets) expect(s.workers).toBeUndefined();
+  });
+});
