@@ -3,6 +3,7 @@ import Table from "cli-table3";
 import { MultusConfig, NetworkPlan, PlanError, STRATEGIES, Strategy, formatRange, intToIp, networkPlanJson, parseConfig, planNetwork } from "../../ipam";
 import { loadConfig } from "./config-file";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
+import { writePlanSvg } from "./svg";
 
 export interface PlanFlags {
   config?: string;
@@ -109,10 +110,12 @@ export function planCommand(): Command {
     .option("--pods-per-node <n>", "multus pods per node per subnet", parseIntFlag("--pods-per-node", 1))
     .option("--instance-type <type>", "EC2 instance type, for ENI and IPv4 limits")
     .option("--json", "print one JSON object")
-    .addHelpText("after", "\nExample:\n  multus-sim plan --subnet 10.0.4.0/24 --strategy static --max-nodes 10 --json\n\nExit: 0 feasible, 1 infeasible (with why), 2 bad input.")
-    .action((opts: PlanFlags & { json?: boolean }) => {
+    .option("--svg <file>", "also draw the plan as an SVG picture")
+    .addHelpText("after", "\nExample:\n  multus-sim plan --subnet 10.0.4.0/24 --strategy static --max-nodes 10 --json\n  multus-sim plan --subnet 10.0.4.0/24 --svg plan.svg\n\nExit: 0 feasible, 1 infeasible (with why), 2 bad input.")
+    .action((opts: PlanFlags & { json?: boolean; svg?: string }) => {
       try {
         const { plan } = planFromFlags(opts);
+        if (opts.svg) writePlanSvg(opts.svg, plan);
         process.stdout.write(opts.json ? `${JSON.stringify(networkPlanJson(plan), null, 2)}\n` : `${renderPlan(plan)}\n`);
         process.exitCode = EXIT.ok;
       } catch (err) {

@@ -1,0 +1,182 @@
+import { writeFileSync } from "node:fs";
+import { IpRange, NetworkPlan, PlanError, SubnetPlan, cidrBounds, intToIp, rangeSize } from "../../ipam";
+
+/** Addresses seen live in a subnet (from a simulation), as 32-bit numbers. */
+export interface LiveAddresses {
+  readonly workers?: readonly number[];
+  readonly pods?: readonly number[];
+  readonly foreign?: readonly number[];
+  /** Addresses held by two or more live interfaces. */
+  readonly collisions?: readonly number[];
+}
+
+export interface SvgSubnet {
+  readonly plan: SubnetPlan & { readonly id?: string; readonly availabilityZone?: string; readonly deviceIndex?: number };
+  readonly live?: LiveAddresses;
+}
+
+type Kind = "aws" | "workers" | "pods" | "dhcp";
+
+const FILL: Record<Kind, string> = { aws: "#6e6e6e", workers: "#4a90d9", pods: "#5cb85c", dhcp: "#f4ecd6" };
+const LIVE = { workers: "#0b2e59", pods: "#0d4010", foreign: "#f08c00", collisions: "#d62728" } as const;
+/** When a cell stands for several addresses it shows the rarest kind among them. */
+const PRIORITY: Kind[] = ["aws", "workers", "pods", "dhcp"];
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const span = (r: IpRange) => `${intToIp(r.first)} – ${intToIp(r.last)}`;
+
+function kindOf(plan: SubnetPlan, ip: number): Kind {
+  if (plan.awsReserved.includes(ip)) return "aws";
+  if (ip >= plan.pods.first && ip <= plan.pods.last) return "pods";
+  if (plan.strategy === "static" && ip >= plan.workers.first && ip <= plan.workers.last) return "workers";
+  return "dhcp";
+}
+
+function labels(plan: SubnetPlan): Record<Kind, string> {
+  return {
+    aws: "AWS-reserved (first four and the last)",
+    workers: "Worker block (the Lambda assigns these)",
+    pods: "Pod block (whereabouts pool)",
+    dhcp: plan.strategy === "reservation" ? "DHCP space (workers and any other ENI)" : "DHCP space (ENIs created without the Lambda)",
+  };
+}
+
+/** One subnet: an address grid (a cell per address, or per bucket for large subnets) and its legend. */
+function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: number } {
+  const { plan, live } = s;
+  const size = plan.subnet.size;
+  const cells = Math.min(size, 1024);
+  const per = size / cells;
+  const cols = cells <= 256 ? 16 : 32;
+  const rows = cells / cols;
+  const cell = cols === 16 ? 26 : 15;
+  const gx = 92;
+  const gy = y0 + 58;
+  const reserved = plan.reservations.map((r) => ({ ...cidrBounds(r.cidr), purpose: r.purpose }));
+  const sets = {
+    workers: new Set(live?.workers ?? []),
+    pods: new Set(live?.pods ?? []),
+    foreign: new Set(live?.foreign ?? []),
+    collisions: new Set(live?.collisions ?? []),
+  };
+  const out: string[] = [];
+  const where = [plan.strategy + " strategy", s.plan.availabilityZone, s.plan.deviceIndex !== undefined ? `device index ${s.plan.deviceIndex}` : undefined, s.plan.id].filter(Boolean).join(", ");
+  out.push(`<text x="16" y="${y0 + 24}" class="title">${esc(plan.subnet.cidr)}</text>`);
+  out.push(`<text x="16" y="${y0 + 42}" class="sub">${esc(where)} · ${size} addresses · 1 cell = ${per} address${per === 1 ? "" : "es"}</text>`);
+  if (per === 1) {
+    for (let c = 0; c < cols; c += cols === 16 ? 1 : 4) out.push(`<text x="${gx + c * cell + cell / 2}" y="${gy - 4}" class="col">+${c}</text>`);
+  }
+  for (let r = 0; r < rows; r++) {
+    if (rows <= 16 || r % 4 === 0) out.push(`<text x="${gx - 6}" y="${gy + r * cell + cell / 2 + 4}" class="row">${intToIp(plan.subnet.base + r * cols * per)}</text>`);
+    for (let c = 0; c < cols; c++) {
+      const first = plan.subnet.base + (r * cols + c) * per;
+      const last = first + per - 1;
+      const kinds = new Set<Kind>();
+      for (let a = first; a <= last; a++) kinds.add(kindOf(plan, a));
+      const kind = PRIORITY.find((k) => kinds.has(k))!;
+      const x = gx + c * cell;
+      const y = gy + r * cell;
+      const inRes = reserved.some((res) => res.first <= last && first <= res.last);
+      const any = (set: Set<number>) => {
+        if (per === 1) return set.has(first);
+        for (const a of set) if (a >= first && a <= last) return true;
+        return false;
+      };
+      const tip = per === 1 ? `${intToIp(first)}: ${labels(plan)[kind]}` : `${intToIp(first)} – ${intToIp(last)}: ${[...kinds].map((k) => labels(plan)[k]).join("; ")}`;
+      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${FILL[kind]}" class="cell"><title>${esc(tip)}</title></rect>`);
+      if (inRes) out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="url(#hatch)" pointer-events="none"/>`);
+      const dot = any(sets.workers) ? LIVE.workers : any(sets.pods) ? LIVE.pods : any(sets.foreign) ? LIVE.foreign : undefined;
+      if (dot) out.push(`<circle cx="${x + cell / 2}" cy="${y + cell / 2}" r="${cell * 0.26}" fill="${dot}" stroke="#fff" stroke-width="1"/>`);
+      if (any(sets.collisions)) {
+        const p = cell * 0.18;
+        out.push(
+          `<rect x="${x + 1}" y="${y + 1}" width="${cell - 2}" height="${cell - 2}" fill="none" stroke="${LIVE.collisions}" stroke-width="3"/>` +
+            `<path d="M${x + p} ${y + p} L${x + cell - p} ${y + cell - p} M${x + cell - p} ${y + p} L${x + p} ${y + cell - p}" stroke="${LIVE.collisions}" stroke-width="2.5"/>`,
+        );
+      }
+    }
+  }
+  const gridW = cols * cell;
+  const gridH = rows * cell;
+
+  // Legend: what each colour means with counts, then the ranges in words.
+  const lx = gx + gridW + 28;
+  let ly = gy + 4;
+  const counts: Record<Kind, number> = { aws: 0, workers: 0, pods: 0, dhcp: 0 };
+  for (let a = plan.subnet.base; a <= plan.subnet.last; a++) counts[kindOf(plan, a)]++;
+  const item = (swatch: string, text: string) => {
+    out.push(`${swatch.replace(/\{x\}/g, String(lx)).replace(/\{y\}/g, String(ly))}<text x="${lx + 24}" y="${ly + 13}" class="legend">${esc(text)}</text>`);
+    ly += 22;
+  };
+  for (const k of PRIORITY) {
+    if (counts[k] === 0) continue;
+    item(`<rect x="{x}" y="{y}" width="16" height="16" fill="${FILL[k]}" stroke="#444" stroke-width="0.5"/>`, `${labels(plan)[k]}: ${counts[k]}`);
+  }
+  item(`<rect x="{x}" y="{y}" width="16" height="16" fill="#fff" stroke="#444" stroke-width="0.5"/><rect x="{x}" y="{y}" width="16" height="16" fill="url(#hatch)"/>`, "Explicit CIDR reservation (DHCP never uses it)");
+  if (live) {
+    ly += 6;
+    const dot = (color: string) => `<circle cx="{x}" cy="{y}" r="6" fill="${color}" transform="translate(8 8)"/>`;
+    item(dot(LIVE.workers), `Live worker ENI address: ${sets.workers.size}`);
+    item(dot(LIVE.pods), `Live pod address: ${sets.pods.size}`);
+    item(dot(LIVE.foreign), `Live foreign ENI (DHCP): ${sets.foreign.size}`);
+    item(`<rect x="{x}" y="{y}" width="16" height="16" fill="none" stroke="${LIVE.collisions}" stroke-width="3"/>`, `Collision (two live interfaces): ${sets.collisions.size}`);
+  }
+  ly += 10;
+  const line = (text: string, cls = "info") => {
+    out.push(`<text x="${lx + (cls.includes("indent") ? 14 : 0)}" y="${ly + 12}" class="${cls}">${esc(text)}</text>`);
+    ly += 18;
+  };
+  line(plan.strategy === "static" ? `Workers: ${span(plan.workers)} (${rangeSize(plan.workers)})` : `Largest DHCP stretch: ${span(plan.workers)}`);
+  line(`Pods: ${span(plan.pods)} (${rangeSize(plan.pods)})`);
+  for (const r of plan.dhcp) line(`DHCP: ${span(r)} (${rangeSize(r)})`);
+  line(`Reservations: ${plan.reservations.length === 0 ? "none" : ""}`);
+  const shown = plan.reservations.slice(0, 12);
+  for (const r of shown) line(`${r.cidr} [${r.purpose}]`, "mono indent");
+  if (plan.reservations.length > shown.length) line(`… ${plan.reservations.length - shown.length} more`, "info indent");
+  const legendW = 400;
+  return { svg: out.join("\n"), height: Math.max(gridH + 58, ly - y0) + 24, width: lx + legendW };
+}
+
+/** An SVG picture of each subnet's plan (and, from a simulation, its live addresses). */
+export function renderPlanSvg(subnets: readonly SvgSubnet[], title = "Multus subnet address plan"): string {
+  const parts: string[] = [];
+  let y = 44;
+  let width = 600;
+  for (const s of subnets) {
+    const p = panel(s, y);
+    parts.push(p.svg);
+    y += p.height;
+    width = Math.max(width, p.width);
+  }
+  const height = y + 10;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`,
+    "<defs>",
+    '<pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#222" stroke-width="1.2" stroke-opacity="0.45"/></pattern>',
+    "<style>.h1{font-size:20px;font-weight:bold}.title{font-size:16px;font-weight:bold}.sub{font-size:12px;fill:#444}.row{font-size:11px;text-anchor:end;font-family:DejaVu Sans Mono,monospace;fill:#333}.col{font-size:10px;text-anchor:middle;fill:#555}.legend{font-size:12.5px}.info{font-size:12px;fill:#222}.mono{font-size:12px;font-family:DejaVu Sans Mono,monospace;fill:#222}.cell{stroke:#fff;stroke-width:1}</style>",
+    "</defs>",
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="16" y="28" class="h1">${esc(title)}</text>`,
+    ...parts,
+    "</svg>",
+    "",
+  ].join("\n");
+}
+
+/** Writes the plan's SVG picture to `file` ("-" for stdout); live addresses are keyed by subnet CIDR. */
+export function writePlanSvg(file: string, plan: NetworkPlan, live: ReadonlyMap<string, LiveAddresses> = new Map(), title?: string): void {
+  const svg = renderPlanSvg(
+    plan.subnets.map((s) => ({ plan: s, live: live.get(s.subnet.cidr) })),
+    title,
+  );
+  if (file === "-") {
+    process.stdout.write(svg);
+    return;
+  }
+  try {
+    writeFileSync(file, svg);
+  } catch (err) {
+    throw new PlanError("--svg", `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "give a writable file path");
+  }
+}
+
