@@ -1,0 +1,66 @@
+/**
+ * The events the function receives, recognised by shape:
+ * - EventBridge lifecycle actions, detail-type "EC2 Instance-launch Lifecycle Action" /
+ *   "EC2 Instance-terminate Lifecycle Action" (Amazon EC2 Auto Scaling user guide, "Amazon EC2
+ *   Auto Scaling event reference"; samples in shared data events/).
+ * - The sweep: an EventBridge schedule's own event (detail-type "Scheduled Event", source
+ *   "aws.events") or a constant input carrying `"action": "sweep"` (what the node group
+ *   module's schedule sends: `{"source": "multus.sweep", "action": "sweep"}`).
+ * - Auto Scaling's test notification (`"Event": "autoscaling:TEST_NOTIFICATION"`, sent when a
+ *   hook's notification target is set; EC2 Auto Scaling API reference, PutLifecycleHook) and
+ *   anything else: ignored.
+ */
+export type ParsedEvent =
+  | { readonly kind: "launch" | "terminate"; readonly action: LifecycleActionRef }
+  | { readonly kind: "sweep" }
+  | { readonly kind: "ignored"; readonly reason: string };
+
+/** What CompleteLifecycleAction needs. */
+export interface LifecycleActionRef {
+  readonly instanceId: string;
+  readonly autoScalingGroupName: string;
+  readonly hookName: string;
+  /** Absent in hand-made events; the action is then named by instance id. */
+  readonly token?: string;
+}
+
+export const LAUNCH_DETAIL_TYPE = "EC2 Instance-launch Lifecycle Action";
+export const TERMINATE_DETAIL_TYPE = "EC2 Instance-terminate Lifecycle Action";
+const LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING";
+const TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING";
+const TEST_NOTIFICATION = "autoscaling:TEST_NOTIFICATION";
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v.length > 0 ? v : undefined;
+}
+
+export function parseEvent(event: unknown): ParsedEvent {
+  const e = obj(event);
+  if (!e) return { kind: "ignored", reason: "the event is not a JSON object" };
+  const detail = obj(e.detail) ?? {};
+  if (e.Event === TEST_NOTIFICATION || detail.Event === TEST_NOTIFICATION) return { kind: "ignored", reason: "Auto Scaling test notification" };
+  if (e.action === "sweep" || detail.action === "sweep" || (e["detail-type"] === "Scheduled Event" && e.source === "aws.events")) {
+    return { kind: "sweep" };
+  }
+  const type = e["detail-type"];
+  if (type !== LAUNCH_DETAIL_TYPE && type !== TERMINATE_DETAIL_TYPE) {
+    return { kind: "ignored", reason: `unrecognised event (detail-type ${JSON.stringify(type ?? null)})` };
+  }
+  const kind = type === LAUNCH_DETAIL_TYPE ? "launch" : "terminate";
+  const transition = detail.LifecycleTransition;
+  if (transition !== undefined && transition !== (kind === "launch" ? LAUNCHING : TERMINATING)) {
+    return { kind: "ignored", reason: `${type} with transition ${String(transition)}` };
+  }
+  const instanceId = str(detail.EC2InstanceId);
+  const autoScalingGroupName = str(detail.AutoScalingGroupName);
+  const hookName = str(detail.LifecycleHookName);
+  if (!instanceId || !autoScalingGroupName || !hookName) {
+    return { kind: "ignored", reason: `${type} without EC2InstanceId, AutoScalingGroupName or LifecycleHookName` };
+  }
+  const token = str(detail.LifecycleActionToken);
+  return { kind, action: { instanceId, autoScalingGroupName, hookName, ...(token ? { token } : {}) } };
+}

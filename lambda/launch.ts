@@ -1,0 +1,316 @@
+import {
+  AttachNetworkInterfaceCommand,
+  CreateNetworkInterfaceCommand,
+  DeleteNetworkInterfaceCommand,
+  DescribeInstanceTypesCommand,
+  DetachNetworkInterfaceCommand,
+  Instance,
+  ModifyNetworkInterfaceAttributeCommand,
+  NetworkInterface,
+  Tag,
+} from "@aws-sdk/client-ec2";
+import { intToIp, ipToInt } from "../ipam/address";
+import { ENI_TAG_KEYS, LambdaConfig, LambdaSubnet } from "../ipam/lambda-env";
+import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, errorCode, tagValue } from "./aws";
+import { pendingOrder, pickWorkerAddress } from "./picker";
+
+/** A launch that cannot go on; its message is the logged reason. */
+export class LaunchFailure extends Error {
+  override readonly name = "LaunchFailure";
+}
+
+export interface LaunchDeps {
+  readonly ec2: Ec2;
+  readonly config: LambdaConfig;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  readonly now: () => number;
+  /** ENI limit per instance type, shared across invocations of a warm container. */
+  readonly maxEnisCache: Map<string, number>;
+}
+
+/** One multus ENI of a launch, as logged and returned. */
+export interface LaunchedEni {
+  readonly subnetId: string;
+  readonly eniId: string;
+  readonly ip: string;
+  readonly deviceIndex: number;
+  /** CreateNetworkInterface calls for it (0: found from an earlier delivery of the event). */
+  readonly attempts: number;
+  readonly reused: boolean;
+}
+
+/** What a launch did so far: filled in as it goes, so a failure knows what to undo. */
+export interface LaunchProgress {
+  readonly enis: LaunchedEni[];
+  /** ENI ids this invocation created. */
+  readonly created: string[];
+  availabilityZone?: string;
+}
+
+/** InvalidIPAddress.InUse: "The specified IP address is already in use" (EC2 API reference, error codes). */
+const IN_USE = "InvalidIPAddress.InUse";
+/** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_CAP_MS = 2000;
+
+export function backoffMs(attempt: number, random: () => number): number {
+  return Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+}
+
+const ALIVE = ["pending", "running"];
+
+function subnetOf(eni: { SubnetId?: string }, subnet: LambdaSubnet): boolean {
+  return eni.SubnetId === subnet.id;
+}
+
+/** ENIs tagged by this node group for `instanceId` in a subnet: the ones an earlier delivery made. */
+function ownEnis(seen: NetworkInterface[], config: LambdaConfig, instanceId: string, subnet: LambdaSubnet): NetworkInterface[] {
+  return seen
+    .filter((e) => subnetOf(e, subnet) && tagValue(e.TagSet, ENI_TAG_KEYS.instanceId) === instanceId && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag)
+    .sort((a, b) => {
+      // The one attached to the instance first, then by id: every delivery picks the same.
+      const aa = a.Attachment?.InstanceId === instanceId ? 0 : 1;
+      const bb = b.Attachment?.InstanceId === instanceId ? 0 : 1;
+      return aa - bb || ((a.NetworkInterfaceId ?? "") < (b.NetworkInterfaceId ?? "") ? -1 : 1);
+    });
+}
+
+async function maxEnis(deps: LaunchDeps, instanceType: string): Promise<number> {
+  const cached = deps.maxEnisCache.get(instanceType);
+  if (cached !== undefined) return cached;
+  if (deps.config.instanceLimits?.type === instanceType) return deps.config.instanceLimits.maxEnis;
+  const out = await deps.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as never] }));
+  const n = out.InstanceTypes?.[0]?.NetworkInfo?.MaximumNetworkInterfaces;
+  if (!n) throw new LaunchFailure(`DescribeInstanceTypes gave no ENI limit for ${instanceType}`);
+  deps.maxEnisCache.set(instanceType, n);
+  return n;
+}
+
+function tagsFor(config: LambdaConfig, instanceId: string, now: number): Tag[] {
+  return [
+    ...Object.entries(config.interfaceTags).map(([Key, Value]) => ({ Key, Value })),
+    { Key: ENI_TAG_KEYS.nodeGroup, Value: config.nodeGroupTag },
+    { Key: ENI_TAG_KEYS.instanceId, Value: instanceId },
+    { Key: ENI_TAG_KEYS.noManage, Value: "true" },
+    { Key: ENI_TAG_KEYS.createdAt, Value: new Date(now).toISOString() },
+  ];
+}
+
+/** The group's view of one subnet: which instances still need an ENI there, which addresses are taken. */
+function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaConfig, subnet: LambdaSubnet) {
+  const used = new Set<number>();
+  const has = new Set<string>();
+  for (const e of seen) {
+    if (!subnetOf(e, subnet)) continue;
+    for (const ip of eniAddresses(e)) used.add(ipToInt(ip));
+    const owner = tagValue(e.TagSet, ENI_TAG_KEYS.instanceId);
+    if (owner && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag) has.add(owner);
+    if (e.Attachment?.InstanceId) has.add(e.Attachment.InstanceId);
+  }
+  for (const i of group) {
+    for (const n of i.NetworkInterfaces ?? []) {
+      if (!subnetOf(n, subnet)) continue;
+      for (const ip of eniAddresses(n)) used.add(ipToInt(ip));
+      if (i.InstanceId) has.add(i.InstanceId);
+    }
+  }
+  const pending = pendingOrder(
+    group
+      .filter((i) => i.InstanceId && !has.has(i.InstanceId) && i.Placement?.AvailabilityZone === subnet.availabilityZone && ALIVE.includes(i.State?.Name ?? ""))
+      .map((i) => ({ id: i.InstanceId!, launchTime: i.LaunchTime ? new Date(i.LaunchTime).getTime() : 0 })),
+  );
+  return { used, pending };
+}
+
+/**
+ * Gives the instance one ENI per multus subnet of its AZ, in device order: reuses what an
+ * earlier delivery made (by tag), else creates (static: a worker address; reservation: DHCP),
+ * then attaches and sets DeleteOnTermination and the source/destination check. Throws on
+ * failure; `progress` says what exists.
+ */
+export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScalingGroupName: string, progress: LaunchProgress): Promise<void> {
+  const { ec2, config } = deps;
+  // One read of the whole group: this instance (AZ, type, attachments) and its peers (who else
+  // still needs an address, which addresses are on attached ENIs). Auto Scaling tags its
+  // instances aws:autoscaling:groupName (EC2 Auto Scaling user guide, "Tag Auto Scaling groups and instances").
+  let group = await describeInstances(ec2, {
+    Filters: [
+      { Name: "tag:aws:autoscaling:groupName", Values: [autoScalingGroupName] },
+      { Name: "instance-state-name", Values: ALIVE },
+    ],
+  });
+  let me = group.find((i) => i.InstanceId === instanceId);
+  if (!me) {
+    // Not (yet) visible through the group tag: ask for it by id.
+    let direct: Instance[] = [];
+    try {
+      direct = await describeInstances(ec2, { InstanceIds: [instanceId] });
+    } catch (err) {
+      if (errorCode(err) !== "InvalidInstanceID.NotFound") throw err;
+    }
+    me = direct[0];
+    if (!me) throw new LaunchFailure(`instance ${instanceId} not found`);
+    group = [...group, me];
+  }
+  const state = me.State?.Name ?? "unknown";
+  if (!ALIVE.includes(state)) throw new LaunchFailure(`instance ${instanceId} is ${state}`);
+  const az = me.Placement?.AvailabilityZone ?? "";
+  progress.availabilityZone = az;
+  const subnets = config.subnets.filter((s) => s.availabilityZone === az).sort((a, b) => a.deviceIndex - b.deviceIndex);
+  if (subnets.length === 0) {
+    const zones = [...new Set(config.subnets.map((s) => s.availabilityZone))].join(", ");
+    throw new LaunchFailure(`instance ${instanceId} is in ${az || "an unknown availability zone"}; the multus subnets are in ${zones}: an ENI attaches only to an instance in its own availability zone`);
+  }
+
+  // One read of the AZ's multus subnets: taken addresses and ENIs an earlier delivery made.
+  let seen = await describeNetworkInterfaces(ec2, { Filters: [{ Name: "subnet-id", Values: subnets.map((s) => s.id) }] });
+
+  const attached = me.NetworkInterfaces ?? [];
+  const toAttach = subnets.filter((s) => !ownEnis(seen, config, instanceId, s).some((e) => e.Attachment?.InstanceId === instanceId));
+  const limit = await maxEnis(deps, String(me.InstanceType));
+  if (attached.length + toAttach.length > limit) {
+    throw new LaunchFailure(
+      `${String(me.InstanceType)} takes ${limit} ENIs; ${instanceId} has ${attached.length} and needs ${toAttach.length} more for ${subnets.map((s) => s.id).join(", ")}`,
+    );
+  }
+  for (const s of toAttach) {
+    const taken = attached.find((n) => n.Attachment?.DeviceIndex === s.deviceIndex);
+    if (taken) {
+      throw new LaunchFailure(`device index ${s.deviceIndex} of ${instanceId} is taken by ${String(taken.NetworkInterfaceId)} (subnet ${String(taken.SubnetId)}), not a multus ENI of ${s.id}`);
+    }
+  }
+
+  for (const subnet of subnets) {
+    const own = ownEnis(seen, config, instanceId, subnet);
+    // More than one: concurrent deliveries raced; keep the first, drop the spare ones.
+    for (const spare of own.slice(1)) {
+      if (spare.Status === "available") await deleteQuietly(ec2, spare.NetworkInterfaceId!);
+    }
+    let eni: NetworkInterface | undefined = own[0];
+    let attempts = 0;
+    if (!eni) {
+      const made = await createEni(deps, instanceId, subnet, group, seen, progress);
+      eni = made.eni;
+      attempts = made.attempts;
+      seen = made.seen;
+    }
+    const eniId = eni.NetworkInterfaceId!;
+    let attachment = eni.Attachment?.InstanceId === instanceId ? eni.Attachment : undefined;
+    if (eni.Attachment && !attachment) {
+      throw new LaunchFailure(`${eniId} is tagged for ${instanceId} but attached to ${String(eni.Attachment.InstanceId)}`);
+    }
+    if (!attachment) {
+      try {
+        const out = await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: subnet.deviceIndex }));
+        attachment = { AttachmentId: out.AttachmentId, DeleteOnTermination: false, InstanceId: instanceId, DeviceIndex: subnet.deviceIndex };
+      } catch (err) {
+        // A concurrent delivery of the same event may have attached it first.
+        const now = (await describeNetworkInterfaces(ec2, { NetworkInterfaceIds: [eniId] }))[0];
+        if (now?.Attachment?.InstanceId !== instanceId || now.Attachment.DeviceIndex !== subnet.deviceIndex) throw err;
+        attachment = now.Attachment;
+        eni = now;
+      }
+    }
+    // ENIs attached through the API are not deleted with the instance unless told so
+    // (EC2 user guide, "Elastic network interfaces": delete on termination).
+    if (attachment.DeleteOnTermination !== true) {
+      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Attachment: { AttachmentId: attachment.AttachmentId, DeleteOnTermination: true } }));
+    }
+    // New ENIs have the check on (EC2 user guide, "Source/destination checks"): a call only to turn it off.
+    if ((eni.SourceDestCheck ?? true) !== config.sourceDestCheck) {
+      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, SourceDestCheck: { Value: config.sourceDestCheck } }));
+    }
+    progress.enis.push({ subnetId: subnet.id, eniId, ip: eni.PrivateIpAddress ?? "", deviceIndex: subnet.deviceIndex, attempts, reused: attempts === 0 });
+  }
+}
+
+async function createEni(
+  deps: LaunchDeps,
+  instanceId: string,
+  subnet: LambdaSubnet,
+  group: Instance[],
+  seenIn: NetworkInterface[],
+  progress: LaunchProgress,
+): Promise<{ eni: NetworkInterface; attempts: number; seen: NetworkInterface[] }> {
+  const { ec2, config } = deps;
+  const base = {
+    SubnetId: subnet.id,
+    Groups: config.securityGroupIds,
+    Description: `multus ${config.nodeGroupTag} ${instanceId} device ${subnet.deviceIndex}`,
+    TagSpecifications: [{ ResourceType: "network-interface" as const, Tags: tagsFor(config, instanceId, deps.now()) }],
+  };
+  if (config.strategy === "reservation" || !subnet.workers) {
+    // AWS DHCP never hands out explicitly reserved addresses (the pod block): no collision to retry.
+    const out = await ec2.send(new CreateNetworkInterfaceCommand(base));
+    progress.created.push(out.NetworkInterface!.NetworkInterfaceId!);
+    return { eni: out.NetworkInterface!, attempts: 1, seen: seenIn };
+  }
+  let seen = seenIn;
+  const tried = new Set<number>();
+  for (let attempt = 0; ; attempt++) {
+    const { used, pending } = subnetView(group, seen, config, subnet);
+    if (!pending.includes(instanceId)) {
+      // A concurrent delivery of this event created it meanwhile.
+      const mine = ownEnis(seen, config, instanceId, subnet)[0];
+      if (mine) return { eni: mine, attempts: attempt, seen };
+    }
+    const pick = pickWorkerAddress({ block: subnet.workers, used, tried, pending, self: instanceId, attempt, random: deps.random });
+    if (pick.ip === undefined) {
+      const b = subnet.workers;
+      throw new LaunchFailure(
+        `the worker block ${intToIp(b.first)}-${intToIp(b.last)} of ${subnet.id} has no free address (${b.last - b.first + 1} addresses, all in use${tried.size ? ` or taken while trying` : ""}); raise nodeGroup.maxSize or workerHeadroom, or let the sweep delete orphaned ENIs`,
+      );
+    }
+    try {
+      const out = await ec2.send(new CreateNetworkInterfaceCommand({ ...base, PrivateIpAddress: intToIp(pick.ip) }));
+      progress.created.push(out.NetworkInterface!.NetworkInterfaceId!);
+      return { eni: out.NetworkInterface!, attempts: attempt + 1, seen };
+    } catch (err) {
+      if (errorCode(err) !== IN_USE) throw err;
+      tried.add(pick.ip);
+      if (attempt + 1 >= config.ipAttempts) {
+        throw new LaunchFailure(`${config.ipAttempts} addresses of the worker block of ${subnet.id} were taken by concurrent launches (last ${intToIp(pick.ip)}); giving up`);
+      }
+    }
+    await deps.sleep(backoffMs(attempt, deps.random));
+    seen = await describeNetworkInterfaces(ec2, { Filters: [{ Name: "subnet-id", Values: [subnet.id] }] });
+  }
+}
+
+/** Deletes an ENI; gone already is fine. */
+export async function deleteQuietly(ec2: Ec2, eniId: string): Promise<boolean> {
+  try {
+    await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId }));
+    return true;
+  } catch (err) {
+    if (errorCode(err) === "InvalidNetworkInterfaceID.NotFound") return false;
+    throw err;
+  }
+}
+
+/**
+ * Removes an ENI whatever its state: detaches it (forced) when attached, then deletes it,
+ * retrying while EC2 still reports it in use (a detach takes a moment).
+ */
+export async function removeEni(deps: Pick<LaunchDeps, "ec2" | "sleep" | "random">, eni: NetworkInterface): Promise<void> {
+  const id = eni.NetworkInterfaceId!;
+  if (eni.Attachment?.AttachmentId && eni.Attachment.DeviceIndex !== 0) {
+    try {
+      await deps.ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: eni.Attachment.AttachmentId, Force: true }));
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === "InvalidNetworkInterfaceID.NotFound") return;
+      if (code !== "InvalidAttachmentID.NotFound") throw err;
+    }
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await deleteQuietly(deps.ec2, id);
+      return;
+    } catch (err) {
+      if (errorCode(err) !== "InvalidNetworkInterface.InUse" || attempt >= 5) throw err;
+      await deps.sleep(backoffMs(attempt + 2, deps.random));
+    }
+  }
+}
