@@ -69,6 +69,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     .option("--module", "synthesize the AWS stack as a Terraform module")
     .option("--config <file>", "config file (default: $MULTUS_CONFIG, ./multus.config.json, embedded defaults)")
     .option("--outdir <dir>", "output directory (default: cdktf.out, or dist/terraform-module with --module)")
+    .option("--bundle <path>", "use this Lambda bundle (directory with index.js, or a zip) instead of building one")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
@@ -76,14 +77,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   } catch {
     return EXIT.input;
   }
-  const flags = program.opts<{ synthOnly?: boolean; module?: boolean; config?: string; outdir?: string }>();
+  const flags = program.opts<{ synthOnly?: boolean; module?: boolean; config?: string; outdir?: string; bundle?: string }>();
   try {
     const { config, source } = loadConfig(flags.config);
     const plan = planNetwork(config);
     const mode: StackMode = flags.module ? "module" : "root";
     // CDKTF_OUTDIR: set by `cdktf synth --output`.
     const outdir = resolve(flags.outdir ?? (flags.module ? "dist/terraform-module" : process.env.CDKTF_OUTDIR ?? "cdktf.out"));
-    const bundlePath = await ensureBundle();
+    const bundlePath = flags.bundle ? resolve(flags.bundle) : await ensureBundle();
     const { app } = buildApp({ config, plan, outdir, mode, bundlePath });
     app.synth();
     const stacksDir = resolve(outdir, "stacks");

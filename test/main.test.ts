@@ -1,0 +1,75 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig, planNetwork } from "../ipam";
+import { renderPlan } from "../simulator/cli/plan";
+import { AWS_STACK, main } from "../main";
+import { fakeBundle } from "./modules/aws/helpers";
+
+/** Runs main in-process and captures what it prints. */
+async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const out = jest.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  const err = jest.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const bundle = fakeBundle();
+
+describe("main", () => {
+  test("GIVEN a config with a bad field WHEN run THEN it exits 2 with one error line naming the field", async () => {
+    const file = join(tmp("multus-cfg-"), "bad.json");
+    writeFileSync(file, JSON.stringify({ nodeGroup: { maxSize: 0 } }));
+    const r = await runMain(["--config", file, "--bundle", bundle, "--outdir", tmp("multus-out-")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: nodeGroup\.maxSize: must be a whole number from 1 to 1000, got 0 \(in .*bad\.json\)\. Fix: .*\n$/);
+    expect(r.stdout).toBe("");
+  });
+
+  test("GIVEN an unknown flag WHEN run THEN it exits 2", async () => {
+    expect((await runMain(["--nope"])).code).toBe(2);
+  });
+
+  test("GIVEN the defaults WHEN started THEN it synthesizes the app like cdktf synth and prints the plan", async () => {
+    const outdir = tmp("multus-out-");
+    const r = await runMain(["--bundle", bundle, "--outdir", outdir]);
+    expect(r.code).toBe(0);
+    const stackJson = JSON.parse(readFileSync(join(outdir, "stacks", AWS_STACK, "cdk.tf.json"), "utf8"));
+    expect(Object.keys(stackJson.resource)).toContain("aws_autoscaling_group");
+    const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks)).toContain(AWS_STACK);
+    // The Lambda bundle is zipped next to the stack, where the function's filename points.
+    const fn = Object.values(stackJson.resource.aws_lambda_function)[0] as { filename: string };
+    expect(existsSync(join(outdir, "stacks", AWS_STACK, fn.filename.replace("${path.module}/", "")))).toBe(true);
+    expect(r.stdout).toContain(renderPlan(planNetwork(parseConfig({}))));
+    expect(r.stdout).toMatch(new RegExp(`Synthesized to .*: .*${AWS_STACK}`));
+  });
+
+  test("GIVEN --synth-only WHEN run THEN it writes the same stack and prints nothing", async () => {
+    const outdir = tmp("multus-out-");
+    const r = await runMain(["--synth-only", "--bundle", bundle, "--outdir", outdir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(existsSync(join(outdir, "stacks", AWS_STACK, "cdk.tf.json"))).toBe(true);
+  });
+
+  test("GIVEN --module WHEN run THEN the AWS stack is a module: variables, outputs, no provider or backend", async () => {
+    const outdir = tmp("multus-mod-");
+    const r = await runMain(["--module", "--bundle", bundle, "--outdir", outdir]);
+    expect(r.code).toBe(0);
+    const tf = JSON.parse(readFileSync(join(outdir, "stacks", AWS_STACK, "cdk.tf.json"), "utf8"));
+    expect(tf.provider).toBeUndefined();
+    expect(tf.terraform.backend).toBeUndefined();
+    expect(Object.keys(tf.variable)).toContain("multus_subnet_ids");
+    expect(Object.keys(tf.output)).toContain("autoscaling_group_arn");
+    expect(r.stdout).toContain(`module "multus"`);
+  });
+});
