@@ -108,6 +108,12 @@ export interface AutoScalingModelOptions {
   readonly dropRate?: number;
   /** @default 1 */
   readonly seed?: number;
+  /**
+   * Simulated ms an instance spends shutting down (ENIs still attached) before it is
+   * terminated and its DeleteOnTermination ENIs go. EC2 shuts instances down asynchronously;
+   * the duration is not documented. @default 30000
+   */
+  readonly terminationDelayMs?: number;
 }
 
 interface ActionState {
@@ -135,8 +141,9 @@ function uuid(rng: Rng): string {
  * `terminate()` start lifecycle actions and return the events to deliver (none, one, or a
  * duplicate); `completeLifecycleAction` ends an action; `advance(ms)` moves the simulated
  * clock, and an action whose heartbeat timeout passes takes its hook's default result.
- * A launch ending in ABANDON terminates the instance (its DeleteOnTermination ENIs go with it,
- * others are left detached); a terminate action proceeds to termination whatever its result.
+ * A launch ending in ABANDON terminates the instance; a terminate action proceeds to
+ * termination whatever its result. The instance shuts down for `terminationDelayMs` (ENIs
+ * still attached), then its DeleteOnTermination ENIs go and the others are left detached.
  * Source: Amazon EC2 Auto Scaling user guide, "Amazon EC2 Auto Scaling lifecycle hooks"
  * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html).
  */
@@ -155,6 +162,8 @@ export class AutoScalingModel {
   private readonly subnetIds: string[];
   private nextSubnet = 0;
   private clock = 0;
+  /** Instances shutting down, with when they become terminated. */
+  private readonly shuttingDown = new Map<string, number>();
 
   constructor(
     readonly ec2: Ec2Model,
@@ -210,24 +219,38 @@ export class AutoScalingModel {
     return this.start(instanceId, TERMINATING, this.terminateHook);
   }
 
-  /** Moves the clock; actions whose heartbeat timeout passes take their default result. */
+  /**
+   * Moves the clock; actions whose heartbeat timeout passes take their default result, and
+   * instances whose shutdown ends are terminated, in time order.
+   */
   advance(ms: number): LifecycleRecord[] {
     const until = this.clock + ms;
     const done: LifecycleRecord[] = [];
     for (;;) {
       const due = [...this.actions.values()].filter((a) => a.deadline <= until).sort((a, b) => a.deadline - b.deadline)[0];
-      if (!due) break;
-      this.clock = Math.max(this.clock, due.deadline);
-      done.push(this.finish(due, due.hook.defaultResult, "timeout"));
+      const down = [...this.shuttingDown].filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1])[0];
+      if (!due && !down) break;
+      if (down && (!due || down[1] <= due.deadline)) {
+        this.clock = Math.max(this.clock, down[1]);
+        this.shuttingDown.delete(down[0]);
+        this.ec2.terminateInstance(down[0]);
+        continue;
+      }
+      this.clock = Math.max(this.clock, due!.deadline);
+      done.push(this.finish(due!, due!.hook.defaultResult, "timeout"));
     }
     this.clock = until;
     return done;
   }
 
-  /** Times out every action still open (the end of a scenario). */
+  /** Times out every action still open and finishes every shutdown (the end of a scenario). */
   expireAll(): LifecycleRecord[] {
-    const latest = Math.max(this.clock, ...[...this.actions.values()].map((a) => a.deadline));
-    return this.advance(latest - this.clock);
+    const done: LifecycleRecord[] = [];
+    while (this.actions.size || this.shuttingDown.size) {
+      const latest = Math.max(this.clock, ...[...this.actions.values()].map((a) => a.deadline), ...this.shuttingDown.values());
+      done.push(...this.advance(latest - this.clock));
+    }
+    return done;
   }
 
   /** Open lifecycle actions. */
@@ -381,6 +404,12 @@ export class AutoScalingModel {
 
   private finishTermination(m: MemberState): void {
     m.state = "Terminated";
-    this.ec2.terminateInstance(m.instanceId);
+    const delay = this.opts.terminationDelayMs ?? 30_000;
+    if (delay <= 0) {
+      this.ec2.terminateInstance(m.instanceId);
+      return;
+    }
+    this.ec2.beginTermination(m.instanceId);
+    this.shuttingDown.set(m.instanceId, this.clock + delay);
   }
 }

@@ -389,6 +389,13 @@ export class Ec2Model {
     return { instanceId: id, primaryEniId: eni.id, privateIpAddress: intToIp(eni.primaryIp) };
   }
 
+  /** Puts an instance in `shutting-down`: its ENIs stay attached until `terminateInstance`. */
+  beginTermination(instanceId: string): void {
+    const inst = this.instances.get(instanceId);
+    if (!inst) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
+    if (inst.state !== "terminated") inst.state = "shutting-down";
+  }
+
   /**
    * Terminates an instance: ENIs with DeleteOnTermination are deleted (addresses freed), the
    * others detached and left `available`. Not an SDK call: no faults. Idempotent.

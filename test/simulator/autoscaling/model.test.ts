@@ -72,6 +72,10 @@ describe("AutoScalingModel: lifecycle actions", () => {
     await ec2.modifyNetworkInterfaceAttribute({ NetworkInterfaceId: eni.NetworkInterfaceId, Attachment: { AttachmentId: att.AttachmentId, DeleteOnTermination: true } });
     await complete(asg, events[0]!.detail.LifecycleActionToken, "multus-launch", "ABANDON");
     expect(asg.lifecycleState(instanceId)).toBe("Terminated");
+    // Shutting down: the ENI is still attached until the shutdown ends.
+    expect(ec2.instanceState(instanceId)).toBe("shutting-down");
+    expect(ec2.networkInterface(eni.NetworkInterfaceId!)!.Status).toBe("in-use");
+    asg.advance(30_000);
     expect(ec2.instanceState(instanceId)).toBe("terminated");
     expect(ec2.networkInterface(eni.NetworkInterfaceId!)).toBeUndefined();
   });

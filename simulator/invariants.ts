@@ -1,0 +1,183 @@
+import { contains, intToIp, ipToInt, isAwsReserved, isIpv4 } from "../ipam/address";
+import type { NetworkPlan } from "../ipam/plan";
+import type { AutoScalingModel } from "./autoscaling/model";
+import type { Ec2Model, LiveAddress } from "./ec2/model";
+
+/** A pod's multus address, as the CNI side reports it. */
+export interface PodIp {
+  readonly ip: string;
+  /** Instance id of the pod's node. */
+  readonly node: string;
+  /** Subnet id of the multus network. */
+  readonly subnet: string;
+  readonly name?: string;
+}
+
+export type ViolationKind =
+  /** Two live holders share an address (worker-worker, worker-pod, pod-pod, foreign-any). */
+  | "duplicate-ip"
+  | "outside-subnet"
+  | "aws-reserved"
+  /** A pod address outside its subnet's planned pod block. */
+  | "pod-outside-block"
+  /** A lifecycle action never completed (its heartbeat timeout took the default result). */
+  | "incomplete-action"
+  /** A lifecycle action still open at the end. */
+  | "open-action"
+  /** An ENI the allocator made, not attached to anything: left behind by an ABANDON, a failure or a termination. */
+  | "leaked-eni"
+  /** A secondary ENI on an instance the group has terminated (cannot happen in the model, checked anyway). */
+  | "eni-on-dead-node"
+  /** An InService node without its ENI in a multus subnet of its availability zone, or at the wrong device index. */
+  | "node-missing-eni"
+  /** Delivering an already handled event again changed the live addresses. */
+  | "replay-changed-state";
+
+export interface Violation {
+  readonly kind: ViolationKind;
+  readonly detail: string;
+  readonly ip?: string;
+  /** Who holds the address or resource, e.g. `worker eni-… on i-…`, `pod p1 on i-…`. */
+  readonly holders?: string[];
+}
+
+export interface InvariantInput {
+  readonly ec2: Ec2Model;
+  readonly asg?: AutoScalingModel;
+  /** With a plan: pod blocks and the ENI every node needs are checked. */
+  readonly plan?: NetworkPlan;
+  readonly pods?: readonly PodIp[];
+  /** ENIs made outside the allocator (foreign DHCP interfaces): not counted as leaks. */
+  readonly foreignEniIds?: ReadonlySet<string>;
+}
+
+type Holder =
+  | { kind: "worker" | "foreign" | "primary"; address: LiveAddress }
+  | { kind: "pod"; pod: PodIp };
+
+function describe(h: Holder): string {
+  if (h.kind === "pod") return `pod${h.pod.name ? ` ${h.pod.name}` : ""} on ${h.pod.node}`;
+  const a = h.address;
+  return `${h.kind} ${a.eniId}${a.instanceId ? ` on ${a.instanceId}` : ""}${a.primary ? "" : " (secondary)"}`;
+}
+
+/**
+ * Checks the simulator's state against the properties every scenario must keep (DESIGN.md,
+ * "The properties" 1-3): unique addresses across ENIs and pods, addresses inside their subnet
+ * and not AWS-reserved, pods inside their block, every lifecycle action completed, and no ENI
+ * left behind by an ABANDON or a termination. Returns every violation found (empty = clean).
+ */
+export function checkInvariants(input: InvariantInput): Violation[] {
+  const { ec2, asg, plan } = input;
+  const pods = input.pods ?? [];
+  const foreign = input.foreignEniIds ?? new Set<string>();
+  const out: Violation[] = [];
+  const groupInstances = new Set(asg?.instances().map((i) => i.instanceId) ?? []);
+  const multusSubnets = new Set(plan?.subnets.map((s) => s.id) ?? ec2.subnetIds());
+
+  // 1. Unique addresses.
+  const byIp = new Map<string, Holder[]>();
+  const add = (ip: string, h: Holder) => {
+    const list = byIp.get(ip);
+    if (list) list.push(h);
+    else byIp.set(ip, [h]);
+  };
+  const live = ec2.liveAddresses();
+  for (const a of live) {
+    const kind = foreign.has(a.eniId) ? "foreign" : a.deviceIndex === 0 ? "primary" : "worker";
+    add(a.ip, { kind, address: a });
+  }
+  for (const p of pods) add(p.ip, { kind: "pod", pod: p });
+  for (const [ip, holders] of byIp) {
+    if (holders.length < 2) continue;
+    // A pod's address assigned as a secondary IP on its own node's ENI (the node agent's job)
+    // is one holder seen twice, not a collision.
+    const podHolders = holders.filter((h): h is Extract<Holder, { kind: "pod" }> => h.kind === "pod");
+    const rest = holders.filter((h) => {
+      if (h.kind === "pod") return true;
+      return !(podHolders.length === 1 && !h.address.primary && h.address.instanceId === podHolders[0]!.pod.node);
+    });
+    if (rest.length < 2) continue;
+    const kinds = rest.map((h) => h.kind).sort().join("-");
+    out.push({ kind: "duplicate-ip", ip, holders: rest.map(describe), detail: `${ip} is held ${rest.length} times (${kinds}): ${rest.map(describe).join("; ")}` });
+  }
+
+  // 2. Inside the subnet, not AWS-reserved.
+  const subnetOf = (id: string) => {
+    try {
+      return ec2.subnetInfo(id).subnet;
+    } catch {
+      return undefined;
+    }
+  };
+  for (const a of live) {
+    const s = subnetOf(a.subnetId)!;
+    const n = ipToInt(a.ip);
+    if (n < s.base || n > s.last) out.push({ kind: "outside-subnet", ip: a.ip, detail: `${a.ip} on ${a.eniId} is outside ${a.subnetId} (${s.cidr})` });
+    else if (isAwsReserved(s, n)) out.push({ kind: "aws-reserved", ip: a.ip, detail: `${a.ip} on ${a.eniId} is AWS-reserved in ${s.cidr}` });
+  }
+  for (const p of pods) {
+    const s = subnetOf(p.subnet);
+    const n = isIpv4(p.ip) ? ipToInt(p.ip) : NaN;
+    if (!s || !(n >= s.base && n <= s.last)) {
+      out.push({ kind: "outside-subnet", ip: p.ip, detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is outside subnet ${p.subnet}${s ? ` (${s.cidr})` : " (unknown subnet)"}` });
+      continue;
+    }
+    if (isAwsReserved(s, n)) out.push({ kind: "aws-reserved", ip: p.ip, detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is AWS-reserved in ${s.cidr}` });
+    const planned = plan?.subnets.find((x) => x.id === p.subnet);
+    if (planned && !contains(planned.pods, n)) {
+      out.push({
+        kind: "pod-outside-block",
+        ip: p.ip,
+        detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is outside the pod block ${intToIp(planned.pods.first)}-${intToIp(planned.pods.last)}`,
+      });
+    }
+  }
+
+  // 3. Lifecycle actions completed; no ENI left behind.
+  if (asg) {
+    for (const r of asg.results) {
+      if (r.by === "timeout") {
+        out.push({ kind: "incomplete-action", detail: `${r.transition} of ${r.instanceId} was never completed; the heartbeat timeout took ${r.result}` });
+      }
+    }
+    for (const p of asg.pending()) out.push({ kind: "open-action", detail: `${p.transition} of ${p.instanceId} is still open` });
+  }
+  for (const id of ec2.networkInterfaceIds()) {
+    const eni = ec2.networkInterface(id)!;
+    if (foreign.has(id) || !multusSubnets.has(eni.SubnetId!)) continue;
+    if (!eni.Attachment) {
+      out.push({ kind: "leaked-eni", ip: eni.PrivateIpAddress, detail: `${id} (${eni.PrivateIpAddress}) in ${eni.SubnetId} is attached to nothing` });
+    } else if (asg && groupInstances.has(eni.Attachment.InstanceId!) && asg.lifecycleState(eni.Attachment.InstanceId!) === "Terminated") {
+      out.push({ kind: "eni-on-dead-node", ip: eni.PrivateIpAddress, detail: `${id} is attached to terminated ${eni.Attachment.InstanceId}` });
+    }
+  }
+  if (asg && plan) {
+    const enisByInstance = new Map<string, { subnetId: string; deviceIndex: number }[]>();
+    for (const a of live) {
+      if (!a.primary || !a.instanceId || a.deviceIndex === undefined) continue;
+      const list = enisByInstance.get(a.instanceId) ?? [];
+      list.push({ subnetId: a.subnetId, deviceIndex: a.deviceIndex });
+      enisByInstance.set(a.instanceId, list);
+    }
+    for (const inst of asg.instances()) {
+      if (inst.state !== "InService") continue;
+      const have = enisByInstance.get(inst.instanceId) ?? [];
+      for (const s of plan.subnets.filter((x) => x.availabilityZone === inst.availabilityZone)) {
+        const eni = have.find((h) => h.subnetId === s.id);
+        if (!eni) out.push({ kind: "node-missing-eni", detail: `InService ${inst.instanceId} has no ENI in ${s.id} (${s.subnet.cidr})` });
+        else if (eni.deviceIndex !== s.deviceIndex) {
+          out.push({ kind: "node-missing-eni", detail: `${inst.instanceId}'s ENI in ${s.id} is at device index ${eni.deviceIndex}, the plan says ${s.deviceIndex}` });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** One line per violation kind with its count, e.g. `duplicate-ip: 2, leaked-eni: 1`. */
+export function summarizeViolations(violations: readonly Violation[]): string {
+  const counts = new Map<string, number>();
+  for (const v of violations) counts.set(v.kind, (counts.get(v.kind) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k}: ${n}`).join(", ") || "none";
+}

@@ -1,0 +1,64 @@
+import type { NetworkPlan } from "../../ipam/plan";
+import { intToIp } from "../../ipam/address";
+import type { PodIp } from "../invariants";
+import { referenceAllocator } from "../baseline/reference-allocator";
+import type { PodSource } from "./runner";
+import type { Allocator } from "./types";
+
+export { planAllocator } from "./plan-allocator";
+
+/**
+ * The reference system's allocator over a plan's subnets (in plan order, as its `SubnetIds`).
+ * `useStaticIPs` defaults to the plan's strategy being `static`.
+ */
+export function baselineAllocator(plan: NetworkPlan, opts: { useStaticIPs?: boolean; securityGroupIds?: string[] } = {}): Allocator {
+  return referenceAllocator({
+    subnetIds: plan.subnets.map((s) => s.id),
+    securityGroupIds: opts.securityGroupIds ?? ["sg-0c0ffee0c0ffee002"],
+    useStaticIPs: opts.useStaticIPs ?? plan.subnets.every((s) => s.strategy === "static"),
+  });
+}
+
+/**
+ * Pods with cluster-wide unique addresses from each subnet's pod block (whereabouts-like):
+ * `podsPerNode` per node per multus ENI, lowest free first.
+ */
+export function poolPods(podsPerNode: number): PodSource {
+  return (nodes, { plan }) => {
+    const next = new Map(plan.subnets.map((s) => [s.id, s.pods.first]));
+    const out: PodIp[] = [];
+    for (const n of nodes) {
+      for (const eni of n.enis) {
+        const s = plan.subnets.find((x) => x.id === eni.subnetId);
+        if (!s) continue;
+        for (let k = 0; k < podsPerNode; k++) {
+          const ip = next.get(s.id)!;
+          if (ip > s.pods.last) break;
+          next.set(s.id, ip + 1);
+          out.push({ ip: intToIp(ip), node: n.instanceId, subnet: s.id, name: `${n.instanceId}-p${k}` });
+        }
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * Pods as the reference example's host-local NAD gives them: the same range on every node,
+ * each node starting at its first address, so nodes hand out the same addresses.
+ */
+export function sharedRangePods(podsPerNode: number): PodSource {
+  return (nodes, { plan }) =>
+    nodes.flatMap((n) =>
+      n.enis.flatMap((eni) => {
+        const s = plan.subnets.find((x) => x.id === eni.subnetId);
+        if (!s) return [];
+        return Array.from({ length: Math.min(podsPerNode, s.pods.last - s.pods.first + 1) }, (_, k) => ({
+          ip: intToIp(s.pods.first + k),
+          node: n.instanceId,
+          subnet: s.id,
+          name: `${n.instanceId}-p${k}`,
+        }));
+      }),
+    );
+}

@@ -1,0 +1,6 @@
+export * from "./types";
+export * from "./scheduler";
+export * from "./runner";
+export * from "./allocators";
+export { checkInvariants, summarizeViolations } from "../invariants";
+export type { PodIp, Violation, ViolationKind } from "../invariants";

@@ -1,0 +1,320 @@
+import type { NetworkPlan } from "../../ipam/plan";
+import { AutoScalingModel, LAUNCHING, LifecycleEvent, TERMINATING } from "../autoscaling/model";
+import { DhcpPolicy, Ec2Model } from "../ec2/model";
+import { Rng, randomInt, seededRandom } from "../ec2/rng";
+import { PodIp, Violation, checkInvariants } from "../invariants";
+import { SdkHook, autoScalingClient, ec2Client } from "../sdk";
+import { ScenarioScheduler, VirtualScheduler } from "./scheduler";
+import type { Allocator, AllocatorContext } from "./types";
+
+export interface ScenarioFaults {
+  /** Probability that an EC2 call is throttled (RequestLimitExceeded). @default 0 */
+  readonly throttleRate?: number;
+  /** DescribeNetworkInterfaces may lag writes by up to this many model steps. @default 0 */
+  readonly consistencyLag?: number;
+  /** Probability that EventBridge delivers an event twice. @default 0 */
+  readonly duplicateRate?: number;
+  /** Probability that an event is lost (best-effort delivery). @default 0 */
+  readonly dropRate?: number;
+}
+
+/** A node as the pod source sees it after the launches. */
+export interface NodeView {
+  readonly instanceId: string;
+  readonly availabilityZone: string;
+  /** The node's secondary ENIs. */
+  readonly enis: { subnetId: string; eniId: string; ip: string; deviceIndex: number }[];
+}
+
+/** Gives the scenario's pods their multus addresses (a CNI IPAM model, say). */
+export type PodSource = (nodes: NodeView[], ctx: { plan: NetworkPlan; seed: number }) => PodIp[] | Promise<PodIp[]>;
+
+export interface ScenarioOptions {
+  readonly plan: NetworkPlan;
+  readonly allocator: Allocator;
+  /** Instances to launch. */
+  readonly nodes: number;
+  /** Launches in flight at once. @default nodes */
+  readonly concurrency?: number;
+  /** DHCP ENIs created in the multus subnets during the launches by someone else. @default 0 */
+  readonly foreignEnis?: number;
+  /** @default "random" */
+  readonly dhcp?: DhcpPolicy;
+  readonly faults?: ScenarioFaults;
+  readonly seed: number;
+  /**
+   * `plan`: the plan's subnet CIDR reservations exist before the first launch (as the AWS
+   * stack creates them); `none`: no reservations (the reference system's Option 1).
+   * @default "plan"
+   */
+  readonly reservations?: "plan" | "none";
+  readonly pods?: PodSource;
+  /** InService nodes to terminate after the launches. @default 0 */
+  readonly terminations?: number;
+  /** Deliver every launch event once more at the end; the live addresses must not change. @default false */
+  readonly replay?: boolean;
+  /** @default 300 */
+  readonly heartbeatTimeoutSeconds?: number;
+  /** Simulated latency of one SDK call, uniform in [min, max] ms. @default {min: 20, max: 200} */
+  readonly latencyMs?: { readonly min: number; readonly max: number };
+  /** Retries of a failed invocation (Lambda retries asynchronous invocations twice). @default 2 */
+  readonly invocationRetries?: number;
+  /** @default a VirtualScheduler seeded from `seed` */
+  readonly scheduler?: ScenarioScheduler;
+  readonly log?: (line: object) => void;
+}
+
+export interface ScenarioReport {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly concurrency: number;
+  readonly ok: boolean;
+  readonly violations: Violation[];
+  readonly launches: { readonly continued: number; readonly abandoned: number; readonly timedOut: number };
+  readonly terminations: { readonly requested: number; readonly completed: number; readonly timedOut: number };
+  /** Lifecycle actions that ended by heartbeat timeout (never completed). */
+  readonly incompleteActions: number;
+  readonly invocations: number;
+  /** Invocations that threw (each retry counts). */
+  readonly invocationErrors: number;
+  readonly ec2Calls: { readonly reads: number; readonly writes: number; readonly throttled: number; readonly byOperation: Record<string, number> };
+  readonly autoscalingCalls: number;
+  /** ENIs the allocator created (successful CreateNetworkInterface calls). */
+  readonly enisCreated: number;
+  /** EC2 calls per ENI created. */
+  readonly callsPerEni: { readonly reads: number; readonly writes: number };
+  /** Simulated ms from a launch event's delivery to its handling's end. */
+  readonly launchLatencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
+  readonly simulatedMs: number;
+  readonly pods: number;
+  readonly foreignEnis: number;
+  /** Released steps in order (`t=<ms> <task>:<operation>`), for replaying a failure by eye. */
+  readonly trace: string[];
+}
+
+const isRead = (op: string) => op.startsWith("Describe") || op.startsWith("Get");
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Picks primary (VPC CNI) subnet CIDRs that overlap no multus subnet: /20s in 100.64.0.0/10. */
+function primaryCidrs(count: number, ec2: Ec2Model, azs: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < count && i < 1024; i++) {
+    const cidr = `100.${64 + Math.floor(i / 16)}.${(i % 16) * 16}.0/20`;
+    try {
+      ec2.addSubnet({ cidr, availabilityZone: azs[out.length]!, id: `subnet-prim${String(out.length).padStart(12, "0")}` });
+      out.push(`subnet-prim${String(out.length).padStart(12, "0")}`);
+    } catch {
+      // overlaps a multus subnet: try the next
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs one scenario: builds the EC2 model from the plan, launches `nodes` instances through
+ * the Auto Scaling model with `concurrency` launches in flight, delivers each lifecycle event
+ * to the allocator (every SDK call and sleep interleaved by the scheduler), adds foreign DHCP
+ * ENIs meanwhile, then pods, terminations and replays, times out what is left open, and checks
+ * the invariants. Deterministic for a given seed and scheduler.
+ */
+export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport> {
+  const { plan, seed } = opts;
+  const faults = opts.faults ?? {};
+  const rng: Rng = seededRandom(seed);
+  const concurrency = Math.max(1, opts.concurrency ?? opts.nodes);
+  const latency = opts.latencyMs ?? { min: 20, max: 200 };
+  const retries = opts.invocationRetries ?? 2;
+
+  const ec2 = new Ec2Model({ seed: seed + 1, dhcp: opts.dhcp ?? "random" });
+  for (const s of plan.subnets) ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
+  const azs = [...new Set(plan.subnets.map((s) => s.availabilityZone))];
+  const primaries = primaryCidrs(azs.length, ec2, azs);
+  if ((opts.reservations ?? "plan") === "plan") {
+    for (const s of plan.subnets) {
+      for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose}` });
+    }
+  }
+  ec2.setFaults({ throttle: faults.throttleRate ?? 0, consistencyLag: faults.consistencyLag ?? 0 });
+  const hook = { name: "multus-launch", defaultResult: "ABANDON" as const, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? 300 };
+  const asg = new AutoScalingModel(ec2, {
+    subnetIds: primaries,
+    instanceType: plan.instance.instanceType,
+    launchHook: hook,
+    terminateHook: { name: "multus-terminate", defaultResult: "CONTINUE", heartbeatTimeout: hook.heartbeatTimeout },
+    duplicateRate: faults.duplicateRate ?? 0,
+    dropRate: faults.dropRate ?? 0,
+    seed: seed + 2,
+  });
+
+  const scheduler = opts.scheduler ?? new VirtualScheduler(seed);
+  scheduler.onAdvance = (at) => {
+    if (at > asg.now) asg.advance(at - asg.now);
+  };
+
+  const byOperation: Record<string, number> = {};
+  let reads = 0;
+  let writes = 0;
+  let throttled = 0;
+  let asgCalls = 0;
+  let enisCreated = 0;
+  let invocations = 0;
+  let invocationErrors = 0;
+  const latencies: number[] = [];
+
+  const contextFor = (task: string): AllocatorContext => {
+    const sdkHook: SdkHook = async (call, next) => {
+      const ms = latency.min + rng() * (latency.max - latency.min);
+      await scheduler.wait(Math.round(ms), `${task}:${call.operation}`);
+      if (call.service === "autoscaling") {
+        asgCalls++;
+        return next();
+      }
+      byOperation[call.operation] = (byOperation[call.operation] ?? 0) + 1;
+      if (isRead(call.operation)) reads++;
+      else writes++;
+      try {
+        const out = await next();
+        if (call.operation === "CreateNetworkInterface") enisCreated++;
+        return out;
+      } catch (err) {
+        if ((err as Error).name === "RequestLimitExceeded") throttled++;
+        throw err;
+      }
+    };
+    return {
+      ec2: ec2Client(ec2, { hook: sdkHook }),
+      autoscaling: autoScalingClient(asg, { hook: sdkHook }),
+      sleep: (ms) => scheduler.wait(ms, `${task}:sleep(${ms})`),
+      random: rng,
+      log: opts.log,
+    };
+  };
+
+  const invoke = async (event: LifecycleEvent, task: string): Promise<void> => {
+    const start = scheduler.now;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      invocations++;
+      try {
+        await opts.allocator(event, contextFor(attempt ? `${task}#${attempt}` : task));
+        break;
+      } catch (err) {
+        invocationErrors++;
+        opts.log?.({ runner: "invocation failed", task, attempt, error: (err as Error).name, message: (err as Error).message });
+        // Lambda waits about a minute before the first retry, two before the second.
+        if (attempt < retries) await scheduler.wait(60_000 * (attempt + 1), `${task}:lambda-retry`);
+      }
+    }
+    if (event.detail.LifecycleTransition === LAUNCHING) latencies.push(scheduler.now - start);
+  };
+
+  // Launches, with foreign DHCP interfaces appearing meanwhile.
+  const launchEvents: LifecycleEvent[] = [];
+  let next = 0;
+  const launcher = async (w: number) => {
+    while (next < opts.nodes) {
+      const i = next++;
+      await scheduler.wait(randomInt(rng, 50), `L${i}:launch`);
+      const { events } = asg.launch();
+      launchEvents.push(...events);
+      await Promise.all(events.map((e, k) => invoke(e, `L${i}${events.length > 1 ? `.${k}` : ""}`)));
+    }
+    return w;
+  };
+  const window = Math.ceil(opts.nodes / concurrency) * (2500 + 1500 * plan.subnets.length);
+  const foreignIds = new Set<string>();
+  const foreign = async (k: number) => {
+    await scheduler.wait(randomInt(rng, window), `F${k}:foreign-eni`);
+    const s = plan.subnets[randomInt(rng, plan.subnets.length)]!;
+    try {
+      foreignIds.add(ec2.addForeignInterface(s.id, { owner: "foreign" }).eniId);
+    } catch (err) {
+      opts.log?.({ runner: "foreign ENI failed", subnet: s.id, error: (err as Error).name });
+    }
+  };
+  await scheduler.run(
+    Promise.all([
+      ...Array.from({ length: Math.min(concurrency, opts.nodes) }, (_, w) => launcher(w)),
+      ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)),
+    ]),
+  );
+
+  // Pods on the nodes that made it.
+  const nodeViews = (): NodeView[] => {
+    const live = ec2.liveAddresses();
+    return asg
+      .instances()
+      .filter((i) => i.state === "InService")
+      .map((i) => ({
+        instanceId: i.instanceId,
+        availabilityZone: i.availabilityZone,
+        enis: live
+          .filter((a) => a.instanceId === i.instanceId && a.primary && a.deviceIndex !== undefined && a.deviceIndex > 0)
+          .map((a) => ({ subnetId: a.subnetId, eniId: a.eniId, ip: a.ip, deviceIndex: a.deviceIndex! })),
+      }));
+  };
+  let pods: PodIp[] = opts.pods ? [...(await opts.pods(nodeViews(), { plan, seed }))] : [];
+
+  // Terminations.
+  const inService = asg.instances().filter((i) => i.state === "InService").map((i) => i.instanceId);
+  const victims: string[] = [];
+  for (let k = 0; k < Math.min(opts.terminations ?? 0, inService.length); k++) victims.push(inService.splice(randomInt(rng, inService.length), 1)[0]!);
+  const termEvents = victims.map((id) => ({ id, events: asg.terminate(id) }));
+  let tnext = 0;
+  const terminator = async () => {
+    while (tnext < termEvents.length) {
+      const { id, events } = termEvents[tnext++]!;
+      await Promise.all(events.map((e) => invoke(e, `T:${id}`)));
+    }
+  };
+  await scheduler.run(Promise.all(Array.from({ length: Math.min(concurrency, termEvents.length) }, () => terminator())));
+  const dead = new Set(victims);
+  pods = pods.filter((p) => !dead.has(p.node));
+
+  // Replays: the same events again must change nothing.
+  const replayViolations: Violation[] = [];
+  if (opts.replay && launchEvents.length) {
+    const before = ec2.liveAddresses().map((a) => `${a.ip}@${a.eniId}`).sort().join();
+    const seen = new Set<string>();
+    const unique = launchEvents.filter((e) => !seen.has(e.id) && seen.add(e.id));
+    await scheduler.run(Promise.all(unique.map((e, i) => invoke(e, `R${i}`))));
+    const after = ec2.liveAddresses().map((a) => `${a.ip}@${a.eniId}`).sort().join();
+    if (before !== after) replayViolations.push({ kind: "replay-changed-state", detail: `replaying ${unique.length} launch events changed the live addresses` });
+  }
+
+  // Whatever is still open times out.
+  asg.expireAll();
+  const violations = [...checkInvariants({ ec2, asg, plan, pods, foreignEniIds: foreignIds }), ...replayViolations];
+  const launchResults = asg.results.filter((r) => r.transition === LAUNCHING);
+  const termResults = asg.results.filter((r) => r.transition === TERMINATING);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const perEni = (n: number) => (enisCreated ? Math.round((n / enisCreated) * 100) / 100 : 0);
+  return {
+    seed,
+    nodes: opts.nodes,
+    concurrency,
+    ok: violations.length === 0,
+    violations,
+    launches: {
+      continued: launchResults.filter((r) => r.result === "CONTINUE").length,
+      abandoned: launchResults.filter((r) => r.result === "ABANDON").length,
+      timedOut: launchResults.filter((r) => r.by === "timeout").length,
+    },
+    terminations: { requested: victims.length, completed: termResults.filter((r) => r.by === "api").length, timedOut: termResults.filter((r) => r.by === "timeout").length },
+    incompleteActions: asg.results.filter((r) => r.by === "timeout").length,
+    invocations,
+    invocationErrors,
+    ec2Calls: { reads, writes, throttled, byOperation },
+    autoscalingCalls: asgCalls,
+    enisCreated,
+    callsPerEni: { reads: perEni(reads), writes: perEni(writes) },
+    launchLatencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1] ?? 0 },
+    simulatedMs: scheduler.now,
+    pods: pods.length,
+    foreignEnis: foreignIds.size,
+    trace: scheduler.trace,
+  };
+}

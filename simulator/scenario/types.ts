@@ -1,0 +1,19 @@
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+
+/** What an allocator gets for one lifecycle event: SDK clients and the simulation's clock. */
+export interface AllocatorContext {
+  readonly ec2: Pick<EC2Client, "send">;
+  readonly autoscaling: Pick<AutoScalingClient, "send">;
+  /** Waits `ms` of simulated time (other invocations run meanwhile). */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Seeded random numbers in [0, 1). */
+  readonly random: () => number;
+  readonly log?: (line: object) => void;
+}
+
+/**
+ * Handles one EventBridge lifecycle event, like a Lambda invocation. A thrown error is a
+ * failed invocation (the runner retries it as Lambda's asynchronous invocation does).
+ */
+export type Allocator = (event: unknown, ctx: AllocatorContext) => Promise<unknown>;
