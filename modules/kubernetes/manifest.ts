@@ -9,7 +9,8 @@ import { K8sObject, ObjectList } from "./objects/common";
  * tokens (`${TfToken[...]}`, e.g. a variable reference) are left for cdktf to resolve.
  */
 export function escapeTerraform(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\$\{(?!TfToken\[)/g, "$${").replace(/%\{/g, "%%{");
+  // Replacement functions: in a replacement string "$$" would itself mean "$".
+  if (typeof value === "string") return value.replace(/\$\{(?!TfToken\[)/g, () => "$${").replace(/%\{/g, () => "%%{");
   if (Array.isArray(value)) return value.map(escapeTerraform);
   if (value && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [escapeTerraform(k) as string, escapeTerraform(v)]));
@@ -19,7 +20,7 @@ export function escapeTerraform(value: unknown): unknown {
 
 /** The inverse of escapeTerraform, for reading manifests back out of synthesized JSON. */
 export function unescapeTerraform(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  if (typeof value === "string") return value.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");
   if (Array.isArray(value)) return value.map(unescapeTerraform);
   if (value && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [unescapeTerraform(k) as string, unescapeTerraform(v)]));

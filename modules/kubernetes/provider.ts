@@ -28,6 +28,8 @@ export function kubernetesProvider(scope: Construct, id: string, config: MultusC
   }
   const args = ["eks", "get-token", "--cluster-name", config.cluster.name, "--region", config.region];
   if (opts.roleArn) args.push("--role-arn", opts.roleArn);
+  // A CLI flag, not AWS_PROFILE in exec.env: cdktf rewrites that map's keys to snake_case.
+  if (opts.awsProfile) args.push("--profile", opts.awsProfile);
   return new KubernetesProvider(scope, id, {
     host: config.cluster.endpoint,
     clusterCaCertificate: Fn.base64decode(config.cluster.certificateAuthority),
@@ -36,7 +38,6 @@ export function kubernetesProvider(scope: Construct, id: string, config: MultusC
         apiVersion: "client.authentication.k8s.io/v1beta1",
         command: "aws",
         args,
-        ...(opts.awsProfile ? { env: { AWS_PROFILE: opts.awsProfile } } : {}),
       },
     ],
   });

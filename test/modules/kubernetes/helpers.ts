@@ -144,3 +144,33 @@ export function validateObject(obj: K8sObject): string[] {
   }
   return errors;
 }
+
+export interface ConfigShape {
+  readonly prefix: number;
+  readonly subnets: number;
+  readonly zones: number;
+  readonly strategy: "static" | "reservation";
+  readonly maxSize: number;
+  readonly podsPerNode: number;
+  readonly amiFamily: "al2023" | "al2";
+}
+
+/** A user config with `subnets` multus subnets of /`prefix` spread over `zones` zones, or undefined when the plan cannot fit. */
+export function configFor(shape: ConfigShape): { config: MultusConfig; plan: NetworkPlan } | undefined {
+  const size = 2 ** (32 - shape.prefix);
+  const base = 10 * 2 ** 24; // 10.0.0.0
+  const subnets = Array.from({ length: shape.subnets }, (_, k) => {
+    const b = base + (k + 1) * size;
+    const cidr = `${[b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join(".")}/${shape.prefix}`;
+    return { cidr, id: `subnet-0c0ffee0c0ffee${String(100 + k)}`, availabilityZone: `us-west-2${"abc"[k % shape.zones]}` };
+  });
+  try {
+    return configAndPlan({
+      nodeGroup: { maxSize: shape.maxSize, minSize: 1, desiredSize: 1, amiFamily: shape.amiFamily },
+      multus: { strategy: shape.strategy, podsPerNode: shape.podsPerNode, subnets },
+    });
+  } catch (err) {
+    if ((err as Error).name === "PlanError") return undefined;
+    throw err;
+  }
+}
