@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { App } from "cdktf";
 import { Command } from "commander";
 import { MultusConfig, NetworkPlan, planNetwork } from "./ipam";
+import { buildLambda } from "./lambda/build";
 import { MultusAwsStack, StackMode } from "./modules/aws";
+import { addKubernetesStacks } from "./modules/kubernetes";
 import { loadConfig } from "./simulator/cli/config-file";
 import { renderPlan } from "./simulator/cli/plan";
 import { EXIT, reportError } from "./simulator/cli/common";
@@ -41,24 +42,15 @@ export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
     bundlePath: opts.bundlePath,
     mode,
   });
-  if (mode === "root") {
-    // >>> Kubernetes stacks (modules/kubernetes/index.ts addKubernetesStacks(app, config, plan))
-    // go here once that module exports it.
-  }
+  // The Kubernetes stacks (multus, whereabouts, node agent, NADs) belong to the root app only:
+  // module mode is the AWS side for an existing Terraform pipeline.
+  if (mode === "root") addKubernetesStacks(app, opts.config, opts.plan);
   return { app, aws };
 }
 
-/** Builds the Lambda bundle with lambda/build.ts when present; otherwise uses an existing bundle. */
+/** Builds the Lambda bundle (esbuild, lambda/build.ts) so a fresh clone synthesizes. */
 export async function ensureBundle(dir = DEFAULT_BUNDLE_DIR): Promise<string> {
-  const builder = resolve(__dirname, "lambda/build.ts");
-  if (existsSync(builder)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { buildLambda } = require(builder) as { buildLambda: (outDir?: string) => Promise<{ file: string; bytes: number }> };
-    await buildLambda(dir);
-  }
-  if (!existsSync(resolve(dir, "index.js"))) {
-    throw new Error(`no Lambda bundle at ${dir}/index.js: run npm run build:lambda`);
-  }
+  await buildLambda(dir);
   return dir;
 }
 
@@ -95,8 +87,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       );
     } else if (!flags.synthOnly) {
       process.stdout.write(`Config: ${source}\n${renderPlan(plan)}\n\n`);
-      process.stdout.write(`Synthesized to ${stacksDir}: ${app.node.children.map((c) => c.node.id).join(", ")}\n`);
-      process.stdout.write(`Deploy: npx cdktf deploy ${AWS_STACK} (or terraform init && terraform apply in ${stacksDir}/${AWS_STACK})\n`);
+      const stacks = app.node.children.map((c) => c.node.id);
+      process.stdout.write(`Synthesized to ${stacksDir}: ${stacks.join(", ")}\n`);
+      // In this order: nodes before the Kubernetes add-ons, the NAD CRD before the NADs.
+      process.stdout.write(`Deploy: npx cdktf deploy ${stacks.join(" ")} (or terraform init && terraform apply in each ${stacksDir}/<stack>, in that order)\n`);
     }
     return EXIT.ok;
   } catch (err) {

@@ -119,19 +119,21 @@ export class LifecycleLambda extends Construct {
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${functionName}`, retentionInDays: retention, tags });
 
-    // --- Least privilege. Resource-level scoping per the Service Authorization Reference
+    // --- Least privilege: the calls lambda/ makes, no more. Resource-level scoping per the
+    // Service Authorization Reference
     // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html):
     // CreateNetworkInterface is checked against the subnet, the security groups and the new ENI
-    // (aws:RequestTag); the other ENI actions against the ENI's tags (aws:ResourceTag); Attach
-    // and Detach also against the instance, which Auto Scaling tags with aws:autoscaling:groupName.
-    // Describe* and GetSubnetCidrReservations take no resource-level permissions ("*").
+    // (aws:RequestTag: the function tags in the same call, so CreateTags is allowed only as part
+    // of it, ec2:CreateAction); the other ENI actions against the ENI's tags (aws:ResourceTag);
+    // Attach and Detach also against the instance, which Auto Scaling tags with
+    // aws:autoscaling:groupName. Describe* takes no resource-level permissions ("*").
     const eniArn = arn(ctx.partition, "ec2", ctx.region, "network-interface/*");
     const ownEni = [{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [props.eniTagValue] }];
     const statements: DataAwsIamPolicyDocumentStatement[] = [
       {
         sid: "Describe",
         effect: "Allow",
-        actions: ["ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:GetSubnetCidrReservations"],
+        actions: ["ec2:DescribeInstanceTypes", "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces"],
         resources: ["*"],
       },
       {
@@ -160,35 +162,23 @@ export class LifecycleLambda extends Construct {
       {
         sid: "ManageOwnEnis",
         effect: "Allow",
-        actions: [
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:AttachNetworkInterface",
-          "ec2:DeleteNetworkInterface",
-          "ec2:DetachNetworkInterface",
-          "ec2:ModifyNetworkInterfaceAttribute",
-          "ec2:UnassignPrivateIpAddresses",
-        ],
+        actions: ["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
         resources: [eniArn],
         condition: ownEni,
       },
       {
-        sid: "TagOwnEnisWithInstance",
-        effect: "Allow",
-        actions: ["ec2:CreateTags"],
-        resources: [eniArn],
-        condition: [...ownEni, { test: "ForAllValues:StringEquals", variable: "aws:TagKeys", values: [ENI_TAG_KEYS.instanceId] }],
-      },
-      {
+        // ModifyNetworkInterfaceAttribute sets the attachment's DeleteOnTermination: allowed on
+        // the group's instances too, should EC2 authorize an attachment change against them.
         sid: "AttachToGroupInstances",
         effect: "Allow",
-        actions: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface"],
+        actions: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
         resources: [arn(ctx.partition, "ec2", ctx.region, "instance/*")],
         condition: [{ test: "StringEquals", variable: "aws:ResourceTag/aws:autoscaling:groupName", values: [props.autoScalingGroupName] }],
       },
       {
         sid: "CompleteOwnLifecycleActions",
         effect: "Allow",
-        actions: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
+        actions: ["autoscaling:CompleteLifecycleAction"],
         // By name: the group's ARN holds a generated id, and the group itself waits for this
         // function (no dependency cycle).
         resources: [arn(ctx.partition, "autoscaling", ctx.region, `autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`)],
