@@ -1,0 +1,110 @@
+import fc from "fast-check";
+import { parseConfig, planNetwork } from "../../../ipam";
+import { Allocator, FcScheduler, baselineAllocator, planAllocator, poolPods, runScenario, sharedRangePods } from "../../../simulator/scenario";
+
+function planFor(strategy: "static" | "reservation", cidr = "10.0.4.0/24", maxSize = 60, podsPerNode = 2) {
+  return planNetwork(
+    parseConfig({
+      nodeGroup: { maxSize, desiredSize: 1, minSize: 0 },
+      multus: { strategy, podsPerNode, subnets: [{ cidr, id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" }] },
+    }),
+  );
+}
+
+describe("runScenario", () => {
+  test("GIVEN the same seed twice THEN the same interleaving and the same report (replayable)", async () => {
+    const plan = planFor("static");
+    const run = () => runScenario({ plan, allocator: baselineAllocator(plan), nodes: 12, concurrency: 6, foreignEnis: 2, seed: 99 });
+    const [a, b] = [await run(), await run()];
+    expect(a.trace.length).toBeGreaterThan(12);
+    expect(b.trace).toEqual(a.trace);
+    expect(b).toEqual(a);
+  });
+
+  test("GIVEN different seeds THEN the interleavings differ", async () => {
+    const plan = planFor("static");
+    const run = (seed: number) => runScenario({ plan, allocator: planAllocator(plan), nodes: 6, seed });
+    expect((await run(1)).trace).not.toEqual((await run(2)).trace);
+  });
+
+  test.each(["static", "reservation"] as const)(
+    "GIVEN the plan-following allocator, %s, 30 concurrent launches, foreign ENIs, pods, terminations, replays and faults THEN every invariant holds",
+    async (strategy) => {
+      const plan = planFor(strategy);
+      const r = await runScenario({
+        plan,
+        allocator: planAllocator(plan),
+        nodes: 30,
+        concurrency: 30,
+        foreignEnis: 5,
+        seed: 4,
+        pods: poolPods(2),
+        terminations: 4,
+        replay: true,
+        faults: { throttleRate: 0.1, consistencyLag: 3, duplicateRate: 0.2 },
+      });
+      expect(r.violations).toEqual([]);
+      expect(r.launches).toEqual({ continued: 30, abandoned: 0, timedOut: 0 });
+      expect(r.terminations).toEqual({ requested: 4, completed: 4, timedOut: 0 });
+      expect(r.pods).toBe(26 * 2);
+      expect(r.ec2Calls.throttled).toBeGreaterThan(0);
+      expect(r.enisCreated).toBeGreaterThanOrEqual(30);
+      expect(r.callsPerEni.writes).toBeGreaterThan(0);
+      expect(r.launchLatencyMs.max).toBeGreaterThanOrEqual(r.launchLatencyMs.p50);
+    },
+  );
+
+  test("GIVEN the baseline with 50 concurrent launches into a /24 (static) THEN launches are ABANDONed as they race for the same 15 addresses", async () => {
+    const plan = planFor("static");
+    const r = await runScenario({ plan, allocator: baselineAllocator(plan), nodes: 50, concurrency: 50, seed: 1, reservations: "none" });
+    expect(r.launches.abandoned).toBeGreaterThan(0);
+    // One read, then up to 15 creates per launch: far more creates than ENIs.
+    expect(r.ec2Calls.byOperation.CreateNetworkInterface!).toBeGreaterThan(r.enisCreated);
+  });
+
+  test("GIVEN the baseline one launch at a time THEN no ABANDON (the failure needs concurrency)", async () => {
+    const plan = planFor("static");
+    const r = await runScenario({ plan, allocator: baselineAllocator(plan), nodes: 10, concurrency: 1, seed: 1, reservations: "none" });
+    expect(r.launches).toEqual({ continued: 10, abandoned: 0, timedOut: 0 });
+    expect(r.violations).toEqual([]);
+  });
+
+  test("GIVEN pods from one shared host-local range on every node THEN the runner reports pod-pod duplicates", async () => {
+    const plan = planFor("static");
+    const r = await runScenario({ plan, allocator: planAllocator(plan), nodes: 3, seed: 2, pods: sharedRangePods(3) });
+    expect(r.violations.filter((v) => v.kind === "duplicate-ip")).toHaveLength(3);
+  });
+
+  test("GIVEN an allocator slower than the heartbeat timeout THEN the launch times out (ABANDON by timeout) and counts as incomplete", async () => {
+    const plan = planFor("static");
+    const slow: Allocator = async (_event, ctx) => {
+      await ctx.sleep(400_000);
+    };
+    const r = await runScenario({ plan, allocator: slow, nodes: 2, seed: 3, heartbeatTimeoutSeconds: 60 });
+    expect(r.launches).toEqual({ continued: 0, abandoned: 2, timedOut: 2 });
+    expect(r.incompleteActions).toBe(2);
+    expect(r.violations.map((v) => v.kind)).toEqual(["incomplete-action", "incomplete-action"]);
+  });
+
+  test("GIVEN an allocator that throws THEN the invocation is retried twice, as Lambda does", async () => {
+    const plan = planFor("static");
+    const failing: Allocator = async () => {
+      throw new Error("boom");
+    };
+    const r = await runScenario({ plan, allocator: failing, nodes: 1, seed: 3 });
+    expect(r.invocations).toBe(3);
+    expect(r.invocationErrors).toBe(3);
+  });
+
+  test("GIVEN fast-check's scheduler driving the interleaving THEN the scenario runs to the end under it", async () => {
+    const plan = planFor("reservation");
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (s) => {
+        const r = await runScenario({ plan, allocator: planAllocator(plan), nodes: 4, concurrency: 4, seed: 5, scheduler: new FcScheduler(s), foreignEnis: 1 });
+        expect(r.violations).toEqual([]);
+        expect(r.launches.continued).toBe(4);
+      }),
+      { numRuns: 5 },
+    );
+  });
+});
