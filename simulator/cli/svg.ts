@@ -13,6 +13,8 @@ export interface LiveAddresses {
 export interface SvgSubnet {
   readonly plan: SubnetPlan & { readonly id?: string; readonly availabilityZone?: string; readonly deviceIndex?: number };
   readonly live?: LiveAddresses;
+  /** false when a simulation ran without the plan's CIDR reservations: they are not drawn. @default true */
+  readonly reservationsCreated?: boolean;
 }
 
 type Kind = "aws" | "workers" | "pods" | "dhcp";
@@ -52,7 +54,8 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
   const cell = cols === 16 ? 26 : 15;
   const gx = 92;
   const gy = y0 + 58;
-  const reserved = plan.reservations.map((r) => ({ ...cidrBounds(r.cidr), purpose: r.purpose }));
+  const made = s.reservationsCreated ?? true;
+  const reserved = made ? plan.reservations.map((r) => ({ ...cidrBounds(r.cidr), purpose: r.purpose })) : [];
   const sets = {
     workers: new Set(live?.workers ?? []),
     pods: new Set(live?.pods ?? []),
@@ -112,7 +115,10 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
     if (counts[k] === 0) continue;
     item(`<rect x="{x}" y="{y}" width="16" height="16" fill="${FILL[k]}" stroke="#444" stroke-width="0.5"/>`, `${labels(plan)[k]}: ${counts[k]}`);
   }
-  item(`<rect x="{x}" y="{y}" width="16" height="16" fill="#fff" stroke="#444" stroke-width="0.5"/><rect x="{x}" y="{y}" width="16" height="16" fill="url(#hatch)"/>`, "Explicit CIDR reservation (DHCP never uses it)");
+  item(
+    `<rect x="{x}" y="{y}" width="16" height="16" fill="#fff" stroke="#444" stroke-width="0.5"/><rect x="{x}" y="{y}" width="16" height="16" fill="url(#hatch)"/>`,
+    made ? "Explicit CIDR reservation (DHCP never uses it)" : "Planned reservations NOT created in this run",
+  );
   if (live) {
     ly += 6;
     const dot = (color: string) => `<circle cx="{x}" cy="{y}" r="6" fill="${color}" transform="translate(8 8)"/>`;
@@ -129,7 +135,7 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
   line(plan.strategy === "static" ? `Workers: ${span(plan.workers)} (${rangeSize(plan.workers)})` : `Largest DHCP stretch: ${span(plan.workers)}`);
   line(`Pods: ${span(plan.pods)} (${rangeSize(plan.pods)})`);
   for (const r of plan.dhcp) line(`DHCP: ${span(r)} (${rangeSize(r)})`);
-  line(`Reservations: ${plan.reservations.length === 0 ? "none" : ""}`);
+  line(`Reservations${made ? "" : " (planned, not created)"}: ${plan.reservations.length === 0 ? "none" : ""}`);
   const shown = plan.reservations.slice(0, 12);
   for (const r of shown) line(`${r.cidr} [${r.purpose}]`, "mono indent");
   if (plan.reservations.length > shown.length) line(`… ${plan.reservations.length - shown.length} more`, "info indent");
@@ -164,9 +170,9 @@ export function renderPlanSvg(subnets: readonly SvgSubnet[], title = "Multus sub
 }
 
 /** Writes the plan's SVG picture to `file` ("-" for stdout); live addresses are keyed by subnet CIDR. */
-export function writePlanSvg(file: string, plan: NetworkPlan, live: ReadonlyMap<string, LiveAddresses> = new Map(), title?: string): void {
+export function writePlanSvg(file: string, plan: NetworkPlan, live: ReadonlyMap<string, LiveAddresses> = new Map(), title?: string, reservationsCreated = true): void {
   const svg = renderPlanSvg(
-    plan.subnets.map((s) => ({ plan: s, live: live.get(s.subnet.cidr) })),
+    plan.subnets.map((s) => ({ plan: s, live: live.get(s.subnet.cidr), reservationsCreated })),
     title,
   );
   if (file === "-") {
