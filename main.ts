@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { App } from "cdktf";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { MultusConfig, NetworkPlan, planNetwork } from "./ipam";
 import { buildLambda } from "./lambda/build";
-import { MultusAwsStack, StackMode } from "./modules/aws";
+import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode } from "./modules/aws";
 import { addKubernetesStacks } from "./modules/kubernetes";
 import { loadConfig } from "./simulator/cli/config-file";
 import { renderPlan } from "./simulator/cli/plan";
@@ -29,6 +29,8 @@ export interface AppOptions {
   readonly mode?: StackMode;
   /** Lambda bundle directory (with index.js) or zip. */
   readonly bundlePath: string;
+  /** How nodes join: EKS access entry, or the aws-auth ConfigMap written by the Kubernetes stack. @default "access-entry" */
+  readonly nodeAccess?: NodeAccess;
 }
 
 /** The default app: the AWS stack (root or module mode), plus the Kubernetes stacks in root mode. */
@@ -41,10 +43,14 @@ export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
     plan: opts.plan,
     bundlePath: opts.bundlePath,
     mode,
+    nodeGroup: { nodeAccess: opts.nodeAccess ?? "access-entry" },
   });
   // The Kubernetes stacks (multus, whereabouts, node agent, NADs) belong to the root app only:
   // module mode is the AWS side for an existing Terraform pipeline.
-  if (mode === "root") addKubernetesStacks(app, opts.config, opts.plan);
+  // With aws-auth, the node role's ARN crosses stacks (cdktf wires an output and a remote state).
+  if (mode === "root") {
+    addKubernetesStacks(app, opts.config, opts.plan, opts.nodeAccess === "aws-auth" ? { awsAuth: { nodeRoleArn: aws.nodeGroup.nodeRole.arn } } : {});
+  }
   return { app, aws };
 }
 
@@ -62,6 +68,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     .option("--config <file>", "config file (default: $MULTUS_CONFIG, ./multus.config.json, embedded defaults)")
     .option("--outdir <dir>", "output directory (default: cdktf.out, or dist/terraform-module with --module)")
     .option("--bundle <path>", "use this Lambda bundle (directory with index.js, or a zip) instead of building one")
+    .addOption(new Option("--node-access <how>", "how nodes join the cluster").choices(NODE_ACCESS).default("access-entry"))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
@@ -69,7 +76,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   } catch {
     return EXIT.input;
   }
-  const flags = program.opts<{ synthOnly?: boolean; module?: boolean; config?: string; outdir?: string; bundle?: string }>();
+  const flags = program.opts<{ synthOnly?: boolean; module?: boolean; config?: string; outdir?: string; bundle?: string; nodeAccess: NodeAccess }>();
   try {
     const { config, source } = loadConfig(flags.config);
     const plan = planNetwork(config);
@@ -77,7 +84,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     // CDKTF_OUTDIR: set by `cdktf synth --output`.
     const outdir = resolve(flags.outdir ?? (flags.module ? "dist/terraform-module" : process.env.CDKTF_OUTDIR ?? "cdktf.out"));
     const bundlePath = flags.bundle ? resolve(flags.bundle) : await ensureBundle();
-    const { app } = buildApp({ config, plan, outdir, mode, bundlePath });
+    const { app } = buildApp({ config, plan, outdir, mode, bundlePath, nodeAccess: flags.nodeAccess });
     app.synth();
     const stacksDir = resolve(outdir, "stacks");
     if (flags.module) {

@@ -73,3 +73,18 @@ describe("main", () => {
     expect(r.stdout).toContain(`module "multus"`);
   });
 });
+
+describe("buildApp", () => {
+  test("GIVEN nodeAccess aws-auth WHEN synthesized THEN no access entry, and the Kubernetes stack maps the AWS stack's node role", async () => {
+    const outdir = tmp("multus-auth-");
+    const r = await runMain(["--synth-only", "--node-access", "aws-auth", "--bundle", bundle, "--outdir", outdir]);
+    expect(r.code).toBe(0);
+    const stacks = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")).stacks as Record<string, { synthesizedStackPath: string }>;
+    const read = (name: string) => readFileSync(join(outdir, stacks[name]!.synthesizedStackPath), "utf8");
+    const aws = JSON.parse(read(AWS_STACK));
+    expect(aws.resource.aws_eks_access_entry).toBeUndefined();
+    const others = Object.keys(stacks).filter((n) => n !== AWS_STACK).map(read).join("\n");
+    expect(others).toMatch(/terraform_remote_state/);
+    expect(others).toMatch(/aws-auth/);
+  });
+});
