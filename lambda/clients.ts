@@ -9,7 +9,14 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 export const SDK_MAX_ATTEMPTS = 8;
 
 /** The real clients of the deployed function. */
-export function createAwsClients(opts: { region?: string; maxAttempts?: number } = {}): { ec2: EC2Client; autoscaling: AutoScalingClient } {
-  const common = { retryMode: "adaptive", maxAttempts: opts.maxAttempts ?? SDK_MAX_ATTEMPTS, ...(opts.region ? { region: opts.region } : {}) };
+export function createAwsClients(
+  opts: { region?: string; maxAttempts?: number; credentials?: { accessKeyId: string; secretAccessKey: string } } = {},
+): { ec2: EC2Client; autoscaling: AutoScalingClient } {
+  const common = {
+    retryMode: "adaptive",
+    maxAttempts: opts.maxAttempts ?? SDK_MAX_ATTEMPTS,
+    ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+  };
   return { ec2: new EC2Client(common), autoscaling: new AutoScalingClient(common) };
 }
