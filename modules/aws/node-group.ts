@@ -199,7 +199,7 @@ export class MultusNodeGroup extends Construct {
       tags,
     });
 
-    // --- Node agent: assign/unassign secondary IPs only on ENIs tagged with this node group.
+    // --- Node agent (agent/): assign/unassign secondary IPs only on ENIs tagged with this node group.
     // Describe* actions take no resource-level permissions, so they need "*"
     // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
     const agentDoc = new DataAwsIamPolicyDocument(this, "agent-policy-document", {
@@ -211,7 +211,7 @@ export class MultusNodeGroup extends Construct {
           resources: [arn(ctx.partition, "ec2", ctx.region, "network-interface/*")],
           condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [this.eniTagValue] }],
         },
-        { sid: "DescribeEnis", effect: "Allow", actions: ["ec2:DescribeNetworkInterfaces"], resources: ["*"] },
+        { sid: "Describe", effect: "Allow", actions: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], resources: ["*"] },
       ],
     });
     this.agentPolicyJson = agentDoc.json;

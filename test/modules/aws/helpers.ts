@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, TerraformStack, Testing } from "cdktf";
@@ -68,4 +68,20 @@ export function synthAwsStack(user: unknown = {}, extra: Partial<MultusAwsStackP
 /** Decodes a launch template's user data (base64 in the synthesized JSON). */
 export function userData(tf: Json): string {
   return Buffer.from(only(tf, "aws_launch_template").user_data, "base64").toString("utf8");
+}
+
+/** `service:Action` for every AWS SDK v3 command the .ts files of a source folder construct. */
+export function sdkActionsCalled(dir: string, skip: string[] = []): Set<string> {
+  const out = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !skip.includes(f))) {
+    const text = readFileSync(join(dir, file), "utf8");
+    for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"@aws-sdk\/client-(ec2|auto-scaling)"/g)) {
+      const service = m[2] === "ec2" ? "ec2" : "autoscaling";
+      for (const name of m[1]!.split(",").map((n) => n.trim())) {
+        const command = /^(\w+)Command$/.exec(name);
+        if (command && new RegExp(`new ${name}\\(`).test(text)) out.add(`${service}:${command[1]}`);
+      }
+    }
+  }
+  return out;
 }

@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PlanError } from "../../../ipam";
 import { ENI_TAG_KEYS } from "../../../modules/aws/common";
 import { DEFAULT_SWEEP_EVENT, LIFECYCLE_DETAIL_TYPES, LifecycleLambda, LifecycleLambdaProps } from "../../../modules/aws/lifecycle-lambda";
-import { Json, fakeBundle, only, resources, statements, synthStack } from "./helpers";
+import { Json, fakeBundle, only, resources, sdkActionsCalled, statements, synthStack } from "./helpers";
 
 const BUNDLE = fakeBundle();
 const BASE: LifecycleLambdaProps = {
@@ -144,25 +144,8 @@ describe("LifecycleLambda", () => {
 });
 
 describe("GIVEN the lifecycle handler's source in lambda/", () => {
-  /** `service:Action` for every SDK command the handler's files construct. */
-  function actionsCalled(): Set<string> {
-    const dir = join(__dirname, "../../../lambda");
-    const out = new Set<string>();
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "build.ts")) {
-      const text = readFileSync(join(dir, file), "utf8");
-      for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"@aws-sdk\/client-(ec2|auto-scaling)"/g)) {
-        const service = m[2] === "ec2" ? "ec2" : "autoscaling";
-        for (const name of m[1]!.split(",").map((n) => n.trim())) {
-          const command = /^(\w+)Command$/.exec(name);
-          if (command && new RegExp(`new ${name}\\(`).test(text)) out.add(`${service}:${command[1]}`);
-        }
-      }
-    }
-    return out;
-  }
-
   test("WHEN the role's policy is synthesized THEN it allows exactly the EC2 and Auto Scaling calls the handler makes", () => {
-    const called = actionsCalled();
+    const called = sdkActionsCalled(join(__dirname, "../../../lambda"), ["build.ts"]);
     expect(called.size).toBeGreaterThan(0);
     const granted = new Set(statements(synthLambda()).flatMap((s) => s.actions as string[]).filter((a) => !a.startsWith("logs:") && a !== "sts:AssumeRole" && a !== "ec2:CreateTags"));
     expect([...granted].sort()).toEqual([...called].sort());

@@ -3,7 +3,8 @@ import { PlanError } from "../../../ipam";
 import { ENI_TAG_KEYS } from "../../../modules/aws/common";
 import { MultusNodeGroup, MultusNodeGroupProps } from "../../../modules/aws/node-group";
 import { MIME_BOUNDARY } from "../../../modules/aws/user-data";
-import { Json, dataSources, only, resources, statements, synthAwsStack, synthStack, userData } from "./helpers";
+import { join } from "node:path";
+import { Json, dataSources, only, resources, sdkActionsCalled, statements, synthAwsStack, synthStack, userData } from "./helpers";
 
 const BASE: MultusNodeGroupProps = {
   clusterName: "demo",
@@ -102,6 +103,14 @@ describe("MultusNodeGroup", () => {
       const rolePolicies = resources(tf, "aws_iam_role_policy").filter((p) => p.name === "multus-node-agent");
       expect(rolePolicies).toHaveLength(1);
       expect(rolePolicies[0]!.role).toMatch(/aws_iam_role\.node-group_node-role/);
+    });
+
+    test("THEN the node agent's policy allows exactly the EC2 calls agent/ makes", () => {
+      const doc = dataSources(tf, "aws_iam_policy_document").find((d) => d.statement.some((s: Json) => s.sid === "AssignPodAddressesOnOwnEnis"))!;
+      const granted = new Set(doc.statement.flatMap((s: Json) => s.actions as string[]));
+      const called = sdkActionsCalled(join(__dirname, "../../../agent"));
+      expect(called.size).toBeGreaterThan(0);
+      expect([...granted].sort()).toEqual([...called].sort());
     });
 
     test("THEN the reference's security group rules exist, with egress added back", () => {
