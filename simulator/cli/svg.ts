@@ -122,9 +122,13 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
   if (live) {
     ly += 6;
     const dot = (color: string) => `<circle cx="{x}" cy="{y}" r="6" fill="${color}" transform="translate(8 8)"/>`;
-    item(dot(LIVE.workers), `Live worker ENI address: ${sets.workers.size}`);
-    item(dot(LIVE.pods), `Live pod address: ${sets.pods.size}`);
-    item(dot(LIVE.foreign), `Live foreign ENI (DHCP): ${sets.foreign.size}`);
+    const count = (list: readonly number[] | undefined, set: Set<number>) => {
+      const n = list?.length ?? 0;
+      return n === set.size ? `${n}` : `${n} on ${set.size} addresses`;
+    };
+    item(dot(LIVE.workers), `Live worker ENIs: ${count(live.workers, sets.workers)}`);
+    item(dot(LIVE.pods), `Live pods: ${count(live.pods, sets.pods)}`);
+    item(dot(LIVE.foreign), `Live foreign ENIs (DHCP): ${count(live.foreign, sets.foreign)}`);
     item(`<rect x="{x}" y="{y}" width="16" height="16" fill="none" stroke="${LIVE.collisions}" stroke-width="3"/>`, `Collision (two live interfaces): ${sets.collisions.size}`);
   }
   ly += 10;

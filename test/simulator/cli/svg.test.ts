@@ -28,10 +28,12 @@ describe("renderPlanSvg", () => {
   });
 
   test("GIVEN live addresses and collisions THEN they are marked and counted", () => {
-    const svg = renderPlanSvg([{ plan, live: { workers: [ipToInt("10.0.4.4")], pods: [ipToInt("10.0.4.224"), ipToInt("10.0.4.225")], foreign: [ipToInt("10.0.4.9")], collisions: [ipToInt("10.0.4.9")] } }]);
+    const svg = renderPlanSvg([{ plan, live: { workers: [ipToInt("10.0.4.4")], pods: [ipToInt("10.0.4.224"), ipToInt("10.0.4.225"), ipToInt("10.0.4.225")], foreign: [ipToInt("10.0.4.9")], collisions: [ipToInt("10.0.4.9")] } }]);
     // Four live cells and three legend dots.
     expect(svg.match(/<circle cx/g)).toHaveLength(4 + 3);
     expect(svg).toContain("Collision (two live interfaces): 1");
+    expect(svg).toContain("Live pods: 3 on 2 addresses");
+    expect(svg).toContain("Live worker ENIs: 1");
     expect(svg.match(/stroke="#d62728" stroke-width="3"/g)!.length).toBe(2); // the cell and the legend swatch
   });
 
