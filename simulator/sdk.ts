@@ -19,8 +19,33 @@ export interface SdkCall {
  */
 export type SdkHook = (call: SdkCall, next: () => Promise<unknown>) => Promise<unknown>;
 
+/**
+ * The SDK's own retry of throttled and server errors, which real clients do before the
+ * caller sees an error: up to `maxAttempts` attempts, exponential backoff with full jitter
+ * (AWS SDKs and Tools reference guide, "Retry behavior",
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html). Each attempt
+ * is a separate call through the hook.
+ */
+export interface SdkRetry {
+  readonly maxAttempts: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  /** @default 100 */
+  readonly baseDelayMs?: number;
+}
+
 export interface SdkClientOptions {
   readonly hook?: SdkHook;
+  /** @default no retry (one attempt) */
+  readonly retry?: SdkRetry;
+}
+
+/** Throttling codes the SDKs retry (a subset of @smithy/service-error-classification's list). */
+const THROTTLING = new Set(["RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestThrottled", "EC2ThrottledException"]);
+
+export function isRetryable(err: unknown): boolean {
+  const e = err as { name?: string; $fault?: string; $retryable?: unknown } | undefined;
+  return !!e && (THROTTLING.has(e.name ?? "") || e.$fault === "server" || !!e.$retryable);
 }
 
 /** EC2 operations the model serves (the SDK command name without `Command`). */
@@ -63,13 +88,8 @@ function methodName(operation: string): string {
   return operation.charAt(0).toLowerCase() + operation.slice(1);
 }
 
-function dispatcher(
-  service: SdkCall["service"],
-  target: object,
-  operations: readonly string[],
-  unknown: (op: string) => Error,
-  hook: SdkHook | undefined,
-) {
+function dispatcher(service: SdkCall["service"], target: object, operations: readonly string[], unknown: (op: string) => Error, opts: SdkClientOptions) {
+  const { hook, retry } = opts;
   return {
     async send(command: unknown): Promise<unknown> {
       const operation = operationOf(command);
@@ -77,7 +97,16 @@ function dispatcher(
       const input = (command as CommandLike).input ?? {};
       const fn = (target as Record<string, (input: unknown) => Promise<unknown>>)[methodName(operation)]!;
       const next = () => fn.call(target, input);
-      return hook ? hook({ service, operation, input }, next) : next();
+      const once = () => (hook ? hook({ service, operation, input }, next) : next());
+      const attempts = Math.max(1, retry?.maxAttempts ?? 1);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once();
+        } catch (err) {
+          if (!retry || attempt >= attempts || !isRetryable(err)) throw err;
+          await retry.sleep(Math.floor(retry.random() * Math.min(20_000, (retry.baseDelayMs ?? 100) * 2 ** attempt)));
+        }
+      }
     },
   };
 }
@@ -93,7 +122,7 @@ export function ec2Client(model: Ec2Model, opts: SdkClientOptions = {}): Pick<EC
     model,
     EC2_OPERATIONS,
     (op) => new Ec2Error("InvalidAction", `The action ${op} is not valid for this web service.`),
-    opts.hook,
+    opts,
   );
   return client as unknown as Pick<EC2Client, "send">;
 }
@@ -105,7 +134,7 @@ export function autoScalingClient(model: AutoScalingModel, opts: SdkClientOption
     model,
     AUTOSCALING_OPERATIONS,
     (op) => new AutoScalingError("InvalidAction", `The action ${op} is not valid for this web service.`),
-    opts.hook,
+    opts,
   );
   return client as unknown as Pick<AutoScalingClient, "send">;
 }

@@ -253,6 +253,14 @@ export class AutoScalingModel {
     return done;
   }
 
+  /** Ends every shutdown now, as if its time had passed (timeouts are left alone). */
+  finishShutdowns(): void {
+    for (const id of [...this.shuttingDown.keys()]) {
+      this.shuttingDown.delete(id);
+      this.ec2.terminateInstance(id);
+    }
+  }
+
   /** Open lifecycle actions. */
   pending(): { token: string; instanceId: string; transition: Transition; deadline: number }[] {
     return [...this.actions.values()].map((a) => ({ token: a.token, instanceId: a.instanceId, transition: a.transition, deadline: a.deadline }));

@@ -311,6 +311,7 @@ export class Ec2Model {
   private readonly reservations = new Map<string, ReservationState>();
   private ids = 0;
   private callIndex = 0;
+  private clock: () => number = () => 0;
   /** Model step: advances on every SDK call (the unit of consistency lag). */
   private step = 0;
   /** Per ENI id: its SDK view after each write, for lagged reads (kept only with lag > 0). */
@@ -335,6 +336,11 @@ export class Ec2Model {
     this.faults = { ...this.faults, ...faults };
     // History from an earlier lag setting would be stale: start afresh.
     if (this.faults.consistencyLag !== before) this.history.clear();
+  }
+
+  /** Wall clock (epoch ms) for launch and attach times. @default always 0 */
+  setClock(clock: () => number): void {
+    this.clock = clock;
   }
 
   setDhcpPolicy(policy: DhcpPolicy): void {
@@ -380,7 +386,7 @@ export class Ec2Model {
       availabilityZone: subnet.availabilityZone,
       subnetId: subnet.id,
       state: "running",
-      launchTime: new Date(0),
+      launchTime: new Date(this.clock()),
       tags: new Map(Object.entries(input.tags ?? {})),
       primaryEniId: eni.id,
     };
@@ -929,7 +935,7 @@ export class Ec2Model {
   }
 
   private attach(eni: EniState, inst: InstanceState, deviceIndex: number, deleteOnTermination: boolean): AttachmentState {
-    const att: AttachmentState = { id: hexId("eni-attach", ++this.ids), instanceId: inst.id, deviceIndex, deleteOnTermination, attachTime: new Date(0) };
+    const att: AttachmentState = { id: hexId("eni-attach", ++this.ids), instanceId: inst.id, deviceIndex, deleteOnTermination, attachTime: new Date(this.clock()) };
     eni.attachment = att;
     this.attachments.set(att.id, eni.id);
     this.record(eni);

@@ -92,6 +92,12 @@ export interface ScenarioReport {
   readonly trace: string[];
 }
 
+/** The Auto Scaling group name scenarios use. */
+export const DEFAULT_GROUP_NAME = "multus-ng";
+
+/** Simulated time 0 as a wall-clock time (epoch ms). */
+export const SIMULATION_EPOCH = Date.parse("2026-01-01T00:00:00Z");
+
 const isRead = (op: string) => op.startsWith("Describe") || op.startsWith("Get");
 
 function percentile(sorted: number[], p: number): number {
@@ -141,6 +147,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   ec2.setFaults({ throttle: faults.throttleRate ?? 0, consistencyLag: faults.consistencyLag ?? 0 });
   const hook = { name: "multus-launch", defaultResult: "ABANDON" as const, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? 300 };
   const asg = new AutoScalingModel(ec2, {
+    groupName: DEFAULT_GROUP_NAME,
     subnetIds: primaries,
     instanceType: plan.instance.instanceType,
     launchHook: hook,
@@ -151,6 +158,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   });
 
   const scheduler = opts.scheduler ?? new VirtualScheduler(seed);
+  ec2.setClock(() => SIMULATION_EPOCH + scheduler.now);
   scheduler.onAdvance = (at) => {
     if (at > asg.now) asg.advance(at - asg.now);
   };
@@ -185,11 +193,14 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
         throw err;
       }
     };
+    const sleep = (ms: number) => scheduler.wait(ms, `${task}:sleep(${ms})`);
+    const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.wait(ms, `${task}:sdk-backoff(${ms})`), random: rng };
     return {
-      ec2: ec2Client(ec2, { hook: sdkHook }),
-      autoscaling: autoScalingClient(asg, { hook: sdkHook }),
-      sleep: (ms) => scheduler.wait(ms, `${task}:sleep(${ms})`),
+      ec2: ec2Client(ec2, { hook: sdkHook, retry }),
+      autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }),
+      sleep,
       random: rng,
+      now: () => SIMULATION_EPOCH + scheduler.now,
       log: opts.log,
     };
   };
@@ -277,6 +288,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   // Replays: the same events again must change nothing.
   const replayViolations: Violation[] = [];
   if (opts.replay && launchEvents.length) {
+    // Shutdowns ending during the replay would change the addresses on their own.
+    asg.finishShutdowns();
     const before = ec2.liveAddresses().map((a) => `${a.ip}@${a.eniId}`).sort().join();
     const seen = new Set<string>();
     const unique = launchEvents.filter((e) => !seen.has(e.id) && seen.add(e.id));

@@ -9,6 +9,8 @@ export interface AllocatorContext {
   readonly sleep: (ms: number) => Promise<void>;
   /** Seeded random numbers in [0, 1). */
   readonly random: () => number;
+  /** Simulated wall clock in epoch ms. */
+  readonly now: () => number;
   readonly log?: (line: object) => void;
 }
 
@@ -16,4 +18,10 @@ export interface AllocatorContext {
  * Handles one EventBridge lifecycle event, like a Lambda invocation. A thrown error is a
  * failed invocation (the runner retries it as Lambda's asynchronous invocation does).
  */
-export type Allocator = (event: unknown, ctx: AllocatorContext) => Promise<unknown>;
+export type Allocator = ((event: unknown, ctx: AllocatorContext) => Promise<unknown>) & {
+  /**
+   * Attempts per SDK call the allocator's real clients make (their built-in retry of
+   * throttling). @default 1 (the allocator sees every throttle)
+   */
+  readonly sdkMaxAttempts?: number;
+};

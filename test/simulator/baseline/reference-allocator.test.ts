@@ -26,6 +26,7 @@ function setup(opts: { instanceType?: string; cidr?: string } = {}) {
       ops.push(`sleep ${ms}`);
     },
     random: seededRandom(1),
+    now: () => 0,
   };
   return { ec2, asg, ctx, ops, wrap: (h: SdkHook) => (before = h) };
 }

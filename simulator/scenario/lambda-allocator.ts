@@ -1,0 +1,30 @@
+import type { MultusConfig } from "../../ipam/config";
+import { LambdaEnvironmentExtra, lambdaEnvironment, parseLambdaEnvironment } from "../../ipam/lambda-env";
+import type { NetworkPlan } from "../../ipam/plan";
+import { SDK_MAX_ATTEMPTS } from "../../lambda/clients";
+import { createHandler } from "../../lambda/handler";
+import { DEFAULT_GROUP_NAME } from "./runner";
+import type { Allocator, AllocatorContext } from "./types";
+
+/**
+ * This project's lifecycle Lambda as a scenario allocator: the handler's own code
+ * (lambda/handler.ts `createHandler`) over the simulator's clients, configured exactly as
+ * deployed: the environment the AWS stack writes (`lambdaEnvironment`) read back by
+ * `parseLambdaEnvironment`. Its sleeps and random choices go through the scenario, so the
+ * run stays replayable. The Auto Scaling group name defaults to the scenario's.
+ */
+export function lambdaAllocator(plan: NetworkPlan, config: MultusConfig, extra: LambdaEnvironmentExtra = {}): Allocator {
+  const lambdaConfig = parseLambdaEnvironment(lambdaEnvironment(config, plan, { autoScalingGroupName: DEFAULT_GROUP_NAME, ...extra }));
+  const allocator = (event: unknown, ctx: AllocatorContext) =>
+    createHandler({
+      ec2: ctx.ec2,
+      autoscaling: ctx.autoscaling,
+      config: lambdaConfig,
+      sleep: ctx.sleep,
+      random: ctx.random,
+      now: ctx.now,
+      log: ctx.log ?? (() => undefined),
+    })(event);
+  // The deployed function's SDK clients retry throttling themselves (lambda/clients.ts).
+  return Object.assign(allocator, { sdkMaxAttempts: SDK_MAX_ATTEMPTS });
+}
