@@ -35,6 +35,12 @@ export interface LifecycleLambdaProps {
   readonly environment: Record<string, string>;
   /** Value of the node-group tag (ENI_TAG_KEYS.nodeGroup) the function puts on its ENIs. */
   readonly eniTagValue: string;
+  /**
+   * The node group's lifecycle hook names: only their actions reach the function, so a hook
+   * someone else adds to the group is left to its own handler.
+   * @default ["multus-launch", "multus-terminate"] (MultusNodeGroup's defaults)
+   */
+  readonly lifecycleHookNames?: string[];
   /** Launch hook heartbeat timeout: the function must finish within it. @default 300 */
   readonly hookTimeout?: number;
   /** Function name. @default `${autoScalingGroupName}-multus-eni`, cut to 64 characters */
@@ -89,6 +95,9 @@ export class LifecycleLambda extends Construct {
     c.ids(props.multusSubnetIds, "multusSubnetIds", "subnet");
     c.ids(props.multusSecurityGroupIds, "multusSecurityGroupIds", "sg");
     c.str(props.eniTagValue, "eniTagValue");
+    const hookNames = props.lifecycleHookNames ?? ["multus-launch", "multus-terminate"];
+    if (!Array.isArray(hookNames) || hookNames.length === 0) c.fail("lifecycleHookNames", "is empty", "give the node group's launch and terminate hook names");
+    hookNames.forEach((h, i) => c.str(h, `lifecycleHookNames[${i}]`, /^[A-Za-z0-9\-_/]{1,255}$/, "multus-launch"));
     const hookTimeout = props.hookTimeout ?? 300;
     c.int(hookTimeout, "hookTimeout", 30, 7200);
     const timeout = props.timeout ?? 120;
@@ -218,14 +227,14 @@ export class LifecycleLambda extends Construct {
       dependsOn: [this.logGroup, policy],
     });
 
-    // --- EventBridge: this group's lifecycle actions only.
+    // --- EventBridge: this group's lifecycle actions, of its multus hooks only.
     this.lifecycleRule = new CloudwatchEventRule(this, "lifecycle-rule", {
       name: fitName(`${props.autoScalingGroupName}-lifecycle`, 64),
       description: `Launch and terminate lifecycle actions of ${props.autoScalingGroupName}`,
       eventPattern: JSON.stringify({
         source: ["aws.autoscaling"],
         "detail-type": [...LIFECYCLE_DETAIL_TYPES],
-        detail: { AutoScalingGroupName: [props.autoScalingGroupName] },
+        detail: { AutoScalingGroupName: [props.autoScalingGroupName], LifecycleHookName: hookNames },
       }),
       tags,
     });

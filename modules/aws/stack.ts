@@ -136,6 +136,7 @@ export class MultusAwsStack extends TerraformStack {
     const autoScalingGroupName = props.nodeGroup?.autoScalingGroupName ?? `${config.cluster.name}-${config.nodeGroup.name}`;
     const eniTagValue = props.nodeGroup?.eniTagValue ?? autoScalingGroupName;
     const hookTimeout = props.nodeGroup?.launchHookTimeout ?? 300;
+    const hookNames = [props.nodeGroup?.launchHookName ?? "multus-launch", props.nodeGroup?.terminateHookName ?? "multus-terminate"];
 
     this.lifecycle = new LifecycleLambda(this, "lifecycle", {
       bundlePath: props.bundlePath,
@@ -144,6 +145,7 @@ export class MultusAwsStack extends TerraformStack {
       multusSecurityGroupIds: inputs.multusSecurityGroupIds,
       eniTagValue,
       hookTimeout,
+      lifecycleHookNames: hookNames,
       environment: lambdaEnvironment(...withInputs(config, plan, inputs), { ...props.lambdaEnvironment, autoScalingGroupName, nodeGroupTag: eniTagValue }),
       tags,
       ...props.lambda,

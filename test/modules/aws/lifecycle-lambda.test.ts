@@ -48,7 +48,7 @@ describe("LifecycleLambda", () => {
       expect(JSON.parse(rule.event_pattern)).toEqual({
         source: ["aws.autoscaling"],
         "detail-type": [...LIFECYCLE_DETAIL_TYPES],
-        detail: { AutoScalingGroupName: [BASE.autoScalingGroupName] },
+        detail: { AutoScalingGroupName: [BASE.autoScalingGroupName], LifecycleHookName: ["multus-launch", "multus-terminate"] },
       });
       const target = resources(tf, "aws_cloudwatch_event_target").find((t) => t.rule.includes(".name") && !t.input)!;
       expect(target.arn).toMatch(/aws_lambda_function\..*\.arn/);
@@ -135,6 +135,7 @@ describe("LifecycleLambda", () => {
       ["sweepSchedule", { sweepSchedule: "every 5 minutes" }, /LifecycleLambda\.sweepSchedule/],
       ["environment name", { environment: { "bad-name": "x" } }, /LifecycleLambda\.environment: "bad-name"/],
       ["runtime", { runtime: "python3.8" }, /LifecycleLambda\.runtime/],
+      ["lifecycleHookNames", { lifecycleHookNames: [] }, /LifecycleLambda\.lifecycleHookNames: is empty/],
     ];
     test.each(cases)("WHEN %s THEN the constructor throws naming the prop", (_name, bad, message) => {
       expect(() => synthLambda(bad)).toThrow(message);

@@ -71,6 +71,14 @@ describe("MultusAwsStack", () => {
     });
   });
 
+  test("GIVEN custom hook names WHEN synthesized THEN the EventBridge rule listens to exactly the group's hooks", () => {
+    const { tf } = synthAwsStack({}, { nodeGroup: { launchHookName: "boot", terminateHookName: "stop" } });
+    const hooks = (only(tf, "aws_autoscaling_group").initial_lifecycle_hook as { name: string }[]).map((h) => h.name);
+    const rule = resources(tf, "aws_cloudwatch_event_rule").find((r) => r.event_pattern)!;
+    expect(JSON.parse(rule.event_pattern).detail.LifecycleHookName.sort()).toEqual(hooks.sort());
+    expect(hooks.sort()).toEqual(["boot", "stop"]);
+  });
+
   test("GIVEN agentPermissions policy WHEN synthesized THEN the policy ARN is an output", () => {
     const { tf } = synthAwsStack({}, { nodeGroup: { agentPermissions: "policy" } });
     expect(tf.output.agent_policy_arn.value).toMatch(/aws_iam_policy\..*\.arn/);
