@@ -1,0 +1,439 @@
+import {
+  AssignPrivateIpAddressesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  Filter,
+  NetworkInterface,
+  UnassignPrivateIpAddressesCommand,
+} from "@aws-sdk/client-ec2";
+import { Subnet, ipToInt, parseCidr } from "../ipam/address";
+import { ENI_TAG_KEYS } from "../ipam/lambda-env";
+import { NetworkStatusError, multusIps, networkStatusText, parseNetworkStatus } from "./annotation";
+import { AgentPod, KubeApi, PodRef, holdsAddresses } from "./kube";
+
+export type Ec2 = Pick<EC2Client, "send">;
+
+/** Event reasons the agent posts on pods. */
+export const EVENT_REASONS = {
+  /** The ENI of the pod's subnet holds as many addresses as the instance type allows. */
+  limit: "MultusIpLimitExceeded",
+  /** EC2 refused the address (e.g. it is some interface's primary address: an IPAM collision). */
+  refused: "MultusIpAssignFailed",
+  /** The network-status annotation cannot be read. */
+  unreadable: "MultusNetworkStatusUnreadable",
+} as const;
+
+/** A multus ENI of this node as the agent sees it. */
+export interface EniState {
+  readonly eniId: string;
+  readonly subnetId: string;
+  readonly deviceIndex?: number;
+  readonly primaryIp: string;
+  readonly secondaryIps: readonly string[];
+}
+
+export interface PodAddress {
+  readonly pod: PodRef;
+  readonly ip: string;
+}
+
+/** What to change on one ENI. */
+export interface EniPlan {
+  readonly eniId: string;
+  readonly subnetId: string;
+  /** Secondary addresses the ENI should hold, in priority order. */
+  readonly desired: readonly string[];
+  readonly assign: readonly string[];
+  readonly unassign: readonly string[];
+}
+
+export interface NodePlan {
+  readonly enis: readonly EniPlan[];
+  /** Addresses past the ENI's limit: the pod gets an event, the address is not assigned. */
+  readonly overLimit: readonly (PodAddress & { readonly eniId: string; readonly limit?: number })[];
+  /** Addresses in none of the node's multus subnets (another network): left alone. */
+  readonly outside: readonly PodAddress[];
+  /** Addresses equal to the ENI's own primary address: an IPAM collision, never assignable. */
+  readonly primaryCollisions: readonly (PodAddress & { readonly eniId: string })[];
+  /** One address claimed by several live pods of this node: an IPAM collision. */
+  readonly duplicates: readonly { readonly ip: string; readonly pods: readonly PodRef[] }[];
+  /** Pods whose network-status cannot be read. While there are any, nothing is unassigned. */
+  readonly unreadable: readonly { readonly pod: PodRef; readonly error: string }[];
+  /** Entries the annotation parser skipped (IPv6, 0.0.0.0, not an address). */
+  readonly skipped: readonly { readonly pod: PodRef; readonly reason: string }[];
+}
+
+export interface PlanOptions {
+  /**
+   * Secondary addresses one ENI may hold: the instance type's IPv4 addresses per ENI minus
+   * the primary (ipam `multusPodsPerEni`). Undefined: unknown, EC2 enforces it.
+   */
+  readonly podsPerEni?: number;
+}
+
+/**
+ * The pure half of a reconcile: from the node's pods and its multus ENIs, the secondary
+ * addresses each ENI should hold and the changes that get it there.
+ *
+ * - A pod counts while it may hold its addresses (any phase but Succeeded/Failed, terminating
+ *   included); its addresses come from its network-status annotation, default network left out.
+ * - An address belongs to the ENI whose subnet contains it; other addresses are not ours.
+ * - The ENI's primary address is never assigned nor unassigned.
+ * - Past the per-ENI limit, addresses already assigned stay (no pod loses routing to a
+ *   newcomer), then older pods first; the rest are reported.
+ * - A pod with an unreadable annotation might hold any address: nothing is unassigned on the
+ *   node until it is readable (a stale assignment is harmless: another node's agent moves it
+ *   with AllowReassignment; a wrongly released one cuts a live pod off).
+ */
+export function planNode(pods: readonly AgentPod[], enis: readonly EniState[], subnets: ReadonlyMap<string, Subnet>, opts: PlanOptions = {}): NodePlan {
+  const outside: PodAddress[] = [];
+  const primaryCollisions: (PodAddress & { eniId: string })[] = [];
+  const unreadable: { pod: PodRef; error: string }[] = [];
+  const skipped: { pod: PodRef; reason: string }[] = [];
+  const claims = new Map<string, { pod: AgentPod; eni: EniState }[]>();
+
+  const live = pods.filter(holdsAddresses).sort(podOrder);
+  for (const pod of live) {
+    let ips: string[];
+    try {
+      const status = parseNetworkStatus(networkStatusText(pod.annotations));
+      for (const reason of status.skipped) skipped.push({ pod: ref(pod), reason });
+      ips = multusIps(status);
+    } catch (err) {
+      if (!(err instanceof NetworkStatusError)) throw err;
+      unreadable.push({ pod: ref(pod), error: err.message });
+      continue;
+    }
+    for (const ip of ips) {
+      const eni = eniFor(ip, enis, subnets);
+      if (!eni) outside.push({ pod: ref(pod), ip });
+      else if (eni.primaryIp === ip) primaryCollisions.push({ pod: ref(pod), ip, eniId: eni.eniId });
+      else claims.set(ip, [...(claims.get(ip) ?? []), { pod, eni }]);
+    }
+  }
+
+  const duplicates = [...claims.entries()]
+    .filter(([, c]) => new Set(c.map((x) => x.pod.uid)).size > 1)
+    .map(([ip, c]) => ({ ip, pods: c.map((x) => ref(x.pod)) }));
+
+  const overLimit: (PodAddress & { eniId: string; limit: number })[] = [];
+  const plans: EniPlan[] = [];
+  for (const eni of enis) {
+    const current = new Set(eni.secondaryIps);
+    // Claims on this ENI, one per address, in pod order (oldest first).
+    const wanted = [...claims.entries()].filter(([, c]) => c[0]!.eni.eniId === eni.eniId).map(([ip, c]) => ({ ip, pod: c[0]!.pod }));
+    const ordered = [...wanted.filter((w) => current.has(w.ip)), ...wanted.filter((w) => !current.has(w.ip))];
+    const limit = opts.podsPerEni;
+    const kept = limit === undefined ? ordered : ordered.slice(0, Math.max(0, limit));
+    if (limit !== undefined) for (const w of ordered.slice(kept.length)) overLimit.push({ pod: ref(w.pod), ip: w.ip, eniId: eni.eniId, limit });
+    const desired = kept.map((w) => w.ip);
+    const desiredSet = new Set(desired);
+    plans.push({
+      eniId: eni.eniId,
+      subnetId: eni.subnetId,
+      desired,
+      assign: desired.filter((ip) => !current.has(ip)),
+      unassign: unreadable.length ? [] : eni.secondaryIps.filter((ip) => !desiredSet.has(ip) && ip !== eni.primaryIp),
+    });
+  }
+  return { enis: plans, overLimit, outside, primaryCollisions, duplicates, unreadable, skipped };
+}
+
+/** The node's ENI for an address: the one whose subnet contains it (the lowest device index if several). */
+function eniFor(ip: string, enis: readonly EniState[], subnets: ReadonlyMap<string, Subnet>): EniState | undefined {
+  const n = ipToInt(ip);
+  const inSubnet = enis.filter((e) => {
+    const s = subnets.get(e.subnetId);
+    return s !== undefined && n >= s.base && n <= s.last;
+  });
+  return inSubnet.find((e) => e.secondaryIps.includes(ip)) ?? [...inSubnet].sort((a, b) => (a.deviceIndex ?? 0) - (b.deviceIndex ?? 0))[0];
+}
+
+function podOrder(a: AgentPod, b: AgentPod): number {
+  return cmp(a.createdAt, b.createdAt) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.uid, b.uid);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function ref(p: PodRef): PodRef {
+  return { namespace: p.namespace, name: p.name, uid: p.uid };
+}
+
+// ------------------------------------------------------------------------------ EC2 side
+
+/** Which ENIs are ours: attached to this instance and tagged by the node group. */
+export interface EniSelector {
+  readonly instanceId: string;
+  /** @default ENI_TAG_KEYS.nodeGroup ("multus.eks.amazonaws.com/node-group") */
+  readonly tagKey?: string;
+  /** Only ENIs whose tag has this value. @default any value */
+  readonly tagValue?: string;
+}
+
+/**
+ * The node's multus ENIs: DescribeNetworkInterfaces filtered by attachment and tag, every
+ * page. The primary ENI (device 0) is left out even if tagged: its addresses belong to the
+ * VPC CNI.
+ */
+export async function describeNodeEnis(ec2: Ec2, sel: EniSelector): Promise<EniState[]> {
+  const key = sel.tagKey ?? ENI_TAG_KEYS.nodeGroup;
+  const Filters: Filter[] = [
+    { Name: "attachment.instance-id", Values: [sel.instanceId] },
+    sel.tagValue !== undefined ? { Name: `tag:${key}`, Values: [sel.tagValue] } : { Name: "tag-key", Values: [key] },
+  ];
+  const out: EniState[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters, MaxResults: 1000, ...(NextToken ? { NextToken } : {}) }));
+    for (const n of page.NetworkInterfaces ?? []) {
+      const eni = toEniState(n);
+      if (eni && eni.deviceIndex !== 0) out.push(eni);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out.sort((a, b) => (a.deviceIndex ?? 0) - (b.deviceIndex ?? 0) || cmp(a.eniId, b.eniId));
+}
+
+export function toEniState(n: NetworkInterface): EniState | undefined {
+  if (!n.NetworkInterfaceId || !n.SubnetId || !n.PrivateIpAddress) return undefined;
+  const secondaries = (n.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress && p.PrivateIpAddress !== n.PrivateIpAddress).map((p) => p.PrivateIpAddress!);
+  return {
+    eniId: n.NetworkInterfaceId,
+    subnetId: n.SubnetId,
+    ...(n.Attachment?.DeviceIndex !== undefined ? { deviceIndex: n.Attachment.DeviceIndex } : {}),
+    primaryIp: n.PrivateIpAddress,
+    secondaryIps: [...new Set(secondaries)],
+  };
+}
+
+/** CIDRs of the given subnets, from the cache or one DescribeSubnets call (CIDRs never change). */
+export async function subnetCidrs(ec2: Ec2, subnetIds: readonly string[], cache: Map<string, Subnet>): Promise<Map<string, Subnet>> {
+  const missing = [...new Set(subnetIds)].filter((id) => !cache.has(id));
+  if (missing.length) {
+    const out = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: missing }));
+    for (const s of out.Subnets ?? []) if (s.SubnetId && s.CidrBlock) cache.set(s.SubnetId, parseCidr(s.CidrBlock, `subnet ${s.SubnetId} CidrBlock`));
+  }
+  return new Map(subnetIds.filter((id) => cache.has(id)).map((id) => [id, cache.get(id)!]));
+}
+
+/** The AWS error code of an SDK v3 error (its `name`), or its text. */
+export function errorCode(err: unknown): string {
+  if (err && typeof err === "object" && "name" in err && typeof (err as { name: unknown }).name === "string") return (err as { name: string }).name;
+  return String(err);
+}
+
+function errorText(err: unknown): string {
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : "";
+  return message && message !== code ? `${code}: ${message}` : code;
+}
+
+/** Throttling and server faults: retry the whole ENI next round rather than address by address. */
+function isRetryable(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code === "RequestLimitExceeded" || code === "Throttling" || code === "ThrottlingException") return true;
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
+
+export type LogLine = Record<string, unknown> & { msg: string; level?: "info" | "warn" | "error" };
+
+/** State an agent keeps between reconciles. Losing it (a restart) is safe: it is only a cache. */
+export interface AgentMemory {
+  readonly subnets: Map<string, Subnet>;
+  /** Events already posted (pod uid, reason, address), so each is posted once per agent run. */
+  readonly events: Set<string>;
+}
+
+export function newAgentMemory(): AgentMemory {
+  return { subnets: new Map(), events: new Set() };
+}
+
+export interface ReconcileDeps extends EniSelector {
+  readonly ec2: Ec2;
+  readonly kube: KubeApi;
+  readonly nodeName: string;
+  readonly podsPerEni?: number;
+  readonly memory: AgentMemory;
+  readonly log?: (line: LogLine) => void;
+}
+
+export interface ReconcileResult {
+  readonly plan: NodePlan;
+  /** Addresses assigned and unassigned by this round. */
+  readonly assigned: readonly { eniId: string; ip: string }[];
+  readonly unassigned: readonly { eniId: string; ip: string }[];
+  /** Failures of single ENIs or addresses; the next round retries them. */
+  readonly errors: readonly string[];
+}
+
+/**
+ * One level-triggered round for a node: read the node's pods and multus ENIs, plan, then
+ * per ENI unassign what no live pod holds (freeing slots first) and assign what live pods
+ * hold, with AllowReassignment so an address that moved with its pod leaves the old node's
+ * ENI (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssignPrivateIpAddresses.html).
+ * Reading the pods or ENIs failing throws (nothing was changed); a failure on one ENI is
+ * reported and the others proceed. Pods past the limit and refused addresses get an event.
+ */
+export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResult> {
+  const log = deps.log ?? (() => undefined);
+  const pods = await deps.kube.listPods(deps.nodeName);
+  const enis = await describeNodeEnis(deps.ec2, deps);
+  const subnets = await subnetCidrs(
+    deps.ec2,
+    enis.map((e) => e.subnetId),
+    deps.memory.subnets,
+  );
+  const plan = planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni });
+  const assigned: { eniId: string; ip: string }[] = [];
+  const unassigned: { eniId: string; ip: string }[] = [];
+  const errors: string[] = [];
+  const refused: (PodAddress & { eniId: string; error: string })[] = [];
+  // EC2 said PrivateIpAddressLimitExceeded (the limit was not known, or something else holds slots).
+  const lateOverLimit: (PodAddress & { eniId: string; limit?: number })[] = [];
+  const owner = ownerIndex(pods);
+
+  for (const e of plan.enis) {
+    try {
+      if (e.unassign.length) {
+        const done = await unassign(deps.ec2, e.eniId, e.unassign, errors);
+        unassigned.push(...done.map((ip) => ({ eniId: e.eniId, ip })));
+      }
+      if (e.assign.length) {
+        const out = await assign(deps.ec2, e.eniId, e.assign, errors);
+        assigned.push(...out.done.map((ip) => ({ eniId: e.eniId, ip })));
+        for (const ip of out.overLimit) {
+          const pod = owner.get(ip);
+          if (pod) lateOverLimit.push({ pod, ip, eniId: e.eniId });
+        }
+        for (const r of out.refused) {
+          const pod = owner.get(r.ip);
+          if (pod) refused.push({ pod, ip: r.ip, eniId: e.eniId, error: r.error });
+        }
+      }
+    } catch (err) {
+      errors.push(`${e.eniId}: ${errorText(err)}`);
+    }
+  }
+
+  for (const a of assigned) log({ msg: "assigned", eni: a.eniId, ip: a.ip });
+  for (const u of unassigned) log({ msg: "unassigned", eni: u.eniId, ip: u.ip });
+  for (const o of plan.outside) log({ msg: "address outside the node's multus subnets: ignored", pod: name(o.pod), ip: o.ip });
+  for (const s of plan.skipped) log({ msg: "network-status entry skipped", pod: name(s.pod), reason: s.reason });
+  for (const d of plan.duplicates) log({ level: "warn", msg: "address claimed by several pods (IPAM collision)", ip: d.ip, pods: d.pods.map(name) });
+  for (const err of errors) log({ level: "warn", msg: "EC2 change failed; retried next round", error: err });
+
+  const events: { pod: PodRef; reason: string; key: string; message: string }[] = [];
+  for (const o of [...plan.overLimit, ...lateOverLimit]) {
+    events.push({
+      pod: o.pod,
+      reason: EVENT_REASONS.limit,
+      key: o.ip,
+      message: `Multus address ${o.ip} is not routable: ENI ${o.eniId} already holds ${o.limit === undefined ? "all the" : `the ${o.limit}`} secondary addresses its instance type allows. Schedule the pod on another node or use an instance type with more IPv4 addresses per ENI (see the plan's multus pods per ENI).`,
+    });
+  }
+  for (const c of plan.primaryCollisions) {
+    events.push({ pod: c.pod, reason: EVENT_REASONS.refused, key: c.ip, message: `Multus address ${c.ip} is the primary address of ENI ${c.eniId}: the pod IPAM range overlaps worker addresses.` });
+  }
+  for (const r of refused) {
+    events.push({ pod: r.pod, reason: EVENT_REASONS.refused, key: r.ip, message: `EC2 refused to assign multus address ${r.ip} to ENI ${r.eniId}: ${r.error}` });
+  }
+  for (const u of plan.unreadable) {
+    events.push({ pod: u.pod, reason: EVENT_REASONS.unreadable, key: "", message: `${u.error}; the node agent cannot route this pod's multus addresses and releases none on this node until it is fixed.` });
+  }
+  for (const ev of events) {
+    const key = `${ev.pod.uid}/${ev.reason}/${ev.key}`;
+    if (deps.memory.events.has(key)) continue;
+    log({ level: "warn", msg: ev.message, pod: name(ev.pod), reason: ev.reason });
+    try {
+      await deps.kube.createEvent(ev.pod, ev.reason, ev.message, "Warning");
+      deps.memory.events.add(key);
+    } catch (err) {
+      log({ level: "warn", msg: "posting an event failed", pod: name(ev.pod), error: errorText(err) });
+    }
+  }
+  return { plan, assigned, unassigned, errors };
+}
+
+/** The pod of each multus address (the oldest, if several claim it). */
+function ownerIndex(pods: readonly AgentPod[]): Map<string, PodRef> {
+  const out = new Map<string, PodRef>();
+  for (const pod of pods.filter(holdsAddresses).sort(podOrder)) {
+    try {
+      for (const ip of multusIps(parseNetworkStatus(networkStatusText(pod.annotations)))) if (!out.has(ip)) out.set(ip, ref(pod));
+    } catch {
+      // Unreadable: reported by the plan.
+    }
+  }
+  return out;
+}
+
+function name(p: PodRef): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+/**
+ * Unassigns addresses from an ENI: one call, or address by address when the batch is refused
+ * (a stale read may list an address that already moved away). Returns those unassigned.
+ */
+async function unassign(ec2: Ec2, eniId: string, ips: readonly string[], errors: string[]): Promise<string[]> {
+  try {
+    await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: [...ips] }));
+    return [...ips];
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+    if (ips.length === 1) {
+      errors.push(`${eniId} unassign ${ips[0]}: ${errorText(err)}`);
+      return [];
+    }
+  }
+  const done: string[] = [];
+  for (const ip of ips) {
+    try {
+      await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: [ip] }));
+      done.push(ip);
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      errors.push(`${eniId} unassign ${ip}: ${errorText(err)}`);
+    }
+  }
+  return done;
+}
+
+/**
+ * Assigns addresses (AllowReassignment) in priority order: one call, or address by address
+ * when the batch is refused, so one bad address (another ENI's primary, the limit reached)
+ * does not hold back the others.
+ */
+async function assign(
+  ec2: Ec2,
+  eniId: string,
+  ips: readonly string[],
+  errors: string[],
+): Promise<{ done: string[]; overLimit: string[]; refused: { ip: string; error: string }[] }> {
+  const send = (list: string[]) => ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: list, AllowReassignment: true }));
+  try {
+    await send([...ips]);
+    return { done: [...ips], overLimit: [], refused: [] };
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+  }
+  const out = { done: [] as string[], overLimit: [] as string[], refused: [] as { ip: string; error: string }[] };
+  for (const ip of ips) {
+    try {
+      await send([ip]);
+      out.done.push(ip);
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      if (errorCode(err) === "PrivateIpAddressLimitExceeded") out.overLimit.push(ip);
+      else {
+        out.refused.push({ ip, error: errorText(err) });
+        errors.push(`${eniId} assign ${ip}: ${errorText(err)}`);
+      }
+    }
+  }
+  return out;
+}
