@@ -7,6 +7,7 @@ import {
   AGENT_IMAGE_PLACEHOLDER,
   AGENT_IMAGE_VARIABLE,
   IRSA_ANNOTATION,
+  K8sObject,
   KubernetesStacksOptions,
   MULTUS_IMAGE,
   NETWORKS_ANNOTATION,
@@ -16,7 +17,7 @@ import {
   escapeTerraform,
   unescapeTerraform,
 } from "../../../modules/kubernetes";
-import { DEFAULT, configAndPlan, find, manifestsOf, newApp, resourcesOf, synthJson } from "./helpers";
+import { DEFAULT, configAndPlan, find, manifestsOf, newApp, resourcesOf, synthJson, validateObject } from "./helpers";
 
 type Json = Record<string, unknown>;
 const AGENT_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/multus-node-agent:v0.1.0";
@@ -167,6 +168,9 @@ describe("aws-auth and the sample pod", () => {
     const [data] = Object.values(resourcesOf(addons, "kubernetes_config_map_v1_data"));
     expect(data).toMatchObject({ metadata: { name: "aws-auth", namespace: "kube-system" }, force: true });
     expect(String((data!.data as Json).mapRoles)).toContain(ROLE);
+    // The typed resource, read back as the ConfigMap it patches, validates like the manifests.
+    const asManifest = { apiVersion: "v1", kind: "ConfigMap", metadata: data!.metadata as K8sObject["metadata"], data: data!.data };
+    expect(validateObject(asManifest)).toEqual([]);
     expect(() => synth({ awsAuth: { nodeRoleArn: "arn:aws:iam::123456789012:instance-profile/ng1" } })).toThrow(/awsAuth.nodeRoleArn.*not an IAM role ARN/);
   });
 
