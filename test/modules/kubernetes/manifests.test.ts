@@ -10,7 +10,8 @@ import {
   agentObjects,
   nadCrd,
 } from "../../../modules/kubernetes";
-import { DEFAULT, find, manifestsOf, newApp, schemaErrors, structuralErrors, synthJson, validateObject } from "./helpers";
+import { ipToInt } from "../../../ipam";
+import { DEFAULT, configAndPlan, find, manifestsOf, newApp, schemaErrors, structuralErrors, synthJson, validateObject } from "./helpers";
 
 type Json = Record<string, unknown>;
 const AGENT_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/multus-node-agent:v0.1.0";
@@ -132,6 +133,36 @@ describe("generated manifests against the Kubernetes schemas", () => {
     expect(find(objects, "ConfigMap", "whereabouts-config").data).toEqual({ "cron-expression": "*/15 * * * *" });
     expect(whereaboutsObjects({ reconciler: false }).some((o) => o.kind === "Deployment")).toBe(false);
     expect(() => whereaboutsObjects({ reconcilerSchedule: "daily" })).toThrow(/whereabouts.reconcilerSchedule.*cron/);
+  });
+});
+
+describe("synthesized NADs against the plan", () => {
+  it("GIVEN subnets in two zones and the reservation strategy WHEN synthesized THEN each NAD's IPAM range, parsed from its JSON config, is its subnet's pod block, on that zone's device", () => {
+    const made = configAndPlan({
+      multus: {
+        strategy: "reservation",
+        subnets: [
+          { cidr: "10.0.4.0/24", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" },
+          { cidr: "10.0.8.0/22", id: "subnet-0c0ffee0c0ffee008", availabilityZone: "us-west-2b" },
+          { cidr: "10.0.5.0/24", id: "subnet-0c0ffee0c0ffee005", availabilityZone: "us-west-2a", podRange: "10.0.5.100-10.0.5.199" },
+        ],
+      },
+    });
+    const stacks = buildKubernetesStacks(newApp(), made.config, made.plan, { agent: { create: false } });
+    const nads = manifestsOf(synthJson(stacks.networks)).filter((o) => o.kind === "NetworkAttachmentDefinition");
+    expect(nads).toHaveLength(3);
+    const masters: Record<string, string> = {};
+    for (const nad of nads) {
+      const subnetId = (nad.metadata.annotations as Record<string, string>)["multus-eks.io/subnet-id"]!;
+      const subnet = made.plan.subnets.find((s) => s.id === subnetId)!;
+      const cni = JSON.parse((nad.spec as Json).config as string) as { master: string; ipam: Record<string, string> };
+      expect([ipToInt(cni.ipam.range_start!), ipToInt(cni.ipam.range_end!)]).toEqual([subnet.pods.first, subnet.pods.last]);
+      expect(cni.ipam.range).toBe(subnet.subnet.cidr);
+      masters[subnetId] = cni.master;
+    }
+    // Device indexes count per zone: the second subnet of us-west-2a is the node's second multus ENI.
+    expect(masters).toEqual({ "subnet-0c0ffee0c0ffee004": "ens6", "subnet-0c0ffee0c0ffee008": "ens6", "subnet-0c0ffee0c0ffee005": "ens7" });
+    expect(made.plan.subnets.find((s) => s.id === "subnet-0c0ffee0c0ffee005")!.pods).toEqual({ first: ipToInt("10.0.5.100"), last: ipToInt("10.0.5.199") });
   });
 });
 
