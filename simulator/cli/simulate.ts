@@ -1,0 +1,267 @@
+import { Command, Option } from "commander";
+import { SingleBar } from "cli-progress";
+import { NetworkPlan, PlanError, STRATEGIES, ipToInt, nadIpamRange } from "../../ipam";
+import { HostLocalModel, hostLocalConfig } from "../cni/host-local";
+import { WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
+import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../ec2/model";
+import type { PodIp } from "../invariants";
+import type { NodeView, PodSource, ScenarioReport } from "../scenario";
+
+/**
+ * The scenario runner pulls in the Lambda and the SDK clients (~0.7 s to load): load it only
+ * when a simulation runs, so the other commands start fast.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const scenario = (): typeof import("../scenario") => require("../scenario");
+import { EXIT, collect, parseIntFlag, reportError } from "./common";
+import { PlanFlags, planFromFlags } from "./plan";
+import { LiveAddresses, writePlanSvg } from "./svg";
+
+export type AllocatorName = "project" | "baseline";
+export type PodIpam = "whereabouts" | "host-local";
+
+export interface SimulateFlags extends PlanFlags {
+  nodes?: number;
+  concurrency?: number;
+  runs: number;
+  seed: number;
+  dhcp: DhcpPolicy;
+  foreignEnis: number;
+  allocator: AllocatorName;
+  ipam: PodIpam;
+  reservations?: "plan" | "none";
+  json?: boolean;
+  svg?: string;
+}
+
+/** The addresses a run's pods got and the nodes' worker ENIs, for the picture. */
+interface Capture {
+  workers: Map<string, number[]>;
+  pods: Map<string, number[]>;
+}
+
+/**
+ * Pods from a CNI IPAM model: `whereabouts` over each subnet's pod block (one cluster-wide
+ * pool; concurrent ADDs contend on it), or `host-local` over the same block on every node
+ * (each node's own store, the reference example's NAD).
+ */
+export function podSource(ipam: PodIpam, podsPerNode: number, capture?: Capture): PodSource {
+  return async (nodes: NodeView[], { plan }) => {
+    const wb = new WhereaboutsModel();
+    const hl = new HostLocalModel();
+    const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const jobs: Promise<PodIp | undefined>[] = [];
+    for (const n of nodes) {
+      for (const eni of n.enis) {
+        const s = plan.subnets.find((x) => x.id === eni.subnetId);
+        if (!s) continue;
+        if (capture) capture.workers.set(s.subnet.cidr, [...(capture.workers.get(s.subnet.cidr) ?? []), ipToInt(eni.ip)]);
+        const range = nadIpamRange(s);
+        for (let k = 0; k < podsPerNode; k++) {
+          const name = `net${s.deviceIndex}-p${k}`;
+          const podRef = `default/${n.instanceId}-${name}`;
+          const job = async (): Promise<PodIp | undefined> => {
+            try {
+              const ips =
+                ipam === "whereabouts"
+                  ? await wb.allocate(whereaboutsConfig({ type: "whereabouts", ...range }), { node: n.instanceId, containerId: podRef, podRef }, { betweenReadAndUpdate: yieldTurn })
+                  : hl.add(n.instanceId, hostLocalConfig({ type: "host-local", subnet: s.subnet.cidr, rangeStart: range.range_start, rangeEnd: range.range_end, gateway: range.gateway }, `multus-${s.id}`), podRef);
+              return { ip: ips[0]!, node: n.instanceId, subnet: s.id, name };
+            } catch {
+              return undefined; // pool exhausted: the pod does not start
+            }
+          };
+          jobs.push(job());
+        }
+      }
+    }
+    const pods = (await Promise.all(jobs)).filter((p): p is PodIp => p !== undefined);
+    if (capture) {
+      for (const p of pods) {
+        const cidr = plan.subnets.find((s) => s.id === p.subnet)!.subnet.cidr;
+        capture.pods.set(cidr, [...(capture.pods.get(cidr) ?? []), ipToInt(p.ip)]);
+      }
+    }
+    return pods;
+  };
+}
+
+export interface SimulateSummary {
+  readonly allocator: AllocatorName;
+  readonly runs: number;
+  readonly failedRuns: number[];
+  readonly violations: Record<string, number>;
+  readonly collisions: number;
+  readonly abandoned: number;
+  readonly incompleteActions: number;
+  readonly enisCreated: number;
+  readonly ec2CallsPerEni: { reads: number; writes: number };
+  readonly simulatedMs: { total: number; max: number };
+  readonly wallMs: number;
+}
+
+/**
+ * A run fails on any invariant violation, and on any ABANDONed launch: the plan was laid out
+ * for --nodes nodes, so every launch has an address waiting and an ABANDON is lost capacity
+ * (the instance is terminated and the group tries again).
+ */
+export function runOk(r: ScenarioReport): boolean {
+  return r.ok && r.launches.abandoned === 0;
+}
+
+export function summarise(allocator: AllocatorName, reports: readonly ScenarioReport[], wallMs: number): SimulateSummary {
+  const violations: Record<string, number> = {};
+  for (const r of reports) for (const v of r.violations) violations[v.kind] = (violations[v.kind] ?? 0) + 1;
+  const enis = reports.reduce((n, r) => n + r.enisCreated, 0);
+  const reads = reports.reduce((n, r) => n + r.ec2Calls.reads, 0);
+  const writes = reports.reduce((n, r) => n + r.ec2Calls.writes, 0);
+  const per = (n: number) => (enis ? Math.round((n / enis) * 100) / 100 : 0);
+  return {
+    allocator,
+    runs: reports.length,
+    failedRuns: reports.filter((r) => !runOk(r)).map((r) => r.seed),
+    violations,
+    collisions: violations["duplicate-ip"] ?? 0,
+    abandoned: reports.reduce((n, r) => n + r.launches.abandoned, 0),
+    incompleteActions: reports.reduce((n, r) => n + r.incompleteActions, 0),
+    enisCreated: enis,
+    ec2CallsPerEni: { reads: per(reads), writes: per(writes) },
+    simulatedMs: { total: reports.reduce((n, r) => n + r.simulatedMs, 0), max: Math.max(0, ...reports.map((r) => r.simulatedMs)) },
+    wallMs,
+  };
+}
+
+export function renderSummary(s: SimulateSummary, reports: readonly ScenarioReport[]): string {
+  const lines: string[] = [];
+  const r0 = reports[0];
+  lines.push(`${s.runs} run${s.runs === 1 ? "" : "s"} of ${r0?.nodes ?? 0} launches (${r0?.concurrency ?? 0} at once) with the ${s.allocator} allocator`);
+  lines.push(`  collisions (duplicate IPs): ${s.collisions}`);
+  const others = Object.entries(s.violations).filter(([k]) => k !== "duplicate-ip");
+  lines.push(`  other violations: ${others.length ? others.map(([k, n]) => `${k} ${n}`).join(", ") : "none"}`);
+  lines.push(`  ABANDONed launches: ${s.abandoned}`);
+  lines.push(`  lifecycle actions never completed (timed out): ${s.incompleteActions}`);
+  lines.push(`  ENIs created: ${s.enisCreated}; EC2 calls per ENI: ${s.ec2CallsPerEni.reads} reads, ${s.ec2CallsPerEni.writes} writes`);
+  lines.push(`  simulated time: ${(s.simulatedMs.max / 1000).toFixed(1)} s longest run; wall time ${(s.wallMs / 1000).toFixed(1)} s`);
+  for (const r of reports.filter((x) => !runOk(x)).slice(0, 5)) {
+    lines.push(`seed ${r.seed}: ${r.violations.length} violation${r.violations.length === 1 ? "" : "s"}, ${r.launches.abandoned} of ${r.nodes} launches ABANDONed`);
+    const cut = (t: string) => (t.length > 220 ? `${t.slice(0, 219)}…` : t);
+    for (const v of r.violations.slice(0, 5)) lines.push(cut(`  ${v.kind}${v.ip ? ` ${v.ip}` : ""}: ${v.detail}`));
+    if (r.violations.length > 5) lines.push(`  ... ${r.violations.length - 5} more`);
+  }
+  if (s.failedRuns.length > 5) lines.push(`... ${s.failedRuns.length - 5} more failing seeds: ${s.failedRuns.slice(5, 25).join(", ")}`);
+  lines.push(s.failedRuns.length === 0 ? "No violations." : `${s.failedRuns.length} of ${s.runs} runs broke an invariant or ABANDONed a launch (replay one with --seed SEED --runs 1).`);
+  return lines.join("\n");
+}
+
+/** The live picture of one run: workers and pods captured, collisions from the violations. */
+function liveOf(report: ScenarioReport, capture: Capture, plan: NetworkPlan): Map<string, LiveAddresses> {
+  const out = new Map<string, LiveAddresses>();
+  for (const s of plan.subnets) {
+    const inside = (ip: string) => {
+      const n = ipToInt(ip);
+      return n >= s.subnet.base && n <= s.subnet.last;
+    };
+    const dup = report.violations.filter((v) => v.kind === "duplicate-ip" && v.ip && inside(v.ip));
+    // The final ENI addresses when the runner reports them; else what the pod source saw
+    // (worker ENIs) and the foreign ENIs named in collisions.
+    const final = (report as { live?: readonly LiveAddress[] }).live;
+    const foreignIds = (report as { foreignEniIds?: readonly string[] }).foreignEniIds;
+    const enis = final?.filter((a) => inside(a.ip));
+    out.set(s.subnet.cidr, {
+      workers: enis ? enis.filter((a) => a.instanceId && (a.deviceIndex ?? 0) > 0).map((a) => ipToInt(a.ip)) : capture.workers.get(s.subnet.cidr) ?? [],
+      pods: capture.pods.get(s.subnet.cidr) ?? [],
+      foreign: enis && foreignIds ? enis.filter((a) => foreignIds.includes(a.eniId)).map((a) => ipToInt(a.ip)) : dup.filter((v) => v.holders?.some((h) => h.startsWith("foreign"))).map((v) => ipToInt(v.ip!)),
+      collisions: dup.map((v) => ipToInt(v.ip!)),
+    });
+  }
+  return out;
+}
+
+export async function simulate(opts: SimulateFlags, onRun?: (done: number) => void) {
+  const nodes = opts.nodes;
+  const { config, plan } = planFromFlags({ ...opts, maxNodes: opts.maxNodes ?? nodes });
+  const n = nodes ?? config.nodeGroup.maxSize;
+  const podsPerNode = opts.podsPerNode ?? config.multus.podsPerNode;
+  const reports: ScenarioReport[] = [];
+  let pictured: { report: ScenarioReport; capture: Capture } | undefined;
+  const start = Date.now();
+  for (let i = 0; i < opts.runs; i++) {
+    const capture: Capture = { workers: new Map(), pods: new Map() };
+    // project: the lifecycle Lambda's own code, configured from the environment the stack writes.
+    const { baselineAllocator, lambdaAllocator, runScenario } = scenario();
+    const allocator = opts.allocator === "project" ? lambdaAllocator(plan, config) : baselineAllocator(plan);
+    const report = await runScenario({
+      plan,
+      allocator,
+      nodes: n,
+      concurrency: opts.concurrency ?? n,
+      foreignEnis: opts.foreignEnis,
+      dhcp: opts.dhcp,
+      seed: opts.seed + i,
+      reservations: opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan"),
+      pods: podSource(opts.ipam, podsPerNode, capture),
+    });
+    reports.push(report);
+    // Picture the first run that broke something, else the last one.
+    if (!pictured || runOk(pictured.report)) pictured = { report, capture };
+    onRun?.(i + 1);
+  }
+  const summary = summarise(opts.allocator, reports, Date.now() - start);
+  if (opts.svg && pictured) {
+    const reservations = opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan");
+    writePlanSvg(opts.svg, plan, liveOf(pictured.report, pictured.capture, plan), `Simulation: ${opts.allocator} allocator, seed ${pictured.report.seed}${runOk(pictured.report) ? "" : " (violations)"}`, reservations === "plan");
+  }
+  return { summary, reports, plan };
+}
+
+export function simulateCommand(): Command {
+  return new Command("simulate")
+    .description("Launch nodes concurrently through the simulated EC2 and Auto Scaling, run the lifecycle allocator and pod IPAM, and check for collisions")
+    .option("--config <file>", "config JSON (default: $MULTUS_CONFIG, ./multus.config.json, else the embedded defaults)")
+    .option("--subnet <cidr>", "a multus subnet CIDR; repeat for several (replaces the config's subnets)", collect)
+    .addOption(new Option("--strategy <name>", "worker IP strategy").choices(STRATEGIES))
+    .option("--max-nodes <n>", "the plan's max nodes (default: --nodes)", parseIntFlag("--max-nodes", 1))
+    .option("--pods-per-node <n>", "multus pods per node per subnet", parseIntFlag("--pods-per-node", 1))
+    .option("--instance-type <type>", "EC2 instance type, for ENI and IPv4 limits")
+    .option("--nodes <n>", "instances to launch per run (default: the config's max size)", parseIntFlag("--nodes", 1))
+    .option("--concurrency <k>", "launches in flight at once (default: all)", parseIntFlag("--concurrency", 1))
+    .option("--runs <r>", "seeded runs", parseIntFlag("--runs", 1), 1)
+    .option("--seed <s>", "seed of the first run (run i uses seed + i)", parseIntFlag("--seed", 0), 1)
+    .addOption(new Option("--dhcp <policy>", "how the simulated DHCP picks addresses").choices(DHCP_POLICIES).default("random"))
+    .option("--foreign-enis <n>", "ENIs created by DHCP in the multus subnets during the launches by someone else", parseIntFlag("--foreign-enis", 0), 0)
+    .addOption(new Option("--allocator <name>", "project: this project's lifecycle Lambda; baseline: the reference system's allocator").choices(["project", "baseline"]).default("project"))
+    .addOption(new Option("--ipam <name>", "pod IPAM: whereabouts over the pod block, or host-local over it on every node").choices(["whereabouts", "host-local"]).default("whereabouts"))
+    .addOption(new Option("--reservations <mode>", "plan: the plan's CIDR reservations exist; none: no reservations (default: plan for project, none for baseline, as the reference system had)").choices(["plan", "none"]))
+    .option("--json", "print one JSON object (summary and per-run reports)")
+    .option("--svg <file>", "draw the first failing run (else the last) with its live addresses")
+    .addHelpText(
+      "after",
+      "\nExample:\n  multus-sim simulate --subnet 10.0.4.0/24 --nodes 50 --concurrency 50 --pods-per-node 1 --allocator baseline --runs 5 --seed 7\n\n" +
+        "Exit: 0 no violation, 1 any violation (collision, ABANDONed launch, incomplete lifecycle action, leaked ENI, ...), 2 bad input.",
+    )
+    .action(async (opts: SimulateFlags) => {
+      let bar: SingleBar | undefined;
+      try {
+        if (!opts.json && process.stdout.isTTY && opts.runs > 1) {
+          bar = new SingleBar({ format: "simulating [{bar}] {value}/{total} runs", clearOnComplete: true, hideCursor: true });
+          bar.start(opts.runs, 0);
+        }
+        const { summary, reports } = await simulate(opts, (done) => bar?.update(done));
+        bar?.stop();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ summary, runs: reports.map(({ trace: _trace, ...r }) => r) }, null, 2)}\n`);
+        } else {
+          process.stdout.write(`${renderSummary(summary, reports)}\n`);
+          if (opts.svg) process.stdout.write(`wrote ${opts.svg}\n`);
+        }
+        process.exitCode = summary.failedRuns.length > 0 ? EXIT.finding : EXIT.ok;
+      } catch (err) {
+        bar?.stop();
+        if (err instanceof PlanError && err.field === "--max-nodes" && opts.maxNodes === undefined) {
+          process.exitCode = reportError(new PlanError("--nodes", err.problem, err.fix.replace(/--max-nodes/g, "--nodes"), err.kind));
+        } else {
+          process.exitCode = reportError(err);
+        }
+      }
+    });
+}

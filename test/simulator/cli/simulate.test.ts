@@ -1,0 +1,61 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ipToInt, planNetwork, parseConfig } from "../../../ipam";
+import { podSource, simulate } from "../../../simulator/cli/simulate";
+
+const ROOT = join(__dirname, "../../..");
+const base = ["--subnet", "10.0.4.0/24", "--nodes", "50", "--concurrency", "50", "--pods-per-node", "1", "--seed", "7"];
+
+function cli(args: string[]) {
+  const res = spawnSync(process.execPath, [join(ROOT, "bin/multus-sim.js"), ...args], { cwd: mkdtempSync(join(tmpdir(), "sim-")), env: { ...process.env, MULTUS_CONFIG: "" }, encoding: "utf8" });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe("multus-sim simulate", () => {
+  test("GIVEN 50 concurrent launches WHEN the reference allocator runs THEN exit 1 with ABANDONs; WHEN this project's Lambda runs on the same seed THEN exit 0 and none", () => {
+    const baseline = cli(["simulate", ...base, "--allocator", "baseline", "--json"]);
+    expect(baseline.stderr).toBe("");
+    expect(baseline.code).toBe(1);
+    const b = JSON.parse(baseline.stdout);
+    expect(b.summary.failedRuns).toEqual([7]);
+    expect(b.summary.abandoned).toBeGreaterThan(0);
+
+    const dir = mkdtempSync(join(tmpdir(), "sim-svg-"));
+    const project = cli(["simulate", ...base, "--allocator", "project", "--svg", join(dir, "run.svg")]);
+    expect(project.code).toBe(0);
+    expect(project.stdout).toMatch(/collisions \(duplicate IPs\): 0/);
+    expect(project.stdout).toMatch(/ABANDONed launches: 0/);
+    expect(project.stdout).toMatch(/EC2 calls per ENI: [\d.]+ reads, [\d.]+ writes/);
+    expect(project.stdout).toMatch(/No violations\./);
+    expect(readFileSync(join(dir, "run.svg"), "utf8")).toContain("Live worker ENIs: 50");
+  });
+});
+
+describe("simulate in process", () => {
+  test("GIVEN host-local pods over the pod block on several nodes THEN the run reports pod-pod duplicates; whereabouts gives none", async () => {
+    const opts = { subnet: ["10.0.4.0/24"], nodes: 4, runs: 1, seed: 3, dhcp: "random" as const, foreignEnis: 0, allocator: "project" as const, podsPerNode: 3 };
+    const hl = await simulate({ ...opts, ipam: "host-local" });
+    expect(hl.summary.collisions).toBe(3);
+    expect(hl.reports[0]!.violations.every((v) => v.kind === "duplicate-ip" && /pod-pod/.test(v.detail))).toBe(true);
+    const wb = await simulate({ ...opts, ipam: "whereabouts" });
+    expect(wb.summary.failedRuns).toEqual([]);
+    expect(wb.reports[0]!.pods).toBe(4 * 3);
+  });
+
+  test("GIVEN whereabouts pods on concurrent nodes THEN every pod address is distinct and inside the pod block", async () => {
+    const config = parseConfig({ nodeGroup: { maxSize: 5, desiredSize: 2, minSize: 1 }, multus: { podsPerNode: 4 } });
+    const plan = planNetwork(config);
+    const source = podSource("whereabouts", 4);
+    const nodes = Array.from({ length: 5 }, (_, i) => ({ instanceId: `i-${i}`, availabilityZone: "us-west-2a", enis: plan.subnets.map((s) => ({ subnetId: s.id, eniId: `eni-${i}-${s.id}`, ip: "10.0.0.1", deviceIndex: s.deviceIndex })) }));
+    const pods = await source(nodes, { plan, seed: 1 });
+    expect(pods).toHaveLength(5 * 4 * plan.subnets.length);
+    expect(new Set(pods.map((p) => p.ip)).size).toBe(pods.length);
+    for (const p of pods) {
+      const s = plan.subnets.find((x) => x.id === p.subnet)!;
+      expect(ipToInt(p.ip)).toBeGreaterThanOrEqual(s.pods.first);
+      expect(ipToInt(p.ip)).toBeLessThanOrEqual(s.pods.last);
+    }
+  });
+});
