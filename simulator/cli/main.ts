@@ -9,7 +9,16 @@ import { withUsageExit } from "./common";
 export function program(): Command {
   const prog = new Command("multus-sim")
     .description("Capacity planning and collision checks for Multus on EKS")
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  multus-sim plan --subnet 10.0.4.0/24 --max-nodes 10 --svg plan.svg\n" +
+        "  multus-sim check --nad ipvlan-conf-1.yaml --subnet 10.0.4.0/24 --nodes 3\n" +
+        "  multus-sim map --svg subnets.svg\n" +
+        "  multus-sim simulate --nodes 50 --concurrency 50 --pods-per-node 1 --subnet 10.0.4.0/24 --allocator baseline\n\n" +
+        "Exit codes: 0 ok, 1 a finding (infeasible plan, collision, violation), 2 bad input.",
+    );
   for (const cmd of [planCommand(), checkCommand(), mapCommand(), simulateCommand()]) prog.addCommand(withUsageExit(cmd));
   return withUsageExit(prog);
 }
