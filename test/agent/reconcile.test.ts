@@ -1,0 +1,249 @@
+import { NETWORK_STATUS_ANNOTATION } from "../../agent/annotation";
+import { AgentPod } from "../../agent/kube";
+import { EVENT_REASONS, EniState, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
+import { parseCidr } from "../../ipam/address";
+import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
+import { networkStatusAnnotation } from "../../simulator/kube";
+import { NODE_GROUP, makeWorld, reconcile, secondaries } from "./world";
+
+const SUBNETS = new Map([
+  ["subnet-a", parseCidr("10.0.16.0/24", "a")],
+  ["subnet-b", parseCidr("10.0.17.0/24", "b")],
+]);
+
+let seq = 0;
+function pod(ips: string[], extra: Partial<AgentPod> = {}): AgentPod {
+  seq++;
+  return {
+    namespace: "default",
+    name: `p${seq}`,
+    uid: `u${seq}`,
+    nodeName: "n1",
+    phase: "Running",
+    terminating: false,
+    createdAt: `2026-01-01T00:00:${String(seq % 60).padStart(2, "0")}Z`,
+    annotations: { [NETWORK_STATUS_ANNOTATION]: networkStatusAnnotation(ips.map((ip, i) => ({ network: `default/net-${i}`, ips: [ip] })), "10.0.16.77") },
+    ...extra,
+  };
+}
+
+function eni(id: string, subnetId: string, primaryIp: string, secondaryIps: string[] = [], deviceIndex = 1): EniState {
+  return { eniId: id, subnetId, primaryIp, secondaryIps, deviceIndex };
+}
+
+describe("planNode", () => {
+  it("GIVEN running pods with addresses in two multus subnets WHEN planned THEN each address goes to the ENI of its subnet", () => {
+    const plan = planNode([pod(["10.0.16.100", "10.0.17.100"]), pod(["10.0.16.101"])], [eni("eni-a", "subnet-a", "10.0.16.10"), eni("eni-b", "subnet-b", "10.0.17.10", [], 2)], SUBNETS);
+    expect(plan.enis).toEqual([
+      { eniId: "eni-a", subnetId: "subnet-a", desired: ["10.0.16.100", "10.0.16.101"], assign: ["10.0.16.100", "10.0.16.101"], unassign: [] },
+      { eniId: "eni-b", subnetId: "subnet-b", desired: ["10.0.17.100"], assign: ["10.0.17.100"], unassign: [] },
+    ]);
+  });
+
+  it("GIVEN the default network's address lies in a multus subnet WHEN planned THEN it is still not assigned (only multus attachments count)", () => {
+    // pod() writes the aws-cni default entry with 10.0.16.77, inside subnet-a.
+    const plan = planNode([pod(["10.0.16.100"])], [eni("eni-a", "subnet-a", "10.0.16.10")], SUBNETS);
+    expect(plan.enis[0]!.desired).toEqual(["10.0.16.100"]);
+  });
+
+  it("GIVEN an ENI holding addresses of a deleted pod and of a finished one WHEN planned THEN both are unassigned, a terminating pod's address stays", () => {
+    const finished = pod(["10.0.16.101"], { phase: "Succeeded" });
+    const failed = pod(["10.0.16.103"], { phase: "Failed" });
+    const terminating = pod(["10.0.16.102"], { terminating: true });
+    const plan = planNode([finished, failed, terminating], [eni("eni-a", "subnet-a", "10.0.16.10", ["10.0.16.100", "10.0.16.101", "10.0.16.102", "10.0.16.103"])], SUBNETS);
+    expect(plan.enis[0]!.unassign).toEqual(["10.0.16.100", "10.0.16.101", "10.0.16.103"]);
+    expect(plan.enis[0]!.assign).toEqual([]);
+  });
+
+  it("GIVEN a pod address in no subnet of the node's multus ENIs WHEN planned THEN it is reported as outside and nothing is assigned", () => {
+    const plan = planNode([pod(["10.9.0.5"])], [eni("eni-a", "subnet-a", "10.0.16.10")], SUBNETS);
+    expect(plan.outside).toEqual([{ pod: expect.objectContaining({ name: expect.any(String) }), ip: "10.9.0.5" }]);
+    expect(plan.enis[0]!.assign).toEqual([]);
+  });
+
+  it("GIVEN a full ENI and an older pod arriving WHEN planned THEN the assigned pods keep their addresses and the newcomer is over the limit", () => {
+    const older = pod(["10.0.16.105"], { createdAt: "2025-01-01T00:00:00Z" });
+    const a = pod(["10.0.16.100"]);
+    const b = pod(["10.0.16.101"]);
+    const plan = planNode([older, a, b], [eni("eni-a", "subnet-a", "10.0.16.10", ["10.0.16.100", "10.0.16.101"])], SUBNETS, { podsPerEni: 2 });
+    expect(plan.enis[0]!.desired).toEqual(["10.0.16.100", "10.0.16.101"]);
+    expect(plan.overLimit).toEqual([{ pod: expect.objectContaining({ uid: older.uid }), ip: "10.0.16.105", eniId: "eni-a", limit: 2 }]);
+  });
+
+  it("GIVEN an empty ENI and more pods than it holds WHEN planned THEN the oldest pods get the slots", () => {
+    const late = pod(["10.0.16.100"], { createdAt: "2026-03-01T00:00:00Z" });
+    const early = pod(["10.0.16.101"], { createdAt: "2026-02-01T00:00:00Z" });
+    const plan = planNode([late, early], [eni("eni-a", "subnet-a", "10.0.16.10")], SUBNETS, { podsPerEni: 1 });
+    expect(plan.enis[0]!.assign).toEqual(["10.0.16.101"]);
+    expect(plan.overLimit.map((o) => o.pod.uid)).toEqual([late.uid]);
+  });
+
+  it("GIVEN a pod whose annotation cannot be read WHEN planned THEN nothing is unassigned on the node but readable pods are still assigned", () => {
+    const broken = pod([], { annotations: { [NETWORK_STATUS_ANNOTATION]: "[{" } });
+    const plan = planNode([broken, pod(["10.0.16.100"])], [eni("eni-a", "subnet-a", "10.0.16.10", ["10.0.16.150"])], SUBNETS);
+    expect(plan.unreadable).toEqual([{ pod: expect.objectContaining({ uid: broken.uid }), error: expect.stringMatching(/is not JSON/) }]);
+    expect(plan.enis[0]!.unassign).toEqual([]);
+    expect(plan.enis[0]!.assign).toEqual(["10.0.16.100"]);
+  });
+
+  it("GIVEN a pod address equal to the ENI's primary address WHEN planned THEN it is a collision, neither assigned nor unassigned", () => {
+    const plan = planNode([pod(["10.0.16.10"])], [eni("eni-a", "subnet-a", "10.0.16.10")], SUBNETS);
+    expect(plan.primaryCollisions).toEqual([expect.objectContaining({ ip: "10.0.16.10", eniId: "eni-a" })]);
+    expect(plan.enis[0]).toMatchObject({ desired: [], assign: [], unassign: [] });
+  });
+
+  it("GIVEN two live pods claiming one address WHEN planned THEN it is assigned once and reported as a duplicate", () => {
+    const plan = planNode([pod(["10.0.16.100"]), pod(["10.0.16.100"])], [eni("eni-a", "subnet-a", "10.0.16.10")], SUBNETS);
+    expect(plan.enis[0]!.assign).toEqual(["10.0.16.100"]);
+    expect(plan.duplicates).toEqual([{ ip: "10.0.16.100", pods: [expect.anything(), expect.anything()] }]);
+  });
+});
+
+describe("reconcileNode against the simulated EC2", () => {
+  it("GIVEN pods on a node WHEN reconciled twice THEN the first round assigns their addresses and the second costs one DescribeNetworkInterfaces and changes nothing", async () => {
+    const world = await makeWorld({ nodes: 1 });
+    const node = world.nodes[0]!;
+    const [ip1, ip2] = world.subnets[0]!.podPool;
+    world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [ip1!] }] });
+    world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [ip2!] }] });
+    const first = await reconcile(world, node);
+    expect(first.assigned).toEqual([
+      { eniId: node.enis[0], ip: ip1 },
+      { eniId: node.enis[0], ip: ip2 },
+    ]);
+    expect(secondaries(world, node.enis[0]!)).toEqual([ip1, ip2]);
+
+    const calls = world.model.callCount;
+    const second = await reconcile(world, node);
+    expect(second).toMatchObject({ assigned: [], unassigned: [], errors: [] });
+    expect(world.model.callCount - calls).toBe(1);
+  });
+
+  it("GIVEN a foreign ENI in a multus subnet on the node WHEN a pod address falls in its subnet THEN the agent neither assigns to it nor releases its addresses", async () => {
+    const world = await makeWorld({ nodes: 1, foreignOn: [0] });
+    const node = world.nodes[0]!;
+    const foreign = world.foreign[0]!;
+    const ip = world.subnets[1]!.podPool[0]!;
+    world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [ip] }] });
+    const result = await reconcile(world, node);
+    expect(result.plan.outside.map((o) => o.ip)).toEqual([ip]);
+    expect(secondaries(world, foreign.eniId)).toEqual([foreign.secondary]);
+  });
+
+  it("GIVEN the ENI is full WHEN a further pod arrives THEN it gets one Warning event naming the limit, also after more rounds", async () => {
+    const world = await makeWorld({ nodes: 1, instanceType: "t3.small" });
+    const node = world.nodes[0]!;
+    const pool = world.subnets[0]!.podPool;
+    for (let i = 0; i <= world.podsPerEni; i++) world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [pool[i]!] }] });
+    await reconcile(world, node);
+    await reconcile(world, node);
+    expect(secondaries(world, node.enis[0]!)).toEqual(pool.slice(0, world.podsPerEni));
+    expect(world.kube.events).toEqual([
+      expect.objectContaining({ reason: EVENT_REASONS.limit, type: "Warning", message: expect.stringContaining(`${pool[world.podsPerEni]} is not routable`) }),
+    ]);
+    expect(world.kube.events[0]!.message).toContain(`the ${world.podsPerEni} secondary addresses`);
+  });
+
+  it("GIVEN the agent does not know the limit WHEN the ENI fills up THEN EC2's PrivateIpAddressLimitExceeded still turns into a limit event and the others are assigned", async () => {
+    const world = await makeWorld({ nodes: 1, instanceType: "t3.small" });
+    const node = world.nodes[0]!;
+    const pool = world.subnets[0]!.podPool;
+    for (let i = 0; i <= world.podsPerEni; i++) world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [pool[i]!] }] });
+    const result = await reconcile(world, node, { knowsLimit: false });
+    expect(secondaries(world, node.enis[0]!)).toHaveLength(world.podsPerEni);
+    expect(result.errors).toEqual([]);
+    expect(world.kube.events.map((e) => e.reason)).toEqual([EVENT_REASONS.limit]);
+  });
+
+  it("GIVEN the pod list fails WHEN reconciled THEN it throws before any EC2 call", async () => {
+    const world = await makeWorld({ nodes: 1 });
+    world.kube.setFaults({ listFails: () => true });
+    const calls = world.model.callCount;
+    await expect(reconcile(world, world.nodes[0]!)).rejects.toThrow(/unable to handle the request/);
+    expect(world.model.callCount).toBe(calls);
+  });
+
+  it("GIVEN EC2 throttles every call WHEN reconciled THEN it fails without changes; GIVEN throttling ends THEN the next round assigns", async () => {
+    const world = await makeWorld({ nodes: 1 });
+    const node = world.nodes[0]!;
+    const ip = world.subnets[0]!.podPool[0]!;
+    world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [ip] }] });
+    world.model.setFaults({ throttle: 1 });
+    await expect(reconcile(world, node)).rejects.toMatchObject({ name: "RequestLimitExceeded" });
+    world.model.setFaults({ throttle: 0 });
+    expect((await reconcile(world, node)).assigned).toEqual([{ eniId: node.enis[0], ip }]);
+  });
+
+  it("GIVEN only the assign call is throttled WHEN reconciled THEN the error is reported per ENI and the other ENI proceeds", async () => {
+    const world = await makeWorld({ nodes: 1 });
+    const node = world.nodes[0]!;
+    const a = world.subnets[0]!.podPool[0]!;
+    const b = world.subnets[1]!.podPool[0]!;
+    world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m0", ips: [a] }, { network: "default/m1", ips: [b] }] });
+    let assigns = 0;
+    world.model.setFaults({ throttle: (call) => call.op === "AssignPrivateIpAddresses" && assigns++ === 0 });
+    const result = await reconcile(world, node);
+    expect(result.errors).toEqual([expect.stringMatching(new RegExp(`^${node.enis[0]}: RequestLimitExceeded`))]);
+    expect(result.assigned).toEqual([{ eniId: node.enis[1], ip: b }]);
+  });
+
+  it("GIVEN a stale read lists an address that already moved to another node WHEN the old node unassigns it THEN the refusal is reported and the moved address stays", async () => {
+    const world = await makeWorld({ nodes: 2 });
+    const [a, b] = world.nodes;
+    const [ip, other] = world.subnets[0]!.podPool;
+    await world.model.assignPrivateIpAddresses({ NetworkInterfaceId: a!.enis[0]!, PrivateIpAddresses: [ip!, other!] });
+    // Another agent moves `ip` to node b after node a's read: node a's view is stale.
+    const stale = world.model.networkInterface(a!.enis[0]!)!;
+    await world.model.assignPrivateIpAddresses({ NetworkInterfaceId: b!.enis[0]!, PrivateIpAddresses: [ip!], AllowReassignment: true });
+    const ec2 = {
+      send: async (cmd: { constructor: { name: string } }) =>
+        cmd.constructor.name === "DescribeNetworkInterfacesCommand" && (cmd as unknown as { input: { Filters: { Values: string[] }[] } }).input.Filters[0]!.Values[0] === a!.instanceId
+          ? { NetworkInterfaces: [stale] }
+          : world.ec2.send(cmd as never),
+    };
+    const result = await reconcileNode({ ec2: ec2 as never, kube: world.kube, nodeName: a!.name, instanceId: a!.instanceId, memory: newAgentMemory() });
+    expect(result.unassigned).toEqual([{ eniId: a!.enis[0], ip: other }]);
+    expect(result.errors).toEqual([expect.stringMatching(new RegExp(`unassign ${ip!.replace(/\./g, "\\.")}: InvalidParameterValue`))]);
+    expect(secondaries(world, b!.enis[0]!)).toEqual([ip]);
+  });
+
+  it("GIVEN posting the event fails WHEN reconciled THEN the round still succeeds and the event is posted on the next round", async () => {
+    const world = await makeWorld({ nodes: 1 });
+    const node = world.nodes[0]!;
+    // An IPAM collision: the pod got the multus ENI's own primary address.
+    const primary = world.model.networkInterface(node.enis[0]!)!.PrivateIpAddress!;
+    world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [primary] }] });
+    world.kube.setFaults({ eventFails: (call) => call === 0 });
+    const first = await reconcile(world, node);
+    expect(first.plan.primaryCollisions).toHaveLength(1);
+    expect(world.kube.events).toEqual([]);
+    await reconcile(world, node);
+    expect(world.kube.events.map((e) => e.reason)).toEqual([EVENT_REASONS.refused]);
+  });
+});
+
+describe("describeNodeEnis", () => {
+  it("GIVEN tagged ENIs on two nodes and a tag value WHEN described for one instance THEN only that instance's multus ENIs come back, in device order", async () => {
+    const world = await makeWorld({ nodes: 2 });
+    const node = world.nodes[1]!;
+    const enis = await describeNodeEnis(world.ec2, { instanceId: node.instanceId, tagValue: NODE_GROUP });
+    expect(enis.map((e) => e.eniId)).toEqual(node.enis);
+    expect(enis.map((e) => e.deviceIndex)).toEqual([1, 2]);
+  });
+
+  it("GIVEN another node group's value on the tag WHEN described with our value THEN nothing; without a value THEN any value of the tag key matches", async () => {
+    const world = await makeWorld({ nodes: 1 });
+    const node = world.nodes[0]!;
+    expect(await describeNodeEnis(world.ec2, { instanceId: node.instanceId, tagValue: "someone-else" })).toEqual([]);
+    expect(await describeNodeEnis(world.ec2, { instanceId: node.instanceId })).toHaveLength(2);
+    expect(await describeNodeEnis(world.ec2, { instanceId: node.instanceId, tagKey: "no-such-key" })).toEqual([]);
+  });
+
+  it("GIVEN the primary ENI carries our tag WHEN described THEN it is still left out", async () => {
+    const world = await makeWorld({ nodes: 1 });
+    const node = world.nodes[0]!;
+    await world.model.createTags({ Resources: [node.primaryEniId], Tags: [{ Key: ENI_TAG_KEYS.nodeGroup, Value: NODE_GROUP }] });
+    const enis = await describeNodeEnis(world.ec2, { instanceId: node.instanceId, tagValue: NODE_GROUP });
+    expect(enis.map((e) => e.eniId)).not.toContain(node.primaryEniId);
+  });
+});
