@@ -6,7 +6,8 @@
 /**
  * Multus thick plugin as AWS ships it for EKS. The objects in objects/multus.ts follow
  * aws/amazon-vpc-cni-k8s config/multus/v4.1.4-eksbuild.3/multus-daemonset-thick.yml (last
- * changed in commit fa2dfdaf4868, "Update multus-daemonset-thick.yml (#3323)").
+ * changed in commit fa2dfdaf4868, "Update multus-daemonset-thick.yml (#3323)": `cp -f` for the shim
+ * and 200Mi for the daemon).
  */
 export const MULTUS_VERSION = "v4.1.4-eksbuild.3";
 

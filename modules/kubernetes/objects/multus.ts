@@ -3,7 +3,8 @@ import { K8sObject, ObjectList, checkImage, nodeNameEnv, resources } from "./com
 
 /**
  * The objects of the Multus thick plugin as AWS ships it for EKS:
- * aws/amazon-vpc-cni-k8s config/multus/v4.1.4-eksbuild.3/multus-daemonset-thick.yml.
+ * aws/amazon-vpc-cni-k8s config/multus/v4.1.4-eksbuild.3/multus-daemonset-thick.yml as of
+ * commit fa2dfdaf4868 (2025-06-25; unchanged at the v1.23.1 release commit b52188387f2e).
  * Thick plugin: a daemon per node (multus-daemon) does the work; a small shim binary, copied
  * into /opt/cni/bin by the init container, forwards CNI calls to it over a socket.
  */
@@ -145,7 +146,8 @@ export function multusObjects(props: MultusObjectsProps = {}): ObjectList {
                 name: "kube-multus",
                 image,
                 command: ["/usr/src/multus-cni/bin/multus-daemon"],
-                resources: resources("100m", "50Mi"),
+                // 200Mi since aws/amazon-vpc-cni-k8s fa2dfdaf4868: 50Mi got the daemon OOM-killed.
+                resources: resources("100m", "200Mi"),
                 securityContext: { privileged: true },
                 terminationMessagePolicy: "FallbackToLogsOnError",
                 volumeMounts: [
@@ -167,7 +169,8 @@ export function multusObjects(props: MultusObjectsProps = {}): ObjectList {
               {
                 name: "install-multus-binary",
                 image,
-                command: ["cp", "/usr/src/multus-cni/bin/multus-shim", "/host/opt/cni/bin/multus-shim"],
+                // -f since fa2dfdaf4868: without it the copy hangs after a node reboot when the shim exists.
+                command: ["cp", "-f", "/usr/src/multus-cni/bin/multus-shim", "/host/opt/cni/bin/multus-shim"],
                 resources: { requests: { cpu: "10m", memory: "15Mi" } },
                 securityContext: { privileged: true },
                 terminationMessagePolicy: "FallbackToLogsOnError",

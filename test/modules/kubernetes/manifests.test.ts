@@ -116,7 +116,7 @@ describe("generated manifests against the Kubernetes schemas", () => {
     const [daemon] = spec.containers as Json[];
     const [init] = spec.initContainers as Json[];
     expect(daemon).toMatchObject({ image: MULTUS_IMAGE, command: ["/usr/src/multus-cni/bin/multus-daemon"] });
-    expect(init).toMatchObject({ image: MULTUS_IMAGE, command: ["cp", "/usr/src/multus-cni/bin/multus-shim", "/host/opt/cni/bin/multus-shim"] });
+    expect(init).toMatchObject({ image: MULTUS_IMAGE, command: ["cp", "-f", "/usr/src/multus-cni/bin/multus-shim", "/host/opt/cni/bin/multus-shim"] });
     expect(spec).toMatchObject({ hostNetwork: true, hostPID: true, serviceAccountName: "multus" });
     const cm = find(addons, "ConfigMap", "multus-daemon-config");
     const daemonConfig = JSON.parse((cm.data as Record<string, string>)["daemon-config.json"]!) as Json;
