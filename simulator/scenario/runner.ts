@@ -331,3 +331,15 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
     trace: scheduler.trace,
   };
 }
+
+/** A failed scenario for humans: seed, what broke, and the tail of the interleaving. */
+export function formatFailure(report: ScenarioReport, traceLines = 40): string {
+  const lines = [
+    `scenario seed ${report.seed}: ${report.nodes} nodes, concurrency ${report.concurrency}; launches ${JSON.stringify(report.launches)}`,
+    ...report.violations.slice(0, 20).map((v) => `  ${v.kind}: ${v.detail}`),
+    ...(report.violations.length > 20 ? [`  ... ${report.violations.length - 20} more`] : []),
+    `last ${Math.min(traceLines, report.trace.length)} of ${report.trace.length} steps:`,
+    ...report.trace.slice(-traceLines).map((t) => `  ${t}`),
+  ];
+  return lines.join("\n");
+}
