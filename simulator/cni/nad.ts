@@ -358,6 +358,18 @@ function whereaboutsChecks(nad: ParsedNad, config: WhereaboutsConfig, opts: Anal
       }
       continue;
     }
+    const eff = effectiveRange(r);
+    // iphelpers.GetIPRange drops a range_start/range_end outside the CIDR's usable addresses
+    // (or a range_end before range_start) without a word.
+    if (r.rangeStart !== undefined && r.rangeStart !== eff.first && r.rangeStart !== r.range.base) {
+      warnings.push(`${nad.name}: whereabouts ignores range_start ${intToIp(r.rangeStart)} (not a usable address of ${r.range.cidr}) and starts at ${intToIp(eff.first)}`);
+    }
+    if (r.rangeEnd !== undefined && r.rangeEnd !== eff.last) {
+      warnings.push(`${nad.name}: whereabouts ignores range_end ${intToIp(r.rangeEnd)} (outside ${r.range.cidr}'s usable addresses or before range_start) and runs to ${intToIp(eff.last)}`);
+    }
+    if (config.gateway !== undefined && poolAddresses(r).includes(config.gateway)) {
+      warnings.push(`${nad.name}: the gateway ${intToIp(config.gateway)} lies in the whereabouts pool, and whereabouts does not skip it: a pod can get the gateway's address`);
+    }
     const capacity = poolAddresses(r).length;
     if (capacity < opts.nodes * opts.podsPerNode) {
       warnings.push(`${nad.name}: whereabouts pool ${showRange(effectiveRange(r))} holds ${capacity} addresses, fewer than ${opts.nodes} nodes x ${opts.podsPerNode} pods`);

@@ -40,6 +40,8 @@ export interface WhereaboutsConfig {
   /** `node_slice_size` as a prefix length. */
   readonly nodeSliceSize?: number;
   readonly overlappingRanges: boolean;
+  /** `gateway`: only reported to the main plugin; the allocator does not skip it. */
+  readonly gateway?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -120,6 +122,7 @@ export function whereaboutsConfig(ipam: unknown, field = "ipam"): WhereaboutsCon
     ranges,
     nodeSliceSize,
     overlappingRanges: overlapping ?? true,
+    gateway: ip(ipam.gateway, `${field}.gateway`),
   };
 }
 

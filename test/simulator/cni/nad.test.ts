@@ -149,3 +149,11 @@ describe("analyseNads", () => {
     expect(sliced.warnings.join("\n")).toMatch(/ignores range_start/);
   });
 });
+
+describe("analyseNads warnings", () => {
+  test("GIVEN a whereabouts range_end outside the CIDR and the gateway inside the pool THEN both are warned about", () => {
+    const { warnings } = analyseNads(nad("w", { type: "whereabouts", range: "10.0.4.224/27", range_start: "10.0.4.225", range_end: "10.0.5.10", gateway: "10.0.4.230" }), { plan: plan3, nodes: 1, podsPerNode: 1 });
+    expect(warnings.join("\n")).toMatch(/ignores range_end 10\.0\.5\.10 .* runs to 10\.0\.4\.254/);
+    expect(warnings.join("\n")).toMatch(/gateway 10\.0\.4\.230 lies in the whereabouts pool/);
+  });
+});
