@@ -1,4 +1,4 @@
-import { Fn, ITerraformDependable, TerraformResource, Token } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
@@ -352,11 +352,6 @@ export class MultusNodeGroup extends Construct {
         tags,
       });
     }
-  }
-
-  /** The resources a consumer waits on for "nodes can launch". */
-  get resources(): TerraformResource[] {
-    return [this.autoScalingGroup, this.launchTemplate];
   }
 }
 

@@ -113,7 +113,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     );
     // The two roots are independent: check them side by side.
     [rootResult, moduleResult] = await Promise.all([initValidatePlan(rootDir), initValidatePlan(hclRoot)]);
-  }, 60000);
+  }, 150000);
 
   test("WHEN the default synth is validated and planned THEN it is valid and plans every resource", () => {
     expect(rootResult.valid).toBe(true);
