@@ -182,12 +182,10 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
   }
 
   for (const subnet of subnets) {
-    const own = ownEnis(seen, config, instanceId, subnet);
-    // More than one: concurrent deliveries raced; keep the first, drop the spare ones.
-    for (const spare of own.slice(1)) {
-      if (spare.Status === "available") await deleteQuietly(ec2, spare.NetworkInterfaceId!);
-    }
-    let eni: NetworkInterface | undefined = own[0];
+    // More than one: deliveries raced. Take the attached one (or the lowest id); the others
+    // belong to deliveries that may still be attaching them: each deletes its own spare when
+    // it loses the attach, and the terminate action or the sweep takes any a crash left.
+    let eni: NetworkInterface | undefined = ownEnis(seen, config, instanceId, subnet)[0];
     let attempts = 0;
     if (!eni) {
       const made = await createEni(deps, instanceId, subnet, group, seen, progress);
@@ -195,7 +193,7 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
       attempts = made.attempts;
       seen = made.seen;
     }
-    const eniId = eni.NetworkInterfaceId!;
+    let eniId = eni.NetworkInterfaceId!;
     let attachment = eni.Attachment?.InstanceId === instanceId ? eni.Attachment : undefined;
     if (eni.Attachment && !attachment) {
       throw new LaunchFailure(`${eniId} is tagged for ${instanceId} but attached to ${String(eni.Attachment.InstanceId)}`);
@@ -205,11 +203,16 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
         const out = await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: subnet.deviceIndex }));
         attachment = { AttachmentId: out.AttachmentId, DeleteOnTermination: false, InstanceId: instanceId, DeviceIndex: subnet.deviceIndex };
       } catch (err) {
-        // A concurrent delivery of the same event may have attached it first.
-        const now = (await describeNetworkInterfaces(ec2, { NetworkInterfaceIds: [eniId] }))[0];
-        if (now?.Attachment?.InstanceId !== instanceId || now.Attachment.DeviceIndex !== subnet.deviceIndex) throw err;
-        attachment = now.Attachment;
-        eni = now;
+        // A concurrent delivery of the same event may have attached this ENI, or its own, first.
+        const winner = await attachedAt(deps, instanceId, subnet, err);
+        if (winner.NetworkInterfaceId !== eniId && progress.created.includes(eniId)) {
+          await deleteQuietly(ec2, eniId);
+          progress.created.splice(progress.created.indexOf(eniId), 1);
+        }
+        attachment = winner.Attachment!;
+        eni = winner;
+        if (winner.NetworkInterfaceId !== eniId) attempts = 0; // the other delivery's ENI
+        eniId = winner.NetworkInterfaceId!;
       }
     }
     // ENIs attached through the API are not deleted with the instance unless told so
@@ -223,6 +226,37 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
     }
     progress.enis.push({ subnetId: subnet.id, eniId, ip: eni.PrivateIpAddress ?? "", deviceIndex: subnet.deviceIndex, attempts, reused: attempts === 0 });
   }
+}
+
+/**
+ * Attach errors a concurrent delivery of the same event causes: the ENI attached by it, the
+ * device index taken by its ENI, or its ENI deleted after it lost the race.
+ */
+const ATTACH_CONFLICTS = ["InvalidNetworkInterface.InUse", "InvalidParameterValue", "InvalidNetworkInterfaceID.NotFound"];
+
+/**
+ * After a failed attach: the ENI in `subnet` attached to the instance at the subnet's device
+ * index, if another delivery put one there (re-read a few times: reads lag writes). Else
+ * rethrows the attach error.
+ */
+async function attachedAt(deps: LaunchDeps, instanceId: string, subnet: LambdaSubnet, attachError: unknown): Promise<NetworkInterface> {
+  if (!ATTACH_CONFLICTS.includes(errorCode(attachError))) throw attachError;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt > 0) await deps.sleep(backoffMs(attempt + 2, deps.random));
+    const me = (await describeInstances(deps.ec2, { InstanceIds: [instanceId] }))[0];
+    const there = (me?.NetworkInterfaces ?? []).find((n) => n.Attachment?.DeviceIndex === subnet.deviceIndex);
+    if (there && there.SubnetId === subnet.id) {
+      return {
+        NetworkInterfaceId: there.NetworkInterfaceId,
+        SubnetId: there.SubnetId,
+        PrivateIpAddress: there.PrivateIpAddress,
+        SourceDestCheck: there.SourceDestCheck,
+        Attachment: { AttachmentId: there.Attachment?.AttachmentId, DeleteOnTermination: there.Attachment?.DeleteOnTermination, DeviceIndex: subnet.deviceIndex, InstanceId: instanceId },
+      };
+    }
+    if (there) break; // another subnet's ENI holds the index: a real conflict
+  }
+  throw attachError;
 }
 
 async function createEni(
