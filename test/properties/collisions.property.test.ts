@@ -75,7 +75,9 @@ const runArb = fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
 });
 
-function scenarioOf(w: World, r: fc.RecordValue<typeof runArb extends fc.Arbitrary<infer T> ? T : never>): Omit<ScenarioOptions, "allocator"> & { config: MultusConfig } | undefined {
+type RunParams = typeof runArb extends fc.Arbitrary<infer T> ? T : never;
+
+function scenarioOf(w: World, r: RunParams): (Omit<ScenarioOptions, "allocator"> & { config: MultusConfig }) | undefined {
   const made = configOf(w);
   if (!made) return undefined;
   let plan;
