@@ -140,10 +140,18 @@ describe("node agent", () => {
     expect(find(pid, "ServiceAccount").metadata.annotations).toBeUndefined();
   });
 
+  it("GIVEN pinned references with a registry port, a tag or a digest THEN they are taken as given", () => {
+    for (const image of ["registry.example.com:5000/team/agent:v1.2.3", `registry.example.com/agent@sha256:${"0f".repeat(32)}`, AGENT_IMAGE]) {
+      const ds = find(agentObjects({ image, region: "us-west-2" }), "DaemonSet");
+      expect((podSpec(ds).containers as Json[])[0]!.image).toBe(image);
+    }
+  });
+
   it.each<[string, Partial<Parameters<typeof agentObjects>[0]>, RegExp]>([
     ["the placeholder image", { image: AGENT_IMAGE_PLACEHOLDER }, /agent.image.*placeholder.*agent\/Dockerfile/],
     ["an image without a tag", { image: "registry.example.com/agent" }, /agent.image.*not a pinned image/],
     ["a :latest image", { image: "registry.example.com/agent:latest" }, /agent.image.*not a pinned image/],
+    ["a registry port but no tag", { image: "registry.example.com:5000/agent" }, /agent.image.*not a pinned image/],
     ["an instance profile ARN for IRSA", { iam: { mode: "irsa", roleArn: "arn:aws:iam::123456789012:instance-profile/x" } }, /agent.iam.roleArn.*not an IAM role ARN/],
     ["a sync period of 0", { syncPeriodSeconds: 0 }, /agent.syncPeriodSeconds.*5 to 3600/],
     ["an env var the module sets", { env: { AWS_REGION: "eu-west-1" } }, /agent.env.AWS_REGION.*set by the module.*region/],
