@@ -284,7 +284,7 @@ export class MultusNodeGroup extends Construct {
     });
     const instanceTags = { ...tags, Name: `${p.clusterName}-${p.nodeGroupName}-Node`, [clusterTag]: "owned" };
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
-      namePrefix: fitName(`${p.clusterName}-${p.nodeGroupName}-`, 125),
+      namePrefix: fitName(`${p.clusterName}-${p.nodeGroupName}-`, 99),
       description: `Multus node group ${p.nodeGroupName} of ${p.clusterName}`,
       imageId,
       instanceType: p.instanceType,

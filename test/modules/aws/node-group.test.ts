@@ -175,6 +175,16 @@ describe("MultusNodeGroup", () => {
       expect(only(tf, "aws_launch_template").image_id).toMatch(/data\.aws_ssm_parameter\..*insecure_value/);
     });
 
+    test("WHEN cluster and node group names are as long as allowed THEN every name prefix fits the provider's limit", () => {
+      // Limits of aws provider 5.100 (terraform validate rejects longer prefixes).
+      const tf = synthNodeGroup({ clusterName: "c".repeat(100), nodeGroupName: "n".repeat(63) });
+      expect(only(tf, "aws_launch_template").name_prefix.length).toBeLessThanOrEqual(99);
+      expect(only(tf, "aws_iam_role").name_prefix.length).toBeLessThanOrEqual(38);
+      expect(only(tf, "aws_iam_instance_profile").name_prefix.length).toBeLessThanOrEqual(38);
+      expect(only(tf, "aws_security_group").name_prefix.length).toBeLessThanOrEqual(100);
+      expect(only(tf, "aws_autoscaling_group").name.length).toBeLessThanOrEqual(255);
+    });
+
     test("WHEN the default stack is synthesized THEN no data source needs an AWS call", () => {
       const { tf } = synthAwsStack();
       expect(Object.keys(tf.data).sort()).toEqual(["aws_iam_policy_document", "aws_partition", "aws_region"]);
