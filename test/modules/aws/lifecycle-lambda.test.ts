@@ -122,6 +122,9 @@ describe("LifecycleLambda", () => {
       const b = only(synthLambda({ autoScalingGroupName: `${"x".repeat(70)}-b` }), "aws_lambda_function").function_name;
       expect(a.length).toBeLessThanOrEqual(64);
       expect(a).not.toBe(b);
+      const tf = synthLambda({ autoScalingGroupName: "x".repeat(255) });
+      for (const rule of resources(tf, "aws_cloudwatch_event_rule")) expect(rule.name.length).toBeLessThanOrEqual(64);
+      expect(only(tf, "aws_iam_role").name_prefix.length).toBeLessThanOrEqual(38);
     });
   });
 
