@@ -1,0 +1,106 @@
+import { AgentConfig, ImdsGet, resolveIdentity } from "./config";
+import { KubeApi, WatchHandle } from "./kube";
+import { ReconcileLoop, Timers } from "./loop";
+import { Ec2, LogLine, newAgentMemory, reconcileNode } from "./reconcile";
+
+export interface AgentDeps {
+  readonly config: AgentConfig;
+  readonly ec2: Ec2;
+  readonly kube: KubeApi;
+  readonly imds: ImdsGet;
+  readonly log: (line: LogLine) => void;
+  readonly timers?: Timers;
+}
+
+export interface RunningAgent {
+  readonly loop: ReconcileLoop;
+  /** Stops the watch and the loop, waiting for a round in progress. */
+  stop(): Promise<void>;
+}
+
+/** Backoff before re-opening a watch that ended, and its cap. */
+const WATCH_RETRY_MS = { min: 1000, max: 30000 };
+
+/**
+ * Starts the agent: finds the node's instance, then reconciles at once, on every pod event
+ * of the node (debounced) and every sync period. A watch that ends is re-opened (with
+ * backoff when it fails to open) and followed by a round, since events may have been missed
+ * while it was down.
+ */
+export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
+  const { config, log } = deps;
+  const timers = deps.timers ?? { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+  const identity = await resolveIdentity(config, deps.kube, deps.imds);
+  log({
+    msg: "starting",
+    node: config.nodeName,
+    instanceId: identity.instanceId,
+    instanceType: identity.instanceType ?? "unknown",
+    podsPerEni: identity.podsPerEni ?? "unknown (EC2 enforces it)",
+    sources: identity.sources,
+    tag: config.tagValue === undefined ? config.tagKey : `${config.tagKey}=${config.tagValue}`,
+    syncPeriodSeconds: config.syncPeriodSeconds,
+  });
+  const memory = newAgentMemory();
+  const loop = new ReconcileLoop({
+    run: async () => {
+      const r = await reconcileNode({
+        ec2: deps.ec2,
+        kube: deps.kube,
+        nodeName: config.nodeName,
+        instanceId: identity.instanceId,
+        tagKey: config.tagKey,
+        ...(config.tagValue !== undefined ? { tagValue: config.tagValue } : {}),
+        ...(identity.podsPerEni !== undefined ? { podsPerEni: identity.podsPerEni } : {}),
+        memory,
+        log,
+      });
+      if (r.assigned.length || r.unassigned.length || r.errors.length) {
+        log({ msg: "reconciled", assigned: r.assigned.length, unassigned: r.unassigned.length, errors: r.errors.length });
+      }
+    },
+    resyncMs: config.syncPeriodSeconds * 1000,
+    debounceMs: config.debounceMs,
+    retry: { minMs: 1000, maxMs: config.syncPeriodSeconds * 1000 },
+    timers,
+    log,
+  });
+
+  let stopped = false;
+  let watch: WatchHandle | undefined;
+  let watchFailures = 0;
+  let reopen: unknown;
+  const openWatch = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      watch = await deps.kube.watchPods(config.nodeName, () => loop.trigger(), (err) => {
+        watch = undefined;
+        if (stopped) return;
+        if (err) log({ level: "warn", msg: "pod watch ended", error: String(err) });
+        loop.trigger();
+        // A short pause, so a server that keeps closing the watch cannot make it spin.
+        reopen = timers.setTimeout(() => void openWatch(), WATCH_RETRY_MS.min);
+      });
+      watchFailures = 0;
+      if (stopped) watch.stop();
+    } catch (err) {
+      watchFailures++;
+      const wait = Math.min(WATCH_RETRY_MS.max, WATCH_RETRY_MS.min * 2 ** (watchFailures - 1));
+      log({ level: "warn", msg: "opening the pod watch failed; retrying", error: String(err), retryInMs: wait });
+      reopen = timers.setTimeout(() => void openWatch(), wait);
+    }
+  };
+  await openWatch();
+  loop.start();
+
+  return {
+    loop,
+    stop: async () => {
+      stopped = true;
+      if (reopen !== undefined) timers.clearTimeout(reopen);
+      watch?.stop();
+      await loop.stop();
+      log({ msg: "stopped", rounds: loop.rounds });
+    },
+  };
+}
