@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PlanError } from "../../../ipam";
+import { LAUNCH_DETAIL_TYPE, TERMINATE_DETAIL_TYPE, parseEvent } from "../../../lambda/events";
 import { ENI_TAG_KEYS } from "../../../modules/aws/common";
 import { DEFAULT_SWEEP_EVENT, LIFECYCLE_DETAIL_TYPES, LifecycleLambda, LifecycleLambdaProps } from "../../../modules/aws/lifecycle-lambda";
 import { Json, fakeBundle, only, resources, sdkActionsCalled, statements, synthStack } from "./helpers";
@@ -153,5 +154,43 @@ describe("GIVEN the lifecycle handler's source in lambda/", () => {
     expect(called.size).toBeGreaterThan(0);
     const granted = new Set(statements(synthLambda()).flatMap((s) => s.actions as string[]).filter((a) => !a.startsWith("logs:") && a !== "sts:AssumeRole" && a !== "ec2:CreateTags"));
     expect([...granted].sort()).toEqual([...called].sort());
+  });
+});
+
+describe("GIVEN the handler's event parser (lambda/events.ts)", () => {
+  const tf = synthLambda();
+
+  /** EventBridge pattern matching for the subset used here: every key's value listed in the pattern. */
+  function matches(pattern: Json, event: Json): boolean {
+    return Object.entries(pattern).every(([k, want]) =>
+      Array.isArray(want) ? want.includes(event[k]) : typeof event[k] === "object" && event[k] !== null && matches(want as Json, event[k] as Json),
+    );
+  }
+
+  const lifecycleEvent = (detailType: string, transition: string, group: string, hook: string) => ({
+    source: "aws.autoscaling",
+    "detail-type": detailType,
+    detail: { AutoScalingGroupName: group, LifecycleHookName: hook, EC2InstanceId: "i-0123456789abcdef0", LifecycleActionToken: "t", LifecycleTransition: transition },
+  });
+
+  test("WHEN the sweep schedule fires THEN the handler reads its input as a sweep", () => {
+    const target = resources(tf, "aws_cloudwatch_event_target").find((t) => t.input)!;
+    expect(parseEvent(JSON.parse(target.input))).toEqual({ kind: "sweep" });
+  });
+
+  test("WHEN this group's hooks emit launch and terminate actions THEN the rule passes them and the handler sees launch and terminate", () => {
+    const pattern = JSON.parse(resources(tf, "aws_cloudwatch_event_rule").find((r) => r.event_pattern)!.event_pattern);
+    const launch = lifecycleEvent(LAUNCH_DETAIL_TYPE, "autoscaling:EC2_INSTANCE_LAUNCHING", BASE.autoScalingGroupName, "multus-launch");
+    const terminate = lifecycleEvent(TERMINATE_DETAIL_TYPE, "autoscaling:EC2_INSTANCE_TERMINATING", BASE.autoScalingGroupName, "multus-terminate");
+    expect(matches(pattern, launch)).toBe(true);
+    expect(matches(pattern, terminate)).toBe(true);
+    expect(parseEvent(launch).kind).toBe("launch");
+    expect(parseEvent(terminate).kind).toBe("terminate");
+  });
+
+  test("WHEN another group or another hook emits an action THEN the rule does not pass it", () => {
+    const pattern = JSON.parse(resources(tf, "aws_cloudwatch_event_rule").find((r) => r.event_pattern)!.event_pattern);
+    expect(matches(pattern, lifecycleEvent(LAUNCH_DETAIL_TYPE, "autoscaling:EC2_INSTANCE_LAUNCHING", "other-group", "multus-launch"))).toBe(false);
+    expect(matches(pattern, lifecycleEvent(LAUNCH_DETAIL_TYPE, "autoscaling:EC2_INSTANCE_LAUNCHING", BASE.autoScalingGroupName, "someone-elses-hook"))).toBe(false);
   });
 });
