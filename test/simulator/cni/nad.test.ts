@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { PlanError, SubnetPlan, ipToInt, nadIpamRange, planSubnet } from "../../../ipam";
+import { HostLocalModel } from "../../../simulator/cni/host-local";
 import { ParsedNad, analyseNads, parseNad } from "../../../simulator/cni/nad";
+import { WhereaboutsModel } from "../../../simulator/cni/whereabouts";
 
 const FIXTURES = join(__dirname, "../../fixtures");
 const fixture = (name: string) => parseNad(readFileSync(join(FIXTURES, name), "utf8"), name);
@@ -155,5 +157,64 @@ describe("analyseNads warnings", () => {
     const { warnings } = analyseNads(nad("w", { type: "whereabouts", range: "10.0.4.224/27", range_start: "10.0.4.225", range_end: "10.0.5.10", gateway: "10.0.4.230" }), { plan: plan3, nodes: 1, podsPerNode: 1 });
     expect(warnings.join("\n")).toMatch(/ignores range_end 10\.0\.5\.10 .* runs to 10\.0\.4\.254/);
     expect(warnings.join("\n")).toMatch(/gateway 10\.0\.4\.230 lies in the whereabouts pool/);
+  });
+});
+
+describe("analyseNads against the allocators themselves", () => {
+  /** A start address, often near the AWS-reserved addresses and the worker block at the bottom. */
+  const start = (min: number, max: number) => fc.oneof(fc.integer({ min, max: 12 }), fc.integer({ min, max }));
+  /** A NAD over a random stretch of 10.0.4.0/24 (sometimes spilling into 10.0.5.x). */
+  const nadArb = fc.oneof(
+    fc.record({ kind: fc.constant("host-local" as const), start: start(1, 250), len: fc.integer({ min: 0, max: 20 }), name: fc.constantFrom("a", "b") }),
+    fc.record({ kind: fc.constant("whereabouts" as const), start: start(0, 250), len: fc.integer({ min: 0, max: 40 }), name: fc.constantFrom("", "blue"), cidr: fc.constantFrom("10.0.4.0/24", "10.0.4.128/25", "10.0.4.0/23") }),
+    fc.record({ kind: fc.constant("static" as const), start: start(0, 260), len: fc.constant(0), name: fc.constant("") }),
+  );
+  const at = (n: number) => `10.0.${4 + Math.floor(n / 256)}.${n % 256}`;
+
+  test("GIVEN any NADs WHEN the models hand out addresses on every node THEN each duplicate, reserved, worker, DHCP or outside address the models produce is reported", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(nadArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), async (specs, nodes, podsPerNode) => {
+        const nads = specs.flatMap((s, i) => {
+          if (s.kind === "host-local") return nad(`n${i}`, { type: "host-local", subnet: "10.0.4.0/24", rangeStart: at(s.start), rangeEnd: at(Math.min(254, s.start + s.len)) }, { name: s.name });
+          if (s.kind === "whereabouts") return nad(`n${i}`, { type: "whereabouts", range: s.cidr, range_start: at(s.start), range_end: at(s.start + s.len), ...(s.name ? { network_name: s.name } : {}) });
+          return nad(`n${i}`, { type: "static", addresses: [{ address: `${at(s.start)}/24` }] });
+        });
+        const { collisions } = analyseNads(nads, { plan: plan3, nodes, podsPerNode });
+        const reported = new Set(collisions.map((c) => c.kind));
+
+        // Ground truth: run the allocators. Static NADs give their address to one pod (more is a warning by design).
+        const hl = new HostLocalModel();
+        const wb = new WhereaboutsModel();
+        const pods: { ip: number; nad: number }[] = [];
+        for (const [i, n] of nads.entries()) {
+          const ipam = n.ipam;
+          if (ipam.type === "static") {
+            pods.push({ ip: ipam.addresses[0]!.ip, nad: i });
+            continue;
+          }
+          for (let node = 0; node < nodes; node++) {
+            for (let p = 0; p < podsPerNode; p++) {
+              const id = `${i}-${node}-${p}`;
+              try {
+                const ips = ipam.type === "host-local" ? hl.add(`node${node}`, ipam.config, id) : ipam.type === "whereabouts" ? await wb.allocate(ipam.config, { node: `node${node}`, containerId: id, podRef: `ns/${id}` }) : [];
+                for (const ip of ips) pods.push({ ip: ipToInt(ip), nad: i });
+              } catch {
+                // exhausted: that pod does not start
+              }
+            }
+          }
+        }
+        const seen = new Map<number, number>();
+        for (const p of pods) {
+          if (seen.has(p.ip)) expect(["pod-pod", "nad-overlap", "static-duplicate"].some((k) => reported.has(k as never))).toBe(true);
+          seen.set(p.ip, p.nad);
+          if (plan3.awsReserved.includes(p.ip)) expect(reported.has("aws-reserved")).toBe(true);
+          else if (p.ip > plan3.subnet.last) expect(reported.has("outside-subnet")).toBe(true);
+          else if (p.ip >= plan3.workers.first && p.ip <= plan3.workers.last) expect(reported.has("pod-worker")).toBe(true);
+          else if (p.ip < plan3.pods.first) expect(reported.has("pod-dhcp")).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
