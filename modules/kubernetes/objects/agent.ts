@@ -1,6 +1,6 @@
 import { PlanError } from "../../../ipam";
 import { AGENT_IMAGE_PLACEHOLDER } from "../versions";
-import { K8sObject, ObjectList, checkImage, checkName, checkNamespace, nodeNameEnv } from "./common";
+import { K8sObject, ObjectList, checkImage, checkName, checkNamespace, checkRoleArn, nodeNameEnv } from "./common";
 
 /**
  * How the node agent gets AWS credentials (it assigns pod IPs to the node's ENIs):
@@ -43,7 +43,6 @@ export const AGENT_ENV = {
 } as const;
 
 export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 export function agentObjects(props: AgentObjectsProps): ObjectList {
   if (props.image === AGENT_IMAGE_PLACEHOLDER || /[<>]/.test(props.image)) {
@@ -58,9 +57,7 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
     throw new PlanError("agent.syncPeriodSeconds", `must be a whole number from 5 to 3600, got ${String(period)}`, "set a resync period in seconds, e.g. 30");
   }
   const iam = props.iam ?? { mode: "nodeRole" };
-  if (iam.mode === "irsa" && !ROLE_ARN.test(iam.roleArn)) {
-    throw new PlanError("agent.iam.roleArn", `${JSON.stringify(iam.roleArn)} is not an IAM role ARN`, "give arn:aws:iam::<account>:role/<name>");
-  }
+  if (iam.mode === "irsa") checkRoleArn(iam.roleArn, "agent.iam.roleArn", "give arn:aws:iam::<account>:role/<name>");
   const reserved = new Set<string>(Object.values(AGENT_ENV));
   for (const key of Object.keys(props.env ?? {})) {
     if (reserved.has(key)) throw new PlanError(`agent.env.${key}`, "is set by the module", `remove it; use the ${key === AGENT_ENV.syncPeriod ? "syncPeriodSeconds" : key === AGENT_ENV.region ? "region" : "node name"} setting instead`);

@@ -1,6 +1,5 @@
 import { stringify } from "yaml";
-import { PlanError } from "../../../ipam";
-import { K8sObject } from "./common";
+import { K8sObject, checkRoleArn } from "./common";
 
 /**
  * The aws-auth ConfigMap entry that lets the self-managed nodes join (the reference applied
@@ -13,14 +12,9 @@ export interface AwsAuthRole {
   readonly groups: string[];
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-
 /** The mapRoles entry of a node role (https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html). */
 export function nodeRoleMapping(roleArn: string, field = "awsAuth.nodeRoleArn"): AwsAuthRole {
-  // A Terraform reference (a token) is resolved at apply time; check literal ARNs now.
-  if (!roleArn.includes("${") && !ROLE_ARN.test(roleArn)) {
-    throw new PlanError(field, `${JSON.stringify(roleArn)} is not an IAM role ARN`, "give the node role's ARN (arn:aws:iam::<account>:role/<name>), not the instance profile's");
-  }
+  checkRoleArn(roleArn, field, "give the node role's ARN (arn:aws:iam::<account>:role/<name>), not the instance profile's");
   return { rolearn: roleArn, username: "system:node:{{EC2PrivateDNSName}}", groups: ["system:bootstrappers", "system:nodes"] };
 }
 

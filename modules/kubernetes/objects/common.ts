@@ -52,3 +52,16 @@ export function resources(cpu: string, memoryRequest: string, memoryLimit = memo
 export function nodeNameEnv(name: string) {
   return { name, valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } } };
 }
+
+// arn:<partition>:iam::<account>:role/<path/name> (IAM ARN format:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * An IAM role ARN. A Terraform reference (a cdktf token such as a role's `.arn` from another
+ * stack) is resolved at apply time and passes unchecked.
+ */
+export function checkRoleArn(arn: string, field: string, fix: string): string {
+  if (!arn.includes("${") && !ROLE_ARN.test(arn)) throw new PlanError(field, `${JSON.stringify(arn)} is not an IAM role ARN`, fix);
+  return arn;
+}

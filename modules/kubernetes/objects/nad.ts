@@ -1,4 +1,4 @@
-import { NetworkPlan, PlanError, PlannedSubnet, nadIpamRange } from "../../../ipam";
+import { NetworkPlan, PlanError, PlannedSubnet, nadIpamRange, parseCidr, parseIp } from "../../../ipam";
 import { K8sObject, checkName, checkNamespace } from "./common";
 
 /**
@@ -109,8 +109,6 @@ export const NAD_ANNOTATIONS = {
   deviceIndex: "multus-eks.io/device-index",
 } as const;
 
-const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
-const IP = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
  * One NetworkAttachmentDefinition per multus subnet, IPAM whereabouts over exactly the plan's
@@ -126,8 +124,8 @@ export function networkDefinitions(plan: NetworkPlan, props: NadProps): NetworkD
     }
   }
   (props.routes ?? []).forEach((r, i) => {
-    if (!CIDR.test(r.dst)) throw new PlanError(`networks.routes[${i}].dst`, `${JSON.stringify(r.dst)} is not a CIDR`, "give a destination such as 10.1.0.0/16");
-    if (r.gw !== undefined && !IP.test(r.gw)) throw new PlanError(`networks.routes[${i}].gw`, `${JSON.stringify(r.gw)} is not an address`, "give an IPv4 gateway or leave it out");
+    parseCidr(r.dst, `networks.routes[${i}].dst`);
+    if (r.gw !== undefined) parseIp(r.gw, `networks.routes[${i}].gw`);
   });
   const seen = new Map<string, string>();
   return plan.subnets.map((subnet, i) => {

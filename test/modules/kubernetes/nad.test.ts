@@ -80,7 +80,8 @@ describe("NetworkAttachmentDefinitions over the address plan", () => {
     ["a host-local plugin type", { type: "host-local" as never }, /networks.type.*"host-local" is not supported/],
     ["a mode of the other plugin", { type: "macvlan", mode: "l2" }, /networks.mode.*"l2" is not a macvlan mode.*bridge, private, vepa, passthru/],
     ["an invalid namespace", { namespace: "Multus_NS" }, /networks.namespace.*not a valid namespace/],
-    ["a route that is not a CIDR", { routes: [{ dst: "10.1.0.0" }] }, /networks.routes\[0\].dst.*not a CIDR/],
+    ["a route that is not a CIDR", { routes: [{ dst: "10.1.0.0" }] }, /networks.routes\[0\].dst.*not an IPv4 CIDR/],
+    ["a route gateway that is not an address", { routes: [{ dst: "10.1.0.0/16", gw: "10.0.4.300" }] }, /networks.routes\[0\].gw.*not an IPv4 address/],
     ["an unknown subnet id", { subnets: { "subnet-0123456789abcdef9": { name: "x" } } }, /networks.subnets.subnet-0123456789abcdef9.*not a multus subnet.*subnet-0c0ffee0c0ffee004/],
   ])("GIVEN %s THEN generation fails naming the field and the fix", (_, props, message) => {
     expect(() => networkDefinitions(DEFAULT.plan, { amiFamily: "al2023", ...props })).toThrow(message);
