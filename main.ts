@@ -3,7 +3,7 @@ import { App } from "cdktf";
 import { Command, Option } from "commander";
 import { MultusConfig, NetworkPlan, planNetwork } from "./ipam";
 import { buildLambda } from "./lambda/build";
-import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode } from "./modules/aws";
+import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode, eksAmiSsmParameter } from "./modules/aws";
 import { addKubernetesStacks } from "./modules/kubernetes";
 import { loadConfig } from "./simulator/cli/config-file";
 import { renderPlan } from "./simulator/cli/plan";
@@ -31,6 +31,11 @@ export interface AppOptions {
   readonly bundlePath: string;
   /** How nodes join: EKS access entry, or the aws-auth ConfigMap written by the Kubernetes stack. @default "access-entry" */
   readonly nodeAccess?: NodeAccess;
+  /**
+   * Read the AMI id from the public EKS SSM parameter at plan time instead of the config's
+   * amiId (needs AWS credentials for plan). @default false
+   */
+  readonly amiFromSsm?: boolean;
 }
 
 /** The default app: the AWS stack (root or module mode), plus the Kubernetes stacks in root mode. */
@@ -43,7 +48,12 @@ export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
     plan: opts.plan,
     bundlePath: opts.bundlePath,
     mode,
-    nodeGroup: { nodeAccess: opts.nodeAccess ?? "access-entry" },
+    nodeGroup: {
+      nodeAccess: opts.nodeAccess ?? "access-entry",
+      ...(opts.amiFromSsm
+        ? { amiSsmParameter: eksAmiSsmParameter(opts.config.cluster.version, opts.config.nodeGroup.amiFamily, opts.config.nodeGroup.instanceType) }
+        : {}),
+    },
   });
   // The Kubernetes stacks (multus, whereabouts, node agent, NADs) belong to the root app only:
   // module mode is the AWS side for an existing Terraform pipeline.
@@ -69,6 +79,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     .option("--outdir <dir>", "output directory (default: cdktf.out, or dist/terraform-module with --module)")
     .option("--bundle <path>", "use this Lambda bundle (directory with index.js, or a zip) instead of building one")
     .addOption(new Option("--node-access <how>", "how nodes join the cluster").choices(NODE_ACCESS).default("access-entry"))
+    .option("--ami-from-ssm", "read the EKS-optimized AMI from its public SSM parameter at plan time (needs AWS credentials)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
@@ -76,7 +87,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   } catch {
     return EXIT.input;
   }
-  const flags = program.opts<{ synthOnly?: boolean; module?: boolean; config?: string; outdir?: string; bundle?: string; nodeAccess: NodeAccess }>();
+  const flags = program.opts<{ synthOnly?: boolean; module?: boolean; config?: string; outdir?: string; bundle?: string; nodeAccess: NodeAccess; amiFromSsm?: boolean }>();
   try {
     const { config, source } = loadConfig(flags.config);
     const plan = planNetwork(config);
@@ -84,7 +95,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     // CDKTF_OUTDIR: set by `cdktf synth --output`.
     const outdir = resolve(flags.outdir ?? (flags.module ? "dist/terraform-module" : process.env.CDKTF_OUTDIR ?? "cdktf.out"));
     const bundlePath = flags.bundle ? resolve(flags.bundle) : await ensureBundle();
-    const { app } = buildApp({ config, plan, outdir, mode, bundlePath, nodeAccess: flags.nodeAccess });
+    const { app } = buildApp({ config, plan, outdir, mode, bundlePath, nodeAccess: flags.nodeAccess, amiFromSsm: flags.amiFromSsm });
     app.synth();
     const stacksDir = resolve(outdir, "stacks");
     if (flags.module) {

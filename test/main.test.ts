@@ -75,6 +75,17 @@ describe("main", () => {
 });
 
 describe("buildApp", () => {
+  test("GIVEN --ami-from-ssm WHEN synthesized THEN the image comes from the EKS SSM parameter of the config's version", async () => {
+    const outdir = tmp("multus-ssm-");
+    const r = await runMain(["--synth-only", "--ami-from-ssm", "--bundle", bundle, "--outdir", outdir]);
+    expect(r.code).toBe(0);
+    const tf = JSON.parse(readFileSync(join(outdir, "stacks", AWS_STACK, "cdk.tf.json"), "utf8"));
+    const params = Object.values(tf.data.aws_ssm_parameter) as { name: string }[];
+    expect(params.map((p) => p.name)).toEqual([`/aws/service/eks/optimized-ami/${parseConfig({}).cluster.version}/amazon-linux-2023/x86_64/standard/recommended/image_id`]);
+    const lt = Object.values(tf.resource.aws_launch_template)[0] as { image_id: string };
+    expect(lt.image_id).toMatch(/data\.aws_ssm_parameter\./);
+  });
+
   test("GIVEN nodeAccess aws-auth WHEN synthesized THEN no access entry, and the Kubernetes stack maps the AWS stack's node role", async () => {
     const outdir = tmp("multus-auth-");
     const r = await runMain(["--synth-only", "--node-access", "aws-auth", "--bundle", bundle, "--outdir", outdir]);

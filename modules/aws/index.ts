@@ -4,3 +4,4 @@ export * from "./node-group";
 export * from "./lifecycle-lambda";
 export * from "./reservations";
 export * from "./stack";
+export * from "./ami";

@@ -1,0 +1,22 @@
+import type { AmiFamily } from "./user-data";
+
+/** CPU architecture of an instance type: Graviton families carry a `g` after the generation (m7g, c6gn, r8gd) or are a1. */
+export function instanceArchitecture(instanceType: string): "x86_64" | "arm64" {
+  const m = /^([a-z]+)(\d+)([a-z-]*)\./.exec(instanceType);
+  if (!m) return "x86_64";
+  if (m[1] === "a" && m[2] === "1") return "arm64";
+  return m[3]!.includes("g") ? "arm64" : "x86_64";
+}
+
+/**
+ * The public SSM parameter holding the recommended EKS-optimized AMI id
+ * (https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id.html):
+ * AL2023 `/aws/service/eks/optimized-ami/<k8s>/amazon-linux-2023/<arch>/standard/recommended/image_id`,
+ * AL2 `/aws/service/eks/optimized-ami/<k8s>/amazon-linux-2[-arm64]/recommended/image_id`.
+ */
+export function eksAmiSsmParameter(kubernetesVersion: string, family: AmiFamily, instanceType: string): string {
+  const arch = instanceArchitecture(instanceType);
+  const base = `/aws/service/eks/optimized-ami/${kubernetesVersion}`;
+  if (family === "al2023") return `${base}/amazon-linux-2023/${arch}/standard/recommended/image_id`;
+  return `${base}/amazon-linux-2${arch === "arm64" ? "-arm64" : ""}/recommended/image_id`;
+}
