@@ -1,5 +1,7 @@
 import type { NetworkPlan } from "../../ipam/plan";
 import { intToIp } from "../../ipam/address";
+import { nadIpamRange } from "../../ipam/layout";
+import { WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
 import type { PodIp } from "../invariants";
 import { referenceAllocator } from "../baseline/reference-allocator";
 import type { PodSource } from "./runner";
@@ -65,4 +67,30 @@ export function sharedRangePods(podsPerNode: number): PodSource {
         }));
       }),
     );
+}
+
+/**
+ * Pods addressed by the whereabouts model (simulator/cni) with the NAD range this project
+ * generates (`nadIpamRange`: the whole subnet, range_start/range_end on the pod block):
+ * `podsPerNode` pods per node per multus ENI, all nodes' ADDs concurrent, so the pool's
+ * compare-and-swap conflicts happen.
+ */
+export function whereaboutsPods(podsPerNode: number): PodSource {
+  return async (nodes, { plan }) => {
+    const model = new WhereaboutsModel();
+    const configs = new Map(plan.subnets.map((s) => [s.id, whereaboutsConfig({ type: "whereabouts", network_name: `multus-${s.id}`, ...nadIpamRange(s) })]));
+    const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
+    const adds = nodes.flatMap((n) =>
+      n.enis.flatMap((eni) =>
+        Array.from({ length: podsPerNode }, async (_, k): Promise<PodIp | undefined> => {
+          const config = configs.get(eni.subnetId);
+          if (!config) return undefined;
+          const name = `${n.instanceId}-${eni.subnetId}-p${k}`;
+          const [ip] = await model.allocate(config, { node: n.instanceId, containerId: name, podRef: `default/${name}` }, { betweenReadAndUpdate: yieldTurn });
+          return { ip: ip!, node: n.instanceId, subnet: eni.subnetId, name };
+        }),
+      ),
+    );
+    return (await Promise.all(adds)).filter((p): p is PodIp => p !== undefined);
+  };
 }

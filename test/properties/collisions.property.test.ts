@@ -20,6 +20,7 @@ import {
   lambdaAllocator,
   poolPods,
   runScenario,
+  whereaboutsPods,
 } from "../../simulator/scenario";
 
 let scenarios = 0;
@@ -96,7 +97,7 @@ function scenarioOf(w: World, r: RunParams): (Omit<ScenarioOptions, "allocator">
     foreignEnis: r.foreignEnis,
     dhcp: r.dhcp,
     faults: { throttleRate: r.throttleRate, consistencyLag: r.consistencyLag, duplicateRate: r.duplicateRate },
-    pods: poolPods(w.podsPerNode),
+    pods: whereaboutsPods(w.podsPerNode),
     terminations: r.terminations,
     replay: r.replay,
     seed: r.seed,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { parseConfig, planNetwork } from "../../../ipam";
-import { Allocator, FcScheduler, baselineAllocator, planAllocator, poolPods, runScenario, sharedRangePods } from "../../../simulator/scenario";
+import { Allocator, FcScheduler, baselineAllocator, planAllocator, poolPods, runScenario, sharedRangePods, whereaboutsPods } from "../../../simulator/scenario";
 
 function planFor(strategy: "static" | "reservation", cidr = "10.0.4.0/24", maxSize = 60, podsPerNode = 2) {
   return planNetwork(
@@ -73,6 +73,25 @@ describe("runScenario", () => {
     const plan = planFor("static");
     const r = await runScenario({ plan, allocator: planAllocator(plan), nodes: 3, seed: 2, pods: sharedRangePods(3) });
     expect(r.violations.filter((v) => v.kind === "duplicate-ip")).toHaveLength(3);
+  });
+
+  test("GIVEN pods from the whereabouts model over the generated NAD range THEN every node's pods get distinct addresses in the pod block", async () => {
+    const plan = planFor("static", "10.0.4.0/24", 20, 3);
+    const seen: string[] = [];
+    const r = await runScenario({
+      plan,
+      allocator: planAllocator(plan),
+      nodes: 8,
+      seed: 6,
+      pods: async (nodes, ctx) => {
+        const pods = await whereaboutsPods(3)(nodes, ctx);
+        seen.push(...pods.map((p) => p.ip));
+        return pods;
+      },
+    });
+    expect(r.pods).toBe(24);
+    expect(new Set(seen).size).toBe(24);
+    expect(r.violations).toEqual([]);
   });
 
   test("GIVEN an allocator slower than the heartbeat timeout THEN the launch times out (ABANDON by timeout) and counts as incomplete", async () => {
