@@ -31,16 +31,28 @@ export interface AgentObjectsProps {
   readonly name?: string;
   /** Run only on nodes with these labels (e.g. the multus node group's). @default every node */
   readonly nodeSelector?: Readonly<Record<string, string>>;
-  /** More environment variables for the agent. @default none */
+  /**
+   * Only manage ENIs whose node-group tag (ENI_TAG_KEYS.nodeGroup) has this value, as the
+   * lifecycle Lambda writes it. @default any value (the agent only looks at its own instance's ENIs)
+   */
+  readonly nodeGroupTag?: string;
+  /** More environment variables for the agent (agent/config.ts lists the optional ones). @default none */
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** Environment variable names the agent reads. */
+/** Environment variables this module sets; the agent reads them in agent/config.ts (AGENT_ENV there). */
 export const AGENT_ENV = {
   nodeName: "NODE_NAME",
   region: "AWS_REGION",
   syncPeriod: "SYNC_PERIOD_SECONDS",
+  nodeGroupTag: "MULTUS_NODE_GROUP_TAG",
 } as const;
+
+const SETTING_OF: Record<string, string> = {
+  [AGENT_ENV.syncPeriod]: "syncPeriodSeconds",
+  [AGENT_ENV.region]: "region",
+  [AGENT_ENV.nodeGroupTag]: "nodeGroupTag",
+};
 
 export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 
@@ -60,7 +72,7 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
   if (iam.mode === "irsa") checkRoleArn(iam.roleArn, "agent.iam.roleArn", "give arn:aws:iam::<account>:role/<name>");
   const reserved = new Set<string>(Object.values(AGENT_ENV));
   for (const key of Object.keys(props.env ?? {})) {
-    if (reserved.has(key)) throw new PlanError(`agent.env.${key}`, "is set by the module", `remove it; use the ${key === AGENT_ENV.syncPeriod ? "syncPeriodSeconds" : key === AGENT_ENV.region ? "region" : "node name"} setting instead`);
+    if (reserved.has(key)) throw new PlanError(`agent.env.${key}`, "is set by the module", `remove it; use the ${SETTING_OF[key] ?? "node name"} setting instead`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new PlanError(`agent.env.${key}`, "is not an environment variable name", "use letters, digits and '_'");
   }
   const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "node-agent" };
@@ -117,6 +129,7 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
                   nodeNameEnv(AGENT_ENV.nodeName),
                   { name: AGENT_ENV.region, value: props.region },
                   { name: AGENT_ENV.syncPeriod, value: String(period) },
+                  ...(props.nodeGroupTag !== undefined ? [{ name: AGENT_ENV.nodeGroupTag, value: props.nodeGroupTag }] : []),
                   ...Object.entries(props.env ?? {}).map(([k, v]) => ({ name: k, value: v })),
                 ],
                 // No CPU limit: throttling would only delay routing; memory is bounded.

@@ -17,6 +17,7 @@ import {
   escapeTerraform,
   unescapeTerraform,
 } from "../../../modules/kubernetes";
+import { parseAgentEnv } from "../../../agent/config";
 import { DEFAULT, configAndPlan, find, manifestsOf, newApp, resourcesOf, synthJson, validateObject } from "./helpers";
 
 type Json = Record<string, unknown>;
@@ -138,6 +139,21 @@ describe("node agent", () => {
     expect(find(irsa, "ServiceAccount").metadata.annotations).toEqual({ [IRSA_ANNOTATION]: ROLE });
     const pid = agentObjects({ image: AGENT_IMAGE, region: "us-west-2", iam: { mode: "podIdentity" } });
     expect(find(pid, "ServiceAccount").metadata.annotations).toBeUndefined();
+  });
+
+  it("GIVEN the DaemonSet's environment as a node would resolve it THEN the agent's own config parser reads node, region, period and tag from it", () => {
+    const ds = find(agentObjects({ image: AGENT_IMAGE, region: "eu-central-1", syncPeriodSeconds: 45, nodeGroupTag: "ng1" }), "DaemonSet");
+    const nodeName = "ip-10-0-1-23.eu-central-1.compute.internal";
+    const env = Object.fromEntries(
+      ((podSpec(ds).containers as Json[])[0]!.env as Json[]).map((e) => [String(e.name), e.valueFrom ? nodeName : String(e.value)]),
+    );
+    expect(parseAgentEnv(env)).toMatchObject({ nodeName, region: "eu-central-1", syncPeriodSeconds: 45, tagValue: "ng1" });
+  });
+
+  it("GIVEN the node group's ENI tag value THEN the agent gets it as MULTUS_NODE_GROUP_TAG", () => {
+    const ds = find(agentObjects({ image: AGENT_IMAGE, region: "us-west-2", nodeGroupTag: "eks-multus-cluster-ng1" }), "DaemonSet");
+    expect((podSpec(ds).containers as Json[])[0]!.env).toContainEqual({ name: AGENT_ENV.nodeGroupTag, value: "eks-multus-cluster-ng1" });
+    expect(() => agentObjects({ image: AGENT_IMAGE, region: "us-west-2", env: { [AGENT_ENV.nodeGroupTag]: "x" } })).toThrow(/agent.env.MULTUS_NODE_GROUP_TAG.*nodeGroupTag/);
   });
 
   it("GIVEN pinned references with a registry port, a tag or a digest THEN they are taken as given", () => {
