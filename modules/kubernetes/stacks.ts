@@ -64,7 +64,7 @@ export function buildKubernetesStacks(app: App, config: MultusConfig, plan: Netw
   const networks = new TerraformStack(app, opts.networksStackName ?? "multus-k8s-networks");
   networks.addDependency(addons);
   kubernetesProvider(networks, "kubernetes", config, opts.connection);
-  const network = new MultusNetwork(networks, "networks", { amiFamily: config.nodeGroup.amiFamily, ...opts.networks, plan });
+  const network = new MultusNetwork(networks, "networks", { ...opts.networks, amiFamily: opts.networks?.amiFamily ?? config.nodeGroup.amiFamily, plan });
   const { create: createSample = false, ...sampleProps } = opts.sample ?? {};
   const sample = createSample ? new SampleWorkload(networks, "sample", { ...sampleProps, networks: network }) : undefined;
   return { addons, networks, multus, whereabouts, agent, awsAuth, network, sample };
