@@ -172,6 +172,7 @@ function liveOf(report: ScenarioReport, capture: Capture, plan: NetworkPlan): Ma
       pods: capture.pods.get(s.subnet.cidr) ?? [],
       foreign: enis && foreignIds ? enis.filter((a) => foreignIds.includes(a.eniId)).map((a) => ipToInt(a.ip)) : dup.filter((v) => v.holders?.some((h) => h.startsWith("foreign"))).map((v) => ipToInt(v.ip!)),
       collisions: dup.map((v) => ipToInt(v.ip!)),
+      foreignPartial: !(enis && foreignIds),
     });
   }
   return out;

@@ -8,6 +8,8 @@ export interface LiveAddresses {
   readonly foreign?: readonly number[];
   /** Addresses held by two or more live interfaces. */
   readonly collisions?: readonly number[];
+  /** `foreign` lists only the foreign ENIs found in collisions, not all of them. */
+  readonly foreignPartial?: boolean;
 }
 
 export interface SvgSubnet {
@@ -88,8 +90,6 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
       const tip = per === 1 ? `${intToIp(first)}: ${labels(plan)[kind]}` : `${intToIp(first)} – ${intToIp(last)}: ${[...kinds].map((k) => labels(plan)[k]).join("; ")}`;
       out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${FILL[kind]}" class="cell"><title>${esc(tip)}</title></rect>`);
       if (inRes) out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="url(#hatch)" pointer-events="none"/>`);
-      const dot = any(sets.workers) ? LIVE.workers : any(sets.pods) ? LIVE.pods : any(sets.foreign) ? LIVE.foreign : undefined;
-      if (dot) out.push(`<circle cx="${x + cell / 2}" cy="${y + cell / 2}" r="${cell * 0.26}" fill="${dot}" stroke="#fff" stroke-width="1"/>`);
       if (any(sets.collisions)) {
         const p = cell * 0.18;
         out.push(
@@ -97,6 +97,16 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
             `<path d="M${x + p} ${y + p} L${x + cell - p} ${y + cell - p} M${x + cell - p} ${y + p} L${x + p} ${y + cell - p}" stroke="${LIVE.collisions}" stroke-width="2.5"/>`,
         );
       }
+      // One dot per kind of live holder: a shared address shows each of its holders side by side.
+      const dots: string[] = [];
+      if (any(sets.workers)) dots.push(LIVE.workers);
+      if (any(sets.pods)) dots.push(LIVE.pods);
+      if (any(sets.foreign)) dots.push(LIVE.foreign);
+      const radius = dots.length > 1 ? cell * 0.17 : cell * 0.26;
+      dots.forEach((color, k) => {
+        const cx = x + (cell * (k + 1)) / (dots.length + 1);
+        out.push(`<circle cx="${cx}" cy="${y + cell / 2}" r="${radius}" fill="${color}" stroke="#fff" stroke-width="1"/>`);
+      });
     }
   }
   const gridW = cols * cell;
@@ -128,7 +138,7 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
     };
     item(dot(LIVE.workers), `Live worker ENIs: ${count(live.workers, sets.workers)}`);
     item(dot(LIVE.pods), `Live pods: ${count(live.pods, sets.pods)}`);
-    item(dot(LIVE.foreign), `Live foreign ENIs (DHCP): ${count(live.foreign, sets.foreign)}`);
+    item(dot(LIVE.foreign), `${live.foreignPartial ? "Foreign ENIs (DHCP) in collisions" : "Live foreign ENIs (DHCP)"}: ${count(live.foreign, sets.foreign)}`);
     item(`<rect x="{x}" y="{y}" width="16" height="16" fill="none" stroke="${LIVE.collisions}" stroke-width="3"/>`, `Collision (two live interfaces): ${sets.collisions.size}`);
   }
   ly += 10;
