@@ -62,3 +62,17 @@ describe("multus-sim map / plan --svg", () => {
     expect(cells(readFileSync(join(dir, "p.svg"), "utf8"))).toHaveLength(256);
   });
 });
+
+describe("renderPlanSvg shared addresses", () => {
+  test("GIVEN a pod and a foreign ENI on one address THEN both holders are drawn in its cell, side by side", () => {
+    const plan = planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 3, podsPerNode: 10 });
+    const ip = ipToInt("10.0.4.230");
+    const svg = renderPlanSvg([{ plan, live: { pods: [ip], foreign: [ip], collisions: [ip], foreignPartial: true } }]);
+    const dots = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)" fill="(#[0-9a-f]+)" stroke/g)].map((m) => ({ cx: Number(m[1]), cy: Number(m[2]), fill: m[4] }));
+    expect(dots).toHaveLength(2);
+    expect(dots[0]!.cy).toBe(dots[1]!.cy);
+    expect(dots[0]!.cx).not.toBe(dots[1]!.cx);
+    expect(new Set(dots.map((d) => d.fill)).size).toBe(2);
+    expect(svg).toContain("Foreign ENIs (DHCP) in collisions: 1");
+  });
+});
