@@ -60,8 +60,8 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
   if (props.image === AGENT_IMAGE_PLACEHOLDER || /[<>]/.test(props.image)) {
     throw new PlanError("agent.image", `${JSON.stringify(props.image)} is a placeholder`, "build agent/Dockerfile, push it to your registry and give its REGISTRY/REPOSITORY:TAG");
   }
-  // A Terraform reference (a token such as ${var.x}) is checked by the variable's own validation.
-  const image = props.image.includes("${") ? props.image : checkImage(props.image, "agent.image");
+  // A Terraform reference (the image variable) passes here; the variable validates itself.
+  const image = checkImage(props.image, "agent.image");
   const name = checkName(props.name ?? "multus-node-agent", "agent.name");
   const namespace = checkNamespace(props.namespace ?? "kube-system", "agent.namespace");
   const period = props.syncPeriodSeconds ?? 30;

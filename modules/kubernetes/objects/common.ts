@@ -35,8 +35,12 @@ export function checkNamespace(name: unknown, field: string): string {
 // [registry[:port]/]path[:tag][@sha256:digest]; a tag or a digest is required so every image is pinned.
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 
-/** A container image reference that names a tag or a digest (never an implied `:latest`). */
+/**
+ * A container image reference that names a tag or a digest (never an implied `:latest`). A
+ * Terraform reference (a cdktf token, e.g. a variable) is checked where it is set.
+ */
 export function checkImage(image: unknown, field: string): string {
+  if (typeof image === "string" && image.includes("${")) return image;
   if (typeof image !== "string" || !IMAGE.test(image) || image.endsWith(":latest") || !/(:[^/]+|@sha256:[0-9a-f]{64})$/.test(image)) {
     throw new PlanError(field, `${JSON.stringify(image)} is not a pinned image reference`, "give REGISTRY/REPOSITORY:TAG (not :latest) or REPOSITORY@sha256:DIGEST");
   }
