@@ -41,6 +41,7 @@ import { InstanceLimits, instanceLimits } from "../../ipam/capacity";
 import { PlanError } from "../../ipam/errors";
 import { Ec2Error } from "./errors";
 import { FreeIndex } from "./free-index";
+import { LaggedStore } from "./lagged-store";
 import { Rng, randomInt, seededRandom } from "./rng";
 
 export { Ec2Error } from "./errors";
@@ -76,6 +77,13 @@ export interface Ec2Faults {
    * @default 0
    */
   readonly consistencyLag?: number;
+  /**
+   * The same for DescribeInstances: a just-launched instance may be missing from reads
+   * ("InvalidInstanceID.NotFound" right after launch is the documented example). Separate
+   * from `consistencyLag` so ENI lag can be tested alone.
+   * @default 0
+   */
+  readonly instanceLag?: number;
 }
 
 export interface Ec2ModelOptions extends Ec2Faults {
@@ -314,8 +322,9 @@ export class Ec2Model {
   private clock: () => number = () => 0;
   /** Model step: advances on every SDK call (the unit of consistency lag). */
   private step = 0;
-  /** Per ENI id: its SDK view after each write, for lagged reads (kept only with lag > 0). */
-  private readonly history = new Map<string, { step: number; view: NetworkInterface | undefined }[]>();
+  /** ENI and instance views after each write, for lagged reads (kept only with lag > 0). */
+  private readonly eniHistory = new LaggedStore<NetworkInterface>();
+  private readonly instanceHistory = new LaggedStore<Instance>();
   /** SDK calls served, by operation (throttled calls included). */
   readonly calls = new Map<string, number>();
 
@@ -325,17 +334,18 @@ export class Ec2Model {
     this.vpcId = opts.vpcId ?? "vpc-0c0ffee0c0ffee001";
     this.dhcp = opts.dhcp ?? "random";
     this.rng = seededRandom(opts.seed ?? 1);
-    this.faults = { throttle: opts.throttle ?? 0, consistencyLag: opts.consistencyLag ?? 0 };
+    this.faults = { throttle: opts.throttle ?? 0, consistencyLag: opts.consistencyLag ?? 0, instanceLag: opts.instanceLag ?? 0 };
   }
 
   // ---------------------------------------------------------------- simulator helpers
 
   /** Changes fault injection from now on (e.g. a fault schedule). */
   setFaults(faults: Ec2Faults): void {
-    const before = this.faults.consistencyLag;
+    const before = this.faults;
     this.faults = { ...this.faults, ...faults };
     // History from an earlier lag setting would be stale: start afresh.
-    if (this.faults.consistencyLag !== before) this.history.clear();
+    if (this.faults.consistencyLag !== before.consistencyLag) this.eniHistory.clear();
+    if (this.faults.instanceLag !== before.instanceLag) this.instanceHistory.clear();
   }
 
   /** Wall clock (epoch ms) for launch and attach times. @default always 0 */
@@ -400,6 +410,7 @@ export class Ec2Model {
     const inst = this.instances.get(instanceId);
     if (!inst) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
     if (inst.state !== "terminated") inst.state = "shutting-down";
+    this.recordInstance(instanceId);
   }
 
   /**
@@ -419,6 +430,7 @@ export class Ec2Model {
       if (att.deleteOnTermination) this.removeEni(eni);
       else this.record(eni);
     }
+    this.recordInstance(instanceId);
   }
 
   /** A DHCP-addressed ENI made outside the Lambda (console, another tool). Not an SDK call. */
@@ -557,9 +569,11 @@ export class Ec2Model {
     if (eni.attachment.deviceIndex === 0) {
       throw new Ec2Error("OperationNotPermitted", `The network interface at device index 0 cannot be detached.`);
     }
+    const instanceId = eni.attachment.instanceId;
     this.attachments.delete(eni.attachment.id);
     eni.attachment = undefined;
     this.record(eni);
+    this.recordInstance(instanceId);
     return { $metadata: metadata(requestId) };
   }
 
@@ -653,20 +667,30 @@ export class Ec2Model {
     return { Subnets: out, $metadata: metadata(requestId) };
   }
 
+  /** Lagged like DescribeNetworkInterfaces: a new instance may not be visible at once ("InvalidInstanceID.NotFound"). */
   async describeInstances(input: DescribeInstancesCommandInput = {}): Promise<DescribeInstancesCommandOutput> {
     const requestId = this.enter("DescribeInstances");
-    const ids = input.InstanceIds?.length ? input.InstanceIds : [...this.instances.keys()];
-    const insts = ids.map((id) => this.instance(id)).filter((i) =>
+    let all = this.laggedInstances();
+    if (input.InstanceIds?.length) {
+      const byId = new Map(all.map((i) => [i.InstanceId!, i]));
+      all = input.InstanceIds.map((id) => {
+        const i = byId.get(id);
+        if (!i) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`);
+        return i;
+      });
+    }
+    const insts = all.filter((i) =>
       matchFilters(i, input.Filters, (name) => {
-        if (name === "instance-id") return (x) => [x.id];
-        if (name === "instance-state-name") return (x) => [x.state];
-        if (name === "availability-zone") return (x) => [x.availabilityZone];
-        if (name === "instance-type") return (x) => [x.instanceType];
-        return tagFields(name, (x: InstanceState) => x.tags);
+        if (name === "instance-id") return (x) => [x.InstanceId ?? ""];
+        if (name === "instance-state-name") return (x) => [x.State?.Name ?? ""];
+        if (name === "availability-zone") return (x) => [x.Placement?.AvailabilityZone ?? ""];
+        if (name === "instance-type") return (x) => [String(x.InstanceType ?? "")];
+        if (name === "network-interface.subnet-id") return (x) => (x.NetworkInterfaces ?? []).map((n) => n.SubnetId ?? "");
+        return tagFields(name, (x: Instance) => new Map((x.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])));
       }),
     );
     return {
-      Reservations: insts.map((i) => ({ ReservationId: `r-${i.id.slice(2)}`, OwnerId: this.accountId, Instances: [this.instanceView(i)] })),
+      Reservations: insts.map((i) => ({ ReservationId: `r-${i.InstanceId!.slice(2)}`, OwnerId: this.accountId, Instances: [i] })),
       $metadata: metadata(requestId),
     };
   }
@@ -704,7 +728,8 @@ export class Ec2Model {
     });
     for (const t of targets) {
       for (const tag of input.Tags ?? []) if (tag.Key !== undefined) t.tags.set(tag.Key, tag.Value ?? "");
-      if ("subnetId" in t && "primaryIp" in t) this.record(t);
+      if ("primaryIp" in t) this.record(t);
+      else this.recordInstance(t.id);
     }
     return { $metadata: metadata(requestId) };
   }
@@ -947,54 +972,37 @@ export class Ec2Model {
     subnet.release(eni.primaryIp);
     for (const ip of eni.secondaryIps) subnet.release(ip);
     this.enis.delete(eni.id);
-    if (this.faults.consistencyLag > 0) this.pushHistory(eni.id, undefined);
-    else this.history.delete(eni.id);
+    if (this.faults.consistencyLag > 0) this.eniHistory.push(eni.id, this.step, undefined, this.faults.consistencyLag);
   }
 
-  /** Notes an ENI write for lagged reads. */
+  /** Notes an ENI write (and so a change of its instance's view) for lagged reads. */
   private record(eni: EniState): void {
-    if (this.faults.consistencyLag > 0) this.pushHistory(eni.id, this.view(eni));
+    if (this.faults.consistencyLag > 0) this.eniHistory.push(eni.id, this.step, this.view(eni), this.faults.consistencyLag);
+    if (eni.attachment) this.recordInstance(eni.attachment.instanceId);
   }
 
-  private pushHistory(id: string, view: NetworkInterface | undefined): void {
-    const h = this.history.get(id) ?? [];
-    h.push({ step: this.step, view });
-    // Keep the newest entry at or before the oldest step a read may still see.
-    const horizon = this.step - this.faults.consistencyLag;
-    let keepFrom = 0;
-    for (let i = 0; i < h.length; i++) if (h[i]!.step <= horizon) keepFrom = i;
-    if (keepFrom > 0) h.splice(0, keepFrom);
-    this.history.set(id, h);
+  private recordInstance(id: string): void {
+    const inst = this.instances.get(id);
+    if (this.faults.instanceLag > 0 && inst) this.instanceHistory.push(id, this.step, this.instanceView(inst), this.faults.instanceLag);
   }
 
-  /** All ENIs as a read sees them: current, or as of a random step within the lag. */
+  /** The step a read sees: now, or up to `lag` steps ago (at random). */
+  private readStep(lag: number): { at: number; horizon: number } {
+    return { at: this.step - (lag > 0 ? randomInt(this.rng, lag + 1) : 0), horizon: this.step - lag };
+  }
+
+  /** All ENIs as a read sees them. */
   private lagged(): NetworkInterface[] {
-    const lag = this.faults.consistencyLag;
-    if (lag <= 0) return [...this.enis.values()].map((e) => this.view(e));
-    const at = this.step - randomInt(this.rng, lag + 1);
-    const out: NetworkInterface[] = [];
-    const ids = new Set([...this.history.keys(), ...this.enis.keys()]);
-    for (const id of [...ids].sort()) {
-      const h = this.history.get(id);
-      if (!h) {
-        // Written before lag was switched on: its current state is old enough.
-        const eni = this.enis.get(id);
-        if (eni) out.push(this.view(eni));
-        continue;
-      }
-      let seen: NetworkInterface | undefined;
-      let found = false;
-      for (const entry of h) {
-        if (entry.step <= at) {
-          seen = entry.view;
-          found = true;
-        }
-      }
-      if (found && seen) out.push(seen);
-      // A deletion every read can see: forget the ENI.
-      if (h.length === 1 && h[0]!.view === undefined && h[0]!.step <= this.step - lag) this.history.delete(id);
-    }
-    return out;
+    if (this.faults.consistencyLag <= 0) return [...this.enis.values()].map((e) => this.view(e));
+    const { at, horizon } = this.readStep(this.faults.consistencyLag);
+    return this.eniHistory.read(at, horizon, new Map([...this.enis.values()].map((e) => [e.id, () => this.view(e)])));
+  }
+
+  /** All instances as a read sees them. */
+  private laggedInstances(): Instance[] {
+    if (this.faults.instanceLag <= 0) return [...this.instances.values()].map((i) => this.instanceView(i));
+    const { at, horizon } = this.readStep(this.faults.instanceLag);
+    return this.instanceHistory.read(at, horizon, new Map([...this.instances.values()].map((i) => [i.id, () => this.instanceView(i)])));
   }
 
   private view(eni: EniState): NetworkInterface {

@@ -410,6 +410,21 @@ describe("Ec2Model: faults", () => {
     expect(misses.some(Boolean)).toBe(true);
   });
 
+  test("GIVEN instance lag WHEN an instance was just launched THEN some read answers InvalidInstanceID.NotFound, and after the lag every read finds it with its ENIs", async () => {
+    const outcomes: string[] = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      const { ec2, nodeSubnet } = world({ instanceLag: 2, seed });
+      const inst = ec2.launchInstance({ instanceType: "c5.2xlarge", subnetId: nodeSubnet });
+      outcomes.push(await ec2.describeInstances({ InstanceIds: [inst.instanceId] }).then(() => "found", (e: Error) => e.name));
+      await ec2.describeSubnets({});
+      await ec2.describeSubnets({});
+      const later = (await ec2.describeInstances({ InstanceIds: [inst.instanceId] })).Reservations![0]!.Instances![0]!;
+      expect(later.NetworkInterfaces!.map((n) => n.Attachment!.DeviceIndex)).toEqual([0]);
+    }
+    expect(outcomes).toContain("InvalidInstanceID.NotFound");
+    expect(outcomes).toContain("found");
+  });
+
   test("GIVEN consistency lag WHEN an ENI is deleted THEN a lagged read may still list it, and later reads do not", async () => {
     const { ec2, subnetId } = world({ consistencyLag: 2, seed: 5 });
     const a = (await ec2.createNetworkInterface({ SubnetId: subnetId })).NetworkInterface!;
