@@ -281,6 +281,9 @@ export interface ReconcileResult {
 export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResult> {
   const log = deps.log ?? (() => undefined);
   const pods = await deps.kube.listPods(deps.nodeName);
+  // Forget events of pods that are gone, so the memory stays as small as the node's pod list.
+  const uids = new Set(pods.map((p) => p.uid));
+  for (const key of deps.memory.events) if (!uids.has(key.slice(0, key.indexOf("/")))) deps.memory.events.delete(key);
   const enis = await describeNodeEnis(deps.ec2, deps);
   const subnets = await subnetCidrs(
     deps.ec2,

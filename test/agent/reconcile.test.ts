@@ -142,6 +142,12 @@ describe("reconcileNode against the simulated EC2", () => {
       expect.objectContaining({ reason: EVENT_REASONS.limit, type: "Warning", message: expect.stringContaining(`${pool[world.podsPerEni]} is not routable`) }),
     ]);
     expect(world.kube.events[0]!.message).toContain(`the ${world.podsPerEni} secondary addresses`);
+
+    // The pod goes away: the agent forgets the event, keeping its memory bounded.
+    expect(node.memory.events.size).toBe(1);
+    world.kube.deletePod(world.kube.events[0]!.pod.uid);
+    await reconcile(world, node);
+    expect(node.memory.events.size).toBe(0);
   });
 
   it("GIVEN the agent does not know the limit WHEN the ENI fills up THEN EC2's PrivateIpAddressLimitExceeded still turns into a limit event and the others are assigned", async () => {
