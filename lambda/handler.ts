@@ -157,18 +157,24 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<Li
   async function terminate(action: LifecycleActionRef, ec2: Ec2, calls: () => number): Promise<LifecycleOutcome> {
     const deleted: { subnetId: string; eniId: string; ip: string }[] = [];
     let problem: string | undefined;
+    const problems: string[] = [];
     try {
       for (const eni of await ownEnisOf(ec2, action.instanceId)) {
-        if (eni.Status === "available") {
-          if (await deleteQuietly(ec2, eni.NetworkInterfaceId!)) deleted.push({ subnetId: eni.SubnetId ?? "", eniId: eni.NetworkInterfaceId!, ip: eni.PrivateIpAddress ?? "" });
-        } else if (eni.Attachment?.InstanceId === action.instanceId && eni.Attachment.DeleteOnTermination !== true) {
-          // Still attached: let EC2 delete it with the instance.
-          await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni.NetworkInterfaceId, Attachment: { AttachmentId: eni.Attachment.AttachmentId, DeleteOnTermination: true } }));
+        try {
+          if (eni.Status === "available") {
+            if (await deleteQuietly(ec2, eni.NetworkInterfaceId!)) deleted.push({ subnetId: eni.SubnetId ?? "", eniId: eni.NetworkInterfaceId!, ip: eni.PrivateIpAddress ?? "" });
+          } else if (eni.Attachment?.InstanceId === action.instanceId && eni.Attachment.DeleteOnTermination !== true) {
+            // Still attached: let EC2 delete it with the instance.
+            await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni.NetworkInterfaceId, Attachment: { AttachmentId: eni.Attachment.AttachmentId, DeleteOnTermination: true } }));
+          }
+        } catch (err) {
+          problems.push(`${String(eni.NetworkInterfaceId)}: ${errorText(err)}`);
         }
       }
     } catch (err) {
-      problem = errorText(err);
+      problems.push(errorText(err));
     }
+    if (problems.length) problem = problems.join("; ");
     // The instance terminates whatever the result; CONTINUE lets it go now. ENIs left behind
     // are `available` once it is gone, and the sweep deletes them.
     const completeError = await complete(action, "CONTINUE");
@@ -180,6 +186,7 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<Li
   async function sweep(ec2: Ec2, calls: () => number): Promise<LifecycleOutcome> {
     const deleted: { subnetId: string; eniId: string; ip: string }[] = [];
     const spared: string[] = [];
+    const problems: string[] = [];
     let problem: string | undefined;
     try {
       const available = await describeNetworkInterfaces(ec2, {
@@ -207,11 +214,17 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<Li
           spared.push(eni.NetworkInterfaceId!);
           continue;
         }
-        if (await deleteQuietly(ec2, eni.NetworkInterfaceId!)) deleted.push({ subnetId: eni.SubnetId ?? "", eniId: eni.NetworkInterfaceId!, ip: eni.PrivateIpAddress ?? "" });
+        try {
+          if (await deleteQuietly(ec2, eni.NetworkInterfaceId!)) deleted.push({ subnetId: eni.SubnetId ?? "", eniId: eni.NetworkInterfaceId!, ip: eni.PrivateIpAddress ?? "" });
+        } catch (err) {
+          // Attached again meanwhile, say: the next sweep looks again.
+          problems.push(`${String(eni.NetworkInterfaceId)}: ${errorText(err)}`);
+        }
       }
     } catch (err) {
-      problem = errorText(err);
+      problems.push(errorText(err));
     }
+    if (problems.length) problem = problems.join("; ");
     log({ action: "sweep", nodeGroup: config.nodeGroupTag, result: "NONE", deleted, spared, ec2Calls: calls(), ...(problem ? { reason: problem } : {}) });
     return { action: "sweep", result: "NONE", enis: deleted, ec2Calls: calls(), ...(problem ? { reason: problem } : {}) };
   }

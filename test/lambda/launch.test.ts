@@ -311,6 +311,29 @@ describe("failure", () => {
     expect(taggedFor(w, instanceId)).toHaveLength(0);
   });
 
+  it("GIVEN other ENIs attached after the handler's read WHEN EC2 refuses the attach with AttachmentLimitExceeded THEN the created ENI is deleted and the action ABANDONed", async () => {
+    const w = await world({ subnets: 1 });
+    const { instanceId, event } = w.launch();
+    w.ec2Mock
+      .on(AttachNetworkInterfaceCommand)
+      .callsFakeOnce(async (input) => {
+        // Meanwhile something else fills the instance's remaining slots (c5.2xlarge: 4 ENIs).
+        for (const DeviceIndex of [2, 3, 4]) {
+          const other = await w.model.createNetworkInterface({ SubnetId: NODE_SUBNET });
+          await w.model.attachNetworkInterface({ NetworkInterfaceId: other.NetworkInterface!.NetworkInterfaceId, InstanceId: instanceId, DeviceIndex }).catch(() => undefined);
+        }
+        return w.model.attachNetworkInterface(input);
+      })
+      .callsFake((input) => w.model.attachNetworkInterface(input));
+
+    const out = await w.handler(event);
+
+    expect(out.result).toBe("ABANDON");
+    expect(out.reason).toMatch(/AttachmentLimitExceeded/);
+    expect(taggedFor(w, instanceId)).toHaveLength(0);
+    expect(w.asg.results).toEqual([expect.objectContaining({ instanceId, result: "ABANDON", by: "api" })]);
+  });
+
   it("GIVEN an unexpected error from EC2 WHEN the first read throws THEN the action is still completed (ABANDON) and the reason logged", async () => {
     const w = await world();
     const { instanceId, event } = w.launch();

@@ -115,6 +115,23 @@ describe("sweep", () => {
     expect(out.enis.map((e) => e.eniId)).toEqual([eni]);
   });
 
+  it("GIVEN one orphan that EC2 refuses to delete WHEN the sweep runs THEN the other orphans still go and the refusal is logged", async () => {
+    const w = await world({ subnets: 1 });
+    const dead = w.launch().instanceId;
+    w.model.terminateInstance(dead);
+    const stuck = await leftover(w, dead);
+    const other = await leftover(w, dead);
+    w.ec2Mock
+      .on(DeleteNetworkInterfaceCommand, { NetworkInterfaceId: stuck })
+      .rejects(Object.assign(new Error(`Network interface '${stuck}' is currently in use.`), { name: "InvalidNetworkInterface.InUse" }));
+
+    const out = await w.handler({ action: "sweep" });
+
+    expect(out.enis.map((e) => e.eniId)).toEqual([other]);
+    expect(w.model.networkInterface(stuck)).toBeDefined();
+    expect(out.reason).toContain(`${stuck}: InvalidNetworkInterface.InUse`);
+  });
+
   it("GIVEN attached ENIs of running nodes WHEN the sweep runs THEN it touches none of them", async () => {
     const w = await world();
     const { instanceId, event } = w.launch();
