@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1";
 import { DaemonSet, Deployment } from "kubernetes-models/apps/v1";
@@ -173,4 +175,41 @@ export function configFor(shape: ConfigShape): { config: MultusConfig; plan: Net
     if ((err as Error).name === "PlanError") return undefined;
     throw err;
   }
+}
+
+/**
+ * Fields of built-in objects that Kubernetes does not define (a typo such as
+ * `mountPropogation` would be dropped or refused by the API server). kubernetes-models checks
+ * types but lets unknown fields through; @kubernetes/client-node carries every model's field
+ * list (generated from the Kubernetes 1.33 OpenAPI spec). It is ESM-only, so a child node
+ * process walks the objects against those lists.
+ */
+export function unknownFields(objects: K8sObject[]): string[] {
+  const models = join(dirname(require.resolve("@kubernetes/client-node/package.json")), "dist", "gen", "models");
+  const script = `
+    import { readFileSync } from "node:fs";
+    const models = ${JSON.stringify(models)};
+    const cache = new Map();
+    async function attrs(type) {
+      if (!cache.has(type)) cache.set(type, (await import(models + "/" + type + ".js"))[type].attributeTypeMap);
+      return cache.get(type);
+    }
+    const out = [];
+    async function walk(value, type, path) {
+      let m;
+      if ((m = /^Array<(.+)>$/.exec(type))) { if (Array.isArray(value)) for (const [i, v] of value.entries()) await walk(v, m[1], path + "[" + i + "]"); return; }
+      if ((m = /^\\{ \\[key: string\\]: (.+); \\}$/.exec(type))) { for (const [k, v] of Object.entries(value ?? {})) await walk(v, m[1], path + "." + k); return; }
+      if (!/^V\\d/.test(type) || value === null || typeof value !== "object") return;
+      const list = await attrs(type);
+      for (const [k, v] of Object.entries(value)) {
+        const a = list.find((x) => x.baseName === k);
+        if (!a) out.push(path + "." + k + ": not a field of " + type);
+        else await walk(v, a.type, path + "." + k);
+      }
+    }
+    for (const o of JSON.parse(readFileSync(0, "utf8"))) await walk(o, "V1" + o.kind, o.kind + "/" + o.metadata.name);
+    process.stdout.write(JSON.stringify(out));
+  `;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { input: JSON.stringify(objects), encoding: "utf8" });
+  return JSON.parse(out) as string[];
 }

@@ -11,7 +11,7 @@ import {
   nadCrd,
 } from "../../../modules/kubernetes";
 import { ipToInt } from "../../../ipam";
-import { DEFAULT, configAndPlan, find, manifestsOf, newApp, schemaErrors, structuralErrors, synthJson, validateObject } from "./helpers";
+import { DEFAULT, configAndPlan, find, manifestsOf, newApp, schemaErrors, structuralErrors, synthJson, unknownFields, validateObject } from "./helpers";
 
 type Json = Record<string, unknown>;
 const AGENT_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/multus-node-agent:v0.1.0";
@@ -72,6 +72,12 @@ describe("generated manifests against the Kubernetes schemas", () => {
     expect(all.map((o) => o.kind)).toEqual(expect.arrayContaining(["CustomResourceDefinition", "DaemonSet", "Deployment", "ClusterRole", "ClusterRoleBinding", "ServiceAccount", "ConfigMap", "NetworkAttachmentDefinition", "Pod"]));
     const problems = all.flatMap(validateObject);
     expect(problems).toEqual([]);
+  });
+
+  it("GIVEN the built-in objects THEN none has a field that Kubernetes does not define", () => {
+    const builtIn = [...addons, ...networks].filter((o) => o.kind !== "NetworkAttachmentDefinition");
+    expect(builtIn.length).toBeGreaterThan(15);
+    expect(unknownFields(builtIn)).toEqual([]);
   });
 
   it("GIVEN the installed CRDs THEN their schemas are structural (every node typed)", () => {
@@ -171,6 +177,15 @@ describe("the validation itself catches mistakes", () => {
     const ds = structuredClone(multusObjects().find((o) => o.kind === "DaemonSet")!) as unknown as Json;
     ((((ds.spec as Json).template as Json).spec as Json).containers as Json[])[0]!.image = 42;
     expect(validateObject(ds as unknown as K8sObject).join()).toMatch(/image must be string/);
+  });
+
+  it("GIVEN a DaemonSet with a misspelled field WHEN its fields are checked THEN the unknown field is reported", () => {
+    const ds = structuredClone(multusObjects().find((o) => o.kind === "DaemonSet")!) as unknown as Json;
+    const mounts = ((((ds.spec as Json).template as Json).spec as Json).containers as Json[])[0]!.volumeMounts as Json[];
+    mounts[4] = { ...mounts[4], mountPropogation: "HostToContainer" };
+    expect(unknownFields([ds as unknown as K8sObject])).toEqual([
+      "DaemonSet/kube-multus-ds.spec.template.spec.containers[0].volumeMounts[4].mountPropogation: not a field of V1VolumeMount",
+    ]);
   });
 
   it("GIVEN a NAD with a misspelled spec field WHEN validated against the CRD schema THEN the pruned field is reported", () => {
