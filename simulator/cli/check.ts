@@ -1,9 +1,13 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { MultusConfig, NetworkPlan, PlanError, STRATEGIES, Strategy, nadIpamRange } from "../../ipam";
-import { NadAnalysis, ParsedNad, analyseNads, parseNad } from "../cni/nad";
+import type { NadAnalysis, ParsedNad } from "../cni/nad";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
 import { planFromFlags } from "./plan";
+
+/** The NAD parser pulls in the YAML library: load it when `check` runs, not on every command. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nadModule = (): typeof import("../cni/nad") => require("../cni/nad");
 
 export interface CheckFlags {
   nad?: string[];
@@ -24,7 +28,7 @@ export function readNads(files: readonly string[], read: (file: string) => strin
     } catch (err) {
       throw new PlanError("--nad", `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "give the path of a NetworkAttachmentDefinition YAML or JSON file");
     }
-    return parseNad(text, file);
+    return nadModule().parseNad(text, file);
   });
 }
 
@@ -92,7 +96,7 @@ export function checkCommand(): Command {
         const nads = readNads(opts.nad ?? []);
         const nodes = opts.nodes ?? config.nodeGroup.maxSize;
         const podsPerNode = opts.podsPerNode ?? config.multus.podsPerNode;
-        const result = analyseNads(nads, { plan: plan.subnets, nodes, podsPerNode });
+        const result = nadModule().analyseNads(nads, { plan: plan.subnets, nodes, podsPerNode });
         if (opts.json) {
           const collisions = result.collisions.map((c) => ({ kind: c.kind, ...(c.ip !== undefined ? { ip: c.ip } : { range: c.range }), detail: c.detail, nads: c.nads }));
           process.stdout.write(`${JSON.stringify({ collisions, warnings: result.warnings }, null, 2)}\n`);
