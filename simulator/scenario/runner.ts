@@ -345,3 +345,27 @@ export function formatFailure(report: ScenarioReport, traceLines = 40): string {
   ];
   return lines.join("\n");
 }
+
+/** One flat row per report, for tables (CLI `simulate`, benchmarks). */
+export function reportRow(report: ScenarioReport) {
+  const kinds = new Map<string, number>();
+  for (const v of report.violations) kinds.set(v.kind, (kinds.get(v.kind) ?? 0) + 1);
+  return {
+    seed: report.seed,
+    nodes: report.nodes,
+    concurrency: report.concurrency,
+    continued: report.launches.continued,
+    abandoned: report.launches.abandoned,
+    timedOut: report.launches.timedOut,
+    violations: report.violations.length,
+    violationKinds: [...kinds].map(([k, n]) => `${k}:${n}`).join(" ") || "-",
+    ec2Reads: report.ec2Calls.reads,
+    ec2Writes: report.ec2Calls.writes,
+    throttled: report.ec2Calls.throttled,
+    readsPerEni: report.callsPerEni.reads,
+    writesPerEni: report.callsPerEni.writes,
+    launchP50Ms: report.launchLatencyMs.p50,
+    launchP95Ms: report.launchLatencyMs.p95,
+    simulatedMs: report.simulatedMs,
+  };
+}

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { parseConfig, planNetwork } from "../../../ipam";
-import { Allocator, FcScheduler, baselineAllocator, planAllocator, poolPods, runScenario, sharedRangePods, whereaboutsPods } from "../../../simulator/scenario";
+import { Allocator, FcScheduler, baselineAllocator, formatFailure, planAllocator, poolPods, reportRow, runScenario, sharedRangePods, whereaboutsPods } from "../../../simulator/scenario";
 
 function planFor(strategy: "static" | "reservation", cidr = "10.0.4.0/24", maxSize = 60, podsPerNode = 2) {
   return planNetwork(
@@ -69,10 +69,15 @@ describe("runScenario", () => {
     expect(r.violations).toEqual([]);
   });
 
-  test("GIVEN pods from one shared host-local range on every node THEN the runner reports pod-pod duplicates", async () => {
+  test("GIVEN pods from one shared host-local range on every node THEN the runner reports pod-pod duplicates, in the row and the failure text", async () => {
     const plan = planFor("static");
     const r = await runScenario({ plan, allocator: planAllocator(plan), nodes: 3, seed: 2, pods: sharedRangePods(3) });
     expect(r.violations.filter((v) => v.kind === "duplicate-ip")).toHaveLength(3);
+    expect(reportRow(r)).toMatchObject({ seed: 2, nodes: 3, continued: 3, violations: 3, violationKinds: "duplicate-ip:3" });
+    const text = formatFailure(r, 5);
+    expect(text).toMatch(/^scenario seed 2: 3 nodes/);
+    expect(text).toMatch(/duplicate-ip: .* held 3 times \(pod-pod-pod\)/);
+    expect(text.split("\n").filter((l) => /^  t=\d+ /.test(l))).toHaveLength(5);
   });
 
   test("GIVEN pods from the whereabouts model over the generated NAD range THEN every node's pods get distinct addresses in the pod block", async () => {
