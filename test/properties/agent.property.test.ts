@@ -3,6 +3,7 @@ import { multusIps, networkStatusText, parseNetworkStatus } from "../../agent/an
 import { holdsAddresses, AgentPod } from "../../agent/kube";
 import { EVENT_REASONS, newAgentMemory } from "../../agent/reconcile";
 import { ipToInt, parseCidr } from "../../ipam/address";
+import { SdkHook } from "../../simulator/sdk";
 import { makeWorld, reconcile, secondaries, SimNode, World } from "../agent/world";
 
 /**
@@ -17,12 +18,19 @@ import { makeWorld, reconcile, secondaries, SimNode, World } from "../agent/worl
  *   3. no primary address changed, no ENI disappeared, and ENIs without our tag are untouched.
  */
 
+/** A pod change; during a reconcile batch it lands between two EC2 calls (`at` calls in). */
+type PodChange =
+  | { kind: "create"; node: number; subnets: 0 | 1 | 2; pick: number; at?: number }
+  | { kind: "delete"; pod: number; at?: number }
+  | { kind: "finish"; pod: number; at?: number }
+  | { kind: "reschedule"; pod: number; node: number; at?: number };
+
 type Action =
   | { kind: "create"; node: number; subnets: 0 | 1 | 2; pick: number }
   | { kind: "delete"; pod: number }
   | { kind: "finish"; pod: number }
   | { kind: "reschedule"; pod: number; node: number }
-  | { kind: "reconcile"; nodes: number[] }
+  | { kind: "reconcile"; nodes: number[]; churn: PodChange | null }
   | { kind: "restart"; node: number }
   | { kind: "throttle"; rate: number }
   | { kind: "lag"; steps: number }
@@ -30,13 +38,24 @@ type Action =
 
 const NODES = 3;
 
+// Creations lean towards node 1 so that its ENIs fill up (the per-ENI limit) in many runs.
+const create = fc.record({ kind: fc.constant("create" as const), node: fc.oneof(fc.constant(1), fc.nat(NODES - 1)), subnets: fc.constantFrom(0 as const, 1 as const, 2 as const), pick: fc.nat(99) });
+const del = fc.record({ kind: fc.constant("delete" as const), pod: fc.nat(50) });
+const finish = fc.record({ kind: fc.constant("finish" as const), pod: fc.nat(50) });
+const reschedule = fc.record({ kind: fc.constant("reschedule" as const), pod: fc.nat(50), node: fc.nat(NODES - 1) });
+// A change racing the agents: made after `at` EC2 calls of the batch, between an agent's pod
+// list and its EC2 writes (the stale-list race that makes two agents contend for an address).
+const churn: fc.Arbitrary<PodChange | null> = fc.option(
+  fc.tuple(fc.oneof(create, del, reschedule), fc.nat(8)).map(([c, at]) => ({ ...c, at })),
+  { nil: null, freq: 2 },
+);
+
 const action: fc.Arbitrary<Action> = fc.oneof(
-  // Creations lean towards node 1 so that its ENIs fill up (the per-ENI limit) in many runs.
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant("create" as const), node: fc.oneof(fc.constant(1), fc.nat(NODES - 1)), subnets: fc.constantFrom(0 as const, 1 as const, 2 as const), pick: fc.nat(99) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), pod: fc.nat(50) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("finish" as const), pod: fc.nat(50) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reschedule" as const), pod: fc.nat(50), node: fc.nat(NODES - 1) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("reconcile" as const), nodes: fc.uniqueArray(fc.nat(NODES - 1), { minLength: 1, maxLength: NODES }) }) },
+  { weight: 8, arbitrary: create },
+  { weight: 2, arbitrary: del },
+  { weight: 1, arbitrary: finish },
+  { weight: 2, arbitrary: reschedule },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("reconcile" as const), nodes: fc.uniqueArray(fc.nat(NODES - 1), { minLength: 1, maxLength: NODES }), churn }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const), node: fc.nat(NODES - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("throttle" as const), rate: fc.constantFrom(0, 0.3, 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("lag" as const), steps: fc.nat(4) }) },
@@ -62,38 +81,59 @@ function freeAddress(world: World, subnet: number, pick: number): string | undef
   return undefined;
 }
 
-async function run(world: World, actions: Action[], knowsLimit: boolean): Promise<void> {
+/** Applies a pod change to the cluster, as the scheduler, kubelet and IPAM would. */
+function applyChange(world: World, c: PodChange): void {
+  const pods = world.kube.allPods();
+  const target = pods.length && "pod" in c ? pods[c.pod % pods.length] : undefined;
+  switch (c.kind) {
+    case "create": {
+      const which = c.subnets === 2 ? [0, 1] : [c.subnets];
+      const attachments = which.flatMap((s) => {
+        const ip = freeAddress(world, s, c.pick);
+        return ip ? [{ network: `default/multus-${s}`, ips: [ip] }] : [];
+      });
+      world.kube.addPod({ nodeName: world.nodes[c.node]!.name, attachments });
+      break;
+    }
+    case "delete":
+      if (target) world.kube.deletePod(target.uid);
+      break;
+    case "finish":
+      if (target) world.kube.updatePod(target.uid, { phase: "Succeeded" });
+      break;
+    case "reschedule":
+      // A StatefulSet pod with a fixed address comes back on another node.
+      if (!target) break;
+      world.kube.deletePod(target.uid);
+      world.kube.addPod({ namespace: target.namespace, name: target.name, nodeName: world.nodes[c.node]!.name, attachments: [], annotations: { ...target.annotations } });
+      break;
+  }
+}
+
+/** A change waiting for the EC2 call it lands after (see the world's SDK hook). */
+interface PendingChurn {
+  change: PodChange | null;
+  callsLeft: number;
+}
+
+async function run(world: World, actions: Action[], knowsLimit: boolean, pending: PendingChurn): Promise<void> {
   const listFaults = new Set<number>();
   const applyKubeFaults = () => world.kube.setFaults({ listFails: (node) => [...listFaults].some((i) => world.nodes[i]!.name === node) });
   for (const a of actions) {
-    const pods = world.kube.allPods();
-    const target = pods.length ? pods[("pod" in a ? a.pod : 0) % pods.length] : undefined;
     switch (a.kind) {
-      case "create": {
-        const which = a.subnets === 2 ? [0, 1] : [a.subnets];
-        const attachments = which.flatMap((s) => {
-          const ip = freeAddress(world, s, a.pick);
-          return ip ? [{ network: `default/multus-${s}`, ips: [ip] }] : [];
-        });
-        world.kube.addPod({ nodeName: world.nodes[a.node]!.name, attachments });
-        break;
-      }
+      case "create":
       case "delete":
-        if (target) world.kube.deletePod(target.uid);
-        break;
       case "finish":
-        if (target) world.kube.updatePod(target.uid, { phase: "Succeeded" });
+      case "reschedule":
+        applyChange(world, a);
         break;
-      case "reschedule": {
-        // A StatefulSet pod with a fixed address comes back on another node.
-        if (!target) break;
-        world.kube.deletePod(target.uid);
-        world.kube.addPod({ namespace: target.namespace, name: target.name, nodeName: world.nodes[a.node]!.name, attachments: [], annotations: { ...target.annotations } });
-        break;
-      }
       case "reconcile":
         // Agents on different nodes run at once; their EC2 calls interleave.
+        pending.change = a.churn;
+        pending.callsLeft = a.churn?.at ?? 0;
         await Promise.all(a.nodes.map((i) => reconcile(world, world.nodes[i]!, { knowsLimit }).catch(() => undefined)));
+        if (pending.change) applyChange(world, pending.change);
+        pending.change = null;
         break;
       case "restart":
         world.nodes[a.node]!.memory = newAgentMemory();
@@ -185,9 +225,18 @@ describe("node agent against the simulated EC2 and Kubernetes", () => {
   it("GIVEN pods created, deleted and rescheduled across nodes with restarts and API faults WHEN the faults stop THEN the agents settle on exactly the live pod addresses", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 60 }), fc.integer({ min: 1, max: 1_000_000 }), fc.boolean(), async (actions, seed, knowsLimit) => {
-        const world = await makeWorld({ nodes: NODES, seed, foreignOn: [0], instanceType: "t3.small" });
+        const pending: PendingChurn = { change: null, callsLeft: 0 };
+        const hook: SdkHook = (_call, next) => {
+          if (pending.change && pending.callsLeft-- <= 0) {
+            const change = pending.change;
+            pending.change = null;
+            applyChange(world, change);
+          }
+          return next();
+        };
+        const world: World = await makeWorld({ nodes: NODES, seed, foreignOn: [0], instanceType: "t3.small", hook });
         const before = snapshot(world);
-        await run(world, actions, knowsLimit);
+        await run(world, actions, knowsLimit, pending);
         await settle(world, knowsLimit);
         check(world, before);
       }),
