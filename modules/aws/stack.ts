@@ -4,7 +4,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { MultusConfig } from "../../ipam/config";
 import { LambdaEnvironmentExtra, lambdaEnvironment } from "../../ipam/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
-import { isLiteral } from "./common";
+import { ENI_TAG_KEYS, isLiteral } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
 import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
 import { MultusSubnetReservations } from "./reservations";
@@ -193,6 +193,8 @@ export class MultusAwsStack extends TerraformStack {
     out("node_security_group_id", this.nodeGroup.nodeSecurityGroupId, "Security group of the nodes' primary interface");
     out("lambda_function_arn", this.lifecycle.function.arn, "Lifecycle Lambda that manages the multus ENIs");
     out("subnet_cidr_reservation_ids", this.reservations.ids, "Explicit subnet CIDR reservations, in plan order");
+    out("eni_tag_key", ENI_TAG_KEYS.nodeGroup, "Tag key on this node group's multus ENIs (the node agent selects ENIs by it)");
+    out("eni_tag_value", this.nodeGroup.eniTagValue, "Tag value on this node group's multus ENIs");
     out("agent_policy_json", this.nodeGroup.agentPolicyJson, "IAM policy the node agent needs (on the node role by default)");
     if (this.nodeGroup.agentPolicy) out("agent_policy_arn", this.nodeGroup.agentPolicy.arn, "IAM policy for the node agent's IRSA or Pod Identity role");
   }

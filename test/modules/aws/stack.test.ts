@@ -32,8 +32,10 @@ describe("MultusAwsStack", () => {
 
     test("THEN every output a consumer needs is there", () => {
       expect(Object.keys(tf.output).sort()).toEqual(
-        ["agent_policy_json", "autoscaling_group_arn", "autoscaling_group_name", "lambda_function_arn", "launch_template_id", "node_role_arn", "node_security_group_id", "subnet_cidr_reservation_ids"].sort(),
+        ["agent_policy_json", "autoscaling_group_arn", "autoscaling_group_name", "eni_tag_key", "eni_tag_value", "lambda_function_arn", "launch_template_id", "node_role_arn", "node_security_group_id", "subnet_cidr_reservation_ids"].sort(),
       );
+      const env = parseLambdaEnvironment(only(tf, "aws_lambda_function").environment.variables);
+      expect([tf.output.eni_tag_key.value, tf.output.eni_tag_value.value]).toEqual([ENI_TAG_KEYS.nodeGroup, env.nodeGroupTag]);
       const ids = tf.output.subnet_cidr_reservation_ids.value as string[];
       expect(ids).toHaveLength(plan.subnets.reduce((n, s) => n + s.reservations.length, 0));
       for (const id of ids) expect(id).toMatch(/^\$\{aws_ec2_subnet_cidr_reservation\..*\.id\}$/);
