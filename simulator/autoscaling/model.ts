@@ -114,6 +114,8 @@ export interface AutoScalingModelOptions {
    * the duration is not documented. @default 30000
    */
   readonly terminationDelayMs?: number;
+  /** Wall-clock time (epoch ms) of simulated time 0, for event times. @default 0 */
+  readonly epochMs?: number;
 }
 
 interface ActionState {
@@ -347,7 +349,7 @@ export class AutoScalingModel {
       "detail-type": launch ? "EC2 Instance-launch Lifecycle Action" : "EC2 Instance-terminate Lifecycle Action",
       source: "aws.autoscaling",
       account: this.ec2.accountId,
-      time: new Date(this.clock).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      time: new Date((this.opts.epochMs ?? 0) + this.clock).toISOString().replace(/\.\d{3}Z$/, "Z"),
       region: this.ec2.region,
       resources: [
         `arn:aws:autoscaling:${this.ec2.region}:${this.ec2.accountId}:autoScalingGroup:7c3c2d1e-0000-4000-8000-000000000001:autoScalingGroupName/${this.groupName}`,

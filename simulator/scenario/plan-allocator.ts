@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { intToIp, ipToInt } from "../../ipam/address";
+import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
 import type { NetworkPlan, PlannedSubnet } from "../../ipam/plan";
 import type { Allocator, AllocatorContext } from "./types";
 
@@ -22,7 +23,7 @@ import type { Allocator, AllocatorContext } from "./types";
  * event, and on failure removes what it made before ABANDONing.
  */
 export function planAllocator(plan: NetworkPlan, opts: { tagKey?: string; attempts?: number } = {}): Allocator {
-  const tagKey = opts.tagKey ?? "multus.eks.amazonaws.com/instance-id";
+  const tagKey = opts.tagKey ?? ENI_TAG_KEYS.instanceId;
   const attempts = opts.attempts ?? 30;
   return async (raw, ctx) => {
     const event = raw as { "detail-type": string; detail: { EC2InstanceId: string; LifecycleHookName: string; AutoScalingGroupName: string; LifecycleActionToken: string } };

@@ -107,14 +107,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Picks primary (VPC CNI) subnet CIDRs that overlap no multus subnet: /20s in 100.64.0.0/10. */
+/** Adds primary (VPC CNI) subnets, one per AZ, that overlap no multus subnet: /20s in 100.64.0.0/10. */
 function primaryCidrs(count: number, ec2: Ec2Model, azs: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; out.length < count && i < 1024; i++) {
     const cidr = `100.${64 + Math.floor(i / 16)}.${(i % 16) * 16}.0/20`;
+    const id = `subnet-${(0xa0000 + out.length).toString(16).padStart(17, "0")}`;
     try {
-      ec2.addSubnet({ cidr, availabilityZone: azs[out.length]!, id: `subnet-prim${String(out.length).padStart(12, "0")}` });
-      out.push(`subnet-prim${String(out.length).padStart(12, "0")}`);
+      ec2.addSubnet({ cidr, availabilityZone: azs[out.length]!, id });
+      out.push(id);
     } catch {
       // overlaps a multus subnet: try the next
     }
@@ -157,6 +158,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
     duplicateRate: faults.duplicateRate ?? 0,
     dropRate: faults.dropRate ?? 0,
     seed: seed + 2,
+    epochMs: SIMULATION_EPOCH,
   });
 
   const scheduler = opts.scheduler ?? new VirtualScheduler(seed);
