@@ -53,7 +53,7 @@ function counting(ec2: Ec2): { ec2: Ec2; calls: () => number } {
   let n = 0;
   const send = ((command: never, ...rest: never[]) => {
     n++;
-    return (ec2.send as (...a: unknown[]) => Promise<unknown>)(command, ...rest);
+    return (ec2.send as (...a: unknown[]) => Promise<unknown>).apply(ec2, [command, ...rest]);
   }) as Ec2["send"];
   return { ec2: { send }, calls: () => n };
 }

@@ -2,6 +2,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { DEFAULT_CONFIG } from "../../ipam/config";
+import { lambdaEnvironment } from "../../ipam/lambda-env";
+import { planNetwork } from "../../ipam/plan";
 import { buildLambda } from "../../lambda/build";
 
 describe("buildLambda", () => {
@@ -36,5 +39,15 @@ describe("buildLambda", () => {
     const script = `require(${JSON.stringify(built.file)}).handler({}).then(() => process.stdout.write("ok"), (e) => process.stdout.write(e.message))`;
     const out = execFileSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "" } }).toString();
     expect(out).toMatch(/^MULTUS_NODE_GROUP_TAG: is not set/);
+  });
+
+  it("GIVEN the bundle with the environment the module writes WHEN invoked with a test notification THEN it starts, validates its configuration and ignores the event", () => {
+    const env = lambdaEnvironment(DEFAULT_CONFIG, planNetwork(DEFAULT_CONFIG));
+    const script = `require(${JSON.stringify(built.file)}).handler({ Event: "autoscaling:TEST_NOTIFICATION" }).then((o) => process.stdout.write(JSON.stringify(o)), (e) => process.stdout.write("error " + e.message))`;
+    const out = execFileSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-west-2", ...env } }).toString();
+    const lines = out.trim().split("\n");
+    expect(JSON.parse(lines[lines.length - 1]!)).toMatchObject({ action: "ignored", result: "NONE", ec2Calls: 0 });
+    // The structured log line went to stdout first.
+    expect(JSON.parse(lines[0]!)).toMatchObject({ action: "ignored", reason: "Auto Scaling test notification" });
   });
 });
