@@ -244,7 +244,7 @@ export type LogLine = Record<string, unknown> & { msg: string; level?: "info" | 
 /** State an agent keeps between reconciles. Losing it (a restart) is safe: it is only a cache. */
 export interface AgentMemory {
   readonly subnets: Map<string, Subnet>;
-  /** Events already posted (pod uid, reason, address), so each is posted once per agent run. */
+  /** Events posted and steady conditions logged (keyed by pod uid first), so each happens once per agent run. */
   readonly events: Set<string>;
 }
 
@@ -324,9 +324,16 @@ export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResul
 
   for (const a of assigned) log({ msg: "assigned", eni: a.eniId, ip: a.ip });
   for (const u of unassigned) log({ msg: "unassigned", eni: u.eniId, ip: u.ip });
-  for (const o of plan.outside) log({ msg: "address outside the node's multus subnets: ignored", pod: name(o.pod), ip: o.ip });
-  for (const s of plan.skipped) log({ msg: "network-status entry skipped", pod: name(s.pod), reason: s.reason });
-  for (const d of plan.duplicates) log({ level: "warn", msg: "address claimed by several pods (IPAM collision)", ip: d.ip, pods: d.pods.map(name) });
+  // Steady conditions are logged once per pod and agent run, not every round.
+  const once = (pod: PodRef, what: string) => {
+    const key = `${pod.uid}/log:${what}`;
+    if (deps.memory.events.has(key)) return false;
+    deps.memory.events.add(key);
+    return true;
+  };
+  for (const o of plan.outside) if (once(o.pod, `outside:${o.ip}`)) log({ msg: "address outside the node's multus subnets: ignored", pod: name(o.pod), ip: o.ip });
+  for (const s of plan.skipped) if (once(s.pod, `skipped:${s.reason}`)) log({ msg: "network-status entry skipped", pod: name(s.pod), reason: s.reason });
+  for (const d of plan.duplicates) if (once(d.pods[0]!, `duplicate:${d.ip}`)) log({ level: "warn", msg: "address claimed by several pods (IPAM collision)", ip: d.ip, pods: d.pods.map(name) });
   for (const err of errors) log({ level: "warn", msg: "EC2 change failed; retried next round", error: err });
 
   const events: { pod: PodRef; reason: string; key: string; message: string }[] = [];

@@ -1,6 +1,6 @@
 import { NETWORK_STATUS_ANNOTATION } from "../../agent/annotation";
 import { AgentPod } from "../../agent/kube";
-import { EVENT_REASONS, EniState, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
+import { EVENT_REASONS, EniState, LogLine, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
 import { parseCidr } from "../../ipam/address";
 import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
 import { networkStatusAnnotation } from "../../simulator/kube";
@@ -125,9 +125,13 @@ describe("reconcileNode against the simulated EC2", () => {
     const foreign = world.foreign[0]!;
     const ip = world.subnets[1]!.podPool[0]!;
     world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [ip] }] });
-    const result = await reconcile(world, node);
+    const lines: LogLine[] = [];
+    const result = await reconcile(world, node, { log: (l) => lines.push(l) });
+    await reconcile(world, node, { log: (l) => lines.push(l) });
     expect(result.plan.outside.map((o) => o.ip)).toEqual([ip]);
     expect(secondaries(world, foreign.eniId)).toEqual([foreign.secondary]);
+    // Logged once, not on every round.
+    expect(lines.filter((l) => l.ip === ip)).toEqual([expect.objectContaining({ msg: "address outside the node's multus subnets: ignored" })]);
   });
 
   it("GIVEN the ENI is full WHEN a further pod arrives THEN it gets one Warning event naming the limit, also after more rounds", async () => {

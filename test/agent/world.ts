@@ -3,7 +3,7 @@ import { ec2Client, SdkHook } from "../../simulator/sdk";
 import { FakeKube } from "../../simulator/kube";
 import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
 import { instanceLimits, multusPodsPerEni } from "../../ipam/capacity";
-import { AgentMemory, Ec2, newAgentMemory, reconcileNode, ReconcileResult } from "../../agent/reconcile";
+import { AgentMemory, Ec2, LogLine, newAgentMemory, reconcileNode, ReconcileResult } from "../../agent/reconcile";
 
 export const NODE_GROUP = "multus-ng";
 export const AZ = "us-west-2a";
@@ -105,7 +105,7 @@ export async function makeWorld(opts: WorldOptions): Promise<World> {
  * One agent round on a node, as the DaemonSet pod on that node runs it. `knowsLimit: false`:
  * the agent does not know the instance type's limit and learns it from EC2's refusal.
  */
-export function reconcile(world: World, node: SimNode, opts: { knowsLimit?: boolean } = {}): Promise<ReconcileResult> {
+export function reconcile(world: World, node: SimNode, opts: { knowsLimit?: boolean; log?: (line: LogLine) => void } = {}): Promise<ReconcileResult> {
   const podsPerEni = opts.knowsLimit === false ? undefined : world.podsPerEni;
   return reconcileNode({
     ec2: world.ec2,
@@ -115,6 +115,7 @@ export function reconcile(world: World, node: SimNode, opts: { knowsLimit?: bool
     tagValue: NODE_GROUP,
     ...(podsPerEni !== undefined ? { podsPerEni } : {}),
     memory: node.memory,
+    ...(opts.log ? { log: opts.log } : {}),
   });
 }
 
