@@ -275,6 +275,9 @@ export interface ReconcileResult {
  * per ENI unassign what no live pod holds (freeing slots first) and assign what live pods
  * hold, with AllowReassignment so an address that moved with its pod leaves the old node's
  * ENI (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssignPrivateIpAddresses.html).
+ * The same page says moving an address is asynchronous and Describe* results are eventually
+ * consistent: a round may act on a stale view, so every call is safe to repeat or to have
+ * refused, and the next round starts again from a fresh read.
  * Reading the pods or ENIs failing throws (nothing was changed); a failure on one ENI is
  * reported and the others proceed. Pods past the limit and refused addresses get an event.
  */
