@@ -13,6 +13,11 @@ export interface FillResult {
   readonly heapBytes: number;
   /** The error that ended the fill (EC2's code). */
   readonly endedWith: string;
+  /**
+   * Per-allocation time of the last eighth of the fill over the first eighth: a pick that
+   * scanned the used addresses would grow with the fill; an indexed one stays flat.
+   */
+  readonly lateOverEarly: number;
 }
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
@@ -27,10 +32,15 @@ export async function fillSubnet(cidr: string, dhcp: DhcpPolicy, seed = 1): Prom
   const heapBefore = process.memoryUsage().heapUsed;
   const model = new Ec2Model({ seed, dhcp });
   const { subnetId } = model.addSubnet({ cidr, availabilityZone: "us-west-2a" });
+  const free = model.dhcpFreeCount(subnetId);
+  const eighth = Math.max(1, Math.floor(free / 8));
   let allocations = 0;
   let endedWith = "none";
+  let earlyEnd = NaN;
+  let lateStart = NaN;
   const start = performance.now();
   for (;;) {
+    if (allocations === free - eighth) lateStart = performance.now();
     try {
       await model.createNetworkInterface({ SubnetId: subnetId });
       allocations++;
@@ -38,13 +48,15 @@ export async function fillSubnet(cidr: string, dhcp: DhcpPolicy, seed = 1): Prom
       endedWith = (err as Error).name;
       break;
     }
+    if (allocations === eighth) earlyEnd = performance.now();
   }
-  const ms = performance.now() - start;
+  const end = performance.now();
+  const ms = end - start;
   gc();
   const heapBytes = (globalThis as { gc?: unknown }).gc ? process.memoryUsage().heapUsed - heapBefore : 0;
   // Keep the model alive until the heap was measured.
   if (model.subnetIds().length !== 1) throw new Error("unreachable");
-  return { cidr, dhcp, allocations, ms, heapBytes, endedWith };
+  return { cidr, dhcp, allocations, ms, heapBytes, endedWith, lateOverEarly: (end - lateStart) / (earlyEnd - start) };
 }
 
 export interface ScaleRow {
@@ -58,6 +70,8 @@ export interface ScaleRow {
   readonly heapBytes: number;
   readonly bytesPerAllocation: number;
   readonly endedWith: string;
+  /** Median over the repeats of FillResult.lateOverEarly. */
+  readonly lateOverEarly: number;
   readonly repeats: number;
 }
 
@@ -89,6 +103,7 @@ export async function measureScale(opts: { repeats: number; policies: readonly D
         heapBytes,
         bytesPerAllocation: heapBytes / allocations,
         endedWith: runs[0]!.endedWith,
+        lateOverEarly: median(runs.map((r) => r.lateOverEarly)),
         repeats,
       });
     }

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildLambda } from "../lambda/build";
 import { ChildRun, medianRun, runNode } from "./measure";
@@ -21,6 +21,8 @@ export interface TestSuiteFigures {
   readonly tests: number;
   readonly failed: number;
   readonly success: boolean;
+  /** 1-minute load average just before the run. */
+  readonly loadBefore: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export function measureTestSuite(): TestSuiteFigures {
   const work = mkdtempSync(path.join(tmpdir(), "bench-jest-"));
   try {
     const report = path.join(work, "jest.json");
+    const loadBefore = loadavg()[0]!;
     const jest = require.resolve("jest/bin/jest", { paths: [ROOT] });
     const run: ChildRun = runNode([jest, "--ci", "--silent", "--json", `--outputFile=${report}`], { cwd: ROOT, timeoutMs: 10 * 60_000 });
     let summary = { numTotalTestSuites: 0, numTotalTests: 0, numFailedTests: 0, success: false };
@@ -83,6 +86,7 @@ export function measureTestSuite(): TestSuiteFigures {
       tests: summary.numTotalTests,
       failed: summary.numFailedTests,
       success: summary.success && run.status === 0,
+      loadBefore,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
