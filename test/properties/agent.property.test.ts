@@ -3,6 +3,7 @@ import { multusIps, networkStatusText, parseNetworkStatus } from "../../agent/an
 import { holdsAddresses, AgentPod } from "../../agent/kube";
 import { EVENT_REASONS, newAgentMemory } from "../../agent/reconcile";
 import { ipToInt, parseCidr } from "../../ipam/address";
+import { checkInvariants } from "../../simulator/invariants";
 import { SdkHook } from "../../simulator/sdk";
 import { makeWorld, reconcile, secondaries, SimNode, World } from "../agent/world";
 
@@ -205,6 +206,15 @@ function check(world: World, before: Map<string, { primary: string; secondaries:
     expect(node).toBeDefined();
     expect(enis.every((e) => node!.enis.includes(e))).toBe(true);
   }
+  // The simulator's shared invariants agree: no address held twice (a pod's address on its own
+  // node's ENI is one holder), none outside its subnet or AWS-reserved.
+  const podIpsNow = live.flatMap((pod) => {
+    const node = world.nodes.find((n) => n.name === pod.nodeName)!;
+    return podIps(pod).map((ip) => ({ ip, node: node.instanceId, subnet: world.subnets.find((x) => inCidr(ip, x.cidr))!.id, name: pod.name }));
+  });
+  const violations = checkInvariants({ ec2: world.model, pods: podIpsNow, foreignEniIds: new Set(world.foreign.map((f) => f.eniId)) });
+  expect(violations.filter((v) => ["duplicate-ip", "outside-subnet", "aws-reserved"].includes(v.kind))).toEqual([]);
+
   // 3. Primary addresses and foreign ENIs untouched; no ENI lost.
   for (const [eniId, b] of before) {
     const now = world.model.networkInterface(eniId);
