@@ -41,7 +41,7 @@ export class NetworkStatusError extends Error {
  * Reads a network-status annotation. `undefined` (no annotation yet: Multus writes it after
  * the sandbox is up) gives no attachments. The default network's entry is left out: its
  * address belongs to the cluster network, never to a multus ENI. IPv6 addresses and the
- * unspecified address 0.0.0.0 (seen in real annotations of attachments without IPAM) are
+ * unspecified address 0.0.0.0 (it appears in published EKS annotations) are
  * skipped with a reason. Throws NetworkStatusError when the text is not a JSON array of
  * objects with a string `name`.
  */
