@@ -5,6 +5,7 @@ import {
   DescribeInstanceTypesCommand,
   DetachNetworkInterfaceCommand,
   Instance,
+  InstanceNetworkInterface,
   ModifyNetworkInterfaceAttributeCommand,
   NetworkInterface,
   Tag,
@@ -167,7 +168,15 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
   let seen = await describeNetworkInterfaces(ec2, { Filters: [{ Name: "subnet-id", Values: subnets.map((s) => s.id) }] });
 
   const attached = me.NetworkInterfaces ?? [];
-  const toAttach = subnets.filter((s) => !ownEnis(seen, config, instanceId, s).some((e) => e.Attachment?.InstanceId === instanceId));
+  // Already in place, by either read (each may lag the other): an own ENI attached here, or
+  // an ENI of the subnet at its device index.
+  const inPlace = (s: LambdaSubnet): NetworkInterface | undefined => {
+    const own = ownEnis(seen, config, instanceId, s).find((e) => e.Attachment?.InstanceId === instanceId);
+    if (own) return own;
+    const there = attached.find((n) => n.SubnetId === s.id && n.Attachment?.DeviceIndex === s.deviceIndex);
+    return there && instanceViewEni(there, instanceId, s.deviceIndex);
+  };
+  const toAttach = subnets.filter((s) => !inPlace(s));
   const limit = await maxEnis(deps, String(me.InstanceType));
   if (attached.length + toAttach.length > limit) {
     throw new LaunchFailure(
@@ -185,7 +194,7 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
     // More than one: deliveries raced. Take the attached one (or the lowest id); the others
     // belong to deliveries that may still be attaching them: each deletes its own spare when
     // it loses the attach, and the terminate action or the sweep takes any a crash left.
-    let eni: NetworkInterface | undefined = ownEnis(seen, config, instanceId, subnet)[0];
+    let eni: NetworkInterface | undefined = inPlace(subnet) ?? ownEnis(seen, config, instanceId, subnet)[0];
     let attempts = 0;
     if (!eni) {
       const made = await createEni(deps, instanceId, subnet, group, seen, progress);
@@ -228,6 +237,17 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
   }
 }
 
+/** An ENI as DescribeInstances shows it on the instance, in DescribeNetworkInterfaces' shape. */
+function instanceViewEni(n: InstanceNetworkInterface, instanceId: string, deviceIndex: number): NetworkInterface {
+  return {
+    NetworkInterfaceId: n.NetworkInterfaceId,
+    SubnetId: n.SubnetId,
+    PrivateIpAddress: n.PrivateIpAddress,
+    SourceDestCheck: n.SourceDestCheck,
+    Attachment: { AttachmentId: n.Attachment?.AttachmentId, DeleteOnTermination: n.Attachment?.DeleteOnTermination, DeviceIndex: deviceIndex, InstanceId: instanceId },
+  };
+}
+
 /**
  * Attach errors a concurrent delivery of the same event causes: the ENI attached by it, the
  * device index taken by its ENI, or its ENI deleted after it lost the race.
@@ -245,15 +265,7 @@ async function attachedAt(deps: LaunchDeps, instanceId: string, subnet: LambdaSu
     if (attempt > 0) await deps.sleep(backoffMs(attempt + 2, deps.random));
     const me = (await describeInstances(deps.ec2, { InstanceIds: [instanceId] }))[0];
     const there = (me?.NetworkInterfaces ?? []).find((n) => n.Attachment?.DeviceIndex === subnet.deviceIndex);
-    if (there && there.SubnetId === subnet.id) {
-      return {
-        NetworkInterfaceId: there.NetworkInterfaceId,
-        SubnetId: there.SubnetId,
-        PrivateIpAddress: there.PrivateIpAddress,
-        SourceDestCheck: there.SourceDestCheck,
-        Attachment: { AttachmentId: there.Attachment?.AttachmentId, DeleteOnTermination: there.Attachment?.DeleteOnTermination, DeviceIndex: subnet.deviceIndex, InstanceId: instanceId },
-      };
-    }
+    if (there && there.SubnetId === subnet.id) return instanceViewEni(there, instanceId, subnet.deviceIndex);
     if (there) break; // another subnet's ENI holds the index: a real conflict
   }
   throw attachError;

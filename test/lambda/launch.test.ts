@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DescribeInstanceTypesCommand } from "@aws-sdk/client-ec2";
+import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DescribeInstanceTypesCommand, DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
 import { contains, ipToInt } from "../../ipam/address";
 import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
 import { Ec2Error } from "../../simulator/ec2/errors";
@@ -160,6 +160,29 @@ describe("replay and duplicate delivery", () => {
     expect(w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(0);
     expect(w.enisOf(instanceId)[1]!.NetworkInterfaceId).toBe(made.NetworkInterface!.NetworkInterfaceId);
     expect(taggedFor(w, instanceId)).toHaveLength(1);
+  });
+
+  it("GIVEN a replay whose ENI read lags (it still shows the ENIs unattached) WHEN the instance read shows them attached THEN nothing is created, attached or abandoned", async () => {
+    const w = await world();
+    const { instanceId, event } = w.launch();
+    await w.handler(event);
+    const before = w.enisOf(instanceId).map((e) => e.NetworkInterfaceId);
+    w.ec2Mock
+      .on(DescribeNetworkInterfacesCommand)
+      .callsFakeOnce(async (input) => {
+        // Describe* is eventually consistent: this read predates the attachments.
+        const out = await w.model.describeNetworkInterfaces(input);
+        return { ...out, NetworkInterfaces: out.NetworkInterfaces!.map((e) => ({ ...e, Status: "available", Attachment: undefined })) };
+      })
+      .callsFake((input) => w.model.describeNetworkInterfaces(input));
+    w.ec2Mock.resetHistory();
+
+    const out = await w.handler(event);
+
+    expect(out.result).toBe("CONTINUE");
+    expect(w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(0);
+    expect(w.ec2Mock.commandCalls(AttachNetworkInterfaceCommand)).toHaveLength(0);
+    expect(w.enisOf(instanceId).map((e) => e.NetworkInterfaceId)).toEqual(before);
   });
 
   it("GIVEN EventBridge delivers the launch event twice at once WHEN both run concurrently THEN the instance ends with one ENI per subnet and one completion", async () => {
