@@ -9,9 +9,9 @@ import { networkStatusAnnotation } from "../../simulator/kube";
 
 /**
  * KubeClient against a small fake API server. @kubernetes/client-node 1.x is an ES module that
- * jest's CommonJS loader cannot import, so the client runs in a child Node process (which
- * loads it with require(esm), Node >= 20.19), compiled by esbuild with node_modules left external, and prints what it
- * saw.
+ * jest's CommonJS loader cannot import, so the client runs in a child Node process, which
+ * loads it with require(esm) (Node >= 20.19): compiled by esbuild with node_modules left
+ * external, it prints what it saw.
  */
 
 const ROOT = path.resolve(__dirname, "../..");
