@@ -26,7 +26,7 @@ export type ViolationKind =
   | "open-action"
   /** An ENI the allocator made, not attached to anything: left behind by an ABANDON, a failure or a termination. */
   | "leaked-eni"
-  /** A secondary ENI on an instance the group has terminated (cannot happen in the model, checked anyway). */
+  /** An ENI still attached to a terminated instance (the model never does this; checked anyway). While an instance shuts down its ENIs stay attached: not a violation. */
   | "eni-on-dead-node"
   /** An InService node without its ENI in a multus subnet of its availability zone, or at the wrong device index. */
   | "node-missing-eni"
@@ -72,7 +72,6 @@ export function checkInvariants(input: InvariantInput): Violation[] {
   const pods = input.pods ?? [];
   const foreign = input.foreignEniIds ?? new Set<string>();
   const out: Violation[] = [];
-  const groupInstances = new Set(asg?.instances().map((i) => i.instanceId) ?? []);
   const multusSubnets = new Set(plan?.subnets.map((s) => s.id) ?? ec2.subnetIds());
 
   // 1. Unique addresses.
@@ -148,7 +147,7 @@ export function checkInvariants(input: InvariantInput): Violation[] {
     if (foreign.has(id) || !multusSubnets.has(eni.SubnetId!)) continue;
     if (!eni.Attachment) {
       out.push({ kind: "leaked-eni", ip: eni.PrivateIpAddress, detail: `${id} (${eni.PrivateIpAddress}) in ${eni.SubnetId} is attached to nothing` });
-    } else if (asg && groupInstances.has(eni.Attachment.InstanceId!) && asg.lifecycleState(eni.Attachment.InstanceId!) === "Terminated") {
+    } else if (ec2.instanceState(eni.Attachment.InstanceId!) === "terminated") {
       out.push({ kind: "eni-on-dead-node", ip: eni.PrivateIpAddress, detail: `${id} is attached to terminated ${eni.Attachment.InstanceId}` });
     }
   }

@@ -79,7 +79,15 @@ export interface ScenarioReport {
   readonly invocations: number;
   /** Invocations that threw (each retry counts). */
   readonly invocationErrors: number;
-  readonly ec2Calls: { readonly reads: number; readonly writes: number; readonly throttled: number; readonly byOperation: Record<string, number> };
+  readonly ec2Calls: {
+    readonly reads: number;
+    readonly writes: number;
+    /** Attempts that were throttled. */
+    readonly throttled: number;
+    /** Calls still throttled after the client's retries: the allocator saw RequestLimitExceeded. */
+    readonly throttledOut: number;
+    readonly byOperation: Record<string, number>;
+  };
   readonly autoscalingCalls: number;
   /** ENIs the allocator created (successful CreateNetworkInterface calls). */
   readonly enisCreated: number;
@@ -171,6 +179,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   let reads = 0;
   let writes = 0;
   let throttled = 0;
+  let throttledOut = 0;
   let asgCalls = 0;
   let enisCreated = 0;
   let invocations = 0;
@@ -199,8 +208,19 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
     };
     const sleep = (ms: number) => scheduler.wait(ms, `${task}:sleep(${ms})`);
     const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.wait(ms, `${task}:sdk-backoff(${ms})`), random: rng };
+    const client = ec2Client(ec2, { hook: sdkHook, retry });
+    const counted = {
+      send: async (command: never) => {
+        try {
+          return await client.send(command);
+        } catch (err) {
+          if ((err as Error).name === "RequestLimitExceeded") throttledOut++;
+          throw err;
+        }
+      },
+    } as unknown as typeof client;
     return {
-      ec2: ec2Client(ec2, { hook: sdkHook, retry }),
+      ec2: counted,
       autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }),
       sleep,
       random: rng,
@@ -324,7 +344,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
     incompleteActions: asg.results.filter((r) => r.by === "timeout").length,
     invocations,
     invocationErrors,
-    ec2Calls: { reads, writes, throttled, byOperation },
+    ec2Calls: { reads, writes, throttled, throttledOut, byOperation },
     autoscalingCalls: asgCalls,
     enisCreated,
     callsPerEni: { reads: perEni(reads), writes: perEni(writes) },

@@ -9,10 +9,19 @@
  * its interleaving (runs with fc.scheduler print the scheduler's own report).
  */
 import fc from "fast-check";
-import { MultusConfig, PlanError, Strategy, parseConfig, planNetwork } from "../../ipam";
-import { DHCP_POLICIES, DhcpPolicy } from "../../simulator/ec2/model";
+import { MultusConfig, PlanError, Strategy, ipToInt, parseConfig, planNetwork } from "../../ipam";
+import { AutoScalingModel, LifecycleEvent } from "../../simulator/autoscaling/model";
+import { DHCP_POLICIES, DhcpPolicy, Ec2Model } from "../../simulator/ec2/model";
+import { seededRandom } from "../../simulator/ec2/rng";
+import { Violation, checkInvariants } from "../../simulator/invariants";
+import { autoScalingClient, ec2Client } from "../../simulator/sdk";
 import {
+  Allocator,
+  AllocatorContext,
+  DEFAULT_GROUP_NAME,
   FcScheduler,
+  SIMULATION_EPOCH,
+  VirtualScheduler,
   ScenarioOptions,
   ScenarioReport,
   baselineAllocator,
@@ -124,10 +133,13 @@ function mustContinue(s: Omit<ScenarioOptions, "allocator">): boolean {
   });
 }
 
-/** The safety invariants, and no ABANDON where the addresses suffice. */
+/**
+ * The safety invariants, and no ABANDON where the addresses suffice and no call stayed
+ * throttled past the SDK's retries (then giving up is the right answer).
+ */
 function expectHealthy(report: ScenarioReport, s: Omit<ScenarioOptions, "allocator">): void {
   expectClean(report);
-  if (mustContinue(s) && report.launches.abandoned > 0) {
+  if (mustContinue(s) && report.ec2Calls.throttledOut === 0 && report.launches.abandoned > 0) {
     throw new Error(`${report.launches.abandoned} launch(es) ABANDONed although the addresses suffice\n${formatFailure(report)}`);
   }
 }
@@ -175,6 +187,148 @@ describe("no-collision properties: the lifecycle Lambda", () => {
         },
       ),
       { numRuns: 30 },
+    );
+  });
+});
+
+/**
+ * fc.commands: launches (several at once), terminations, replays of any past event, foreign
+ * DHCP interfaces, time passing and throttling bursts, in any order; the invariants are
+ * checked after every command.
+ */
+interface CmdWorld {
+  readonly ec2: Ec2Model;
+  readonly asg: AutoScalingModel;
+  readonly scheduler: VirtualScheduler;
+  readonly allocator: Allocator;
+  readonly plan: ReturnType<typeof planNetwork>;
+  readonly foreign: Set<string>;
+  readonly delivered: LifecycleEvent[];
+  readonly rng: () => number;
+  invocations: number;
+  /** Calls the allocator saw throttled after the client's retries. */
+  throttledOut: number;
+}
+
+async function deliver(w: CmdWorld, events: LifecycleEvent[]): Promise<void> {
+  const ctx = (task: string): AllocatorContext => {
+    const retry = { maxAttempts: w.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => w.scheduler.wait(ms, `${task}:backoff`), random: w.rng };
+    const hook = async (call: { operation: string }, next: () => Promise<unknown>) => {
+      await w.scheduler.wait(20 + Math.floor(w.rng() * 180), `${task}:${call.operation}`);
+      return next();
+    };
+    const client = ec2Client(w.ec2, { hook, retry });
+    const counted = {
+      send: (command: never) =>
+        client.send(command).catch((err: Error) => {
+          if (err.name === "RequestLimitExceeded") w.throttledOut++;
+          throw err;
+        }),
+    } as unknown as typeof client;
+    return {
+      ec2: counted,
+      autoscaling: autoScalingClient(w.asg, { hook, retry }),
+      sleep: (ms) => w.scheduler.wait(ms, `${task}:sleep`),
+      random: w.rng,
+      now: () => SIMULATION_EPOCH + w.scheduler.now,
+    };
+  };
+  await w.scheduler.run(Promise.all(events.map((e, i) => w.allocator(e, ctx(`${w.invocations++}.${i}`)))));
+  w.delivered.push(...events);
+}
+
+function invariantsNow(w: CmdWorld): Violation[] {
+  // Actions still open are the next commands' business; everything else must hold now.
+  return checkInvariants({ ec2: w.ec2, asg: w.asg, plan: w.plan, foreignEniIds: w.foreign }).filter((v) => v.kind !== "open-action");
+}
+
+type Cmd = fc.AsyncCommand<object, CmdWorld>;
+const cmd = (name: string, run: (w: CmdWorld) => Promise<void>, check: (w: CmdWorld) => boolean = () => true): Cmd => ({
+  check: () => true,
+  async run(_m, w) {
+    if (!check(w)) return;
+    await run(w);
+    const v = invariantsNow(w);
+    if (v.length) throw new Error(`after ${name}:\n${v.map((x) => `  ${x.kind}: ${x.detail}`).join("\n")}`);
+  },
+  toString: () => name,
+});
+
+const inService = (w: CmdWorld) => w.asg.instances().filter((i) => i.state === "InService");
+
+const cmdArbs = [
+  fc.integer({ min: 1, max: 4 }).map((n) =>
+    cmd(
+      `Launch(${n})`,
+      async (w) => {
+        // Room for n more: free worker-block addresses (static) or DHCP addresses (reservation).
+        const s = w.plan.subnets[0]!;
+        const held = w.ec2.liveAddresses().filter((a) => a.subnetId === s.id && ipToInt(a.ip) >= s.workers.first && ipToInt(a.ip) <= s.workers.last).length;
+        const room = s.strategy === "static" ? s.workers.last - s.workers.first + 1 - held : w.ec2.dhcpFreeCount(s.id);
+        const throttledBefore = w.throttledOut;
+        const launched = Array.from({ length: n }, () => w.asg.launch());
+        await deliver(w, launched.flatMap((l) => l.events));
+        if (room >= n && w.throttledOut === throttledBefore) {
+          const lost = launched.filter((l) => w.asg.lifecycleState(l.instanceId) !== "InService");
+          if (lost.length) throw new Error(`Launch(${n}): ${lost.map((l) => l.instanceId).join(", ")} not InService although ${room} addresses were free`);
+        }
+      },
+      (w) => w.asg.instances().filter((i) => i.state !== "Terminated").length + n <= w.plan.subnets[0]!.capacity.maxNodes,
+    ),
+  ),
+  fc.nat().map((k) =>
+    cmd(`Terminate(#${k})`, async (w) => {
+      const live = inService(w);
+      if (live.length) await deliver(w, w.asg.terminate(live[k % live.length]!.instanceId));
+    }),
+  ),
+  fc.nat().map((k) =>
+    cmd(`Replay(#${k})`, async (w) => {
+      if (w.delivered.length) await deliver(w, [w.delivered[k % w.delivered.length]!]);
+    }),
+  ),
+  fc.constant(
+    cmd("ForeignEni", async (w) => {
+      const s = w.plan.subnets[0]!;
+      if (w.ec2.dhcpFreeCount(s.id) > s.capacity.maxNodes) w.foreign.add(w.ec2.addForeignInterface(s.id).eniId);
+    }),
+  ),
+  fc.integer({ min: 1, max: 400 }).map((sec) =>
+    cmd(`Advance(${sec}s)`, async (w) => {
+      w.asg.advance(sec * 1000);
+    }),
+  ),
+  fc.constantFrom(0, 0.3).map((rate) =>
+    cmd(`Throttle(${rate})`, async (w) => {
+      w.ec2.setFaults({ throttle: rate });
+    }),
+  ),
+];
+
+describe("no-collision properties: lifecycle sequences (fc.commands)", () => {
+  test("GIVEN any sequence of launches, terminations, replays, foreign ENIs, time and throttling THEN the invariants hold after every step", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(cmdArbs, { maxCommands: 25 }), fc.constantFrom<Strategy>("static", "reservation"), fc.integer({ min: 1, max: 10_000 }), async (cmds, strategy, seed) => {
+        const config = parseConfig({
+          nodeGroup: { maxSize: 12, desiredSize: 1, minSize: 0 },
+          multus: { strategy, podsPerNode: 2, subnets: [{ cidr: "10.0.4.0/26", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" }] },
+        });
+        const plan = planNetwork(config);
+        const ec2 = new Ec2Model({ seed, dhcp: "adversarial" });
+        const s = plan.subnets[0]!;
+        ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
+        const primary = ec2.addSubnet({ cidr: "100.64.0.0/20", availabilityZone: s.availabilityZone }).subnetId;
+        for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit" });
+        const asg = new AutoScalingModel(ec2, { groupName: DEFAULT_GROUP_NAME, subnetIds: [primary], instanceType: plan.instance.instanceType, seed, epochMs: SIMULATION_EPOCH });
+        const scheduler = new VirtualScheduler(seed);
+        scheduler.onAdvance = (at) => {
+          if (at > asg.now) asg.advance(at - asg.now);
+        };
+        const world: CmdWorld = { ec2, asg, scheduler, allocator: lambdaAllocator(plan, config), plan, foreign: new Set(), delivered: [], rng: seededRandom(seed), invocations: 0, throttledOut: 0 };
+        await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
+        scenarios++;
+      }),
+      { numRuns: 40 },
     );
   });
 });
