@@ -72,25 +72,28 @@ export function sharedRangePods(podsPerNode: number): PodSource {
 /**
  * Pods addressed by the whereabouts model (simulator/cni) with the NAD range this project
  * generates (`nadIpamRange`: the whole subnet, range_start/range_end on the pod block):
- * `podsPerNode` pods per node per multus ENI, all nodes' ADDs concurrent, so the pool's
- * compare-and-swap conflicts happen.
+ * `podsPerNode` pods per node per multus ENI. Nodes add their pods at the same time, each
+ * node one pod after another (as one kubelet would), so the pools' compare-and-swap
+ * conflicts happen without a thundering herd that whereabouts' 100 retries cannot absorb.
  */
 export function whereaboutsPods(podsPerNode: number): PodSource {
   return async (nodes, { plan }) => {
     const model = new WhereaboutsModel();
     const configs = new Map(plan.subnets.map((s) => [s.id, whereaboutsConfig({ type: "whereabouts", network_name: `multus-${s.id}`, ...nadIpamRange(s) })]));
     const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
-    const adds = nodes.flatMap((n) =>
-      n.enis.flatMap((eni) =>
-        Array.from({ length: podsPerNode }, async (_, k): Promise<PodIp | undefined> => {
-          const config = configs.get(eni.subnetId);
-          if (!config) return undefined;
+    const perNode = nodes.map(async (n) => {
+      const out: PodIp[] = [];
+      for (const eni of n.enis) {
+        const config = configs.get(eni.subnetId);
+        if (!config) continue;
+        for (let k = 0; k < podsPerNode; k++) {
           const name = `${n.instanceId}-${eni.subnetId}-p${k}`;
           const [ip] = await model.allocate(config, { node: n.instanceId, containerId: name, podRef: `default/${name}` }, { betweenReadAndUpdate: yieldTurn });
-          return { ip: ip!, node: n.instanceId, subnet: eni.subnetId, name };
-        }),
-      ),
-    );
-    return (await Promise.all(adds)).filter((p): p is PodIp => p !== undefined);
+          out.push({ ip: ip!, node: n.instanceId, subnet: eni.subnetId, name });
+        }
+      }
+      return out;
+    });
+    return (await Promise.all(perNode)).flat();
   };
 }
