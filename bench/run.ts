@@ -236,7 +236,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     [`Burst (N = ${TARGET_NODES})`, burstV],
     ["Simulator scale", scaleV],
   ];
-  if (tests && !tests.success) verdicts.push(["Test suite", { met: false, text: `${tests.failed} failing tests` }]);
+  if (tests && !tests.success) verdicts.push(["Test suite", { met: false, text: `${tests.failed} failing test${tests.failed === 1 ? "" : "s"}${tests.failedFiles.length ? ` in ${tests.failedFiles.join(", ")}` : ""}` }]);
   process.stdout.write(`\nTargets:\n${verdicts.map(([n, v]) => `  ${n}: ${v.met ? "met" : "NOT MET"}: ${v.text}`).join("\n")}\nTotal ${ms(totalMs)}\n`);
 
   if (flags.write) {

@@ -21,6 +21,8 @@ export interface TestSuiteFigures {
   readonly tests: number;
   readonly failed: number;
   readonly success: boolean;
+  /** Test files with a failure, relative to the repo. */
+  readonly failedFiles: string[];
   /** 1-minute load average just before the run. */
   readonly loadBefore: number;
 }
@@ -73,7 +75,7 @@ export function measureTestSuite(): TestSuiteFigures {
     const loadBefore = loadavg()[0]!;
     const jest = require.resolve("jest/bin/jest", { paths: [ROOT] });
     const run: ChildRun = runNode([jest, "--ci", "--silent", "--json", `--outputFile=${report}`], { cwd: ROOT, timeoutMs: 10 * 60_000 });
-    let summary = { numTotalTestSuites: 0, numTotalTests: 0, numFailedTests: 0, success: false };
+    let summary = { numTotalTestSuites: 0, numTotalTests: 0, numFailedTests: 0, success: false, testResults: [] as { name: string; status: string }[] };
     try {
       summary = JSON.parse(readFileSync(report, "utf8")) as typeof summary;
     } catch {
@@ -86,6 +88,7 @@ export function measureTestSuite(): TestSuiteFigures {
       tests: summary.numTotalTests,
       failed: summary.numFailedTests,
       success: summary.success && run.status === 0,
+      failedFiles: (summary.testResults ?? []).filter((t) => t.status === "failed").map((t) => path.relative(ROOT, t.name)),
       loadBefore,
     };
   } finally {
