@@ -206,7 +206,7 @@ export async function runCell(opts: CellOptions): Promise<BurstRow> {
     choice = burstPlan(nodes, strategy, subnets);
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
-    return infeasibleRow({ nodes, strategy, allocator, subnets, sourceDestCheck }, err.problem);
+    return infeasibleRow({ nodes, strategy, allocator, subnets, sourceDestCheck }, `${err.problem}: ${err.fix}`);
   }
   const extra: LambdaEnvironmentExtra = { sourceDestCheck };
   const reports: ScenarioReport[] = [];
