@@ -79,6 +79,7 @@ const runArb = fc.record({
   dhcp: fc.constantFrom<DhcpPolicy>(...DHCP_POLICIES),
   throttleRate: fc.constantFrom<number>(0, 0, 0.05, 0.2),
   consistencyLag: fc.integer({ min: 0, max: 3 }),
+  instanceLag: fc.constantFrom(0, 0, 0, 2),
   duplicateRate: fc.constantFrom<number>(0, 0, 0.3),
   terminations: fc.integer({ min: 0, max: 2 }),
   replay: fc.boolean(),
@@ -105,7 +106,7 @@ function scenarioOf(w: World, r: RunParams): (Omit<ScenarioOptions, "allocator">
     concurrency: 1 + Math.floor(r.concurrencyFrac * (nodes - 1)),
     foreignEnis: r.foreignEnis,
     dhcp: r.dhcp,
-    faults: { throttleRate: r.throttleRate, consistencyLag: r.consistencyLag, duplicateRate: r.duplicateRate },
+    faults: { throttleRate: r.throttleRate, consistencyLag: r.consistencyLag, instanceLag: r.instanceLag, duplicateRate: r.duplicateRate },
     pods: whereaboutsPods(w.podsPerNode),
     terminations: r.terminations,
     replay: r.replay,
@@ -121,15 +122,17 @@ function expectClean(report: ScenarioReport): void {
 /**
  * Whether every launch must succeed: static worker blocks always hold the group (the plan
  * sizes them), DHCP space must hold the nodes and the foreign interfaces. Duplicate
- * deliveries are left out for `reservation`: two concurrent invocations for one instance can
- * race for its device index, and the loser currently ABANDONs a healthy launch (a known
- * defect of the handler; the safety invariants still hold).
+ * deliveries included: the delivery that loses the race for the device index must not
+ * ABANDON a launch the other delivery completes.
  */
 function mustContinue(s: Omit<ScenarioOptions, "allocator">): boolean {
+  // A launch whose own instance is not visible yet (DescribeInstances lagging) may be given up:
+  // only the safety invariants are required then.
+  if ((s.faults?.instanceLag ?? 0) > 0) return false;
   return s.plan.subnets.every((p) => {
     if (p.strategy === "static") return true;
     const dhcp = p.dhcp.reduce((n, r) => n + r.last - r.first + 1, 0);
-    return (s.faults?.duplicateRate ?? 0) === 0 && dhcp >= s.nodes + (s.foreignEnis ?? 0);
+    return dhcp >= s.nodes + (s.foreignEnis ?? 0);
   });
 }
 
@@ -153,7 +156,7 @@ describe("no-collision properties: the lifecycle Lambda", () => {
         const report = await runScenario({ ...s!, allocator: lambdaAllocator(s!.plan, s!.config) });
         expectHealthy(report, s!);
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
   });
 
@@ -175,6 +178,7 @@ describe("no-collision properties: the lifecycle Lambda", () => {
             dhcp: "adversarial",
             throttleRate: 0,
             consistencyLag: 0,
+            instanceLag: 0,
             duplicateRate,
             terminations: 1,
             replay: true,
@@ -186,7 +190,7 @@ describe("no-collision properties: the lifecycle Lambda", () => {
           expectHealthy(report, scenario);
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 50 },
     );
   });
 });
@@ -328,7 +332,7 @@ describe("no-collision properties: lifecycle sequences (fc.commands)", () => {
         await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
         scenarios++;
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 });
