@@ -300,10 +300,16 @@ function decodeToken(token: string): PageToken {
  * - Error codes and messages: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html.
  * - ENI limit and IPv4 per ENI per instance type: ipam/eni-limits.json (DescribeInstanceTypes data).
  *
+ * - Describe* results are eventually consistent
+ *   (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html): optional lag.
+ * - An AWS-reserved address requested by hand: InvalidParameterValue "Address X is in
+ *   subnet's reserved address range" (observed wording; AWS's error table has no code for it).
+ *
  * Modelling choices where AWS documents nothing: assigning an address inside a `prefix`
- * reservation by hand is refused (InvalidParameterValue); DHCP order is a policy; terminated
- * instances stay describable; an abandoned or terminated instance's DeleteOnTermination
- * ENIs vanish at once.
+ * reservation by hand is refused (InvalidParameterValue); DHCP order is a policy;
+ * AvailableIpAddressCount ignores reservations; terminated instances stay describable;
+ * `terminateInstance` removes DeleteOnTermination ENIs at once (the Auto Scaling model puts a
+ * shutdown delay before it).
  */
 export class Ec2Model {
   readonly region: string;
