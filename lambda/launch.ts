@@ -60,6 +60,8 @@ export function backoffMs(attempt: number, random: () => number): number {
 }
 
 const ALIVE = ["pending", "running"];
+/** Reads of a launching instance that EC2 does not show yet, before the launch gives up. */
+const INSTANCE_READ_ATTEMPTS = 5;
 
 function subnetOf(eni: { SubnetId?: string }, subnet: LambdaSubnet): boolean {
   return eni.SubnetId === subnet.id;
@@ -143,15 +145,19 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
   });
   let me = group.find((i) => i.InstanceId === instanceId);
   if (!me) {
-    // Not (yet) visible through the group tag: ask for it by id.
-    let direct: Instance[] = [];
-    try {
-      direct = await describeInstances(ec2, { InstanceIds: [instanceId] });
-    } catch (err) {
-      if (errorCode(err) !== "InvalidInstanceID.NotFound") throw err;
+    // Not (yet) visible through the group tag: ask for it by id. Describe* calls are
+    // eventually consistent, so a just-launched instance can read as InvalidInstanceID.NotFound
+    // for a while; retry with backoff ("Eventual consistency in the Amazon EC2 API",
+    // https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+    for (let attempt = 0; !me && attempt < INSTANCE_READ_ATTEMPTS; attempt++) {
+      if (attempt > 0) await deps.sleep(BACKOFF_BASE_MS * 2 ** attempt + backoffMs(attempt, deps.random));
+      try {
+        me = (await describeInstances(ec2, { InstanceIds: [instanceId] }))[0];
+      } catch (err) {
+        if (errorCode(err) !== "InvalidInstanceID.NotFound") throw err;
+      }
     }
-    me = direct[0];
-    if (!me) throw new LaunchFailure(`instance ${instanceId} not found`);
+    if (!me) throw new LaunchFailure(`instance ${instanceId} not found after ${INSTANCE_READ_ATTEMPTS} reads`);
     group = [...group, me];
   }
   const state = me.State?.Name ?? "unknown";

@@ -1,7 +1,7 @@
 import type { NetworkPlan } from "../../ipam/plan";
 import { intToIp } from "../../ipam/address";
 import { nadIpamRange } from "../../ipam/layout";
-import { WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
+import { WhereaboutsError, WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
 import type { PodIp } from "../invariants";
 import { referenceAllocator } from "../baseline/reference-allocator";
 import type { PodSource } from "./runner";
@@ -76,6 +76,28 @@ export function sharedRangePods(podsPerNode: number): PodSource {
  * node one pod after another (as one kubelet would), so the pools' compare-and-swap
  * conflicts happen without a thundering herd that whereabouts' 100 retries cannot absorb.
  */
+/** Sandbox creations kubelet retries a pod whose CNI ADD failed, in this model. */
+const KUBELET_SANDBOX_RETRIES = 20;
+
+/**
+ * A CNI ADD that fails (whereabouts gives up after its compare-and-swap retries under a herd
+ * of nodes) fails the pod sandbox, and kubelet creates the sandbox again later: the pod is
+ * delayed, not lost. Other errors (pool exhausted) stand.
+ */
+async function allocateWithKubeletRetry(add: () => Promise<string[]>): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [ip] = await add();
+      return ip!;
+    } catch (err) {
+      const conflict = err instanceof WhereaboutsError && /conflicting updates/.test(err.message);
+      if (!conflict || attempt >= KUBELET_SANDBOX_RETRIES) throw err;
+      // Back off a few turns, more each time, so the herd spreads out.
+      for (let t = 0; t <= attempt; t++) await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+}
+
 export function whereaboutsPods(podsPerNode: number): PodSource {
   return async (nodes, { plan }) => {
     const model = new WhereaboutsModel();
@@ -88,8 +110,10 @@ export function whereaboutsPods(podsPerNode: number): PodSource {
         if (!config) continue;
         for (let k = 0; k < podsPerNode; k++) {
           const name = `${n.instanceId}-${eni.subnetId}-p${k}`;
-          const [ip] = await model.allocate(config, { node: n.instanceId, containerId: name, podRef: `default/${name}` }, { betweenReadAndUpdate: yieldTurn });
-          out.push({ ip: ip!, node: n.instanceId, subnet: eni.subnetId, name });
+          const ip = await allocateWithKubeletRetry(() =>
+            model.allocate(config, { node: n.instanceId, containerId: name, podRef: `default/${name}` }, { betweenReadAndUpdate: yieldTurn }),
+          );
+          out.push({ ip, node: n.instanceId, subnet: eni.subnetId, name });
         }
       }
       return out;

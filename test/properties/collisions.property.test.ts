@@ -126,9 +126,7 @@ function expectClean(report: ScenarioReport): void {
  * ABANDON a launch the other delivery completes.
  */
 function mustContinue(s: Omit<ScenarioOptions, "allocator">): boolean {
-  // A launch whose own instance is not visible yet (DescribeInstances lagging) may be given up:
-  // only the safety invariants are required then.
-  if ((s.faults?.instanceLag ?? 0) > 0) return false;
+  // DescribeInstances lagging is no excuse: the Lambda re-reads its own instance with backoff.
   return s.plan.subnets.every((p) => {
     if (p.strategy === "static") return true;
     const dhcp = p.dhcp.reduce((n, r) => n + r.last - r.first + 1, 0);
