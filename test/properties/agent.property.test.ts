@@ -103,8 +103,10 @@ function applyChange(world: World, c: PodChange): void {
       if (target) world.kube.updatePod(target.uid, { phase: "Succeeded" });
       break;
     case "reschedule":
-      // A StatefulSet pod with a fixed address comes back on another node.
-      if (!target) break;
+      // A StatefulSet pod with a fixed address comes back on another node. Only a pod that
+      // still holds its address: a finished pod's address went back to the IPAM and may
+      // belong to another pod by now.
+      if (!target || !holdsAddresses(target)) break;
       world.kube.deletePod(target.uid);
       world.kube.addPod({ namespace: target.namespace, name: target.name, nodeName: world.nodes[c.node]!.name, attachments: [], annotations: { ...target.annotations } });
       break;
