@@ -7,7 +7,7 @@ import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode, eksAmiSsmParameter 
 import { addKubernetesStacks } from "./modules/kubernetes";
 import { loadConfig } from "./simulator/cli/config-file";
 import { renderPlan } from "./simulator/cli/plan";
-import { EXIT, reportError } from "./simulator/cli/common";
+import { EXIT, quietOnClosedPipe, reportError } from "./simulator/cli/common";
 
 /**
  * The example app. Reads multus.config.json (or $MULTUS_CONFIG, or --config), else the
@@ -117,6 +117,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   main().then((code) => {
     process.exitCode = code;
   });

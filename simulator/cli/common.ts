@@ -35,3 +35,11 @@ export function withUsageExit(cmd: Command): Command {
     process.exit(EXIT.input);
   });
 }
+
+/** A reader that stops early (`| head`) closes the pipe: that ends the output, not in a stack trace. */
+export function quietOnClosedPipe(): void {
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(EXIT.ok);
+    throw err;
+  });
+}

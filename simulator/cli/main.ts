@@ -3,7 +3,7 @@ import { planCommand } from "./plan";
 import { checkCommand } from "./check";
 import { mapCommand } from "./map";
 import { simulateCommand } from "./simulate";
-import { withUsageExit } from "./common";
+import { quietOnClosedPipe, withUsageExit } from "./common";
 
 /** Builds the `multus-sim` program; each command lives in its own file. */
 export function program(): Command {
@@ -23,6 +23,12 @@ export function program(): Command {
   return withUsageExit(prog);
 }
 
+/** Runs the CLI on argv (used by bin/multus-sim.js and `npm run sim`). */
+export function run(argv: string[] = process.argv): Promise<Command> {
+  quietOnClosedPipe();
+  return program().parseAsync(argv);
+}
+
 if (require.main === module) {
-  void program().parseAsync(process.argv);
+  void run();
 }

@@ -100,15 +100,21 @@ export function renderPlan(plan: NetworkPlan): string {
   return lines.join("\n");
 }
 
-export function planCommand(): Command {
-  return new Command("plan")
-    .description("Print the address plan of each multus subnet: AWS-reserved addresses, worker and pod blocks, CIDR reservations, capacity")
+/** The flags every planning command shares (PlanFlags), with one meaning everywhere. */
+export function withPlanOptions(cmd: Command, maxNodesHelp = "most nodes at once (the ASG max size)"): Command {
+  return cmd
     .option("--config <file>", "config JSON (default: $MULTUS_CONFIG, ./multus.config.json, else the embedded defaults)")
     .option("--subnet <cidr>", "a multus subnet CIDR; repeat for several (replaces the config's subnets)", collect)
     .addOption(new Option("--strategy <name>", "worker IP strategy").choices(STRATEGIES))
-    .option("--max-nodes <n>", "most nodes at once (the ASG max size)", parseIntFlag("--max-nodes", 1))
+    .option("--max-nodes <n>", maxNodesHelp, parseIntFlag("--max-nodes", 1))
     .option("--pods-per-node <n>", "multus pods per node per subnet", parseIntFlag("--pods-per-node", 1))
-    .option("--instance-type <type>", "EC2 instance type, for ENI and IPv4 limits")
+    .option("--instance-type <type>", "EC2 instance type, for ENI and IPv4 limits");
+}
+
+export function planCommand(): Command {
+  return withPlanOptions(
+    new Command("plan").description("Print the address plan of each multus subnet: AWS-reserved addresses, worker and pod blocks, CIDR reservations, capacity"),
+  )
     .option("--json", "print one JSON object")
     .option("--svg <file>", "also draw the plan as an SVG picture")
     .addHelpText("after", "\nExample:\n  multus-sim plan --subnet 10.0.4.0/24 --strategy static --max-nodes 10 --json\n  multus-sim plan --subnet 10.0.4.0/24 --svg plan.svg\n\nExit: 0 feasible, 1 infeasible (with why), 2 bad input.")

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { SingleBar } from "cli-progress";
-import { NetworkPlan, PlanError, STRATEGIES, ipToInt, nadIpamRange } from "../../ipam";
+import { NetworkPlan, PlanError, ipToInt, nadIpamRange } from "../../ipam";
 import { HostLocalModel, hostLocalConfig } from "../cni/host-local";
 import { WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
 import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../ec2/model";
@@ -13,8 +13,8 @@ import type { NodeView, PodSource, ScenarioReport } from "../scenario";
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const scenario = (): typeof import("../scenario") => require("../scenario");
-import { EXIT, collect, parseIntFlag, reportError } from "./common";
-import { PlanFlags, planFromFlags } from "./plan";
+import { EXIT, parseIntFlag, reportError } from "./common";
+import { PlanFlags, planFromFlags, withPlanOptions } from "./plan";
 import { LiveAddresses, writePlanSvg } from "./svg";
 
 export type AllocatorName = "project" | "baseline";
@@ -216,14 +216,12 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
 }
 
 export function simulateCommand(): Command {
-  return new Command("simulate")
-    .description("Launch nodes concurrently through the simulated EC2 and Auto Scaling, run the lifecycle allocator and pod IPAM, and check for collisions")
-    .option("--config <file>", "config JSON (default: $MULTUS_CONFIG, ./multus.config.json, else the embedded defaults)")
-    .option("--subnet <cidr>", "a multus subnet CIDR; repeat for several (replaces the config's subnets)", collect)
-    .addOption(new Option("--strategy <name>", "worker IP strategy").choices(STRATEGIES))
-    .option("--max-nodes <n>", "the plan's max nodes (default: --nodes)", parseIntFlag("--max-nodes", 1))
-    .option("--pods-per-node <n>", "multus pods per node per subnet", parseIntFlag("--pods-per-node", 1))
-    .option("--instance-type <type>", "EC2 instance type, for ENI and IPv4 limits")
+  return withPlanOptions(
+    new Command("simulate").description(
+      "Launch nodes concurrently through the simulated EC2 and Auto Scaling, run the lifecycle allocator and pod IPAM, and check for collisions",
+    ),
+    "the plan's max nodes (default: --nodes)",
+  )
     .option("--nodes <n>", "instances to launch per run (default: the config's max size)", parseIntFlag("--nodes", 1))
     .option("--concurrency <k>", "launches in flight at once (default: all)", parseIntFlag("--concurrency", 1))
     .option("--runs <r>", "seeded runs", parseIntFlag("--runs", 1), 1)
