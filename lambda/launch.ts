@@ -215,7 +215,7 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
     }
     if (!attachment) {
       try {
-        const out = await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: subnet.deviceIndex }));
+        const out = await attachWhenReady(deps, eniId, instanceId, subnet.deviceIndex);
         attachment = { AttachmentId: out.AttachmentId, DeleteOnTermination: false, InstanceId: instanceId, DeviceIndex: subnet.deviceIndex };
       } catch (err) {
         // A concurrent delivery of the same event may have attached this ENI, or its own, first.
@@ -258,6 +258,26 @@ function instanceViewEni(n: InstanceNetworkInterface, instanceId: string, device
  * Attach errors a concurrent delivery of the same event causes: the ENI attached by it, the
  * device index taken by its ENI, or its ENI deleted after it lost the race.
  */
+/** Attach refusals of a launching instance (IncorrectInstanceState) tried again before the launch gives up. */
+const ATTACH_STATE_ATTEMPTS = 6;
+
+/**
+ * Attaches, waiting out `IncorrectInstanceState`: an instance in the launch hook may not take
+ * an ENI yet, and EC2 does not document when it first does (errors-overview: "The instance is
+ * not in the correct state for this operation"). Backoff grows to about 6 s in all, well
+ * inside the hook timeout.
+ */
+async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: string, deviceIndex: number) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: deviceIndex }));
+    } catch (err) {
+      if (errorCode(err) !== "IncorrectInstanceState" || attempt + 1 >= ATTACH_STATE_ATTEMPTS) throw err;
+      await deps.sleep(BACKOFF_BASE_MS * 2 ** (attempt + 1) + backoffMs(attempt + 1, deps.random));
+    }
+  }
+}
+
 const ATTACH_CONFLICTS = ["InvalidNetworkInterface.InUse", "InvalidParameterValue", "InvalidNetworkInterfaceID.NotFound"];
 
 /**

@@ -84,6 +84,14 @@ export interface Ec2Faults {
    * @default 0
    */
   readonly instanceLag?: number;
+  /**
+   * AttachNetworkInterface to an instance refuses this many times per instance with
+   * `IncorrectInstanceState`, as EC2 answers for an instance not yet in a state that takes the
+   * operation (errors-overview: "The instance is not in the correct state for this
+   * operation"). EC2 does not document when a launching instance first takes an ENI.
+   * @default 0
+   */
+  readonly attachRefusals?: number;
 }
 
 export interface Ec2ModelOptions extends Ec2Faults {
@@ -331,6 +339,8 @@ export class Ec2Model {
   /** ENI and instance views after each write, for lagged reads (kept only with lag > 0). */
   private readonly eniHistory = new LaggedStore<NetworkInterface>();
   private readonly instanceHistory = new LaggedStore<Instance>();
+  /** Attach refusals served per instance (fault `attachRefusals`). */
+  private readonly attachRefused = new Map<string, number>();
   /** SDK calls served, by operation (throttled calls included). */
   readonly calls = new Map<string, number>();
 
@@ -340,7 +350,7 @@ export class Ec2Model {
     this.vpcId = opts.vpcId ?? "vpc-0c0ffee0c0ffee001";
     this.dhcp = opts.dhcp ?? "random";
     this.rng = seededRandom(opts.seed ?? 1);
-    this.faults = { throttle: opts.throttle ?? 0, consistencyLag: opts.consistencyLag ?? 0, instanceLag: opts.instanceLag ?? 0 };
+    this.faults = { throttle: opts.throttle ?? 0, consistencyLag: opts.consistencyLag ?? 0, instanceLag: opts.instanceLag ?? 0, attachRefusals: opts.attachRefusals ?? 0 };
   }
 
   // ---------------------------------------------------------------- simulator helpers
@@ -542,7 +552,12 @@ export class Ec2Model {
     const eni = this.eni(input.NetworkInterfaceId);
     const inst = this.instance(input.InstanceId);
     if (input.DeviceIndex === undefined) throw new Ec2Error("MissingParameter", "The request must contain the parameter deviceIndex");
+    const refused = this.attachRefused.get(inst.id) ?? 0;
     if (inst.state !== "running" && inst.state !== "pending") {
+      throw new Ec2Error("IncorrectInstanceState", `The instance '${inst.id}' is not in a valid state for this operation.`);
+    }
+    if (refused < (this.faults.attachRefusals ?? 0)) {
+      this.attachRefused.set(inst.id, refused + 1);
       throw new Ec2Error("IncorrectInstanceState", `The instance '${inst.id}' is not in a valid state for this operation.`);
     }
     if (eni.attachment) throw new Ec2Error("InvalidNetworkInterface.InUse", `Interface: [${eni.id}] in use.`);

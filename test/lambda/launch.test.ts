@@ -334,6 +334,31 @@ describe("failure", () => {
     expect(taggedFor(w, instanceId)).toHaveLength(0);
   });
 
+  it("GIVEN a launching instance that refuses the first attaches (IncorrectInstanceState) WHEN the handler attaches THEN it waits, retries and CONTINUEs", async () => {
+    const w = await world({ subnets: 2 });
+    w.model.setFaults({ attachRefusals: 3 });
+    const { instanceId, event } = w.launch();
+
+    const out = await w.handler(event);
+
+    expect(out.result).toBe("CONTINUE");
+    expect(w.ec2Mock.commandCalls(AttachNetworkInterfaceCommand).length).toBe(3 + 2);
+    expect(taggedFor(w, instanceId).map((e) => e.Status)).toEqual(["in-use", "in-use"]);
+  });
+
+  it("GIVEN an instance that never takes the ENI WHEN the attach retries run out THEN the ENI is deleted and the action ABANDONed", async () => {
+    const w = await world({ subnets: 1 });
+    w.model.setFaults({ attachRefusals: 100 });
+    const { instanceId, event } = w.launch();
+
+    const out = await w.handler(event);
+
+    expect(out.result).toBe("ABANDON");
+    expect(out.reason).toMatch(/IncorrectInstanceState/);
+    expect(w.ec2Mock.commandCalls(AttachNetworkInterfaceCommand).length).toBeGreaterThan(1);
+    expect(taggedFor(w, instanceId)).toHaveLength(0);
+  });
+
   it("GIVEN other ENIs attached after the handler's read WHEN EC2 refuses the attach with AttachmentLimitExceeded THEN the created ENI is deleted and the action ABANDONed", async () => {
     const w = await world({ subnets: 1 });
     const { instanceId, event } = w.launch();
