@@ -151,6 +151,13 @@ export class MultusAwsStack extends TerraformStack {
       ...props.lambda,
     });
 
+    // Reservations before any instance: creating a reservation does not unassign addresses
+    // already in use, so a worker ENI that DHCP put in a pod block first would stay there
+    // (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-cidr-reservation.html).
+    this.reservations = new MultusSubnetReservations(this, "reservations", {
+      subnets: plan.subnets.map((s, i) => ({ ...s, id: inputs.multusSubnetIds[i]! })),
+    });
+
     this.nodeGroup = new MultusNodeGroup(this, "node-group", {
       clusterName: config.cluster.name,
       clusterEndpoint: inputs.clusterEndpoint,
@@ -173,13 +180,9 @@ export class MultusAwsStack extends TerraformStack {
       autoScalingGroupName,
       eniTagValue,
       launchHookTimeout: hookTimeout,
-      launchDependsOn: this.lifecycle.ready,
+      launchDependsOn: [...this.lifecycle.ready, ...this.reservations.reservations.map((r) => r.resource)],
       tags,
       ...props.nodeGroup,
-    });
-
-    this.reservations = new MultusSubnetReservations(this, "reservations", {
-      subnets: plan.subnets.map((s, i) => ({ ...s, id: inputs.multusSubnetIds[i]! })),
     });
 
     const out = (name: string, value: unknown, description: string) => {

@@ -86,6 +86,24 @@ describe("MultusAwsStack", () => {
     expect(tf.output.agent_policy_arn.value).toMatch(/aws_iam_policy\..*\.arn/);
   });
 
+  describe.each(["reservation", "static"] as const)("GIVEN the %s strategy WHEN synthesized", (strategy) => {
+    const { tf } = synthAwsStack({ multus: { strategy } });
+
+    test("THEN the Auto Scaling group waits for every subnet CIDR reservation, so no instance launches before the pod blocks are reserved", () => {
+      const reservationIds = Object.keys(tf.resource.aws_ec2_subnet_cidr_reservation ?? {}).map((id) => `aws_ec2_subnet_cidr_reservation.${id}`);
+      expect(reservationIds.length).toBeGreaterThan(0);
+      const dependsOn = only(tf, "aws_autoscaling_group").depends_on as string[];
+      for (const id of reservationIds) expect(dependsOn).toContain(id);
+    });
+
+    test("THEN the Auto Scaling group still waits for the lifecycle function and its EventBridge target", () => {
+      const dependsOn = only(tf, "aws_autoscaling_group").depends_on as string[];
+      for (const type of ["aws_lambda_function", "aws_cloudwatch_event_target", "aws_lambda_permission"]) {
+        expect(dependsOn.some((d) => d.startsWith(`${type}.`))).toBe(true);
+      }
+    });
+  });
+
   test("GIVEN the reservation strategy WHEN synthesized THEN the Lambda environment carries no worker block", () => {
     const { tf } = synthAwsStack({ multus: { strategy: "reservation" } });
     const parsed = parseLambdaEnvironment(only(tf, "aws_lambda_function").environment.variables);
