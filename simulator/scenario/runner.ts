@@ -14,6 +14,8 @@ export interface ScenarioFaults {
   readonly consistencyLag?: number;
   /** DescribeInstances may lag by up to this many model steps (a new instance may be NotFound). @default 0 */
   readonly instanceLag?: number;
+  /** AttachNetworkInterface refuses each new instance this many times (IncorrectInstanceState). @default 0 */
+  readonly attachRefusals?: number;
   /** Probability that EventBridge delivers an event twice. @default 0 */
   readonly duplicateRate?: number;
   /** Probability that an event is lost (best-effort delivery). @default 0 */
@@ -155,7 +157,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
       for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose}` });
     }
   }
-  ec2.setFaults({ throttle: faults.throttleRate ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0 });
+  ec2.setFaults({ throttle: faults.throttleRate ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0, attachRefusals: faults.attachRefusals ?? 0 });
   const hook = { name: "multus-launch", defaultResult: "ABANDON" as const, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? 300 };
   const asg = new AutoScalingModel(ec2, {
     groupName: DEFAULT_GROUP_NAME,
