@@ -116,13 +116,14 @@ export function planCommand(): Command {
     new Command("plan").description("Print the address plan of each multus subnet: AWS-reserved addresses, worker and pod blocks, CIDR reservations, capacity"),
   )
     .option("--json", "print one JSON object")
-    .option("--svg <file>", "also draw the plan as an SVG picture")
+    .option("--svg <file>", 'also draw the plan as an SVG picture ("-": only the SVG, on stdout)')
     .addHelpText("after", "\nExample:\n  multus-sim plan --subnet 10.0.4.0/24 --strategy static --max-nodes 10 --json\n  multus-sim plan --subnet 10.0.4.0/24 --svg plan.svg\n\nExit: 0 feasible, 1 infeasible (with why), 2 bad input.")
     .action((opts: PlanFlags & { json?: boolean; svg?: string }) => {
       try {
         const { plan } = planFromFlags(opts);
         if (opts.svg) writePlanSvg(opts.svg, plan);
-        process.stdout.write(opts.json ? `${JSON.stringify(networkPlanJson(plan), null, 2)}\n` : `${renderPlan(plan)}\n`);
+        // `--svg -` makes stdout the picture alone, so it can be piped into a file or viewer.
+        if (opts.svg !== "-") process.stdout.write(opts.json ? `${JSON.stringify(networkPlanJson(plan), null, 2)}\n` : `${renderPlan(plan)}\n`);
         process.exitCode = EXIT.ok;
       } catch (err) {
         process.exitCode = reportError(err);

@@ -131,7 +131,7 @@ export function summarise(allocator: AllocatorName, reports: readonly ScenarioRe
   };
 }
 
-export function renderSummary(s: SimulateSummary, reports: readonly ScenarioReport[]): string {
+export function renderSummary(s: SimulateSummary, reports: readonly ScenarioReport[], foreignRequested?: number): string {
   const lines: string[] = [];
   const r0 = reports[0];
   lines.push(`${s.runs} run${s.runs === 1 ? "" : "s"} of ${r0?.nodes ?? 0} launches (${r0?.concurrency ?? 0} at once) with the ${s.allocator} allocator`);
@@ -140,6 +140,11 @@ export function renderSummary(s: SimulateSummary, reports: readonly ScenarioRepo
   lines.push(`  other violations: ${others.length ? others.map(([k, n]) => `${k} ${n}`).join(", ") : "none"}`);
   lines.push(`  ABANDONed launches: ${s.abandoned}`);
   lines.push(`  lifecycle actions never completed (timed out): ${s.incompleteActions}`);
+  const foreignAsked = reports.length * (foreignRequested ?? 0);
+  const foreignMade = reports.reduce((n, r) => n + r.foreignEnis, 0);
+  if (foreignAsked > 0) {
+    lines.push(`  foreign DHCP ENIs: ${foreignMade} of ${foreignAsked} created${foreignMade < foreignAsked ? " (the rest found no free DHCP address)" : ""}`);
+  }
   lines.push(`  ENIs created: ${s.enisCreated}; EC2 calls per ENI: ${s.ec2CallsPerEni.reads} reads, ${s.ec2CallsPerEni.writes} writes`);
   lines.push(`  simulated time: ${(s.simulatedMs.max / 1000).toFixed(1)} s longest run; wall time ${(s.wallMs / 1000).toFixed(1)} s`);
   for (const r of reports.filter((x) => !runOk(x)).slice(0, 5)) {
@@ -250,7 +255,7 @@ export function simulateCommand(): Command {
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ summary, runs: reports.map(({ trace: _trace, ...r }) => r) }, null, 2)}\n`);
         } else {
-          process.stdout.write(`${renderSummary(summary, reports)}\n`);
+          process.stdout.write(`${renderSummary(summary, reports, opts.foreignEnis)}\n`);
           if (opts.svg) process.stdout.write(`wrote ${opts.svg}\n`);
         }
         process.exitCode = summary.failedRuns.length > 0 ? EXIT.finding : EXIT.ok;
