@@ -1,6 +1,7 @@
 import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
@@ -144,7 +145,8 @@ const DEFAULTS = {
  * group, launch template (bootstrap with kubelet max-pods from the plan, rp_filter off and the
  * secondary interfaces brought up), and an Auto Scaling group whose launch and terminate
  * lifecycle hooks exist from its creation (initial_lifecycle_hook), so no instance boots
- * before the lifecycle Lambda can give it its multus ENIs.
+ * before the lifecycle Lambda can give it its multus ENIs, and are also managed as
+ * aws_autoscaling_lifecycle_hook resources, so later changes to them are applied.
  */
 export class MultusNodeGroup extends Construct {
   readonly autoScalingGroup: AutoscalingGroup;
@@ -157,6 +159,8 @@ export class MultusNodeGroup extends Construct {
   readonly eniTagValue: string;
   readonly launchHookName: string;
   readonly terminateHookName: string;
+  /** The launch and terminate hooks as resources too, so changes reach an existing group. */
+  readonly lifecycleHooks: AutoscalingLifecycleHook[];
   readonly accessEntry?: EksAccessEntry;
   /** Set when agentPermissions is "policy". */
   readonly agentPolicy?: IamPolicy;
@@ -314,6 +318,10 @@ export class MultusNodeGroup extends Construct {
 
     // --- Auto Scaling group with its hooks from the start: the reference added hooks after the
     // group and then needed a custom resource that terminated every instance launched before.
+    const hooks = [
+      { key: "launch", name: p.launchHookName, lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: p.launchHookDefaultResult, heartbeatTimeout: p.launchHookTimeout },
+      { key: "terminate", name: p.terminateHookName, lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING", defaultResult: p.terminateHookDefaultResult, heartbeatTimeout: p.terminateHookTimeout },
+    ].map(({ key, ...hook }) => ({ key, hook }));
     this.autoScalingGroup = new AutoscalingGroup(this, "asg", {
       name: p.autoScalingGroupName,
       minSize: p.minSize,
@@ -321,26 +329,26 @@ export class MultusNodeGroup extends Construct {
       desiredCapacity: p.desiredSize,
       vpcZoneIdentifier: p.subnetIds,
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
-      initialLifecycleHook: [
-        {
-          name: p.launchHookName,
-          lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
-          defaultResult: p.launchHookDefaultResult,
-          heartbeatTimeout: p.launchHookTimeout,
-        },
-        {
-          name: p.terminateHookName,
-          lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
-          defaultResult: p.terminateHookDefaultResult,
-          heartbeatTimeout: p.terminateHookTimeout,
-        },
-      ],
+      initialLifecycleHook: hooks.map((h) => h.hook),
       // Replace nodes one batch at a time when the launch template changes (the reference's
       // rolling update policy).
       instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 66 } },
       tag: Object.entries(instanceTags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       dependsOn: props.launchDependsOn,
     });
+
+    // initial_lifecycle_hook "will only work when creating a new Auto Scaling Group. For all
+    // other use-cases, please use aws_autoscaling_lifecycle_hook" (Terraform AWS provider docs,
+    // resources/autoscaling_group). So the same hooks also exist as resources: a later rename or
+    // new timeout reaches the live group (PutLifecycleHook creates or updates, so the first
+    // apply just re-puts what initial_lifecycle_hook made), and a renamed hook's old name is
+    // deleted. Without them a renamed hook would keep its old name on the group, and the
+    // EventBridge rule, which matches the new name, would never see a launch.
+    // On destroy these go before the group: instances then terminate without the terminate hook,
+    // and their multus ENIs go with them (the launch handler sets DeleteOnTermination).
+    this.lifecycleHooks = hooks.map(
+      ({ key, hook }) => new AutoscalingLifecycleHook(this, `${key}-hook`, { autoscalingGroupName: this.autoScalingGroup.name, ...hook }),
+    );
 
     if (p.nodeAccess === "access-entry") {
       // EC2_LINUX entries put the role in system:nodes; no access policy may be associated

@@ -39,8 +39,15 @@ describe("MultusNodeGroup", () => {
       expect(hooks.map((h) => h.lifecycle_transition).sort()).toEqual(["autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"]);
       const launch = hooks.find((h) => h.lifecycle_transition === "autoscaling:EC2_INSTANCE_LAUNCHING")!;
       expect(launch).toMatchObject({ default_result: "ABANDON", heartbeat_timeout: 300 });
-      // No separate aws_autoscaling_lifecycle_hook: a hook added after the group misses the first launches.
-      expect(resources(tf, "aws_autoscaling_lifecycle_hook")).toHaveLength(0);
+    });
+
+    test("THEN each initial hook is also a lifecycle hook resource of the group with the same settings, so later changes reach it", () => {
+      const fields = (h: Json) => [h.name, h.lifecycle_transition, h.default_result, h.heartbeat_timeout];
+      const byName = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+      const hookResources = resources(tf, "aws_autoscaling_lifecycle_hook");
+      expect(hookResources.map(fields).sort(byName)).toEqual((asg.initial_lifecycle_hook as Json[]).map(fields).sort(byName));
+      const asgId = Object.keys(tf.resource.aws_autoscaling_group)[0];
+      for (const h of hookResources) expect(h.autoscaling_group_name).toBe(`\${aws_autoscaling_group.${asgId}.name}`);
     });
 
     test("THEN the group waits for the Lambda, its EventBridge target and permission", () => {
@@ -143,6 +150,15 @@ describe("MultusNodeGroup", () => {
     test("WHEN bootstrapArguments has flags on al2023 THEN they become NodeConfig kubelet flags", () => {
       const doc = nodeConfigOf(userData(synthNodeGroup({ bootstrapArguments: "--node-labels=cnf=xyz  --register-with-taints=a=b:NoSchedule" })));
       expect(doc.spec.kubelet.flags).toEqual(["--node-labels=cnf=xyz", "--register-with-taints=a=b:NoSchedule"]);
+    });
+
+    test("WHEN hook names, timeouts and results are set THEN the hook resources carry them, as the initial hooks do", () => {
+      const tf = synthNodeGroup({ launchHookName: "boot", launchHookTimeout: 600, launchHookDefaultResult: "CONTINUE", terminateHookName: "stop", terminateHookTimeout: 90, terminateHookDefaultResult: "ABANDON" });
+      const hooks = resources(tf, "aws_autoscaling_lifecycle_hook").map((h) => [h.name, h.lifecycle_transition, h.default_result, h.heartbeat_timeout]);
+      expect(hooks.sort()).toEqual([
+        ["boot", "autoscaling:EC2_INSTANCE_LAUNCHING", "CONTINUE", 600],
+        ["stop", "autoscaling:EC2_INSTANCE_TERMINATING", "ABANDON", 90],
+      ]);
     });
 
     test("WHEN an existing node security group is given THEN no group or rule is created", () => {

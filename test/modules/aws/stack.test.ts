@@ -79,6 +79,7 @@ describe("MultusAwsStack", () => {
     const rule = resources(tf, "aws_cloudwatch_event_rule").find((r) => r.event_pattern)!;
     expect(JSON.parse(rule.event_pattern).detail.LifecycleHookName.sort()).toEqual(hooks.sort());
     expect(hooks.sort()).toEqual(["boot", "stop"]);
+    expect(resources(tf, "aws_autoscaling_lifecycle_hook").map((h) => h.name).sort()).toEqual(hooks.sort());
   });
 
   test("GIVEN agentPermissions policy WHEN synthesized THEN the policy ARN is an output", () => {
