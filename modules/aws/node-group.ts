@@ -84,7 +84,16 @@ export interface MultusNodeGroupProps {
   readonly kubeletMaxPods: number;
   /** Require IMDSv2 tokens ([DisableIMDSv1], default false there). @default true */
   readonly requireImdsv2?: boolean;
-  /** IMDS hop limit; 2 lets containers reach IMDS, 1 keeps them out. @default 2 */
+  /**
+   * IMDS response hop limit. 1 keeps pods on the pod network away from IMDS, so they cannot take
+   * the node role's credentials, which carry the node agent's Assign/UnassignPrivateIpAddresses
+   * on this group's ENIs. The node agent, the VPC CNI, multus and whereabouts run with
+   * hostNetwork and still reach it. EKS best practices, "Restrict access to the instance profile
+   * assigned to the worker node":
+   * https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html
+   * Set 2 only if a pod without hostNetwork must use the node role (prefer IRSA or Pod Identity).
+   * @default 1
+   */
   readonly imdsHopLimit?: number;
   /** Use this security group for the nodes instead of creating one with the reference's rules. @default a new group */
   readonly nodeSecurityGroupId?: string;
@@ -134,7 +143,7 @@ const DEFAULTS = {
   volumeSize: 50,
   volumeType: "gp3",
   bootstrapArguments: "",
-  imdsHopLimit: 2,
+  imdsHopLimit: 1,
   hookTimeout: 300,
   launchHookName: "multus-launch",
   terminateHookName: "multus-terminate",

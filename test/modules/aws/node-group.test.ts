@@ -76,6 +76,10 @@ describe("MultusNodeGroup", () => {
       expect(lt.key_name).toBeUndefined();
     });
 
+    test("THEN the IMDS hop limit is 1, so only hostNetwork pods can reach the node role's credentials", () => {
+      expect(only(tf, "aws_launch_template").metadata_options.http_put_response_hop_limit).toBe(1);
+    });
+
     test("THEN the AL2023 NodeConfig carries the plan's kubelet max-pods and the cluster", () => {
       const doc = nodeConfigOf(userData(tf));
       expect(doc.kind).toBe("NodeConfig");
@@ -172,6 +176,10 @@ describe("MultusNodeGroup", () => {
       const lt = only(synthNodeGroup({ requireImdsv2: false, keyName: "ops" }), "aws_launch_template");
       expect(lt.metadata_options.http_tokens).toBe("optional");
       expect(lt.key_name).toBe("ops");
+    });
+
+    test("WHEN imdsHopLimit is 2 THEN the template opens IMDS to pods as asked", () => {
+      expect(only(synthNodeGroup({ imdsHopLimit: 2 }), "aws_launch_template").metadata_options.http_put_response_hop_limit).toBe(2);
     });
 
     test("WHEN nodeAccess is aws-auth THEN no access entry is created", () => {
