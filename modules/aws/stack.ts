@@ -4,7 +4,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { MultusConfig } from "../../ipam/config";
 import { LambdaEnvironmentExtra, lambdaEnvironment } from "../../ipam/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
-import { ENI_TAG_KEYS, isLiteral } from "./common";
+import { ENI_TAG_KEYS, isLiteral, propError } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
 import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
 import { MultusSubnetReservations } from "./reservations";
@@ -28,12 +28,49 @@ export interface MultusAwsStackProps {
    * @default "root"
    */
   readonly mode?: StackMode;
-  /** Node group props beyond the config (nodeAccess, agentPermissions, amiSsmParameter, ...). */
+  /**
+   * Node group props beyond the config (nodeAccess, agentPermissions, amiSsmParameter, ...).
+   * instanceType, kubeletMaxPods and maxSize come from the config and plan and are refused here;
+   * launchDependsOn adds to the stack's own dependencies.
+   */
   readonly nodeGroup?: Partial<MultusNodeGroupProps>;
-  /** Lifecycle Lambda props beyond the config (timeout, sweepSchedule, ...). */
+  /**
+   * Lifecycle Lambda props beyond the config (timeout, sweepSchedule, ...). environment and the
+   * props wired from the node group (autoScalingGroupName, eniTagValue, hook names and timeout,
+   * subnet and security group ids, bundlePath) are refused here.
+   */
   readonly lambda?: Partial<LifecycleLambdaProps>;
   /** Tags on every resource. @default {} */
   readonly tags?: Record<string, string>;
+}
+
+/**
+ * Node group and Lambda props the stack derives from the config and plan, or wires between the
+ * two constructs: an override would desync them (a kubelet max-pods the plan was not made for,
+ * a function listening to another group), so it is refused, with where to set it instead.
+ */
+const DERIVED_NODE_GROUP_PROPS: Partial<Record<keyof MultusNodeGroupProps, string>> = {
+  instanceType: "set nodeGroup.instanceType in the config: the address plan (ENIs, pods per node) is made for it",
+  kubeletMaxPods: "leave it out: it is the address plan's kubeletMaxPods; change the config (instance type, multus subnets) to change it",
+  maxSize: "set nodeGroup.maxSize in the config: the address plan sizes the worker blocks for it",
+};
+const DERIVED_LAMBDA_PROPS: Partial<Record<keyof LifecycleLambdaProps, string>> = {
+  environment: "leave it out: it is written from the config and plan; change the config, or pass lambdaEnvironment (sourceDestCheck, ipAttempts)",
+  bundlePath: "pass the stack's bundlePath instead",
+  autoScalingGroupName: "set nodeGroup.autoScalingGroupName instead: the function gets the node group's",
+  eniTagValue: "set nodeGroup.eniTagValue instead: the function gets the node group's",
+  lifecycleHookNames: "set nodeGroup.launchHookName and nodeGroup.terminateHookName instead: the function gets the node group's",
+  hookTimeout: "set nodeGroup.launchHookTimeout instead: the function gets the node group's",
+  multusSubnetIds: "set multus.subnets in the config (or the module's multus_subnet_ids)",
+  multusSecurityGroupIds: "set multus.securityGroupIds in the config (or the module's multus_security_group_ids)",
+};
+
+function rejectDerived(group: "nodeGroup" | "lambda", given: object | undefined, derived: Record<string, string | undefined>): void {
+  for (const [prop, fix] of Object.entries(derived)) {
+    if (given && (given as Record<string, unknown>)[prop] !== undefined) {
+      propError("MultusAwsStack", `${group}.${prop}`, "is set by the stack from the config and plan", fix!);
+    }
+  }
 }
 
 /** The ids a module caller passes in; everything that shapes the address plan stays fixed at synth. */
@@ -121,6 +158,8 @@ export class MultusAwsStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: MultusAwsStackProps) {
     super(scope, id);
     const { config, plan } = props;
+    rejectDerived("nodeGroup", props.nodeGroup, DERIVED_NODE_GROUP_PROPS);
+    rejectDerived("lambda", props.lambda, DERIVED_LAMBDA_PROPS);
     this.mode = props.mode ?? "root";
     const tags = props.tags ?? {};
 
@@ -180,9 +219,10 @@ export class MultusAwsStack extends TerraformStack {
       autoScalingGroupName,
       eniTagValue,
       launchHookTimeout: hookTimeout,
-      launchDependsOn: [...this.lifecycle.ready, ...this.reservations.reservations.map((r) => r.resource)],
       tags,
       ...props.nodeGroup,
+      // The caller's dependencies add to the stack's, never replace them.
+      launchDependsOn: [...this.lifecycle.ready, ...this.reservations.reservations.map((r) => r.resource), ...(props.nodeGroup?.launchDependsOn ?? [])],
     });
 
     const out = (name: string, value: unknown, description: string) => {

@@ -1,6 +1,6 @@
-import { intToIp } from "../../../ipam";
+import { PlanError, intToIp } from "../../../ipam";
 import { ENI_TAG_KEYS, parseLambdaEnvironment } from "../../../ipam/lambda-env";
-import { AWS_PROVIDER_CONSTRAINT } from "../../../modules/aws/stack";
+import { AWS_PROVIDER_CONSTRAINT, MultusAwsStackProps } from "../../../modules/aws/stack";
 import { only, resources, statements, synthAwsStack } from "./helpers";
 
 describe("MultusAwsStack", () => {
@@ -80,6 +80,38 @@ describe("MultusAwsStack", () => {
     expect(JSON.parse(rule.event_pattern).detail.LifecycleHookName.sort()).toEqual(hooks.sort());
     expect(hooks.sort()).toEqual(["boot", "stop"]);
     expect(resources(tf, "aws_autoscaling_lifecycle_hook").map((h) => h.name).sort()).toEqual(hooks.sort());
+  });
+
+  test("GIVEN a caller's launchDependsOn WHEN synthesized THEN the group waits for it as well as for the Lambda and the reservations", () => {
+    const extra = { fqn: "aws_s3_bucket.caller_bucket" };
+    const { tf } = synthAwsStack({}, { nodeGroup: { launchDependsOn: [extra] } });
+    const dependsOn = only(tf, "aws_autoscaling_group").depends_on as string[];
+    expect(dependsOn).toContain(extra.fqn);
+    for (const type of ["aws_lambda_function", "aws_cloudwatch_event_target", "aws_ec2_subnet_cidr_reservation"]) {
+      expect(dependsOn.some((d) => d.startsWith(`${type}.`))).toBe(true);
+    }
+  });
+
+  describe("GIVEN an override of a prop the stack derives from the config and plan", () => {
+    const cases: [string, Partial<MultusAwsStackProps>, RegExp][] = [
+      ["nodeGroup.instanceType", { nodeGroup: { instanceType: "m5.large" } }, /Fix: set nodeGroup\.instanceType in the config/],
+      ["nodeGroup.kubeletMaxPods", { nodeGroup: { kubeletMaxPods: 110 } }, /Fix: leave it out: it is the address plan's kubeletMaxPods/],
+      ["nodeGroup.maxSize", { nodeGroup: { maxSize: 50 } }, /Fix: set nodeGroup\.maxSize in the config/],
+      ["lambda.environment", { lambda: { environment: { MULTUS_STRATEGY: "static" } } }, /Fix: leave it out: it is written from the config and plan/],
+      ["lambda.lifecycleHookNames", { lambda: { lifecycleHookNames: ["other"] } }, /Fix: set nodeGroup\.launchHookName and nodeGroup\.terminateHookName instead/],
+      ["lambda.autoScalingGroupName", { lambda: { autoScalingGroupName: "other" } }, /Fix: set nodeGroup\.autoScalingGroupName instead/],
+    ];
+    test.each(cases)("WHEN %s is given THEN a PlanError names it and says where to set it", (prop, extra, fix) => {
+      let error: unknown;
+      try {
+        synthAwsStack({}, extra);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(PlanError);
+      expect((error as PlanError).field).toBe(`MultusAwsStack.${prop}`);
+      expect((error as PlanError).message).toMatch(fix);
+    });
   });
 
   test("GIVEN agentPermissions policy WHEN synthesized THEN the policy ARN is an output", () => {
