@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseConfig, planNetwork } from "../ipam";
 import { renderPlan } from "../simulator/cli/plan";
 import { AWS_STACK, main } from "../main";
@@ -53,6 +53,20 @@ describe("main", () => {
     expect(r.stdout).toMatch(new RegExp(`Synthesized to .*: .*${AWS_STACK}`));
   });
 
+  test("GIVEN an outdir away from the working directory WHEN synthesized THEN the AWS stack keeps its state and bundle beside it and names no path of the build machine", async () => {
+    const outdir = tmp("multus-out-");
+    const r = await runMain(["--synth-only", "--bundle", bundle, "--outdir", outdir]);
+    expect(r.code).toBe(0);
+    const text = readFileSync(join(outdir, "stacks", AWS_STACK, "cdk.tf.json"), "utf8");
+    const tf = JSON.parse(text);
+    const statePath = tf.terraform.backend.local.path as string;
+    expect(isAbsolute(statePath)).toBe(false);
+    expect(resolve(outdir, "stacks", AWS_STACK, statePath)).toBe(join(outdir, "stacks", AWS_STACK, "terraform.tfstate"));
+    for (const machinePath of [process.cwd(), outdir, bundle]) expect(text).not.toContain(machinePath);
+    const fn = Object.values(tf.resource.aws_lambda_function)[0] as { filename: string };
+    expect(fn.filename).toMatch(/^\$\{path\.module\}\/assets\//);
+  });
+
   test("GIVEN --synth-only WHEN run THEN it writes the same stack and prints nothing", async () => {
     const outdir = tmp("multus-out-");
     const r = await runMain(["--synth-only", "--bundle", bundle, "--outdir", outdir]);
@@ -97,5 +111,13 @@ describe("buildApp", () => {
     const others = Object.keys(stacks).filter((n) => n !== AWS_STACK).map(read).join("\n");
     expect(others).toMatch(/terraform_remote_state/);
     expect(others).toMatch(/aws-auth/);
+    // Each stack runs in its own directory: the remote state must lead from there to the AWS stack's state.
+    const awsStateFile = resolve(outdir, dirname(stacks[AWS_STACK]!.synthesizedStackPath), aws.terraform.backend.local.path);
+    const readers = Object.keys(stacks).filter((n) => n !== AWS_STACK).flatMap((n) => {
+      const states = Object.values(JSON.parse(read(n)).data?.terraform_remote_state ?? {}) as { config: { path: string } }[];
+      return states.map((st) => resolve(outdir, dirname(stacks[n]!.synthesizedStackPath), st.config.path));
+    });
+    expect(readers.length).toBeGreaterThan(0);
+    for (const stateFile of readers) expect(stateFile).toBe(awsStateFile);
   });
 });
