@@ -61,10 +61,17 @@ describe("main", () => {
     const tf = JSON.parse(text);
     const statePath = tf.terraform.backend.local.path as string;
     expect(isAbsolute(statePath)).toBe(false);
-    expect(resolve(outdir, "stacks", AWS_STACK, statePath)).toBe(join(outdir, "stacks", AWS_STACK, "terraform.tfstate"));
+    // Beside the output directory (the project root for cdktf.out), out of reach of a re-synth.
+    expect(resolve(outdir, "stacks", AWS_STACK, statePath)).toBe(resolve(outdir, "..", `terraform.${AWS_STACK}.tfstate`));
     for (const machinePath of [process.cwd(), outdir, bundle]) expect(text).not.toContain(machinePath);
     const fn = Object.values(tf.resource.aws_lambda_function)[0] as { filename: string };
     expect(fn.filename).toMatch(/^\$\{path\.module\}\/assets\//);
+    // The Kubernetes stacks too: relative state beside the output directory, no machine path.
+    for (const stack of ["multus-k8s-addons", "multus-k8s-networks"]) {
+      const k8s = readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
+      for (const machinePath of [process.cwd(), outdir]) expect(k8s).not.toContain(machinePath);
+      expect(resolve(outdir, "stacks", stack, JSON.parse(k8s).terraform.backend.local.path)).toBe(resolve(outdir, "..", `terraform.${stack}.tfstate`));
+    }
   });
 
   test("GIVEN --synth-only WHEN run THEN it writes the same stack and prints nothing", async () => {

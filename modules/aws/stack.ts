@@ -1,9 +1,10 @@
-import { DataTerraformRemoteStateLocal, Fn, LocalBackend, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { MultusConfig } from "../../ipam/config";
 import { LambdaEnvironmentExtra, lambdaEnvironment } from "../../ipam/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
+import { RelativeLocalBackend } from "../backend";
 import { ENI_TAG_KEYS, isLiteral, propError } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
 import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
@@ -23,7 +24,7 @@ export interface MultusAwsStackProps {
   readonly lambdaEnvironment?: Pick<LambdaEnvironmentExtra, "sourceDestCheck" | "ipAttempts">;
   /**
    * `root`: a Terraform root with the AWS provider (region from the config) and a local
-   * backend whose state file is `terraform.tfstate` in the stack's directory. `module`: a plain module for an existing HCL root: ids as variables, outputs, no
+   * backend whose state file is `terraform.<stack>.tfstate` beside the output directory (modules/backend.ts). `module`: a plain module for an existing HCL root: ids as variables, outputs, no
    * provider or backend block.
    * @default "root"
    */
@@ -70,32 +71,6 @@ function rejectDerived(group: "nodeGroup" | "lambda", given: object | undefined,
     if (given && (given as Record<string, unknown>)[prop] !== undefined) {
       propError("MultusAwsStack", `${group}.${prop}`, "is set by the stack from the config and plan", fix!);
     }
-  }
-}
-
-/** State file of the root-mode stack, relative to its directory (`<outdir>/stacks/<stack>`), where cdktf runs Terraform. */
-export const STACK_STATE_FILE = "terraform.tfstate";
-
-/**
- * cdktf's local backend, but with the state beside the stack instead of at an absolute path
- * under the directory synth ran in (cdktf's default), which leaked the build machine's path into
- * the Terraform JSON. Stacks that read this one's outputs (cross-stack references) find its state
- * in the sibling directory `../<stack>`.
- */
-class StackDirLocalBackend extends LocalBackend {
-  private readonly stackDir: string;
-
-  constructor(scope: Construct) {
-    super(scope, { path: STACK_STATE_FILE });
-    this.stackDir = TerraformStack.of(scope).node.id;
-  }
-
-  override getRemoteStateDataSource(scope: Construct, name: string, _fromStack: string): TerraformRemoteState {
-    return new DataTerraformRemoteStateLocal(scope, name, {
-      path: `../${this.stackDir}/${STACK_STATE_FILE}`,
-      workspaceDir: `../${this.stackDir}/terraform.tfstate.d`,
-      workspace: "${terraform.workspace}",
-    });
   }
 }
 
@@ -191,7 +166,7 @@ export class MultusAwsStack extends TerraformStack {
 
     if (this.mode === "root") {
       new AwsProvider(this, "aws", { region: config.region });
-      new StackDirLocalBackend(this);
+      new RelativeLocalBackend(this);
       this.addOverride("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT);
     } else {
       // A module declares what it needs; the caller configures the provider.

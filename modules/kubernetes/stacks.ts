@@ -1,4 +1,5 @@
 import { App, TerraformStack } from "cdktf";
+import { RelativeLocalBackend } from "../backend";
 import { MultusConfig, NetworkPlan, PlanError } from "../../ipam";
 import { AwsAuth, AwsAuthProps, MultusAddon, MultusAddonProps, MultusNetwork, NodeAgent, NodeAgentProps, SampleWorkload, WhereaboutsAddon, WhereaboutsAddonProps } from "./constructs";
 import { NadProps } from "./objects/nad";
@@ -47,6 +48,7 @@ export interface KubernetesStacks {
  */
 export function buildKubernetesStacks(app: App, config: MultusConfig, plan: NetworkPlan, opts: KubernetesStacksOptions = {}): KubernetesStacks {
   const addons = new TerraformStack(app, opts.addonsStackName ?? "multus-k8s-addons");
+  new RelativeLocalBackend(addons);
   kubernetesProvider(addons, "kubernetes", config, opts.connection);
   const { create: createMultus = true, ...multusProps } = opts.multus ?? {};
   const multus = createMultus ? new MultusAddon(addons, "multus", { ...multusProps, region: config.region }) : undefined;
@@ -62,6 +64,7 @@ export function buildKubernetesStacks(app: App, config: MultusConfig, plan: Netw
   }
 
   const networks = new TerraformStack(app, opts.networksStackName ?? "multus-k8s-networks");
+  new RelativeLocalBackend(networks);
   networks.addDependency(addons);
   kubernetesProvider(networks, "kubernetes", config, opts.connection);
   const network = new MultusNetwork(networks, "networks", { ...opts.networks, amiFamily: opts.networks?.amiFamily ?? config.nodeGroup.amiFamily, plan });
