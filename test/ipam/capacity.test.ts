@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { instanceLimits, kubeletMaxPods, multusPodsPerEni } from "../../ipam";
 
-/** amazon-vpc-cni-k8s misc/eni-max-pods.txt, as copied into the reference data. */
+/** amazon-vpc-cni-k8s misc/eni-max-pods.txt at b52188387f2e (the same commit as ipam/eni-limits.json). */
 function eniMaxPods(): Map<string, number> {
-  const text = readFileSync(join(__dirname, "../../../shared/data/eni-max-pods.txt"), "utf8");
+  const text = readFileSync(join(__dirname, "fixtures/eni-max-pods.txt"), "utf8");
   const out = new Map<string, number>();
   for (const line of text.split("\n")) {
     const m = /^(\S+)\s+(\d+)$/.exec(line.trim());
@@ -19,14 +19,6 @@ describe("instance limits and max pods", () => {
   });
 
   test("GIVEN no multus ENI THEN the formula gives the VPC CNI's published max-pods for every type listed", () => {
-    let path: string;
-    try {
-      path = join(__dirname, "../../../shared/data/eni-max-pods.txt");
-      readFileSync(path);
-    } catch {
-      console.log("skip: ../shared/data/eni-max-pods.txt is not beside this checkout");
-      return;
-    }
     const published = eniMaxPods();
     let compared = 0;
     for (const [type, pods] of published) {
