@@ -104,6 +104,15 @@ export function overlaps(a: IpRange, b: IpRange): boolean {
   return a.first <= b.last && b.first <= a.last;
 }
 
+/** `from` without the addresses of `cut`: zero, one or two ranges, lowest first. */
+export function subtractRange(from: IpRange, cut: IpRange): IpRange[] {
+  if (!overlaps(from, cut)) return [from];
+  const out: IpRange[] = [];
+  if (cut.first > from.first) out.push({ first: from.first, last: cut.first - 1 });
+  if (cut.last < from.last) out.push({ first: cut.last + 1, last: from.last });
+  return out;
+}
+
 export function rangeInside(inner: IpRange, outer: IpRange): boolean {
   return inner.first >= outer.first && inner.last <= outer.last;
 }

@@ -9,6 +9,7 @@ import {
   parseRange,
   parseSubnet,
   rangeSize,
+  subtractRange as subtract,
   usableRange,
 } from "./address";
 import { cidrCover } from "./cidr";
@@ -89,13 +90,6 @@ function prefixFor(needed: number): number | undefined {
   return undefined;
 }
 
-function subtract(from: IpRange, cut: IpRange): IpRange[] {
-  if (!overlaps(from, cut)) return [from];
-  const out: IpRange[] = [];
-  if (cut.first > from.first) out.push({ first: from.first, last: cut.first - 1 });
-  if (cut.last < from.last) out.push({ first: cut.last + 1, last: from.last });
-  return out;
-}
 
 /** Lays out one multus subnet for a strategy. Throws PlanError on bad or infeasible input. */
 export function planSubnet(input: LayoutInput): SubnetPlan {

@@ -15,9 +15,9 @@ import {
   intToIp,
   isIpv4,
   ipToInt,
-  overlaps,
   parseCidr,
   rangeSize,
+  subtractRange as subtract,
 } from "../../ipam";
 import { HostLocalConfig, HostLocalModel, hostLocalAddresses, hostLocalConfig } from "./host-local";
 import { WhereaboutsConfig, effectiveRange, nodeSlices, poolAddresses, whereaboutsConfig } from "./whereabouts";
@@ -423,10 +423,3 @@ function planChecks(nad: ParsedNad, r: IpRange, plans: readonly SubnetPlan[], co
   }
 }
 
-function subtract(from: IpRange, cut: IpRange): IpRange[] {
-  if (!overlaps(from, cut)) return [from];
-  const out: IpRange[] = [];
-  if (cut.first > from.first) out.push({ first: from.first, last: cut.first - 1 });
-  if (cut.last < from.last) out.push({ first: cut.last + 1, last: from.last });
-  return out;
-}
