@@ -15,8 +15,3 @@ export class PlanError extends Error {
   }
 }
 
-/** Rewrites a PlanError's field, e.g. from a config path to the CLI flag that set it. */
-export function renameField(err: unknown, field: string): unknown {
-  if (err instanceof PlanError) return new PlanError(field, err.problem, err.fix, err.kind);
-  return err;
-}

@@ -1,6 +1,5 @@
 import { InstanceLimits, instanceLimits, kubeletMaxPods, multusPodsPerEni } from "./capacity";
 import { MultusConfig } from "./config";
-import { PlanError } from "./errors";
 import { SubnetPlan, planSubnet, subnetPlanJson } from "./layout";
 
 /** A multus subnet's plan with where it sits on the node. */
@@ -42,15 +41,8 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
     return { ...plan, id: s.id, availabilityZone: s.availabilityZone, deviceIndex };
   });
   const multusEnis = Math.max(...perAz.values());
-  let maxPods: number;
-  try {
-    maxPods = kubeletMaxPods(instance, multusEnis);
-  } catch (err) {
-    if (err instanceof PlanError) {
-      throw new PlanError("multus.subnets", err.problem, err.fix, err.kind);
-    }
-    throw err;
-  }
+  // Throws on field multus.subnets when the multus ENIs leave the VPC CNI none.
+  const maxPods = kubeletMaxPods(instance, multusEnis);
   const perEni = multusPodsPerEni(instance);
   const warnings = subnets.flatMap((s) => s.warnings);
   if (config.multus.podsPerNode > perEni) {
