@@ -233,6 +233,22 @@ export class WhereaboutsModel {
     return p;
   }
 
+  /**
+   * Writes a pool's new allocations only if nobody wrote since version `seen` was read (the
+   * Kubernetes resourceVersion check whereabouts' update relies on); false means re-read and retry.
+   */
+  private async compareAndSwap(name: string, seen: number, allocations: Reservation[], hooks: WhereaboutsHooks): Promise<boolean> {
+    if (hooks.betweenReadAndUpdate) await hooks.betweenReadAndUpdate();
+    const now = this.pool(name);
+    if (now.version !== seen) {
+      this.casConflicts++;
+      return false;
+    }
+    now.version++;
+    now.allocations = allocations;
+    return true;
+  }
+
   /** CNI ADD: one address per range, lowest free first; concurrent callers that lose the CAS retry. */
   async allocate(config: WhereaboutsConfig, req: WhereaboutsRequest, hooks: WhereaboutsHooks = {}): Promise<string[]> {
     const ifName = req.ifName ?? "net1";
@@ -266,14 +282,7 @@ export class WhereaboutsModel {
           }
           allocations.push({ ip: ipNum, containerId: req.containerId, podRef: req.podRef, ifName });
         }
-        if (hooks.betweenReadAndUpdate) await hooks.betweenReadAndUpdate();
-        const now = this.pool(name);
-        if (now.version !== seen) {
-          this.casConflicts++;
-          continue;
-        }
-        now.version++;
-        now.allocations = allocations;
+        if (!(await this.compareAndSwap(name, seen, allocations, hooks))) continue;
         if (reservedHere) {
           const holder = reservedHere.get(ipNum);
           if (holder !== undefined && holder !== req.podRef) {
@@ -303,14 +312,7 @@ export class WhereaboutsModel {
         const hit = pool.allocations.find((a) => a.containerId === req.containerId && a.ifName === ifName);
         if (!hit) break;
         const allocations = pool.allocations.filter((a) => a !== hit);
-        if (hooks.betweenReadAndUpdate) await hooks.betweenReadAndUpdate();
-        const now = this.pool(name);
-        if (now.version !== seen) {
-          this.casConflicts++;
-          continue;
-        }
-        now.version++;
-        now.allocations = allocations;
+        if (!(await this.compareAndSwap(name, seen, allocations, hooks))) continue;
         const reserved = this.reservedFor(config);
         if (reserved?.get(hit.ip) === hit.podRef) reserved.delete(hit.ip);
         break;
