@@ -254,31 +254,22 @@ export class MultusNodeGroup extends Construct {
       this.nodeSecurityGroupId = sg.id;
       const node = sg.id;
       const cp = p.clusterSecurityGroupId;
-      new VpcSecurityGroupIngressRule(this, "node-from-node", {
-        securityGroupId: node, referencedSecurityGroupId: node, ipProtocol: "-1", description: "Allow node to communicate with each other",
-      });
-      new VpcSecurityGroupIngressRule(this, "node-from-cp", {
-        securityGroupId: node, referencedSecurityGroupId: cp, ipProtocol: "tcp", fromPort: 1025, toPort: 65535,
-        description: "Allow worker Kubelets and pods to receive communication from the cluster control plane",
-      });
-      new VpcSecurityGroupIngressRule(this, "node-from-cp-443", {
-        securityGroupId: node, referencedSecurityGroupId: cp, ipProtocol: "tcp", fromPort: 443, toPort: 443,
-        description: "Allow pods running extension API servers on port 443 to receive communication from cluster control plane",
-      });
+      // The reference template's rules, one row each: [id, direction, group, peer, protocol, ports, description].
+      const rules: [string, "in" | "out", string, string, string, [number, number] | undefined, string][] = [
+        ["node-from-node", "in", node, node, "-1", undefined, "Allow node to communicate with each other"],
+        ["node-from-cp", "in", node, cp, "tcp", [1025, 65535], "Allow worker Kubelets and pods to receive communication from the cluster control plane"],
+        ["node-from-cp-443", "in", node, cp, "tcp", [443, 443], "Allow pods running extension API servers on port 443 to receive communication from cluster control plane"],
+        ["cp-from-node-443", "in", cp, node, "tcp", [443, 443], "Allow pods to communicate with the cluster API Server"],
+        ["cp-to-node", "out", cp, node, "tcp", [1025, 65535], "Allow the cluster control plane to communicate with worker Kubelet and pods"],
+        ["cp-to-node-443", "out", cp, node, "tcp", [443, 443], "Allow the cluster control plane to communicate with pods running extension API servers on port 443"],
+      ];
+      for (const [id, direction, securityGroupId, referencedSecurityGroupId, ipProtocol, ports, description] of rules) {
+        const rule = { securityGroupId, referencedSecurityGroupId, ipProtocol, description, ...(ports ? { fromPort: ports[0], toPort: ports[1] } : {}) };
+        if (direction === "in") new VpcSecurityGroupIngressRule(this, id, rule);
+        else new VpcSecurityGroupEgressRule(this, id, rule);
+      }
       new VpcSecurityGroupEgressRule(this, "node-egress", {
         securityGroupId: node, cidrIpv4: "0.0.0.0/0", ipProtocol: "-1", description: "Allow all outbound traffic",
-      });
-      new VpcSecurityGroupIngressRule(this, "cp-from-node-443", {
-        securityGroupId: cp, referencedSecurityGroupId: node, ipProtocol: "tcp", fromPort: 443, toPort: 443,
-        description: "Allow pods to communicate with the cluster API Server",
-      });
-      new VpcSecurityGroupEgressRule(this, "cp-to-node", {
-        securityGroupId: cp, referencedSecurityGroupId: node, ipProtocol: "tcp", fromPort: 1025, toPort: 65535,
-        description: "Allow the cluster control plane to communicate with worker Kubelet and pods",
-      });
-      new VpcSecurityGroupEgressRule(this, "cp-to-node-443", {
-        securityGroupId: cp, referencedSecurityGroupId: node, ipProtocol: "tcp", fromPort: 443, toPort: 443,
-        description: "Allow the cluster control plane to communicate with pods running extension API servers on port 443",
       });
     }
 
