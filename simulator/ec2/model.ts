@@ -134,6 +134,14 @@ const NOT_RESERVED = 0;
 const EXPLICIT = 1;
 const PREFIX = 2;
 
+/** Sets the reservation kind of every address in `range` and updates DHCP eligibility. */
+function markReserved(subnet: SubnetState, range: { first: number; last: number }, kind: number): void {
+  for (let ip = range.first; ip <= range.last; ip++) {
+    subnet.reservedKind[subnet.offset(ip)] = kind;
+    subnet.refresh(ip);
+  }
+}
+
 class SubnetState {
   /** Used addresses → ENI id. */
   readonly used = new Map<number, string>();
@@ -787,12 +795,8 @@ export class Ec2Model {
     };
     this.reservations.set(res.id, res);
     subnet.reservations.push(res);
-    const kind = res.type === "explicit" ? EXPLICIT : PREFIX;
     // Addresses already in use stay assigned; only DHCP eligibility changes.
-    for (let ip = res.first; ip <= res.last; ip++) {
-      subnet.reservedKind[subnet.offset(ip)] = kind;
-      subnet.refresh(ip);
-    }
+    markReserved(subnet, res, res.type === "explicit" ? EXPLICIT : PREFIX);
     return { SubnetCidrReservation: this.reservationView(res), $metadata: metadata(requestId) };
   }
 
@@ -805,10 +809,7 @@ export class Ec2Model {
     this.reservations.delete(res.id);
     const subnet = this.subnet(res.subnetId);
     subnet.reservations.splice(subnet.reservations.indexOf(res), 1);
-    for (let ip = res.first; ip <= res.last; ip++) {
-      subnet.reservedKind[subnet.offset(ip)] = NOT_RESERVED;
-      subnet.refresh(ip);
-    }
+    markReserved(subnet, res, NOT_RESERVED);
     return { DeletedSubnetCidrReservation: this.reservationView(res), $metadata: metadata(requestId) };
   }
 
