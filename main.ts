@@ -5,9 +5,9 @@ import { MultusConfig, NetworkPlan, planNetwork } from "./ipam";
 import { buildLambda } from "./lambda/build";
 import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode, eksAmiSsmParameter } from "./modules/aws";
 import { addKubernetesStacks } from "./modules/kubernetes";
-import { loadConfig } from "./simulator/cli/config-file";
-import { renderPlan } from "./simulator/cli/plan";
-import { EXIT, quietOnClosedPipe, reportError } from "./simulator/cli/common";
+import { loadConfig } from "./cli/config-file";
+import { renderPlan } from "./cli/plan";
+import { EXIT, quietOnClosedPipe, reportError } from "./cli/common";
 
 /**
  * The example app. Reads multus.config.json (or $MULTUS_CONFIG, or --config), else the

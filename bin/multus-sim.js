@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI through tsx's loader, so the package needs no build step.
 require("tsx/cjs");
-require("../simulator/cli/main.ts").run(process.argv);
+require("../cli/main.ts").run(process.argv);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseConfig, planNetwork } from "../ipam";
-import { renderPlan } from "../simulator/cli/plan";
+import { renderPlan } from "../cli/plan";
 import { AWS_STACK, main } from "../main";
 import { fakeBundle } from "./modules/aws/helpers";
 

@@ -9,7 +9,7 @@ import type {
   RecordLifecycleActionHeartbeatCommandOutput,
 } from "@aws-sdk/client-auto-scaling";
 import type { Ec2Model } from "../ec2/model";
-import { Rng, seededRandom } from "../ec2/rng";
+import { Rng, seededRandom } from "../rng";
 
 /**
  * Errors shaped like the SDK's AutoScalingServiceException (same shapeId, so `instanceof`

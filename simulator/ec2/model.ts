@@ -42,7 +42,7 @@ import { PlanError } from "../../ipam/errors";
 import { Ec2Error } from "./errors";
 import { FreeIndex } from "./free-index";
 import { LaggedStore } from "./lagged-store";
-import { Rng, randomInt, seededRandom } from "./rng";
+import { Rng, randomInt, seededRandom } from "../rng";
 
 export { Ec2Error } from "./errors";
 

@@ -1,7 +1,7 @@
 import type { NetworkPlan } from "../../ipam/plan";
 import { AutoScalingModel, LAUNCHING, LifecycleEvent, TERMINATING } from "../autoscaling/model";
 import { DhcpPolicy, Ec2Model } from "../ec2/model";
-import { Rng, randomInt, seededRandom } from "../ec2/rng";
+import { Rng, randomInt, seededRandom } from "../rng";
 import { PodIp, Violation, checkInvariants } from "../invariants";
 import { SdkHook, autoScalingClient, ec2Client } from "../sdk";
 import { ScenarioScheduler, VirtualScheduler } from "./scheduler";

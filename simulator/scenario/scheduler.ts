@@ -1,4 +1,4 @@
-import { Rng, seededRandom } from "../ec2/rng";
+import { Rng, seededRandom } from "../rng";
 
 /**
  * Decides which of the concurrent invocations runs next. Every SDK call and every sleep of

@@ -10,7 +10,7 @@ import { NetworkPlan, planNetwork } from "../../ipam/plan";
 import { createHandler } from "../../lambda/handler";
 import { AutoScalingModel, LifecycleEvent } from "../../simulator/autoscaling/model";
 import { Ec2Model } from "../../simulator/ec2/model";
-import { seededRandom } from "../../simulator/ec2/rng";
+import { seededRandom } from "../../simulator/rng";
 import { AUTOSCALING_OPERATIONS, EC2_OPERATIONS } from "../../simulator/sdk";
 
 export const GROUP = "eks-multus-cluster-ng1";

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { MultusConfig, PlanError, Strategy, ipToInt, parseConfig, planNetwork } from "../../ipam";
 import { AutoScalingModel, LifecycleEvent } from "../../simulator/autoscaling/model";
 import { DHCP_POLICIES, DhcpPolicy, Ec2Model } from "../../simulator/ec2/model";
-import { seededRandom } from "../../simulator/ec2/rng";
+import { seededRandom } from "../../simulator/rng";
 import { Violation, checkInvariants } from "../../simulator/invariants";
 import { autoScalingClient, ec2Client } from "../../simulator/sdk";
 import {

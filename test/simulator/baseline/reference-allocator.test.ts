@@ -1,7 +1,7 @@
 import { AutoScalingModel } from "../../../simulator/autoscaling/model";
 import { NO_MANAGE_TAG, referenceAllocator } from "../../../simulator/baseline/reference-allocator";
 import { Ec2Model } from "../../../simulator/ec2/model";
-import { seededRandom } from "../../../simulator/ec2/rng";
+import { seededRandom } from "../../../simulator/rng";
 import { AllocatorContext } from "../../../simulator/scenario/types";
 import { SdkHook, autoScalingClient, ec2Client } from "../../../simulator/sdk";
 

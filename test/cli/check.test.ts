@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { PlanError } from "../../../ipam";
-import { checkPlan, readNads } from "../../../simulator/cli/check";
+import { PlanError } from "../../ipam";
+import { checkPlan, readNads } from "../../cli/check";
 
-const ROOT = join(__dirname, "../../..");
+const ROOT = join(__dirname, "../..");
 const fixture = (name: string) => join(ROOT, "test/fixtures", name);
 
 /** Runs the real CLI binary as a user would. */

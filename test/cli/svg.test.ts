@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ipToInt, planSubnet, rangeSize } from "../../../ipam";
-import { renderPlanSvg } from "../../../simulator/cli/svg";
+import { ipToInt, planSubnet, rangeSize } from "../../ipam";
+import { renderPlanSvg } from "../../cli/svg";
 
-const ROOT = join(__dirname, "../../..");
+const ROOT = join(__dirname, "../..");
 const cells = (svg: string) => [...svg.matchAll(/<rect x="\d+" y="\d+" width="\d+" height="\d+" fill="(#[0-9a-f]+)" class="cell"><title>([^<]*)<\/title>/g)].map((m) => ({ fill: m[1]!, title: m[2]! }));
 
 describe("renderPlanSvg", () => {

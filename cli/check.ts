@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { MultusConfig, NetworkPlan, PlanError, STRATEGIES, Strategy, nadIpamRange } from "../../ipam";
-import type { NadAnalysis, ParsedNad } from "../cni/nad";
+import { MultusConfig, NetworkPlan, PlanError, STRATEGIES, Strategy, nadIpamRange } from "../ipam";
+import type { NadAnalysis, ParsedNad } from "../simulator/cni/nad";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
 import { planFromFlags } from "./plan";
 
 /** The NAD parser pulls in the YAML library: load it when `check` runs, not on every command. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const nadModule = (): typeof import("../cni/nad") => require("../cni/nad");
+const nadModule = (): typeof import("../simulator/cni/nad") => require("../simulator/cni/nad");
 
 export interface CheckFlags {
   nad?: string[];

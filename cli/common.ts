@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from "commander";
-import { PlanError } from "../../ipam";
+import { PlanError } from "../ipam";
 
 /** CLI exit codes: 0 ok, 1 a finding (infeasible plan, collision, violation), 2 bad input. */
 export const EXIT = { ok: 0, finding: 1, input: 2 } as const;

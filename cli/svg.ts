@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { IpRange, NetworkPlan, PlanError, SubnetPlan, cidrBounds, intToIp, rangeSize } from "../../ipam";
+import { IpRange, NetworkPlan, PlanError, SubnetPlan, cidrBounds, intToIp, rangeSize } from "../ipam";
 
 /** Addresses seen live in a subnet (from a simulation), as 32-bit numbers. */
 export interface LiveAddresses {

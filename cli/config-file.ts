@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { MultusConfig, PlanError, parseConfig } from "../../ipam";
+import { MultusConfig, PlanError, parseConfig } from "../ipam";
 
 /** Where the config comes from: an explicit path, then MULTUS_CONFIG, then ./multus.config.json, else the embedded defaults. */
 export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | undefined {

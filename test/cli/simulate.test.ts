@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ipToInt, planNetwork, parseConfig } from "../../../ipam";
-import { podSource, simulate } from "../../../simulator/cli/simulate";
+import { ipToInt, planNetwork, parseConfig } from "../../ipam";
+import { podSource, simulate } from "../../cli/simulate";
 
-const ROOT = join(__dirname, "../../..");
+const ROOT = join(__dirname, "../..");
 const base = ["--subnet", "10.0.4.0/24", "--nodes", "50", "--concurrency", "50", "--pods-per-node", "1", "--seed", "7"];
 
 function cli(args: string[]) {

@@ -1,18 +1,18 @@
 import { Command, Option } from "commander";
 import { SingleBar } from "cli-progress";
-import { NetworkPlan, PlanError, ipToInt, nadIpamRange } from "../../ipam";
-import { HostLocalModel, hostLocalConfig } from "../cni/host-local";
-import { WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
-import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../ec2/model";
-import type { PodIp } from "../invariants";
-import type { NodeView, PodSource, ScenarioReport } from "../scenario";
+import { NetworkPlan, PlanError, ipToInt, nadIpamRange } from "../ipam";
+import { HostLocalModel, hostLocalConfig } from "../simulator/cni/host-local";
+import { WhereaboutsModel, whereaboutsConfig } from "../simulator/cni/whereabouts";
+import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../simulator/ec2/model";
+import type { PodIp } from "../simulator/invariants";
+import type { NodeView, PodSource, ScenarioReport } from "../simulator/scenario";
 
 /**
  * The scenario runner pulls in the Lambda and the SDK clients (~0.7 s to load): load it only
  * when a simulation runs, so the other commands start fast.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const scenario = (): typeof import("../scenario") => require("../scenario");
+const scenario = (): typeof import("../simulator/scenario") => require("../simulator/scenario");
 import { EXIT, parseIntFlag, reportError } from "./common";
 import { PlanFlags, planFromFlags, withPlanOptions } from "./plan";
 import { LiveAddresses, writePlanSvg } from "./svg";

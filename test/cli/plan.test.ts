@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cidrBounds, ipToInt } from "../../../ipam";
+import { cidrBounds, ipToInt } from "../../ipam";
 
-const ROOT = join(__dirname, "../../..");
+const ROOT = join(__dirname, "../..");
 
 /** Runs the real CLI binary as a user would. */
 function cli(args: string[], env: Record<string, string> = {}) {
