@@ -1,4 +1,5 @@
-import { AgentConfig, ImdsGet, resolveIdentity } from "./config";
+import type { AgentConfig } from "../contract/agent-env";
+import { ImdsGet, resolveIdentity } from "./config";
 import { KubeApi, WatchHandle } from "./kube";
 import { ReconcileLoop, Timers } from "./loop";
 import { Ec2, LogLine, newAgentMemory, reconcileNode } from "./reconcile";

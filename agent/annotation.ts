@@ -1,4 +1,4 @@
-import { isIpv4 } from "../ipam/address";
+import { isIpv4 } from "../contract/address";
 
 /**
  * The pod annotation in which Multus reports every attachment it made: a JSON array of

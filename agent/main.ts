@@ -1,5 +1,5 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
-import { PlanError } from "../ipam/errors";
+import { PlanError } from "../contract/errors";
 import { startAgent } from "./agent";
 import { parseAgentEnv } from "./config";
 import { imdsV2 } from "./imds";

@@ -7,8 +7,8 @@ import {
   NetworkInterface,
   UnassignPrivateIpAddressesCommand,
 } from "@aws-sdk/client-ec2";
-import { Subnet, ipToInt, parseCidr } from "../ipam/address";
-import { ENI_TAG_KEYS } from "../ipam/lambda-env";
+import { Subnet, ipToInt, parseCidr } from "../contract/address";
+import { ENI_TAG_KEYS } from "../contract/tags";
 import { NetworkStatusError, multusIps, networkStatusText, parseNetworkStatus } from "./annotation";
 import { AgentPod, KubeApi, PodRef, holdsAddresses } from "./kube";
 

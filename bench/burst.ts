@@ -1,4 +1,5 @@
-import { MultusConfig, NetworkPlan, PlanError, Strategy, parseConfig, parseSubnet, planNetwork, rangeSize, usableRange } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, parseConfig, parseSubnet, planNetwork, rangeSize, usableRange } from "../ipam";
+import { Strategy } from "../contract/lifecycle";
 import type { LambdaEnvironmentExtra } from "../ipam/lambda-env";
 import { baselineAllocator, lambdaAllocator, poolPods, runScenario } from "../simulator/scenario";
 import type { ScenarioReport } from "../simulator/scenario";

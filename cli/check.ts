@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { MultusConfig, NetworkPlan, PlanError, STRATEGIES, Strategy, nadIpamRange } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, nadIpamRange } from "../ipam";
+import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import type { NadAnalysis, ParsedNad } from "../simulator/cni/nad";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
 import { planFromFlags } from "./plan";

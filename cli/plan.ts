@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import Table from "cli-table3";
-import { MultusConfig, NetworkPlan, PlanError, STRATEGIES, Strategy, formatRange, intToIp, networkPlanJson, parseConfig, planNetwork } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, formatRange, intToIp, networkPlanJson, parseConfig, planNetwork } from "../ipam";
+import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import { loadConfig } from "./config-file";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
 import { writePlanSvg } from "./svg";

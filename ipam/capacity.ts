@@ -1,5 +1,5 @@
 import limits from "./eni-limits.json";
-import { PlanError } from "./errors";
+import { PlanError } from "../contract/errors";
 
 /**
  * ENI and IPv4 limits per instance type. Data: ipam/eni-limits.json, parsed from

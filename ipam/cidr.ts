@@ -1,5 +1,5 @@
 import { IPv4CidrRange } from "ip-num";
-import { IpRange, intToIp } from "./address";
+import { IpRange, intToIp } from "../contract/address";
 
 /**
  * The minimal list of aligned CIDR blocks whose union is exactly `range`, lowest first.

@@ -1,7 +1,8 @@
-import { overlaps, parseCidr, parseRange, parseSubnet, rangeInside } from "./address";
-import { PlanError } from "./errors";
-import { STRATEGIES, Strategy } from "./layout";
+import { overlaps, parseCidr, parseRange, parseSubnet, rangeInside } from "../contract/address";
+import { PlanError } from "../contract/errors";
+import { DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "../contract/lifecycle";
 import { instanceLimits } from "./capacity";
+import { JsonObject as Json, isObject } from "../contract/json";
 
 /** One multus subnet, in device order within its availability zone (device index 1, 2, ...). */
 export interface MultusSubnetConfig {
@@ -90,7 +91,7 @@ export const DEFAULT_CONFIG: MultusConfig = {
   },
   vpc: { id: "vpc-0c0ffee0c0ffee001", cidr: "10.0.0.0/16" },
   nodeGroup: {
-    name: "ng1",
+    name: DEFAULT_NODE_GROUP_NAME,
     instanceType: "c5.2xlarge",
     minSize: 2,
     desiredSize: 2,
@@ -114,11 +115,6 @@ export const DEFAULT_CONFIG: MultusConfig = {
   },
 };
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Deep-merges user JSON over the defaults: objects merge, arrays and scalars replace. */
 function merge(base: unknown, over: unknown): unknown {
@@ -198,7 +194,7 @@ export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
   const ng = c.keys(raw.nodeGroup, "nodeGroup", [
     "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
   ]);
-  c.str(ng.name, "nodeGroup.name", /^[A-Za-z][A-Za-z0-9-]{0,62}$/, "ng1");
+  c.str(ng.name, "nodeGroup.name", NODE_GROUP_NAME_PATTERN, DEFAULT_NODE_GROUP_NAME);
   instanceLimits(c.str(ng.instanceType, "nodeGroup.instanceType"), "nodeGroup.instanceType");
   const maxSize = c.int(ng.maxSize, "nodeGroup.maxSize", 1, 1000);
   const minSize = c.int(ng.minSize, "nodeGroup.minSize", 0, maxSize);

@@ -11,17 +11,11 @@ import {
   rangeSize,
   subtractRange as subtract,
   usableRange,
-} from "./address";
+} from "../contract/address";
 import { cidrCover } from "./cidr";
-import { PlanError } from "./errors";
+import { PlanError } from "../contract/errors";
+import type { Strategy } from "../contract/lifecycle";
 
-/**
- * `static`: workers take fixed addresses from a block at the start of the subnet (assigned by
- * the lifecycle Lambda), pods a block after it; both blocks are reserved (explicit) by default.
- * `reservation`: the pod block is reserved (explicit) and workers take DHCP addresses from the rest.
- */
-export type Strategy = "static" | "reservation";
-export const STRATEGIES: readonly Strategy[] = ["static", "reservation"];
 
 export interface LayoutInput {
   /** Canonical multus subnet CIDR. */

@@ -1,3 +1,6 @@
+import { JsonObject, isObject } from "../contract/json";
+import { DETAIL_TYPES, TEST_NOTIFICATION, TRANSITIONS } from "../contract/lifecycle";
+
 /**
  * The events the function receives, recognised by shape:
  * - EventBridge lifecycle actions, detail-type "EC2 Instance-launch Lifecycle Action" /
@@ -24,14 +27,8 @@ export interface LifecycleActionRef {
   readonly token?: string;
 }
 
-export const LAUNCH_DETAIL_TYPE = "EC2 Instance-launch Lifecycle Action";
-export const TERMINATE_DETAIL_TYPE = "EC2 Instance-terminate Lifecycle Action";
-const LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING";
-const TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING";
-const TEST_NOTIFICATION = "autoscaling:TEST_NOTIFICATION";
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+function obj(v: unknown): JsonObject | undefined {
+  return isObject(v) ? v : undefined;
 }
 
 function str(v: unknown): string | undefined {
@@ -47,12 +44,12 @@ export function parseEvent(event: unknown): ParsedEvent {
     return { kind: "sweep" };
   }
   const type = e["detail-type"];
-  if (type !== LAUNCH_DETAIL_TYPE && type !== TERMINATE_DETAIL_TYPE) {
+  if (type !== DETAIL_TYPES.launch && type !== DETAIL_TYPES.terminate) {
     return { kind: "ignored", reason: `unrecognised event (detail-type ${JSON.stringify(type ?? null)})` };
   }
-  const kind = type === LAUNCH_DETAIL_TYPE ? "launch" : "terminate";
+  const kind = type === DETAIL_TYPES.launch ? "launch" : "terminate";
   const transition = detail.LifecycleTransition;
-  if (transition !== undefined && transition !== (kind === "launch" ? LAUNCHING : TERMINATING)) {
+  if (transition !== undefined && transition !== (kind === "launch" ? TRANSITIONS.launching : TRANSITIONS.terminating)) {
     return { kind: "ignored", reason: `${type} with transition ${String(transition)}` };
   }
   const instanceId = str(detail.EC2InstanceId);

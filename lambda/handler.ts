@@ -1,18 +1,20 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
-import { ENI_TAG_KEYS, LambdaConfig, parseLambdaEnvironment } from "../ipam/lambda-env";
+import { LambdaConfig, parseLambdaEnvironment } from "../contract/lambda-env";
+import { ENI_TAG_KEYS } from "../contract/tags";
 import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, errorCode, errorText, tagValue } from "./aws";
 import { createAwsClients } from "./clients";
 import { LifecycleActionRef, parseEvent } from "./events";
 import { LaunchFailure, LaunchProgress, deleteQuietly, launchEnis, removeEni } from "./launch";
+import type { LifecycleResult } from "../contract/lifecycle";
 
-export type { LambdaConfig } from "../ipam/lambda-env";
+export type { LambdaConfig } from "../contract/lambda-env";
 
 /** What one invocation did. */
 export interface LifecycleOutcome {
   readonly action: "launch" | "terminate" | "sweep" | "ignored";
   /** The lifecycle action result sent; NONE for the sweep and ignored events. */
-  readonly result: "CONTINUE" | "ABANDON" | "NONE";
+  readonly result: LifecycleResult | "NONE";
   /** launch: the instance's multus ENIs (none after ABANDON); terminate and sweep: the ENIs deleted. */
   readonly enis: { subnetId: string; eniId: string; ip: string }[];
   /** EC2 calls this invocation made (reads included, failed calls included). */
@@ -71,7 +73,7 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<Li
   const maxEnisCache = new Map<string, number>();
 
   /** Completes the action; resolves to the error when that failed (never rejects). */
-  async function complete(action: LifecycleActionRef, result: "CONTINUE" | "ABANDON"): Promise<unknown> {
+  async function complete(action: LifecycleActionRef, result: LifecycleResult): Promise<unknown> {
     try {
       await deps.autoscaling.send(
         new CompleteLifecycleActionCommand({

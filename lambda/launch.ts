@@ -10,8 +10,9 @@ import {
   NetworkInterface,
   Tag,
 } from "@aws-sdk/client-ec2";
-import { intToIp, ipToInt } from "../ipam/address";
-import { ENI_TAG_KEYS, LambdaConfig, LambdaSubnet } from "../ipam/lambda-env";
+import { intToIp, ipToInt } from "../contract/address";
+import { LambdaConfig, LambdaSubnet } from "../contract/lambda-env";
+import { ENI_TAG_KEYS } from "../contract/tags";
 import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, errorCode, tagValue } from "./aws";
 import { pendingOrder, pickWorkerAddress } from "./picker";
 

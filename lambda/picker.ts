@@ -1,4 +1,4 @@
-import { IpRange } from "../ipam/address";
+import { IpRange } from "../contract/address";
 
 /**
  * Static strategy: which worker address a launch asks EC2 for.

@@ -1,4 +1,4 @@
-import { contains, intToIp, ipToInt, isAwsReserved, isIpv4 } from "../ipam/address";
+import { contains, intToIp, ipToInt, isAwsReserved, isIpv4 } from "../contract/address";
 import type { NetworkPlan } from "../ipam/plan";
 import type { AutoScalingModel } from "./autoscaling/model";
 import type { Ec2Model, LiveAddress } from "./ec2/model";

@@ -1,13 +1,6 @@
 import { createHash } from "node:crypto";
 import { Fn, Token } from "cdktf";
-import { PlanError } from "../../ipam/errors";
-
-/**
- * Tag keys on the multus ENIs, shared with the lifecycle Lambda (one definition, in
- * ipam/lambda-env.ts). IAM conditions (`aws:ResourceTag/<key>`) on the Lambda's role and on the
- * node agent's policy match the node-group key, so neither can touch another group's ENIs.
- */
-export { ENI_TAG_KEYS } from "../../ipam/lambda-env";
+import { PlanError } from "../../contract/errors";
 
 /** True when the value is a literal (not a Terraform reference or variable resolved at apply). */
 export function isLiteral(value: unknown): boolean {

@@ -10,10 +10,9 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { awsContext } from "./aws-context";
-import { ENI_TAG_KEYS, PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
-
-/** The EventBridge detail-types of Auto Scaling lifecycle actions (Amazon EC2 Auto Scaling event reference). */
-export const LIFECYCLE_DETAIL_TYPES = ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"] as const;
+import { ENI_TAG_KEYS } from "../../contract/tags";
+import { PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
+import { DETAIL_TYPES, DEFAULT_HOOKS, HOOK_NAME_PATTERN } from "../../contract/lifecycle";
 
 /** The input the sweep schedule sends the function. */
 export const DEFAULT_SWEEP_EVENT = { source: "multus.sweep", action: "sweep" } as const;
@@ -95,10 +94,10 @@ export class LifecycleLambda extends Construct {
     c.ids(props.multusSubnetIds, "multusSubnetIds", "subnet");
     c.ids(props.multusSecurityGroupIds, "multusSecurityGroupIds", "sg");
     c.str(props.eniTagValue, "eniTagValue");
-    const hookNames = props.lifecycleHookNames ?? ["multus-launch", "multus-terminate"];
+    const hookNames = props.lifecycleHookNames ?? [DEFAULT_HOOKS.launch.name, DEFAULT_HOOKS.terminate.name];
     if (!Array.isArray(hookNames) || hookNames.length === 0) c.fail("lifecycleHookNames", "is empty", "give the node group's launch and terminate hook names");
-    hookNames.forEach((h, i) => c.str(h, `lifecycleHookNames[${i}]`, /^[A-Za-z0-9\-_/]{1,255}$/, "multus-launch"));
-    const hookTimeout = props.hookTimeout ?? 300;
+    hookNames.forEach((h, i) => c.str(h, `lifecycleHookNames[${i}]`, HOOK_NAME_PATTERN, DEFAULT_HOOKS.launch.name));
+    const hookTimeout = props.hookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout;
     c.int(hookTimeout, "hookTimeout", 30, 7200);
     const timeout = props.timeout ?? 120;
     c.int(timeout, "timeout", 3, 900);
@@ -233,7 +232,7 @@ export class LifecycleLambda extends Construct {
       description: `Launch and terminate lifecycle actions of ${props.autoScalingGroupName}`,
       eventPattern: JSON.stringify({
         source: ["aws.autoscaling"],
-        "detail-type": [...LIFECYCLE_DETAIL_TYPES],
+        "detail-type": [DETAIL_TYPES.launch, DETAIL_TYPES.terminate],
         detail: { AutoScalingGroupName: [props.autoScalingGroupName], LifecycleHookName: hookNames },
       }),
       tags,

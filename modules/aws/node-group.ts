@@ -16,7 +16,9 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { instanceLimits } from "../../ipam/capacity";
 import { awsContext } from "./aws-context";
-import { ENI_TAG_KEYS, PropChecker, arn, fitName, isLiteral } from "./common";
+import { DEFAULT_HOOKS, DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, LIFECYCLE_RESULTS, LifecycleResult, TRANSITIONS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
+import { ENI_TAG_KEYS } from "../../contract/tags";
+import { PropChecker, arn, fitName, isLiteral } from "./common";
 import { AMI_FAMILIES, AmiFamily, nodeUserData } from "./user-data";
 
 /** How the nodes are allowed into the cluster. */
@@ -26,8 +28,6 @@ export const NODE_ACCESS: readonly NodeAccess[] = ["access-entry", "aws-auth", "
 /** Where the node agent's EC2 permissions go. */
 export type AgentPermissions = "node-role" | "policy" | "none";
 export const AGENT_PERMISSIONS: readonly AgentPermissions[] = ["node-role", "policy", "none"];
-
-export type LifecycleResult = "CONTINUE" | "ABANDON";
 
 /**
  * Props of {@link MultusNodeGroup}. Names follow the reference CloudFormation template's
@@ -144,9 +144,6 @@ const DEFAULTS = {
   volumeType: "gp3",
   bootstrapArguments: "",
   imdsHopLimit: 1,
-  hookTimeout: 300,
-  launchHookName: "multus-launch",
-  terminateHookName: "multus-terminate",
 };
 
 /**
@@ -319,8 +316,8 @@ export class MultusNodeGroup extends Construct {
     // --- Auto Scaling group with its hooks from the start: the reference added hooks after the
     // group and then needed a custom resource that terminated every instance launched before.
     const hooks = [
-      { key: "launch", name: p.launchHookName, lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: p.launchHookDefaultResult, heartbeatTimeout: p.launchHookTimeout },
-      { key: "terminate", name: p.terminateHookName, lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING", defaultResult: p.terminateHookDefaultResult, heartbeatTimeout: p.terminateHookTimeout },
+      { key: "launch", name: p.launchHookName, lifecycleTransition: TRANSITIONS.launching, defaultResult: p.launchHookDefaultResult, heartbeatTimeout: p.launchHookTimeout },
+      { key: "terminate", name: p.terminateHookName, lifecycleTransition: TRANSITIONS.terminating, defaultResult: p.terminateHookDefaultResult, heartbeatTimeout: p.terminateHookTimeout },
     ].map(({ key, ...hook }) => ({ key, hook }));
     this.autoScalingGroup = new AutoscalingGroup(this, "asg", {
       name: p.autoScalingGroupName,
@@ -386,7 +383,7 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
   const clusterServiceCidr = props.clusterServiceCidr ?? DEFAULTS.clusterServiceCidr;
   c.str(clusterServiceCidr, "clusterServiceCidr", /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "172.20.0.0/16");
   c.id(props.clusterSecurityGroupId, "clusterSecurityGroupId", "sg");
-  c.str(props.nodeGroupName, "nodeGroupName", /^[A-Za-z][A-Za-z0-9-]{0,62}$/, "ng1");
+  c.str(props.nodeGroupName, "nodeGroupName", NODE_GROUP_NAME_PATTERN, DEFAULT_NODE_GROUP_NAME);
   c.id(props.vpcId, "vpcId", "vpc");
   c.ids(props.subnetIds, "subnetIds", "subnet");
   const instanceType = props.instanceType ?? DEFAULTS.instanceType;
@@ -427,21 +424,20 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
   c.int(imdsHopLimit, "imdsHopLimit", 1, 64);
   if (props.nodeSecurityGroupId !== undefined) c.id(props.nodeSecurityGroupId, "nodeSecurityGroupId", "sg");
   if (props.additionalSecurityGroupIds !== undefined) c.ids(props.additionalSecurityGroupIds, "additionalSecurityGroupIds", "sg", 0);
-  const autoScalingGroupName = props.autoScalingGroupName ?? `${props.clusterName}-${props.nodeGroupName}`;
+  const autoScalingGroupName = props.autoScalingGroupName ?? defaultAutoScalingGroupName(props.clusterName, props.nodeGroupName);
   c.str(autoScalingGroupName, "autoScalingGroupName", /^[^:]{1,255}$/, "eks-multus-cluster-ng1");
-  const launchHookTimeout = props.launchHookTimeout ?? DEFAULTS.hookTimeout;
-  const terminateHookTimeout = props.terminateHookTimeout ?? DEFAULTS.hookTimeout;
-  // Heartbeat timeout range: 30..7200 s (AWS::AutoScaling::LifecycleHook HeartbeatTimeout).
-  c.int(launchHookTimeout, "launchHookTimeout", 30, 7200);
-  c.int(terminateHookTimeout, "terminateHookTimeout", 30, 7200);
-  const launchHookDefaultResult = props.launchHookDefaultResult ?? "ABANDON";
-  const terminateHookDefaultResult = props.terminateHookDefaultResult ?? "CONTINUE";
-  c.oneOf(launchHookDefaultResult, "launchHookDefaultResult", ["CONTINUE", "ABANDON"] as const);
-  c.oneOf(terminateHookDefaultResult, "terminateHookDefaultResult", ["CONTINUE", "ABANDON"] as const);
-  const launchHookName = props.launchHookName ?? DEFAULTS.launchHookName;
-  const terminateHookName = props.terminateHookName ?? DEFAULTS.terminateHookName;
-  c.str(launchHookName, "launchHookName", /^[A-Za-z0-9\-_/]{1,255}$/, "multus-launch");
-  c.str(terminateHookName, "terminateHookName", /^[A-Za-z0-9\-_/]{1,255}$/, "multus-terminate");
+  const launchHookTimeout = props.launchHookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout;
+  const terminateHookTimeout = props.terminateHookTimeout ?? DEFAULT_HOOKS.terminate.heartbeatTimeout;
+  c.int(launchHookTimeout, "launchHookTimeout", HEARTBEAT_TIMEOUT_RANGE.min, HEARTBEAT_TIMEOUT_RANGE.max);
+  c.int(terminateHookTimeout, "terminateHookTimeout", HEARTBEAT_TIMEOUT_RANGE.min, HEARTBEAT_TIMEOUT_RANGE.max);
+  const launchHookDefaultResult = props.launchHookDefaultResult ?? DEFAULT_HOOKS.launch.defaultResult;
+  const terminateHookDefaultResult = props.terminateHookDefaultResult ?? DEFAULT_HOOKS.terminate.defaultResult;
+  c.oneOf(launchHookDefaultResult, "launchHookDefaultResult", LIFECYCLE_RESULTS);
+  c.oneOf(terminateHookDefaultResult, "terminateHookDefaultResult", LIFECYCLE_RESULTS);
+  const launchHookName = props.launchHookName ?? DEFAULT_HOOKS.launch.name;
+  const terminateHookName = props.terminateHookName ?? DEFAULT_HOOKS.terminate.name;
+  c.str(launchHookName, "launchHookName", HOOK_NAME_PATTERN, DEFAULT_HOOKS.launch.name);
+  c.str(terminateHookName, "terminateHookName", HOOK_NAME_PATTERN, DEFAULT_HOOKS.terminate.name);
   if (launchHookName === terminateHookName) c.fail("terminateHookName", `is the same as launchHookName ("${launchHookName}")`, "give the two hooks different names");
   const nodeAccess = props.nodeAccess ?? "access-entry";
   c.oneOf(nodeAccess, "nodeAccess", NODE_ACCESS);

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
-import { parseCidr, rangeInside, usableRange, overlaps } from "../../ipam/address";
+import { parseCidr, rangeInside, usableRange, overlaps } from "../../contract/address";
 import { cidrBounds } from "../../ipam/cidr";
 import type { Reservation } from "../../ipam/layout";
 import type { PlannedSubnet } from "../../ipam/plan";

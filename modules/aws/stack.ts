@@ -5,10 +5,12 @@ import type { MultusConfig } from "../../ipam/config";
 import { LambdaEnvironmentExtra, lambdaEnvironment } from "../../ipam/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
 import { RelativeLocalBackend } from "../backend";
-import { ENI_TAG_KEYS, isLiteral, propError } from "./common";
+import { ENI_TAG_KEYS } from "../../contract/tags";
+import { isLiteral, propError } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
 import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
 import { MultusSubnetReservations } from "./reservations";
+import { DEFAULT_HOOKS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
 
 /** The AWS provider versions the generated Terraform accepts (5.100.0 is what the bindings wrap). */
 export const AWS_PROVIDER_CONSTRAINT = ">= 5.100.0, < 7.0.0";
@@ -174,10 +176,10 @@ export class MultusAwsStack extends TerraformStack {
     }
     const inputs = this.mode === "root" ? configInputs(config) : variableInputs(this, config);
 
-    const autoScalingGroupName = props.nodeGroup?.autoScalingGroupName ?? `${config.cluster.name}-${config.nodeGroup.name}`;
+    const autoScalingGroupName = props.nodeGroup?.autoScalingGroupName ?? defaultAutoScalingGroupName(config.cluster.name, config.nodeGroup.name);
     const eniTagValue = props.nodeGroup?.eniTagValue ?? autoScalingGroupName;
-    const hookTimeout = props.nodeGroup?.launchHookTimeout ?? 300;
-    const hookNames = [props.nodeGroup?.launchHookName ?? "multus-launch", props.nodeGroup?.terminateHookName ?? "multus-terminate"];
+    const hookTimeout = props.nodeGroup?.launchHookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout;
+    const hookNames = [props.nodeGroup?.launchHookName ?? DEFAULT_HOOKS.launch.name, props.nodeGroup?.terminateHookName ?? DEFAULT_HOOKS.terminate.name];
 
     this.lifecycle = new LifecycleLambda(this, "lifecycle", {
       bundlePath: props.bundlePath,

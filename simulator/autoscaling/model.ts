@@ -9,6 +9,7 @@ import type {
   RecordLifecycleActionHeartbeatCommandOutput,
 } from "@aws-sdk/client-auto-scaling";
 import type { Ec2Model } from "../ec2/model";
+import { DEFAULT_HOOKS, DETAIL_TYPES, DetailType, LifecycleResult, isLifecycleResult, TRANSITIONS, Transition } from "../../contract/lifecycle";
 import { Rng, seededRandom } from "../rng";
 
 /**
@@ -27,10 +28,11 @@ export class AutoScalingError extends Error {
   }
 }
 
-export const LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING";
-export const TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING";
-export type Transition = typeof LAUNCHING | typeof TERMINATING;
-export type LifecycleResult = "CONTINUE" | "ABANDON";
+const LAUNCHING = TRANSITIONS.launching;
+const TERMINATING = TRANSITIONS.terminating;
+
+/** The group's name unless one is given. */
+export const DEFAULT_GROUP_NAME = "multus-ng";
 
 export interface LifecycleHookSpec {
   readonly name: string;
@@ -51,7 +53,7 @@ export interface LifecycleHookSpec {
 export interface LifecycleEvent {
   readonly version: "0";
   readonly id: string;
-  readonly "detail-type": "EC2 Instance-launch Lifecycle Action" | "EC2 Instance-terminate Lifecycle Action";
+  readonly "detail-type": DetailType;
   readonly source: "aws.autoscaling";
   readonly account: string;
   readonly time: string;
@@ -171,15 +173,15 @@ export class AutoScalingModel {
     readonly ec2: Ec2Model,
     private readonly opts: AutoScalingModelOptions,
   ) {
-    this.groupName = opts.groupName ?? "multus-ng";
+    this.groupName = opts.groupName ?? DEFAULT_GROUP_NAME;
     this.instanceType = opts.instanceType ?? "c5.2xlarge";
     if (!opts.subnetIds.length) throw new Error("AutoScalingModel: subnetIds must name at least one subnet to launch into");
     this.subnetIds = [...opts.subnetIds];
     this.rng = seededRandom(opts.seed ?? 1);
     const fill = (h: LifecycleHookSpec | null | undefined, d: Required<LifecycleHookSpec>) =>
       h === null ? undefined : { ...d, ...h, heartbeatTimeout: h?.heartbeatTimeout ?? d.heartbeatTimeout };
-    this.launchHook = fill(opts.launchHook, { name: "multus-launch", defaultResult: "ABANDON", heartbeatTimeout: 300 });
-    this.terminateHook = fill(opts.terminateHook, { name: "multus-terminate", defaultResult: "CONTINUE", heartbeatTimeout: 300 });
+    this.launchHook = fill(opts.launchHook, DEFAULT_HOOKS.launch);
+    this.terminateHook = fill(opts.terminateHook, DEFAULT_HOOKS.terminate);
   }
 
   /** Simulated time in ms. */
@@ -287,7 +289,7 @@ export class AutoScalingModel {
   async completeLifecycleAction(input: CompleteLifecycleActionCommandInput): Promise<CompleteLifecycleActionCommandOutput> {
     const action = this.findAction(input);
     const result = input.LifecycleActionResult;
-    if (result !== "CONTINUE" && result !== "ABANDON") {
+    if (!isLifecycleResult(result)) {
       throw new AutoScalingError("ValidationError", `Value '${String(result)}' at 'lifecycleActionResult' failed to satisfy constraint: Member must be CONTINUE or ABANDON`);
     }
     this.finish(action, result, "api");
@@ -346,7 +348,7 @@ export class AutoScalingModel {
     const event: LifecycleEvent = {
       version: "0",
       id: uuid(this.rng),
-      "detail-type": launch ? "EC2 Instance-launch Lifecycle Action" : "EC2 Instance-terminate Lifecycle Action",
+      "detail-type": launch ? DETAIL_TYPES.launch : DETAIL_TYPES.terminate,
       source: "aws.autoscaling",
       account: this.ec2.accountId,
       time: new Date((this.opts.epochMs ?? 0) + this.clock).toISOString().replace(/\.\d{3}Z$/, "Z"),

@@ -8,8 +8,9 @@ import {
   Tag,
 } from "@aws-sdk/client-ec2";
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
-import { intToIp, parseCidr } from "../../ipam/address";
+import { intToIp, parseCidr } from "../../contract/address";
 import type { Allocator, AllocatorContext } from "../scenario/types";
+import { DETAIL_TYPES, LifecycleResult } from "../../contract/lifecycle";
 
 /**
  * The reference system's lifecycle Lambda, reimplemented call for call so the simulator can
@@ -70,7 +71,7 @@ export function referenceAllocator(config: ReferenceAllocatorConfig): Allocator 
     const log = (line: object) => ctx.log?.({ allocator: "reference", ...line });
     const { EC2InstanceId: instanceId, LifecycleHookName: hook, AutoScalingGroupName: group } = event.detail;
 
-    const complete = async (result: "CONTINUE" | "ABANDON") => {
+    const complete = async (result: LifecycleResult) => {
       try {
         await ctx.autoscaling.send(
           new CompleteLifecycleActionCommand({ LifecycleHookName: hook, AutoScalingGroupName: group, InstanceId: instanceId, LifecycleActionResult: result }),
@@ -80,11 +81,11 @@ export function referenceAllocator(config: ReferenceAllocatorConfig): Allocator 
       }
     };
 
-    if (event["detail-type"] === "EC2 Instance-terminate Lifecycle Action") {
+    if (event["detail-type"] === DETAIL_TYPES.terminate) {
       await complete("CONTINUE");
       return;
     }
-    if (event["detail-type"] !== "EC2 Instance-launch Lifecycle Action") return;
+    if (event["detail-type"] !== DETAIL_TYPES.launch) return;
 
     let index = 1;
     for (const subnetId of config.subnetIds) {

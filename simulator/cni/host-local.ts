@@ -19,6 +19,7 @@
  * host-local range used on several nodes hands out the same addresses twice.
  */
 import { PlanError, Subnet, intToIp, isIpv4, ipToInt, parseCidr } from "../../ipam";
+import { JsonObject as Json, isObject } from "../../contract/json";
 
 /** Default data directory of host-local (backend/disk/backend.go `defaultDataDir`). */
 export const HOST_LOCAL_DEFAULT_DATA_DIR = "/var/lib/cni/networks";
@@ -39,8 +40,6 @@ export interface HostLocalConfig {
   readonly rangeSets: readonly (readonly HostLocalRange[])[];
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function ipField(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;

@@ -21,6 +21,7 @@ import {
 } from "../../ipam";
 import { HostLocalConfig, HostLocalModel, hostLocalAddresses, hostLocalConfig } from "./host-local";
 import { WhereaboutsConfig, effectiveRange, nodeSlices, poolAddresses, whereaboutsConfig } from "./whereabouts";
+import { JsonObject as Json, isObject } from "../../contract/json";
 
 export type NadIpam =
   | { readonly type: "host-local"; readonly config: HostLocalConfig }
@@ -42,8 +43,6 @@ export interface ParsedNad {
   readonly field: string;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function staticAddresses(ipam: Json, field: string): { ip: number; prefix: number }[] {
   // plugins/ipam/static: "addresses": [{"address": "10.10.0.1/24", "gateway": ...}].

@@ -20,6 +20,7 @@
  *   is cut into `node_slice_size` slices; each node takes the first free slice.
  */
 import { IpRange, PlanError, Subnet, intToIp, isIpv4, ipToInt, parseCidr } from "../../ipam";
+import { JsonObject as Json, isObject } from "../../contract/json";
 
 /** pkg/storage/storage.go DatastoreRetries. */
 export const WHEREABOUTS_RETRIES = 100;
@@ -44,8 +45,6 @@ export interface WhereaboutsConfig {
   readonly gateway?: number;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function ip(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;

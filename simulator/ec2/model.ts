@@ -36,9 +36,9 @@ import type {
   UnassignPrivateIpAddressesCommandInput,
   UnassignPrivateIpAddressesCommandOutput,
 } from "@aws-sdk/client-ec2";
-import { Subnet, intToIp, isAwsReserved, isIpv4, ipToInt, parseCidr, parseSubnet } from "../../ipam/address";
+import { Subnet, intToIp, isAwsReserved, isIpv4, ipToInt, parseCidr, parseSubnet } from "../../contract/address";
 import { InstanceLimits, instanceLimits } from "../../ipam/capacity";
-import { PlanError } from "../../ipam/errors";
+import { PlanError } from "../../contract/errors";
 import { Ec2Error } from "./errors";
 import { FreeIndex } from "./free-index";
 import { LaggedStore } from "./lagged-store";

@@ -1,5 +1,5 @@
 import type { NetworkPlan } from "../../ipam/plan";
-import { intToIp } from "../../ipam/address";
+import { intToIp } from "../../contract/address";
 import { nadIpamRange } from "../../ipam/layout";
 import { WhereaboutsError, WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
 import type { PodIp } from "../invariants";

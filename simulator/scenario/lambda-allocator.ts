@@ -1,5 +1,6 @@
 import type { MultusConfig } from "../../ipam/config";
-import { LambdaEnvironmentExtra, lambdaEnvironment, parseLambdaEnvironment } from "../../ipam/lambda-env";
+import { LambdaEnvironmentExtra, lambdaEnvironment } from "../../ipam/lambda-env";
+import { parseLambdaEnvironment } from "../../contract/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
 import { SDK_MAX_ATTEMPTS } from "../../lambda/clients";
 import { createHandler } from "../../lambda/handler";

@@ -8,10 +8,11 @@ import {
   ModifyNetworkInterfaceAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
-import { intToIp, ipToInt } from "../../ipam/address";
-import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
+import { intToIp, ipToInt } from "../../contract/address";
+import { ENI_TAG_KEYS } from "../../contract/tags";
 import type { NetworkPlan, PlannedSubnet } from "../../ipam/plan";
 import type { Allocator, AllocatorContext } from "./types";
+import { DETAIL_TYPES, LifecycleResult } from "../../contract/lifecycle";
 
 /**
  * A straightforward allocator that follows the address plan, used as "this project's"
@@ -28,7 +29,7 @@ export function planAllocator(plan: NetworkPlan, opts: { tagKey?: string; attemp
   return async (raw, ctx) => {
     const event = raw as { "detail-type": string; detail: { EC2InstanceId: string; LifecycleHookName: string; AutoScalingGroupName: string; LifecycleActionToken: string } };
     const d = event.detail;
-    const complete = async (result: "CONTINUE" | "ABANDON") => {
+    const complete = async (result: LifecycleResult) => {
       try {
         await retry(ctx, () =>
           ctx.autoscaling.send(
@@ -40,8 +41,8 @@ export function planAllocator(plan: NetworkPlan, opts: { tagKey?: string; attemp
         if ((err as Error).name !== "ValidationError") throw err;
       }
     };
-    if (event["detail-type"] !== "EC2 Instance-launch Lifecycle Action") {
-      if (event["detail-type"] === "EC2 Instance-terminate Lifecycle Action") await complete("CONTINUE");
+    if (event["detail-type"] !== DETAIL_TYPES.launch) {
+      if (event["detail-type"] === DETAIL_TYPES.terminate) await complete("CONTINUE");
       return;
     }
     const created: { id: string; attachmentId?: string }[] = [];

@@ -1,5 +1,6 @@
 import type { NetworkPlan } from "../../ipam/plan";
-import { AutoScalingModel, LAUNCHING, LifecycleEvent, TERMINATING } from "../autoscaling/model";
+import { AutoScalingModel, DEFAULT_GROUP_NAME, LifecycleEvent } from "../autoscaling/model";
+import { DEFAULT_HOOKS, TRANSITIONS } from "../../contract/lifecycle";
 import { DhcpPolicy, Ec2Model } from "../ec2/model";
 import { Rng, randomInt, seededRandom } from "../rng";
 import { PodIp, Violation, checkInvariants } from "../invariants";
@@ -105,7 +106,7 @@ export interface ScenarioReport {
 }
 
 /** The Auto Scaling group name scenarios use. */
-export const DEFAULT_GROUP_NAME = "multus-ng";
+export { DEFAULT_GROUP_NAME };
 
 /** Simulated time 0 as a wall-clock time (epoch ms). */
 export const SIMULATION_EPOCH = Date.parse("2026-01-01T00:00:00Z");
@@ -158,13 +159,13 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
     }
   }
   ec2.setFaults({ throttle: faults.throttleRate ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0, attachRefusals: faults.attachRefusals ?? 0 });
-  const hook = { name: "multus-launch", defaultResult: "ABANDON" as const, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? 300 };
+  const hook = { ...DEFAULT_HOOKS.launch, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout };
   const asg = new AutoScalingModel(ec2, {
     groupName: DEFAULT_GROUP_NAME,
     subnetIds: primaries,
     instanceType: plan.instance.instanceType,
     launchHook: hook,
-    terminateHook: { name: "multus-terminate", defaultResult: "CONTINUE", heartbeatTimeout: hook.heartbeatTimeout },
+    terminateHook: { ...DEFAULT_HOOKS.terminate, heartbeatTimeout: hook.heartbeatTimeout },
     duplicateRate: faults.duplicateRate ?? 0,
     dropRate: faults.dropRate ?? 0,
     seed: seed + 2,
@@ -245,7 +246,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
         if (attempt < retries) await scheduler.wait(60_000 * (attempt + 1), `${task}:lambda-retry`);
       }
     }
-    if (event.detail.LifecycleTransition === LAUNCHING) latencies.push(scheduler.now - start);
+    if (event.detail.LifecycleTransition === TRANSITIONS.launching) latencies.push(scheduler.now - start);
   };
 
   // Launches, with foreign DHCP interfaces appearing meanwhile.
@@ -327,8 +328,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   // Whatever is still open times out.
   asg.expireAll();
   const violations = [...checkInvariants({ ec2, asg, plan, pods, foreignEniIds: foreignIds }), ...replayViolations];
-  const launchResults = asg.results.filter((r) => r.transition === LAUNCHING);
-  const termResults = asg.results.filter((r) => r.transition === TERMINATING);
+  const launchResults = asg.results.filter((r) => r.transition === TRANSITIONS.launching);
+  const termResults = asg.results.filter((r) => r.transition === TRANSITIONS.terminating);
   const sorted = [...latencies].sort((a, b) => a - b);
   const perEni = (n: number) => (enisCreated ? Math.round((n / enisCreated) * 100) / 100 : 0);
   return {

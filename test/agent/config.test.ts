@@ -1,7 +1,6 @@
-import { AGENT_ENV, parseAgentEnv, resolveIdentity } from "../../agent/config";
-import { AGENT_ENV as MODULE_AGENT_ENV } from "../../modules/kubernetes/objects/agent";
+import { parseAgentEnv, resolveIdentity } from "../../agent/config";
 import { instanceLimits, multusPodsPerEni } from "../../ipam/capacity";
-import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
+import { ENI_TAG_KEYS } from "../../contract/tags";
 import { FakeKube } from "../../simulator/kube";
 
 const BASE = { NODE_NAME: "ip-10-0-0-10.us-west-2.compute.internal", AWS_REGION: "us-west-2" };
@@ -10,11 +9,6 @@ describe("parseAgentEnv", () => {
   it("GIVEN only the variables the DaemonSet sets WHEN parsed THEN the defaults apply: 30 s resync, the node-group tag key, any tag value", () => {
     const c = parseAgentEnv({ ...BASE, SYNC_PERIOD_SECONDS: "30" });
     expect(c).toEqual({ nodeName: BASE.NODE_NAME, region: "us-west-2", syncPeriodSeconds: 30, tagKey: ENI_TAG_KEYS.nodeGroup, debounceMs: 500 });
-  });
-
-  it("GIVEN the variables the Kubernetes module sets WHEN compared THEN the agent reads every one of them", () => {
-    const read: string[] = Object.values(AGENT_ENV);
-    for (const name of Object.values(MODULE_AGENT_ENV)) expect(read).toContain(name);
   });
 
   it("GIVEN every override WHEN parsed THEN each is used", () => {

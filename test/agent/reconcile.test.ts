@@ -1,8 +1,8 @@
 import { NETWORK_STATUS_ANNOTATION } from "../../agent/annotation";
 import { AgentPod } from "../../agent/kube";
 import { EVENT_REASONS, EniState, LogLine, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
-import { parseCidr } from "../../ipam/address";
-import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
+import { parseCidr } from "../../contract/address";
+import { ENI_TAG_KEYS } from "../../contract/tags";
 import { networkStatusAnnotation } from "../../simulator/kube";
 import { NODE_GROUP, makeWorld, reconcile, secondaries } from "./world";
 

@@ -1,7 +1,7 @@
 import { Ec2Model } from "../../simulator/ec2/model";
 import { ec2Client, SdkHook } from "../../simulator/sdk";
 import { FakeKube } from "../../simulator/kube";
-import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
+import { ENI_TAG_KEYS } from "../../contract/tags";
 import { instanceLimits, multusPodsPerEni } from "../../ipam/capacity";
 import { AgentMemory, Ec2, LogLine, newAgentMemory, reconcileNode, ReconcileResult } from "../../agent/reconcile";
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { cidrBounds, intToIp, ipToInt, isAwsReserved, nadIpamRange, parseSubnet, planSubnet, PlanError, rangeSize, Strategy } from "../../ipam";
+import { cidrBounds, intToIp, ipToInt, isAwsReserved, nadIpamRange, parseSubnet, planSubnet, PlanError, rangeSize } from "../../ipam";
+import { Strategy } from "../../contract/lifecycle";
 
 const at = (ip: string) => ipToInt(ip);
 

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DescribeInstanceTypesCommand, DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
-import { contains, ipToInt } from "../../ipam/address";
-import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
+import { contains, ipToInt } from "../../contract/address";
+import { ENI_TAG_KEYS } from "../../contract/tags";
 import { Ec2Error } from "../../simulator/ec2/errors";
 import { GROUP, MULTUS_SUBNETS, NODE_SUBNET, World, world } from "./world";
 

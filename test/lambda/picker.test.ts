@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { contains } from "../../ipam/address";
+import { contains } from "../../contract/address";
 import { freeAddresses, pendingOrder, pickWorkerAddress } from "../../lambda/picker";
 
 const BASE = 167_772_160; // 10.0.0.0

@@ -1,5 +1,5 @@
 import { DeleteNetworkInterfaceCommand, DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
-import { ENI_TAG_KEYS } from "../../ipam/lambda-env";
+import { ENI_TAG_KEYS } from "../../contract/tags";
 import { SWEEP_GRACE_MS } from "../../lambda/handler";
 import { GROUP, MULTUS_SUBNETS, World, world } from "./world";
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { multusIps, networkStatusText, parseNetworkStatus } from "../../agent/annotation";
 import { holdsAddresses, AgentPod } from "../../agent/kube";
 import { EVENT_REASONS, newAgentMemory } from "../../agent/reconcile";
-import { ipToInt, parseCidr } from "../../ipam/address";
+import { ipToInt, parseCidr } from "../../contract/address";
 import { checkInvariants } from "../../simulator/invariants";
 import { SdkHook } from "../../simulator/sdk";
 import { makeWorld, reconcile, secondaries, SimNode, World } from "../agent/world";

@@ -9,7 +9,8 @@
  * its interleaving (runs with fc.scheduler print the scheduler's own report).
  */
 import fc from "fast-check";
-import { MultusConfig, PlanError, Strategy, ipToInt, parseConfig, planNetwork } from "../../ipam";
+import { MultusConfig, PlanError, ipToInt, parseConfig, planNetwork } from "../../ipam";
+import { Strategy } from "../../contract/lifecycle";
 import { AutoScalingModel, LifecycleEvent } from "../../simulator/autoscaling/model";
 import { DHCP_POLICIES, DhcpPolicy, Ec2Model } from "../../simulator/ec2/model";
 import { seededRandom } from "../../simulator/rng";

@@ -1,4 +1,5 @@
-import { PlanError } from "../../../ipam";
+import { AGENT_ENV, AGENT_SYNC_PERIOD, agentEnvironment } from "../../../contract/agent-env";
+import { PlanError } from "../../../contract/errors";
 import { AGENT_IMAGE_PLACEHOLDER } from "../versions";
 import { K8sObject, ObjectList, checkImage, checkName, checkNamespace, checkRoleArn, nodeNameEnv } from "./common";
 
@@ -40,18 +41,11 @@ export interface AgentObjectsProps {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** Environment variables this module sets; the agent reads them in agent/config.ts (AGENT_ENV there). */
-export const AGENT_ENV = {
-  nodeName: "NODE_NAME",
-  region: "AWS_REGION",
-  syncPeriod: "SYNC_PERIOD_SECONDS",
-  nodeGroupTag: "MULTUS_NODE_GROUP_TAG",
-} as const;
-
+// The setting that writes each variable, for the message when agent.env tries to set it too.
 const SETTING_OF: Record<string, string> = {
   [AGENT_ENV.syncPeriod]: "syncPeriodSeconds",
   [AGENT_ENV.region]: "region",
-  [AGENT_ENV.nodeGroupTag]: "nodeGroupTag",
+  [AGENT_ENV.tagValue]: "nodeGroupTag",
 };
 
 export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
@@ -64,13 +58,13 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
   const image = checkImage(props.image, "agent.image");
   const name = checkName(props.name ?? "multus-node-agent", "agent.name");
   const namespace = checkNamespace(props.namespace ?? "kube-system", "agent.namespace");
-  const period = props.syncPeriodSeconds ?? 30;
-  if (!Number.isInteger(period) || period < 5 || period > 3600) {
-    throw new PlanError("agent.syncPeriodSeconds", `must be a whole number from 5 to 3600, got ${String(period)}`, "set a resync period in seconds, e.g. 30");
+  const period = props.syncPeriodSeconds ?? AGENT_SYNC_PERIOD.default;
+  if (!Number.isInteger(period) || period < AGENT_SYNC_PERIOD.min || period > AGENT_SYNC_PERIOD.max) {
+    throw new PlanError("agent.syncPeriodSeconds", `must be a whole number from ${AGENT_SYNC_PERIOD.min} to ${AGENT_SYNC_PERIOD.max}, got ${String(period)}`, `set a resync period in seconds, e.g. ${AGENT_SYNC_PERIOD.default}`);
   }
   const iam = props.iam ?? { mode: "nodeRole" };
   if (iam.mode === "irsa") checkRoleArn(iam.roleArn, "agent.iam.roleArn", "give arn:aws:iam::<account>:role/<name>");
-  const reserved = new Set<string>(Object.values(AGENT_ENV));
+  const reserved = new Set<string>([AGENT_ENV.nodeName, ...Object.keys(SETTING_OF)]);
   for (const key of Object.keys(props.env ?? {})) {
     if (reserved.has(key)) throw new PlanError(`agent.env.${key}`, "is set by the module", `remove it; use the ${SETTING_OF[key] ?? "node name"} setting instead`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new PlanError(`agent.env.${key}`, "is not an environment variable name", "use letters, digits and '_'");
@@ -127,9 +121,7 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
                 image,
                 env: [
                   nodeNameEnv(AGENT_ENV.nodeName),
-                  { name: AGENT_ENV.region, value: props.region },
-                  { name: AGENT_ENV.syncPeriod, value: String(period) },
-                  ...(props.nodeGroupTag !== undefined ? [{ name: AGENT_ENV.nodeGroupTag, value: props.nodeGroupTag }] : []),
+                  ...agentEnvironment({ region: props.region, syncPeriodSeconds: period, ...(props.nodeGroupTag !== undefined ? { nodeGroupTag: props.nodeGroupTag } : {}) }),
                   ...Object.entries(props.env ?? {}).map(([k, v]) => ({ name: k, value: v })),
                 ],
                 // No CPU limit: throttling would only delay routing; memory is bounded.

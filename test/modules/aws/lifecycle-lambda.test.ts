@@ -1,9 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PlanError } from "../../../ipam";
-import { LAUNCH_DETAIL_TYPE, TERMINATE_DETAIL_TYPE, parseEvent } from "../../../lambda/events";
-import { ENI_TAG_KEYS } from "../../../modules/aws/common";
-import { DEFAULT_SWEEP_EVENT, LIFECYCLE_DETAIL_TYPES, LifecycleLambda, LifecycleLambdaProps } from "../../../modules/aws/lifecycle-lambda";
+import { parseEvent } from "../../../lambda/events";
+import { DETAIL_TYPES } from "../../../contract/lifecycle";
+import { ENI_TAG_KEYS } from "../../../contract/tags";
+import { DEFAULT_SWEEP_EVENT, LifecycleLambda, LifecycleLambdaProps } from "../../../modules/aws/lifecycle-lambda";
 import { Json, fakeBundle, only, resources, sdkActionsCalled, statements, synthStack } from "./helpers";
 
 const BUNDLE = fakeBundle();
@@ -48,7 +49,7 @@ describe("LifecycleLambda", () => {
       const rule = resources(tf, "aws_cloudwatch_event_rule").find((r) => r.event_pattern)!;
       expect(JSON.parse(rule.event_pattern)).toEqual({
         source: ["aws.autoscaling"],
-        "detail-type": [...LIFECYCLE_DETAIL_TYPES],
+        "detail-type": ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"],
         detail: { AutoScalingGroupName: [BASE.autoScalingGroupName], LifecycleHookName: ["multus-launch", "multus-terminate"] },
       });
       const target = resources(tf, "aws_cloudwatch_event_target").find((t) => t.rule.includes(".name") && !t.input)!;
@@ -180,8 +181,8 @@ describe("GIVEN the handler's event parser (lambda/events.ts)", () => {
 
   test("WHEN this group's hooks emit launch and terminate actions THEN the rule passes them and the handler sees launch and terminate", () => {
     const pattern = JSON.parse(resources(tf, "aws_cloudwatch_event_rule").find((r) => r.event_pattern)!.event_pattern);
-    const launch = lifecycleEvent(LAUNCH_DETAIL_TYPE, "autoscaling:EC2_INSTANCE_LAUNCHING", BASE.autoScalingGroupName, "multus-launch");
-    const terminate = lifecycleEvent(TERMINATE_DETAIL_TYPE, "autoscaling:EC2_INSTANCE_TERMINATING", BASE.autoScalingGroupName, "multus-terminate");
+    const launch = lifecycleEvent(DETAIL_TYPES.launch, "autoscaling:EC2_INSTANCE_LAUNCHING", BASE.autoScalingGroupName, "multus-launch");
+    const terminate = lifecycleEvent(DETAIL_TYPES.terminate, "autoscaling:EC2_INSTANCE_TERMINATING", BASE.autoScalingGroupName, "multus-terminate");
     expect(matches(pattern, launch)).toBe(true);
     expect(matches(pattern, terminate)).toBe(true);
     expect(parseEvent(launch).kind).toBe("launch");
@@ -190,7 +191,7 @@ describe("GIVEN the handler's event parser (lambda/events.ts)", () => {
 
   test("WHEN another group or another hook emits an action THEN the rule does not pass it", () => {
     const pattern = JSON.parse(resources(tf, "aws_cloudwatch_event_rule").find((r) => r.event_pattern)!.event_pattern);
-    expect(matches(pattern, lifecycleEvent(LAUNCH_DETAIL_TYPE, "autoscaling:EC2_INSTANCE_LAUNCHING", "other-group", "multus-launch"))).toBe(false);
-    expect(matches(pattern, lifecycleEvent(LAUNCH_DETAIL_TYPE, "autoscaling:EC2_INSTANCE_LAUNCHING", BASE.autoScalingGroupName, "someone-elses-hook"))).toBe(false);
+    expect(matches(pattern, lifecycleEvent(DETAIL_TYPES.launch, "autoscaling:EC2_INSTANCE_LAUNCHING", "other-group", "multus-launch"))).toBe(false);
+    expect(matches(pattern, lifecycleEvent(DETAIL_TYPES.launch, "autoscaling:EC2_INSTANCE_LAUNCHING", BASE.autoScalingGroupName, "someone-elses-hook"))).toBe(false);
   });
 });

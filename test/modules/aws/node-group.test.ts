@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { PlanError } from "../../../ipam";
-import { ENI_TAG_KEYS } from "../../../modules/aws/common";
+import { ENI_TAG_KEYS } from "../../../contract/tags";
 import { MultusNodeGroup, MultusNodeGroupProps } from "../../../modules/aws/node-group";
 import { MIME_BOUNDARY } from "../../../modules/aws/user-data";
 import { join } from "node:path";

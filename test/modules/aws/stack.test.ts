@@ -1,5 +1,6 @@
 import { PlanError, intToIp } from "../../../ipam";
-import { ENI_TAG_KEYS, parseLambdaEnvironment } from "../../../ipam/lambda-env";
+import { parseLambdaEnvironment } from "../../../contract/lambda-env";
+import { ENI_TAG_KEYS } from "../../../contract/tags";
 import { AWS_PROVIDER_CONSTRAINT, MultusAwsStackProps } from "../../../modules/aws/stack";
 import { only, resources, statements, synthAwsStack } from "./helpers";
 

@@ -7,9 +7,10 @@ import { ClusterRole, ClusterRoleBinding } from "kubernetes-models/rbac.authoriz
 import { ConfigMap, Pod, ServiceAccount } from "kubernetes-models/v1";
 import { DEFAULT_CONFIG, MultusConfig, NetworkPlan, parseConfig, planNetwork } from "../../../ipam";
 import { K8sObject, nadCrd, unescapeTerraform, whereaboutsCrds } from "../../../modules/kubernetes";
+import { isObject } from "../../../contract/json";
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
 
 /** Config over the defaults, and its plan. */
 export function configAndPlan(user: unknown = {}): { config: MultusConfig; plan: NetworkPlan } {

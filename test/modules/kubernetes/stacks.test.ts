@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import fc from "fast-check";
 import { TerraformStack } from "cdktf";
 import {
-  AGENT_ENV,
   AGENT_IMAGE_PLACEHOLDER,
   AGENT_IMAGE_VARIABLE,
   IRSA_ANNOTATION,
@@ -18,6 +17,7 @@ import {
   unescapeTerraform,
 } from "../../../modules/kubernetes";
 import { parseAgentEnv } from "../../../agent/config";
+import { AGENT_ENV } from "../../../contract/agent-env";
 import { DEFAULT, configAndPlan, find, manifestsOf, newApp, resourcesOf, synthJson, validateObject } from "./helpers";
 
 type Json = Record<string, unknown>;
@@ -152,8 +152,8 @@ describe("node agent", () => {
 
   it("GIVEN the node group's ENI tag value THEN the agent gets it as MULTUS_NODE_GROUP_TAG", () => {
     const ds = find(agentObjects({ image: AGENT_IMAGE, region: "us-west-2", nodeGroupTag: "eks-multus-cluster-ng1" }), "DaemonSet");
-    expect((podSpec(ds).containers as Json[])[0]!.env).toContainEqual({ name: AGENT_ENV.nodeGroupTag, value: "eks-multus-cluster-ng1" });
-    expect(() => agentObjects({ image: AGENT_IMAGE, region: "us-west-2", env: { [AGENT_ENV.nodeGroupTag]: "x" } })).toThrow(/agent.env.MULTUS_NODE_GROUP_TAG.*nodeGroupTag/);
+    expect((podSpec(ds).containers as Json[])[0]!.env).toContainEqual({ name: AGENT_ENV.tagValue, value: "eks-multus-cluster-ng1" });
+    expect(() => agentObjects({ image: AGENT_IMAGE, region: "us-west-2", env: { [AGENT_ENV.tagValue]: "x" } })).toThrow(/agent.env.MULTUS_NODE_GROUP_TAG.*nodeGroupTag/);
   });
 
   it("GIVEN pinned references with a registry port, a tag or a digest THEN they are taken as given", () => {

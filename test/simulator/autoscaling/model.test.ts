@@ -1,6 +1,9 @@
 import { readFileSync } from "fs";
 import path from "path";
-import { AutoScalingModel, LAUNCHING, TERMINATING } from "../../../simulator/autoscaling/model";
+import { AutoScalingModel } from "../../../simulator/autoscaling/model";
+import { TRANSITIONS } from "../../../contract/lifecycle";
+
+const { launching: LAUNCHING, terminating: TERMINATING } = TRANSITIONS;
 import { Ec2Model } from "../../../simulator/ec2/model";
 
 // Samples in the documented EventBridge shape (Amazon EC2 Auto Scaling user guide, event reference).

@@ -1,4 +1,5 @@
-import { awsReserved, intToIp, ipToInt, isAwsReserved, parseSubnet, PlanError, usableRange } from "../../ipam";
+import { awsReserved, intToIp, ipToInt, isAwsReserved, parseSubnet, usableRange } from "../../contract/address";
+import { PlanError } from "../../contract/errors";
 
 describe("parseSubnet", () => {
   test("GIVEN a /24 WHEN parsed THEN bounds and size are the subnet's", () => {
