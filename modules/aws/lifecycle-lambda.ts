@@ -26,9 +26,9 @@ export interface LifecycleLambdaProps {
   readonly bundlePath: string;
   /** The node group's Auto Scaling group: the only one whose events reach the function and whose actions it may complete. */
   readonly autoScalingGroupName: string;
-  /** [MultusSubnets] Subnet ids the function creates ENIs in. */
+  /** Subnet ids the function creates ENIs in. */
   readonly multusSubnetIds: string[];
-  /** [MultusSecurityGroups] Security groups of the multus ENIs. */
+  /** Security groups of the multus ENIs. */
   readonly multusSecurityGroupIds: string[];
   /** Function environment, written from the address plan (ipam/lambda-env.ts lambdaEnvironment). */
   readonly environment: Record<string, string>;

@@ -30,11 +30,11 @@ export type AgentPermissions = "node-role" | "policy" | "none";
 export const AGENT_PERMISSIONS: readonly AgentPermissions[] = ["node-role", "policy", "none"];
 
 /**
- * Props of {@link MultusNodeGroup}. Names follow the reference CloudFormation template's
- * parameters (in brackets) where it had one.
+ * Props of {@link MultusNodeGroup}. modules/aws/README.md maps them to the reference
+ * CloudFormation template's parameters.
  */
 export interface MultusNodeGroupProps {
-  /** [ClusterName] The EKS cluster the nodes join. */
+  /** The EKS cluster the nodes join. */
   readonly clusterName: string;
   /** API server endpoint, written into the node's bootstrap (no DescribeCluster at boot). */
   readonly clusterEndpoint: string;
@@ -42,47 +42,47 @@ export interface MultusNodeGroupProps {
   readonly clusterCertificateAuthority: string;
   /** Kubernetes service CIDR. @default "172.20.0.0/16" */
   readonly clusterServiceCidr?: string;
-  /** [ClusterControlPlaneSecurityGroup] The control plane's security group; rules for the nodes are added to it. */
+  /** The control plane's security group; rules for the nodes are added to it. */
   readonly clusterSecurityGroupId: string;
-  /** [NodeGroupName] Unique name of the node group in the cluster. */
+  /** Unique name of the node group in the cluster. */
   readonly nodeGroupName: string;
-  /** [VpcId] */
+  /** The VPC of the nodes and the multus subnets. */
   readonly vpcId: string;
-  /** [Subnets] Subnets of the nodes' primary interface (the VPC CNI's). */
+  /** Subnets of the nodes' primary interface (the VPC CNI's). */
   readonly subnetIds: string[];
-  /** [NodeInstanceType] @default "c5.2xlarge" */
+  /** EC2 instance type of the nodes; its ENI and IPv4 limits size the plan. @default "c5.2xlarge" */
   readonly instanceType?: string;
-  /** [NodeAutoScalingGroupMinSize] @default 2 */
+  /** Auto Scaling minimum size. @default 2 */
   readonly minSize?: number;
-  /** [NodeAutoScalingGroupDesiredCapacity] @default minSize */
+  /** Auto Scaling desired capacity. @default minSize */
   readonly desiredSize?: number;
-  /** [NodeAutoScalingGroupMaxSize] @default 3 */
+  /** Auto Scaling maximum size. @default 3 */
   readonly maxSize?: number;
   /** AMI family of the image. al2 AMIs ended support on 2025-11-26 (awslabs/amazon-eks-ami#2545). @default "al2023" */
   readonly amiFamily?: AmiFamily;
-  /** [NodeImageId] EKS-optimized (or custom) AMI id. One of amiId and amiSsmParameter is required. */
+  /** EKS-optimized (or custom) AMI id. One of amiId and amiSsmParameter is required. */
   readonly amiId?: string;
   /**
-   * [NodeImageIdSSMParam] SSM parameter holding the AMI id, e.g.
+   * SSM parameter holding the AMI id, e.g.
    * `/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/standard/recommended/image_id`.
    * Read by a data source at plan time: needs AWS credentials. Ignored when amiId is set.
    * @default none
    */
   readonly amiSsmParameter?: string;
-  /** [NodeVolumeSize] Root volume GiB. @default 50 */
+  /** Root volume GiB. @default 50 */
   readonly volumeSize?: number;
   /** Root volume type (the reference used gp2). @default "gp3" */
   readonly volumeType?: string;
-  /** [KeyName] EC2 key pair for SSH. @default none */
+  /** EC2 key pair for SSH. @default none */
   readonly keyName?: string;
-  /** [BootstrapArguments] Extra kubelet flags separated by spaces, e.g. `--node-labels=cnf=xyz`. @default "" */
+  /** Extra kubelet flags separated by spaces, e.g. `--node-labels=cnf=xyz`. @default "" */
   readonly bootstrapArguments?: string;
   /**
    * kubelet --max-pods: what the VPC CNI can serve on the ENIs multus leaves it
    * (ipam `plan.kubeletMaxPods`). The AMI default counts the multus ENIs too.
    */
   readonly kubeletMaxPods: number;
-  /** Require IMDSv2 tokens ([DisableIMDSv1], default false there). @default true */
+  /** Require IMDSv2 tokens. @default true */
   readonly requireImdsv2?: boolean;
   /**
    * IMDS response hop limit. 1 keeps pods on the pod network away from IMDS, so they cannot take
