@@ -37,7 +37,7 @@ export interface AgentObjectsProps {
    * lifecycle Lambda writes it. @default any value (the agent only looks at its own instance's ENIs)
    */
   readonly nodeGroupTag?: string;
-  /** More environment variables for the agent (agent/config.ts lists the optional ones). @default none */
+  /** More environment variables for the agent (contract/agent-env.ts lists the optional ones). @default none */
   readonly env?: Readonly<Record<string, string>>;
 }
 
