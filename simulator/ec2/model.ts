@@ -23,25 +23,24 @@ import type {
   DescribeSubnetsCommandOutput,
   DetachNetworkInterfaceCommandInput,
   DetachNetworkInterfaceCommandOutput,
-  Filter,
   GetSubnetCidrReservationsCommandInput,
   GetSubnetCidrReservationsCommandOutput,
   Instance,
   ModifyNetworkInterfaceAttributeCommandInput,
   ModifyNetworkInterfaceAttributeCommandOutput,
   NetworkInterface,
-  SubnetCidrReservation,
-  Tag,
-  TagSpecification,
   UnassignPrivateIpAddressesCommandInput,
   UnassignPrivateIpAddressesCommandOutput,
 } from "@aws-sdk/client-ec2";
 import { Subnet, intToIp, isAwsReserved, isIpv4, ipToInt, parseCidr, parseSubnet } from "../../contract/address";
-import { InstanceLimits, instanceLimits } from "../../ipam/capacity";
+import { instanceLimits } from "../../ipam/capacity";
 import { PlanError } from "../../contract/errors";
 import { Ec2Error } from "./errors";
-import { FreeIndex } from "./free-index";
+import { decodeToken, encodeToken, eniFilter, instanceFilter, matchFilters, reservationFilter, subnetFilter } from "./filters";
 import { LaggedStore } from "./lagged-store";
+import type { AttachmentRecord, EniRecord, InstanceRecord } from "./records";
+import { EXPLICIT, NOT_RESERVED, PREFIX, ReservationRecord, SubnetState } from "./subnet-state";
+import { eniView, instanceView, metadata, reservationView, subnetView, tagList, tagsFromSpecs } from "./views";
 import { Rng, randomInt, seededRandom } from "../rng";
 
 export { Ec2Error } from "./errors";
@@ -119,185 +118,8 @@ export interface LiveAddress {
   readonly tags: Record<string, string>;
 }
 
-interface ReservationState {
-  readonly id: string;
-  readonly subnetId: string;
-  readonly cidr: string;
-  readonly first: number;
-  readonly last: number;
-  readonly type: "explicit" | "prefix";
-  readonly description?: string;
-  readonly tags: Tag[];
-}
-
-const NOT_RESERVED = 0;
-const EXPLICIT = 1;
-const PREFIX = 2;
-
-/** Sets the reservation kind of every address in `range` and updates DHCP eligibility. */
-function markReserved(subnet: SubnetState, range: { first: number; last: number }, kind: number): void {
-  for (let ip = range.first; ip <= range.last; ip++) {
-    subnet.reservedKind[subnet.offset(ip)] = kind;
-    subnet.refresh(ip);
-  }
-}
-
-class SubnetState {
-  /** Used addresses → ENI id. */
-  readonly used = new Map<number, string>();
-  /** Per offset: NOT_RESERVED, EXPLICIT or PREFIX. */
-  readonly reservedKind: Uint8Array;
-  readonly reservations: ReservationState[] = [];
-  /** Addresses DHCP may hand out: usable, not reserved, not used. */
-  readonly free: FreeIndex;
-
-  constructor(
-    readonly id: string,
-    readonly subnet: Subnet,
-    readonly availabilityZone: string,
-    readonly vpcId: string,
-  ) {
-    this.reservedKind = new Uint8Array(subnet.size);
-    this.free = new FreeIndex(subnet.size);
-    for (let off = 4; off < subnet.size - 1; off++) this.free.set(off, true);
-  }
-
-  contains(ip: number): boolean {
-    return ip >= this.subnet.base && ip <= this.subnet.last;
-  }
-
-  offset(ip: number): number {
-    return ip - this.subnet.base;
-  }
-
-  refresh(ip: number): void {
-    const off = this.offset(ip);
-    const eligible = !isAwsReserved(this.subnet, ip) && this.reservedKind[off] === NOT_RESERVED && !this.used.has(ip);
-    this.free.set(off, eligible);
-  }
-
-  take(ip: number, eniId: string): void {
-    this.used.set(ip, eniId);
-    this.free.set(this.offset(ip), false);
-  }
-
-  release(ip: number): void {
-    this.used.delete(ip);
-    this.refresh(ip);
-  }
-
-  usableCount(): number {
-    return this.subnet.size - 5;
-  }
-}
-
-interface AttachmentState {
-  readonly id: string;
-  readonly instanceId: string;
-  readonly deviceIndex: number;
-  deleteOnTermination: boolean;
-  readonly attachTime: Date;
-}
-
-interface EniState {
-  readonly id: string;
-  readonly subnetId: string;
-  readonly description: string;
-  groups: string[];
-  readonly primaryIp: number;
-  secondaryIps: number[];
-  tags: Map<string, string>;
-  attachment?: AttachmentState;
-  sourceDestCheck: boolean;
-  readonly mac: string;
-}
-
-interface InstanceState {
-  readonly id: string;
-  readonly instanceType: string;
-  readonly limits: InstanceLimits;
-  readonly availabilityZone: string;
-  readonly subnetId: string;
-  state: "pending" | "running" | "shutting-down" | "terminated";
-  readonly launchTime: Date;
-  tags: Map<string, string>;
-  readonly primaryEniId: string;
-}
-
-/** EC2 instance state codes. Source: EC2 API reference, InstanceState (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html). */
-const STATE_CODES = { pending: 0, running: 16, "shutting-down": 32, terminated: 48 } as const;
-
 function hexId(prefix: string, n: number): string {
   return `${prefix}-${n.toString(16).padStart(17, "0")}`;
-}
-
-function metadata(requestId: string) {
-  return { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 };
-}
-
-function wildcard(pattern: string): (value: string) => boolean {
-  if (!/[*?]/.test(pattern)) return (v) => v === pattern;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-  return (v) => re.test(v);
-}
-
-/** Filters as EC2 applies them: values of one filter OR'd, filters AND'd, `*`/`?` wildcards. */
-function matchFilters<T>(item: T, filters: Filter[] | undefined, fields: (name: string) => ((item: T) => string[]) | undefined): boolean {
-  for (const f of filters ?? []) {
-    const name = f.Name ?? "";
-    const get = fields(name);
-    if (!get) throw new Ec2Error("InvalidParameterValue", `The filter '${name}' is invalid`);
-    const values = get(item);
-    const tests = (f.Values ?? []).map(wildcard);
-    if (!values.some((v) => tests.some((t) => t(v)))) return false;
-  }
-  return true;
-}
-
-function tagFields<T>(name: string, tags: (item: T) => Map<string, string>): ((item: T) => string[]) | undefined {
-  if (name.startsWith("tag:")) {
-    const key = name.slice(4);
-    return (item) => {
-      const v = tags(item).get(key);
-      return v === undefined ? [] : [v];
-    };
-  }
-  if (name === "tag-key") return (item) => [...tags(item).keys()];
-  if (name === "tag-value") return (item) => [...tags(item).values()];
-  return undefined;
-}
-
-function tagsFromSpecs(specs: TagSpecification[] | undefined, resourceType: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const spec of specs ?? []) {
-    if (spec.ResourceType !== undefined && spec.ResourceType !== resourceType) {
-      throw new Ec2Error("InvalidParameterValue", `'${spec.ResourceType}' is not a valid taggable resource type for this operation.`);
-    }
-    for (const t of spec.Tags ?? []) if (t.Key !== undefined) out.set(t.Key, t.Value ?? "");
-  }
-  return out;
-}
-
-function tagList(tags: Map<string, string>): Tag[] {
-  return [...tags].map(([Key, Value]) => ({ Key, Value }));
-}
-
-interface PageToken {
-  readonly offset: number;
-}
-
-function encodeToken(t: PageToken): string {
-  return Buffer.from(JSON.stringify(t)).toString("base64");
-}
-
-function decodeToken(token: string): PageToken {
-  try {
-    const t = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as PageToken;
-    if (typeof t.offset === "number" && t.offset >= 0) return t;
-  } catch {
-    // fall through
-  }
-  throw new Ec2Error("InvalidParameterValue", `Invalid value '${token}' for NextToken`);
 }
 
 /**
@@ -335,10 +157,10 @@ export class Ec2Model {
   private faults: Required<Ec2Faults>;
   private readonly rng: Rng;
   private readonly subnets = new Map<string, SubnetState>();
-  private readonly enis = new Map<string, EniState>();
-  private readonly instances = new Map<string, InstanceState>();
+  private readonly enis = new Map<string, EniRecord>();
+  private readonly instances = new Map<string, InstanceRecord>();
   private readonly attachments = new Map<string, string>(); // attachment id → ENI id
-  private readonly reservations = new Map<string, ReservationState>();
+  private readonly reservations = new Map<string, ReservationRecord>();
   private ids = 0;
   private callIndex = 0;
   private clock: () => number = () => 0;
@@ -413,7 +235,7 @@ export class Ec2Model {
     const subnet = this.subnet(input.subnetId);
     const id = hexId("i", ++this.ids);
     const eni = this.newEni(subnet, input.privateIpAddress, undefined, "Primary network interface", [], new Map());
-    const inst: InstanceState = {
+    const inst: InstanceRecord = {
       id,
       instanceType: input.instanceType,
       limits,
@@ -491,7 +313,7 @@ export class Ec2Model {
     return eni && this.view(eni);
   }
 
-  instanceState(instanceId: string): InstanceState["state"] | undefined {
+  instanceState(instanceId: string): InstanceRecord["state"] | undefined {
     return this.instances.get(instanceId)?.state;
   }
 
@@ -669,30 +491,7 @@ export class Ec2Model {
     const requestId = this.enter("DescribeSubnets");
     const ids = input.SubnetIds?.length ? input.SubnetIds : [...this.subnets.keys()];
     const subnets = ids.map((id) => this.subnet(id));
-    const out = subnets
-      .map((s) => ({
-        SubnetId: s.id,
-        CidrBlock: s.subnet.cidr,
-        AvailabilityZone: s.availabilityZone,
-        VpcId: s.vpcId,
-        State: "available" as const,
-        // Usable addresses not held by an interface (reservations do not count as used).
-        AvailableIpAddressCount: s.usableCount() - countUsable(s),
-        OwnerId: this.accountId,
-        Ipv6CidrBlockAssociationSet: [],
-        AssignIpv6AddressOnCreation: false,
-        MapPublicIpOnLaunch: false,
-        DefaultForAz: false,
-      }))
-      .filter((s) =>
-        matchFilters(s, input.Filters, (name) => {
-          if (name === "subnet-id") return (x) => [x.SubnetId];
-          if (name === "vpc-id") return (x) => [x.VpcId];
-          if (name === "availability-zone") return (x) => [x.AvailabilityZone];
-          if (name === "cidr-block" || name === "cidr") return (x) => [x.CidrBlock];
-          return undefined;
-        }),
-      );
+    const out = subnets.map((s) => subnetView(s, this)).filter((s) => matchFilters(s, input.Filters, subnetFilter));
     return { Subnets: out, $metadata: metadata(requestId) };
   }
 
@@ -708,16 +507,7 @@ export class Ec2Model {
         return i;
       });
     }
-    const insts = all.filter((i) =>
-      matchFilters(i, input.Filters, (name) => {
-        if (name === "instance-id") return (x) => [x.InstanceId ?? ""];
-        if (name === "instance-state-name") return (x) => [x.State?.Name ?? ""];
-        if (name === "availability-zone") return (x) => [x.Placement?.AvailabilityZone ?? ""];
-        if (name === "instance-type") return (x) => [String(x.InstanceType ?? "")];
-        if (name === "network-interface.subnet-id") return (x) => (x.NetworkInterfaces ?? []).map((n) => n.SubnetId ?? "");
-        return tagFields(name, (x: Instance) => new Map((x.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])));
-      }),
-    );
+    const insts = all.filter((i) => matchFilters(i, input.Filters, instanceFilter));
     return {
       Reservations: insts.map((i) => ({ ReservationId: `r-${i.InstanceId!.slice(2)}`, OwnerId: this.accountId, Instances: [i] })),
       $metadata: metadata(requestId),
@@ -783,7 +573,7 @@ export class Ec2Model {
         throw new Ec2Error("InvalidParameterValue", `Reservation CIDR ${range.cidr} has overlap with existing reserved CIDR block`);
       }
     }
-    const res: ReservationState = {
+    const res: ReservationRecord = {
       id: hexId("scr", ++this.ids),
       subnetId: subnet.id,
       cidr: range.cidr,
@@ -796,8 +586,8 @@ export class Ec2Model {
     this.reservations.set(res.id, res);
     subnet.reservations.push(res);
     // Addresses already in use stay assigned; only DHCP eligibility changes.
-    markReserved(subnet, res, res.type === "explicit" ? EXPLICIT : PREFIX);
-    return { SubnetCidrReservation: this.reservationView(res), $metadata: metadata(requestId) };
+    subnet.markReserved(res, res.type === "explicit" ? EXPLICIT : PREFIX);
+    return { SubnetCidrReservation: reservationView(res, this), $metadata: metadata(requestId) };
   }
 
   async deleteSubnetCidrReservation(input: DeleteSubnetCidrReservationCommandInput): Promise<DeleteSubnetCidrReservationCommandOutput> {
@@ -809,23 +599,16 @@ export class Ec2Model {
     this.reservations.delete(res.id);
     const subnet = this.subnet(res.subnetId);
     subnet.reservations.splice(subnet.reservations.indexOf(res), 1);
-    markReserved(subnet, res, NOT_RESERVED);
-    return { DeletedSubnetCidrReservation: this.reservationView(res), $metadata: metadata(requestId) };
+    subnet.markReserved(res, NOT_RESERVED);
+    return { DeletedSubnetCidrReservation: reservationView(res, this), $metadata: metadata(requestId) };
   }
 
   async getSubnetCidrReservations(input: GetSubnetCidrReservationsCommandInput): Promise<GetSubnetCidrReservationsCommandOutput> {
     const requestId = this.enter("GetSubnetCidrReservations");
     const subnet = this.subnet(input.SubnetId);
     const list = subnet.reservations
-      .map((r) => this.reservationView(r))
-      .filter((r) =>
-        matchFilters(r, input.Filters, (name) => {
-          if (name === "reservationType") return (x) => [x.ReservationType ?? ""];
-          if (name === "subnet-id") return (x) => [x.SubnetId ?? ""];
-          if (name === "owner-id") return (x) => [x.OwnerId ?? ""];
-          return undefined;
-        }),
-      );
+      .map((r) => reservationView(r, this))
+      .filter((r) => matchFilters(r, input.Filters, reservationFilter));
     return { SubnetIpv4CidrReservations: list, SubnetIpv6CidrReservations: [], $metadata: metadata(requestId) };
   }
 
@@ -924,13 +707,13 @@ export class Ec2Model {
     return s;
   }
 
-  private eni(id: string | undefined): EniState {
+  private eni(id: string | undefined): EniRecord {
     const e = id === undefined ? undefined : this.enis.get(id);
     if (!e) throw new Ec2Error("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id ?? ""}' does not exist`);
     return e;
   }
 
-  private instance(id: string | undefined): InstanceState {
+  private instance(id: string | undefined): InstanceRecord {
     const i = id === undefined ? undefined : this.instances.get(id);
     if (!i) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${id ?? ""}' does not exist`);
     return i;
@@ -967,7 +750,7 @@ export class Ec2Model {
     return subnet.subnet.base + off!;
   }
 
-  private newEni(subnet: SubnetState, primary: string | undefined, secondaries: string[] | undefined, description: string, groups: string[], tags: Map<string, string>): EniState {
+  private newEni(subnet: SubnetState, primary: string | undefined, secondaries: string[] | undefined, description: string, groups: string[], tags: Map<string, string>): EniRecord {
     const fixed = [primary, ...(secondaries ?? [])].filter((x): x is string => x !== undefined).map((ip) => this.checkFixedAddress(subnet, ip));
     const id = hexId("eni", ++this.ids);
     const primaryIp = primary !== undefined ? fixed[0]! : this.dhcpPick(subnet);
@@ -975,21 +758,21 @@ export class Ec2Model {
     subnet.take(primaryIp, id);
     for (const ip of secondaryIps) subnet.take(ip, id);
     const mac = `02:${[1, 2, 3, 4, 5].map((i) => ((this.ids >> (8 * (i % 4))) & 0xff).toString(16).padStart(2, "0")).join(":")}`;
-    const eni: EniState = { id, subnetId: subnet.id, description, groups: [...groups], primaryIp, secondaryIps, tags, sourceDestCheck: true, mac };
+    const eni: EniRecord = { id, subnetId: subnet.id, description, groups: [...groups], primaryIp, secondaryIps, tags, sourceDestCheck: true, mac };
     this.enis.set(id, eni);
     this.record(eni);
     return eni;
   }
 
-  private attach(eni: EniState, inst: InstanceState, deviceIndex: number, deleteOnTermination: boolean): AttachmentState {
-    const att: AttachmentState = { id: hexId("eni-attach", ++this.ids), instanceId: inst.id, deviceIndex, deleteOnTermination, attachTime: new Date(this.clock()) };
+  private attach(eni: EniRecord, inst: InstanceRecord, deviceIndex: number, deleteOnTermination: boolean): AttachmentRecord {
+    const att: AttachmentRecord = { id: hexId("eni-attach", ++this.ids), instanceId: inst.id, deviceIndex, deleteOnTermination, attachTime: new Date(this.clock()) };
     eni.attachment = att;
     this.attachments.set(att.id, eni.id);
     this.record(eni);
     return att;
   }
 
-  private removeEni(eni: EniState): void {
+  private removeEni(eni: EniRecord): void {
     const subnet = this.subnet(eni.subnetId);
     subnet.release(eni.primaryIp);
     for (const ip of eni.secondaryIps) subnet.release(ip);
@@ -998,7 +781,7 @@ export class Ec2Model {
   }
 
   /** Notes an ENI write (and so a change of its instance's view) for lagged reads. */
-  private record(eni: EniState): void {
+  private record(eni: EniRecord): void {
     if (this.faults.consistencyLag > 0) this.eniHistory.push(eni.id, this.step, this.view(eni), this.faults.consistencyLag);
     if (eni.attachment) this.recordInstance(eni.attachment.instanceId);
   }
@@ -1027,102 +810,14 @@ export class Ec2Model {
     return this.instanceHistory.read(at, horizon, new Map([...this.instances.values()].map((i) => [i.id, () => this.instanceView(i)])));
   }
 
-  private view(eni: EniState): NetworkInterface {
-    const subnet = this.subnet(eni.subnetId);
-    const att = eni.attachment;
-    return {
-      NetworkInterfaceId: eni.id,
-      SubnetId: eni.subnetId,
-      VpcId: subnet.vpcId,
-      AvailabilityZone: subnet.availabilityZone,
-      Description: eni.description,
-      Groups: eni.groups.map((GroupId) => ({ GroupId })),
-      InterfaceType: "interface",
-      MacAddress: eni.mac,
-      OwnerId: this.accountId,
-      PrivateIpAddress: intToIp(eni.primaryIp),
-      PrivateIpAddresses: [
-        { Primary: true, PrivateIpAddress: intToIp(eni.primaryIp) },
-        ...eni.secondaryIps.map((ip) => ({ Primary: false, PrivateIpAddress: intToIp(ip) })),
-      ],
-      Ipv6Addresses: [],
-      RequesterManaged: false,
-      SourceDestCheck: eni.sourceDestCheck,
-      Status: att ? "in-use" : "available",
-      TagSet: tagList(eni.tags),
-      Attachment: att
-        ? {
-            AttachmentId: att.id,
-            DeleteOnTermination: att.deleteOnTermination,
-            DeviceIndex: att.deviceIndex,
-            NetworkCardIndex: 0,
-            InstanceId: att.instanceId,
-            InstanceOwnerId: this.accountId,
-            Status: "attached",
-            AttachTime: att.attachTime,
-          }
-        : undefined,
-    };
+  private view(eni: EniRecord): NetworkInterface {
+    return eniView(eni, this.subnet(eni.subnetId), this);
   }
 
-  private instanceView(i: InstanceState): Instance {
-    const enis = [...this.enis.values()].filter((e) => e.attachment?.instanceId === i.id);
-    const primary = this.enis.get(i.primaryEniId);
-    return {
-      InstanceId: i.id,
-      InstanceType: i.instanceType as never,
-      Placement: { AvailabilityZone: i.availabilityZone },
-      State: { Code: STATE_CODES[i.state], Name: i.state },
-      SubnetId: i.state === "terminated" ? undefined : i.subnetId,
-      VpcId: i.state === "terminated" ? undefined : this.vpcId,
-      PrivateIpAddress: primary ? intToIp(primary.primaryIp) : undefined,
-      LaunchTime: i.launchTime,
-      Tags: tagList(i.tags),
-      NetworkInterfaces: enis.map((e) => {
-        const v = this.view(e);
-        return {
-          NetworkInterfaceId: v.NetworkInterfaceId,
-          SubnetId: v.SubnetId,
-          VpcId: v.VpcId,
-          Description: v.Description,
-          Groups: v.Groups?.map((g) => ({ GroupId: g.GroupId })),
-          MacAddress: v.MacAddress,
-          OwnerId: v.OwnerId,
-          PrivateIpAddress: v.PrivateIpAddress,
-          PrivateIpAddresses: v.PrivateIpAddresses?.map((p) => ({ Primary: p.Primary, PrivateIpAddress: p.PrivateIpAddress })),
-          SourceDestCheck: v.SourceDestCheck,
-          Status: v.Status,
-          InterfaceType: v.InterfaceType,
-          Attachment: v.Attachment && {
-            AttachmentId: v.Attachment.AttachmentId,
-            DeleteOnTermination: v.Attachment.DeleteOnTermination,
-            DeviceIndex: v.Attachment.DeviceIndex,
-            NetworkCardIndex: v.Attachment.NetworkCardIndex,
-            Status: v.Attachment.Status,
-            AttachTime: v.Attachment.AttachTime,
-          },
-        };
-      }),
-    };
+  private instanceView(i: InstanceRecord): Instance {
+    const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === i.id).map((e) => this.view(e));
+    return instanceView(i, attached, this.enis.get(i.primaryEniId), this);
   }
-
-  private reservationView(r: ReservationState): SubnetCidrReservation {
-    return {
-      SubnetCidrReservationId: r.id,
-      SubnetId: r.subnetId,
-      Cidr: r.cidr,
-      ReservationType: r.type,
-      OwnerId: this.accountId,
-      Description: r.description,
-      Tags: r.tags,
-    };
-  }
-}
-
-function countUsable(s: SubnetState): number {
-  let n = 0;
-  for (const ip of s.used.keys()) if (!isAwsReserved(s.subnet, ip)) n++;
-  return n;
 }
 
 function insufficient(subnet: SubnetState): Ec2Error {
@@ -1132,44 +827,9 @@ function insufficient(subnet: SubnetState): Ec2Error {
   );
 }
 
-function ipLimit(inst: InstanceState): Ec2Error {
+function ipLimit(inst: InstanceRecord): Ec2Error {
   return new Ec2Error(
     "PrivateIpAddressLimitExceeded",
     `You've reached the limit on the number of private IP addresses that you can assign to the specified network interface for that type of instance (${inst.instanceType}: ${inst.limits.ipv4PerEni}).`,
   );
-}
-
-function eniFilter(name: string): ((n: NetworkInterface) => string[]) | undefined {
-  switch (name) {
-    case "subnet-id":
-      return (n) => [n.SubnetId ?? ""];
-    case "network-interface-id":
-      return (n) => [n.NetworkInterfaceId ?? ""];
-    case "vpc-id":
-      return (n) => [n.VpcId ?? ""];
-    case "availability-zone":
-      return (n) => [n.AvailabilityZone ?? ""];
-    case "status":
-      return (n) => [n.Status ?? ""];
-    case "description":
-      return (n) => [n.Description ?? ""];
-    case "attachment.instance-id":
-      return (n) => (n.Attachment?.InstanceId ? [n.Attachment.InstanceId] : []);
-    case "attachment.device-index":
-      return (n) => (n.Attachment?.DeviceIndex !== undefined ? [String(n.Attachment.DeviceIndex)] : []);
-    case "attachment.attachment-id":
-      return (n) => (n.Attachment?.AttachmentId ? [n.Attachment.AttachmentId] : []);
-    case "attachment.status":
-      return (n) => (n.Attachment?.Status ? [n.Attachment.Status] : []);
-    case "addresses.private-ip-address":
-      return (n) => (n.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress ?? "");
-    case "private-ip-address":
-      return (n) => [n.PrivateIpAddress ?? ""];
-    case "addresses.primary":
-      return (n) => (n.PrivateIpAddresses ?? []).map((p) => String(p.Primary ?? false));
-    default: {
-      const tags = (n: NetworkInterface) => new Map((n.TagSet ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
-      return tagFields(name, tags);
-    }
-  }
 }
