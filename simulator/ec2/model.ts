@@ -726,7 +726,11 @@ export class Ec2Model {
     if (!subnet.contains(n)) {
       throw new Ec2Error("InvalidParameterValue", `Address ${ip} does not fall within the subnet's address range`);
     }
-    // Observed wording for AWS-reserved addresses (no dedicated code; see shared facts (d)).
+    // AWS's five cannot be assigned (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html);
+    // errors-overview has no code for asking for one. EC2 answers InvalidParameterValue with this
+    // message (wording users report from RunInstances, e.g. "Address 192.168.0.2 is in subnet's
+    // reserved address range"; no AWS page documents it). The same answer for a prefix
+    // reservation is assumed.
     if (isAwsReserved(subnet.subnet, n) || subnet.reservedKind[subnet.offset(n)] === PREFIX) {
       throw new Ec2Error("InvalidParameterValue", `Address ${ip} is in subnet's reserved address range`);
     }
