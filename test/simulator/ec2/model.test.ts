@@ -363,24 +363,18 @@ describe("Ec2Model: reservations", () => {
 describe("Ec2Model: faults", () => {
   test("GIVEN throttle rate 1 WHEN any SDK call is made THEN RequestLimitExceeded (retryable, throttling) and nothing changes", async () => {
     const { ec2, subnetId } = world({ throttle: 1 });
-    let err: Ec2Error | undefined;
-    try {
-      await ec2.createNetworkInterface({ SubnetId: subnetId });
-    } catch (e) {
-      err = e as Ec2Error;
-    }
-    expect(err?.name).toBe("RequestLimitExceeded");
-    expect(err?.$retryable).toEqual({ throttling: true });
+    await expect(ec2.createNetworkInterface({ SubnetId: subnetId })).rejects.toMatchObject({ name: "RequestLimitExceeded", $retryable: { throttling: true } });
     expect(ec2.liveAddresses().filter((a) => a.subnetId === subnetId)).toHaveLength(0);
     ec2.setFaults({ throttle: 0 });
-    await expect(ec2.createNetworkInterface({ SubnetId: subnetId })).resolves.toBeDefined();
+    const eni = (await ec2.createNetworkInterface({ SubnetId: subnetId })).NetworkInterface!;
+    expect(ec2.liveAddresses().filter((a) => a.subnetId === subnetId)).toEqual([expect.objectContaining({ eniId: eni.NetworkInterfaceId, ip: eni.PrivateIpAddress })]);
   });
 
   test("GIVEN a throttle function WHEN it picks the 2nd call THEN only that call fails", async () => {
-    const { ec2, subnetId } = world({ throttle: (c) => c.index === 1 });
+    const { ec2, subnetId, nodeSubnet } = world({ throttle: (c) => c.index === 1 });
     await ec2.describeSubnets({});
     await expect(ec2.describeSubnets({ SubnetIds: [subnetId] })).rejects.toMatchObject({ name: "RequestLimitExceeded" });
-    await expect(ec2.describeSubnets({})).resolves.toBeDefined();
+    await expect(ec2.describeSubnets({})).resolves.toMatchObject({ Subnets: [{ SubnetId: subnetId }, { SubnetId: nodeSubnet }] });
     expect(ec2.calls.get("DescribeSubnets")).toBe(3);
   });
 
