@@ -1,8 +1,8 @@
 import { MultusConfig, NetworkPlan, PlanError, parseConfig, parseSubnet, planNetwork, rangeSize, usableRange } from "../ipam";
 import { Strategy } from "../contract/lifecycle";
 import type { LambdaEnvironmentExtra } from "../ipam/lambda-env";
-import { baselineAllocator, lambdaAllocator, poolPods, runScenario } from "../simulator/scenario";
-import type { ScenarioReport } from "../simulator/scenario";
+import { ALLOCATOR_NAMES, baselineAllocator, lambdaAllocator, poolPods, runScenario } from "../simulator/scenario";
+import type { AllocatorName, ScenarioReport } from "../simulator/scenario";
 
 /** The /24 every burst launches into: the reference example's first multus subnet. */
 export const BURST_SUBNET = "10.0.4.0/24";
@@ -13,8 +13,6 @@ const SUBNETS = [
 ];
 /** Multus pods per node in the burst plan: the least a plan allows, so N workers leave room. */
 export const BURST_PODS_PER_NODE = 1;
-
-export type AllocatorName = "project" | "baseline";
 
 export interface BurstPlanChoice {
   readonly nodes: number;
@@ -173,7 +171,7 @@ export async function runBurst(opts: BurstOptions): Promise<BurstRow[]> {
   const rows: BurstRow[] = [];
   for (const nodes of opts.nodes) {
     for (const strategy of opts.strategies ?? (["static", "reservation"] as const)) {
-      for (const allocator of ["project", "baseline"] as const) {
+      for (const allocator of ALLOCATOR_NAMES) {
         const row = await runCell({ nodes, strategy, allocator, runs: opts.runs, seed: opts.seed, foreignRatio: opts.foreignRatio });
         rows.push(row);
         opts.onRow?.(row);

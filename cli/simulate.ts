@@ -6,6 +6,7 @@ import { WhereaboutsModel, whereaboutsConfig } from "../simulator/cni/whereabout
 import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../simulator/ec2/model";
 import type { PodIp } from "../simulator/invariants";
 import type { NodeView, PodSource, ScenarioReport } from "../simulator/scenario";
+import { ALLOCATOR_NAMES, AllocatorName } from "../simulator/scenario/types";
 
 /**
  * The scenario runner pulls in the Lambda and the SDK clients (~0.7 s to load): load it only
@@ -17,7 +18,6 @@ import { EXIT, parseIntFlag, reportError } from "./common";
 import { PlanFlags, planFromFlags, withPlanOptions } from "./plan";
 import { LiveAddresses, writePlanSvg } from "./svg";
 
-export type AllocatorName = "project" | "baseline";
 export type PodIpam = "whereabouts" | "host-local";
 
 export interface SimulateFlags extends PlanFlags {
@@ -233,7 +233,7 @@ export function simulateCommand(): Command {
     .option("--seed <s>", "seed of the first run (run i uses seed + i)", parseIntFlag("--seed", 0), 1)
     .addOption(new Option("--dhcp <policy>", "how the simulated DHCP picks addresses").choices(DHCP_POLICIES).default("random"))
     .option("--foreign-enis <n>", "ENIs created by DHCP in the multus subnets during the launches by someone else", parseIntFlag("--foreign-enis", 0), 0)
-    .addOption(new Option("--allocator <name>", "project: this project's lifecycle Lambda; baseline: the reference system's allocator").choices(["project", "baseline"]).default("project"))
+    .addOption(new Option("--allocator <name>", "project: this project's lifecycle Lambda; baseline: the reference system's allocator").choices(ALLOCATOR_NAMES).default("project"))
     .addOption(new Option("--ipam <name>", "pod IPAM: whereabouts over the pod block, or host-local over it on every node").choices(["whereabouts", "host-local"]).default("whereabouts"))
     .addOption(new Option("--reservations <mode>", "plan: the plan's CIDR reservations exist; none: no reservations (default: plan for project, none for baseline, as the reference system had)").choices(["plan", "none"]))
     .option("--json", "print one JSON object (summary and per-run reports)")

@@ -4,7 +4,6 @@ import { parseLambdaEnvironment } from "../../contract/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
 import { SDK_MAX_ATTEMPTS } from "../../lambda/clients";
 import { createHandler } from "../../lambda/handler";
-import { baselineAllocator, planAllocator } from "./allocators";
 import { DEFAULT_GROUP_NAME } from "./runner";
 import type { Allocator, AllocatorContext } from "./types";
 
@@ -29,18 +28,4 @@ export function lambdaAllocator(plan: NetworkPlan, config: MultusConfig, extra: 
     })(event);
   // The deployed function's SDK clients retry throttling themselves (lambda/clients.ts).
   return Object.assign(allocator, { sdkMaxAttempts: SDK_MAX_ATTEMPTS });
-}
-
-/** Allocators a scenario can be run with, by name (for the CLI and benchmarks). */
-export const ALLOCATOR_NAMES = ["lambda", "baseline", "plan"] as const;
-export type AllocatorName = (typeof ALLOCATOR_NAMES)[number];
-
-/**
- * `lambda`: this project's lifecycle Lambda; `baseline`: the reference system's allocator
- * (static IPs when the plan is `static`); `plan`: the simple plan-following allocator.
- */
-export function allocatorFor(name: AllocatorName, plan: NetworkPlan, config: MultusConfig): Allocator {
-  if (name === "lambda") return lambdaAllocator(plan, config);
-  if (name === "baseline") return baselineAllocator(plan);
-  return planAllocator(plan);
 }

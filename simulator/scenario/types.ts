@@ -25,3 +25,10 @@ export type Allocator = ((event: unknown, ctx: AllocatorContext) => Promise<unkn
    */
   readonly sdkMaxAttempts?: number;
 };
+
+/**
+ * The allocators the CLI and the benchmarks compare: `project`, this project's lifecycle
+ * Lambda (`lambdaAllocator`), and `baseline`, the reference system's (`baselineAllocator`).
+ */
+export const ALLOCATOR_NAMES = ["project", "baseline"] as const;
+export type AllocatorName = (typeof ALLOCATOR_NAMES)[number];

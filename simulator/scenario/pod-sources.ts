@@ -1,29 +1,8 @@
-import type { NetworkPlan } from "../../ipam/plan";
 import { intToIp } from "../../contract/address";
 import { nadIpamRange } from "../../ipam/layout";
 import { WhereaboutsError, WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
 import type { PodIp } from "../invariants";
-import { referenceAllocator } from "../baseline/reference-allocator";
 import type { PodSource } from "./runner";
-import type { Allocator } from "./types";
-
-export { planAllocator } from "./plan-allocator";
-
-/**
- * The reference system's allocator over a plan's subnets (in plan order, as its `SubnetIds`).
- * `useStaticIPs` defaults to the plan's strategy being `static`.
- */
-export function baselineAllocator(plan: NetworkPlan, opts: { useStaticIPs?: boolean; securityGroupIds?: string[] } = {}): Allocator {
-  const allocator = referenceAllocator({
-    subnetIds: plan.subnets.map((s) => s.id),
-    securityGroupIds: opts.securityGroupIds ?? ["sg-0c0ffee0c0ffee002"],
-    useStaticIPs: opts.useStaticIPs ?? plan.subnets.every((s) => s.strategy === "static"),
-  });
-  // boto3's default (legacy) retry mode: 5 attempts, throttling errors such as
-  // RequestLimitExceeded included (botocore/data/_retry.json; AWS SDKs and Tools reference
-  // guide, "Retry behavior").
-  return Object.assign(allocator, { sdkMaxAttempts: 5 });
-}
 
 /**
  * Pods with cluster-wide unique addresses from each subnet's pod block (whereabouts-like):
@@ -69,13 +48,6 @@ export function sharedRangePods(podsPerNode: number): PodSource {
     );
 }
 
-/**
- * Pods addressed by the whereabouts model (simulator/cni) with the NAD range this project
- * generates (`nadIpamRange`: the whole subnet, range_start/range_end on the pod block):
- * `podsPerNode` pods per node per multus ENI. Nodes add their pods at the same time, each
- * node one pod after another (as one kubelet would), so the pools' compare-and-swap
- * conflicts happen without a thundering herd that whereabouts' 100 retries cannot absorb.
- */
 /** Sandbox creations kubelet retries a pod whose CNI ADD failed, in this model. */
 const KUBELET_SANDBOX_RETRIES = 20;
 
@@ -98,6 +70,13 @@ async function allocateWithKubeletRetry(add: () => Promise<string[]>): Promise<s
   }
 }
 
+/**
+ * Pods addressed by the whereabouts model (simulator/cni) with the NAD range this project
+ * generates (`nadIpamRange`: the whole subnet, range_start/range_end on the pod block):
+ * `podsPerNode` pods per node per multus ENI. Nodes add their pods at the same time, each
+ * node one pod after another (as one kubelet would), so the pools' compare-and-swap
+ * conflicts happen without a thundering herd that whereabouts' 100 retries cannot absorb.
+ */
 export function whereaboutsPods(podsPerNode: number): PodSource {
   return async (nodes, { plan }) => {
     const model = new WhereaboutsModel();
