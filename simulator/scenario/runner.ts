@@ -9,8 +9,8 @@ import { ScenarioScheduler, VirtualScheduler } from "./scheduler";
 import type { Allocator, AllocatorContext } from "./types";
 
 export interface ScenarioFaults {
-  /** Probability that an EC2 call is throttled (RequestLimitExceeded). @default 0 */
-  readonly throttleRate?: number;
+  /** Probability that an EC2 call is throttled (RequestLimitExceeded), as `Ec2Faults.throttle`. @default 0 */
+  readonly throttle?: number;
   /** DescribeNetworkInterfaces may lag writes by up to this many model steps. @default 0 */
   readonly consistencyLag?: number;
   /** DescribeInstances may lag by up to this many model steps (a new instance may be NotFound). @default 0 */
@@ -158,7 +158,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
       for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose}` });
     }
   }
-  ec2.setFaults({ throttle: faults.throttleRate ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0, attachRefusals: faults.attachRefusals ?? 0 });
+  ec2.setFaults({ throttle: faults.throttle ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0, attachRefusals: faults.attachRefusals ?? 0 });
   const hook = { ...DEFAULT_HOOKS.launch, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout };
   const asg = new AutoScalingModel(ec2, {
     groupName: DEFAULT_GROUP_NAME,

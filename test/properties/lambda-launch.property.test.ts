@@ -62,7 +62,7 @@ describe("lifecycle Lambda under concurrent launches", () => {
           duplicateRate: fc.constantFrom(0, 0.3),
           consistencyLag: fc.constantFrom(0, 3),
           foreignEnis: fc.integer({ min: 0, max: 10 }),
-          throttleRate: fc.constantFrom(0, 0.1),
+          throttle: fc.constantFrom(0, 0.1),
           terminations: fc.integer({ min: 0, max: 3 }),
         }),
         async (p) => {
@@ -74,7 +74,7 @@ describe("lifecycle Lambda under concurrent launches", () => {
             seed: p.seed,
             foreignEnis: p.foreignEnis,
             terminations: p.terminations,
-            faults: { duplicateRate: p.duplicateRate, consistencyLag: p.consistencyLag, throttleRate: p.throttleRate },
+            faults: { duplicateRate: p.duplicateRate, consistencyLag: p.consistencyLag, throttle: p.throttle },
             replay: true,
             allocator: lambdaAllocator(plan, config),
           });

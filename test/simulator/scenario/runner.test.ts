@@ -41,7 +41,7 @@ describe("runScenario", () => {
         pods: poolPods(2),
         terminations: 4,
         replay: true,
-        faults: { throttleRate: 0.1, consistencyLag: 3, duplicateRate: 0.2 },
+        faults: { throttle: 0.1, consistencyLag: 3, duplicateRate: 0.2 },
       });
       expect(r.violations).toEqual([]);
       expect(r.launches).toEqual({ continued: 30, abandoned: 0, timedOut: 0 });
