@@ -134,21 +134,40 @@ function primaryCidrs(count: number, ec2: Ec2Model, azs: string[]): string[] {
   return out;
 }
 
+/** What a run counts as it goes, for the report. */
+interface Tally {
+  readonly byOperation: Record<string, number>;
+  reads: number;
+  writes: number;
+  throttled: number;
+  throttledOut: number;
+  asgCalls: number;
+  enisCreated: number;
+  invocations: number;
+  invocationErrors: number;
+  /** Simulated ms per launch event from delivery to the end of its handling. */
+  readonly latencies: number[];
+}
+
+/** One run's world: the models, the scheduler, the seeded random numbers, and its tally. */
+interface World {
+  readonly opts: ScenarioOptions;
+  readonly ec2: Ec2Model;
+  readonly asg: AutoScalingModel;
+  readonly scheduler: ScenarioScheduler;
+  readonly rng: Rng;
+  readonly concurrency: number;
+  readonly tally: Tally;
+}
+
 /**
- * Runs one scenario: builds the EC2 model from the plan, launches `nodes` instances through
- * the Auto Scaling model with `concurrency` launches in flight, delivers each lifecycle event
- * to the allocator (every SDK call and sleep interleaved by the scheduler), adds foreign DHCP
- * ENIs meanwhile, then pods, terminations and replays, times out what is left open, and checks
- * the invariants. Deterministic for a given seed and scheduler.
+ * Builds the world from the plan: the multus subnets, a primary subnet per AZ, the plan's
+ * CIDR reservations (unless `reservations: "none"`), the faults, the Auto Scaling group with
+ * its hooks, and one clock for both models.
  */
-export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport> {
+async function buildWorld(opts: ScenarioOptions): Promise<World> {
   const { plan, seed } = opts;
   const faults = opts.faults ?? {};
-  const rng: Rng = seededRandom(seed);
-  const concurrency = Math.max(1, opts.concurrency ?? opts.nodes);
-  const latency = opts.latencyMs ?? { min: 20, max: 200 };
-  const retries = opts.invocationRetries ?? 2;
-
   const ec2 = new Ec2Model({ seed: seed + 1, dhcp: opts.dhcp ?? "random" });
   for (const s of plan.subnets) ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
   const azs = [...new Set(plan.subnets.map((s) => s.availabilityZone))];
@@ -177,79 +196,98 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   scheduler.onAdvance = (at) => {
     if (at > asg.now) asg.advance(at - asg.now);
   };
+  const tally: Tally = {
+    byOperation: {},
+    reads: 0,
+    writes: 0,
+    throttled: 0,
+    throttledOut: 0,
+    asgCalls: 0,
+    enisCreated: 0,
+    invocations: 0,
+    invocationErrors: 0,
+    latencies: [],
+  };
+  return { opts, ec2, asg, scheduler, rng: seededRandom(seed), concurrency: Math.max(1, opts.concurrency ?? opts.nodes), tally };
+}
 
-  const byOperation: Record<string, number> = {};
-  let reads = 0;
-  let writes = 0;
-  let throttled = 0;
-  let throttledOut = 0;
-  let asgCalls = 0;
-  let enisCreated = 0;
-  let invocations = 0;
-  let invocationErrors = 0;
-  const latencies: number[] = [];
-
-  const contextFor = (task: string): AllocatorContext => {
-    const sdkHook: SdkHook = async (call, next) => {
-      const ms = latency.min + rng() * (latency.max - latency.min);
-      await scheduler.wait(Math.round(ms), `${task}:${call.operation}`);
-      if (call.service === "autoscaling") {
-        asgCalls++;
-        return next();
-      }
-      byOperation[call.operation] = (byOperation[call.operation] ?? 0) + 1;
-      if (isRead(call.operation)) reads++;
-      else writes++;
+/**
+ * What one invocation (`task`) gets: SDK clients whose every call waits a seeded latency on
+ * the scheduler and is counted, sleeps on the scheduler, the run's random numbers and clock.
+ */
+function allocatorContext(world: World, task: string): AllocatorContext {
+  const { opts, ec2, asg, scheduler, rng, tally } = world;
+  const latency = opts.latencyMs ?? { min: 20, max: 200 };
+  const sdkHook: SdkHook = async (call, next) => {
+    const ms = latency.min + rng() * (latency.max - latency.min);
+    await scheduler.wait(Math.round(ms), `${task}:${call.operation}`);
+    if (call.service === "autoscaling") {
+      tally.asgCalls++;
+      return next();
+    }
+    tally.byOperation[call.operation] = (tally.byOperation[call.operation] ?? 0) + 1;
+    if (isRead(call.operation)) tally.reads++;
+    else tally.writes++;
+    try {
+      const out = await next();
+      if (call.operation === "CreateNetworkInterface") tally.enisCreated++;
+      return out;
+    } catch (err) {
+      if ((err as Error).name === "RequestLimitExceeded") tally.throttled++;
+      throw err;
+    }
+  };
+  const sleep = (ms: number) => scheduler.wait(ms, `${task}:sleep(${ms})`);
+  const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.wait(ms, `${task}:sdk-backoff(${ms})`), random: rng };
+  const client = ec2Client(ec2, { hook: sdkHook, retry });
+  const counted = {
+    send: async (command: never) => {
       try {
-        const out = await next();
-        if (call.operation === "CreateNetworkInterface") enisCreated++;
-        return out;
+        return await client.send(command);
       } catch (err) {
-        if ((err as Error).name === "RequestLimitExceeded") throttled++;
+        if ((err as Error).name === "RequestLimitExceeded") tally.throttledOut++;
         throw err;
       }
-    };
-    const sleep = (ms: number) => scheduler.wait(ms, `${task}:sleep(${ms})`);
-    const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.wait(ms, `${task}:sdk-backoff(${ms})`), random: rng };
-    const client = ec2Client(ec2, { hook: sdkHook, retry });
-    const counted = {
-      send: async (command: never) => {
-        try {
-          return await client.send(command);
-        } catch (err) {
-          if ((err as Error).name === "RequestLimitExceeded") throttledOut++;
-          throw err;
-        }
-      },
-    } as unknown as typeof client;
-    return {
-      ec2: counted,
-      autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }),
-      sleep,
-      random: rng,
-      now: () => SIMULATION_EPOCH + scheduler.now,
-      log: opts.log,
-    };
+    },
+  } as unknown as typeof client;
+  return {
+    ec2: counted,
+    autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }),
+    sleep,
+    random: rng,
+    now: () => SIMULATION_EPOCH + scheduler.now,
+    log: opts.log,
   };
+}
 
-  const invoke = async (event: LifecycleEvent, task: string): Promise<void> => {
-    const start = scheduler.now;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      invocations++;
-      try {
-        await opts.allocator(event, contextFor(attempt ? `${task}#${attempt}` : task));
-        break;
-      } catch (err) {
-        invocationErrors++;
-        opts.log?.({ runner: "invocation failed", task, attempt, error: (err as Error).name, message: (err as Error).message });
-        // Lambda waits about a minute before the first retry, two before the second.
-        if (attempt < retries) await scheduler.wait(60_000 * (attempt + 1), `${task}:lambda-retry`);
-      }
+/** Delivers one lifecycle event to the allocator, retrying a failed invocation as Lambda does. */
+async function invokeAllocator(world: World, event: LifecycleEvent, task: string): Promise<void> {
+  const { opts, scheduler, tally } = world;
+  const retries = opts.invocationRetries ?? 2;
+  const start = scheduler.now;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    tally.invocations++;
+    try {
+      await opts.allocator(event, allocatorContext(world, attempt ? `${task}#${attempt}` : task));
+      break;
+    } catch (err) {
+      tally.invocationErrors++;
+      opts.log?.({ runner: "invocation failed", task, attempt, error: (err as Error).name, message: (err as Error).message });
+      // Lambda waits about a minute before the first retry, two before the second.
+      if (attempt < retries) await scheduler.wait(60_000 * (attempt + 1), `${task}:lambda-retry`);
     }
-    if (event.detail.LifecycleTransition === TRANSITIONS.launching) latencies.push(scheduler.now - start);
-  };
+  }
+  if (event.detail.LifecycleTransition === TRANSITIONS.launching) tally.latencies.push(scheduler.now - start);
+}
 
-  // Launches, with foreign DHCP interfaces appearing meanwhile.
+/**
+ * Launches `nodes` instances, `concurrency` at a time, handing each launch's events to the
+ * allocator, while foreign DHCP interfaces appear in the multus subnets. Returns the launch
+ * events (for the replay) and the foreign ENIs made.
+ */
+async function launchNodes(world: World): Promise<{ launchEvents: LifecycleEvent[]; foreignIds: Set<string> }> {
+  const { opts, ec2, asg, scheduler, rng, concurrency } = world;
+  const { plan } = opts;
   const launchEvents: LifecycleEvent[] = [];
   let next = 0;
   const launcher = async (w: number) => {
@@ -258,7 +296,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
       await scheduler.wait(randomInt(rng, 50), `L${i}:launch`);
       const { events } = asg.launch();
       launchEvents.push(...events);
-      await Promise.all(events.map((e, k) => invoke(e, `L${i}${events.length > 1 ? `.${k}` : ""}`)));
+      await Promise.all(events.map((e, k) => invokeAllocator(world, e, `L${i}${events.length > 1 ? `.${k}` : ""}`)));
     }
     return w;
   };
@@ -279,24 +317,33 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
       ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)),
     ]),
   );
+  return { launchEvents, foreignIds };
+}
 
-  // Pods on the nodes that made it.
-  const nodeViews = (): NodeView[] => {
-    const live = ec2.liveAddresses();
-    return asg
-      .instances()
-      .filter((i) => i.state === "InService")
-      .map((i) => ({
-        instanceId: i.instanceId,
-        availabilityZone: i.availabilityZone,
-        enis: live
-          .filter((a) => a.instanceId === i.instanceId && a.primary && a.deviceIndex !== undefined && a.deviceIndex > 0)
-          .map((a) => ({ subnetId: a.subnetId, eniId: a.eniId, ip: a.ip, deviceIndex: a.deviceIndex! })),
-      }));
-  };
-  let pods: PodIp[] = opts.pods ? [...(await opts.pods(nodeViews(), { plan, seed }))] : [];
+/** The InService nodes with their secondary ENIs, as the pod source sees them. */
+function nodeViews(world: World): NodeView[] {
+  const live = world.ec2.liveAddresses();
+  return world.asg
+    .instances()
+    .filter((i) => i.state === "InService")
+    .map((i) => ({
+      instanceId: i.instanceId,
+      availabilityZone: i.availabilityZone,
+      enis: live
+        .filter((a) => a.instanceId === i.instanceId && a.primary && a.deviceIndex !== undefined && a.deviceIndex > 0)
+        .map((a) => ({ subnetId: a.subnetId, eniId: a.eniId, ip: a.ip, deviceIndex: a.deviceIndex! })),
+    }));
+}
 
-  // Terminations.
+/** Pods on the nodes that made it, from the scenario's pod source (none without one). */
+async function addPods(world: World): Promise<PodIp[]> {
+  const { opts } = world;
+  return opts.pods ? [...(await opts.pods(nodeViews(world), { plan: opts.plan, seed: opts.seed }))] : [];
+}
+
+/** Terminates `terminations` InService nodes picked at random; returns their ids. */
+async function terminateNodes(world: World): Promise<string[]> {
+  const { opts, asg, scheduler, rng, concurrency } = world;
   const inService = asg.instances().filter((i) => i.state === "InService").map((i) => i.instanceId);
   const victims: string[] = [];
   for (let k = 0; k < Math.min(opts.terminations ?? 0, inService.length); k++) victims.push(inService.splice(randomInt(rng, inService.length), 1)[0]!);
@@ -305,35 +352,36 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   const terminator = async () => {
     while (tnext < termEvents.length) {
       const { id, events } = termEvents[tnext++]!;
-      await Promise.all(events.map((e) => invoke(e, `T:${id}`)));
+      await Promise.all(events.map((e) => invokeAllocator(world, e, `T:${id}`)));
     }
   };
   await scheduler.run(Promise.all(Array.from({ length: Math.min(concurrency, termEvents.length) }, () => terminator())));
-  const dead = new Set(victims);
-  pods = pods.filter((p) => !dead.has(p.node));
+  return victims;
+}
 
-  // Replays: the same events again must change nothing.
-  const replayViolations: Violation[] = [];
-  if (opts.replay && launchEvents.length) {
-    // Shutdowns ending during the replay would change the addresses on their own.
-    asg.finishShutdowns();
-    const before = ec2.liveAddresses().map((a) => `${a.ip}@${a.eniId}`).sort().join();
-    const seen = new Set<string>();
-    const unique = launchEvents.filter((e) => !seen.has(e.id) && seen.add(e.id));
-    await scheduler.run(Promise.all(unique.map((e, i) => invoke(e, `R${i}`))));
-    const after = ec2.liveAddresses().map((a) => `${a.ip}@${a.eniId}`).sort().join();
-    if (before !== after) replayViolations.push({ kind: "replay-changed-state", detail: `replaying ${unique.length} launch events changed the live addresses` });
-  }
+/** Delivers every launch event once more: the live addresses must not change. */
+async function replayLaunches(world: World, launchEvents: LifecycleEvent[]): Promise<Violation[]> {
+  const { ec2, asg, scheduler } = world;
+  // Shutdowns ending during the replay would change the addresses on their own.
+  asg.finishShutdowns();
+  const before = ec2.liveAddresses().map((a) => `${a.ip}@${a.eniId}`).sort().join();
+  const seen = new Set<string>();
+  const unique = launchEvents.filter((e) => !seen.has(e.id) && seen.add(e.id));
+  await scheduler.run(Promise.all(unique.map((e, i) => invokeAllocator(world, e, `R${i}`))));
+  const after = ec2.liveAddresses().map((a) => `${a.ip}@${a.eniId}`).sort().join();
+  return before === after ? [] : [{ kind: "replay-changed-state", detail: `replaying ${unique.length} launch events changed the live addresses` }];
+}
 
-  // Whatever is still open times out.
-  asg.expireAll();
-  const violations = [...checkInvariants({ ec2, asg, plan, pods, foreignEniIds: foreignIds }), ...replayViolations];
+/** The report of a finished run: its violations, lifecycle outcomes, calls and timings. */
+function collectReport(world: World, run: { violations: Violation[]; terminated: number; pods: number; foreignEnis: number }): ScenarioReport {
+  const { opts, asg, scheduler, concurrency, tally } = world;
+  const { violations } = run;
   const launchResults = asg.results.filter((r) => r.transition === TRANSITIONS.launching);
   const termResults = asg.results.filter((r) => r.transition === TRANSITIONS.terminating);
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const perEni = (n: number) => (enisCreated ? Math.round((n / enisCreated) * 100) / 100 : 0);
+  const sorted = [...tally.latencies].sort((a, b) => a - b);
+  const perEni = (n: number) => (tally.enisCreated ? Math.round((n / tally.enisCreated) * 100) / 100 : 0);
   return {
-    seed,
+    seed: opts.seed,
     nodes: opts.nodes,
     concurrency,
     ok: violations.length === 0,
@@ -343,20 +391,41 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
       abandoned: launchResults.filter((r) => r.result === "ABANDON").length,
       timedOut: launchResults.filter((r) => r.by === "timeout").length,
     },
-    terminations: { requested: victims.length, completed: termResults.filter((r) => r.by === "api").length, timedOut: termResults.filter((r) => r.by === "timeout").length },
+    terminations: { requested: run.terminated, completed: termResults.filter((r) => r.by === "api").length, timedOut: termResults.filter((r) => r.by === "timeout").length },
     incompleteActions: asg.results.filter((r) => r.by === "timeout").length,
-    invocations,
-    invocationErrors,
-    ec2Calls: { reads, writes, throttled, throttledOut, byOperation },
-    autoscalingCalls: asgCalls,
-    enisCreated,
-    callsPerEni: { reads: perEni(reads), writes: perEni(writes) },
+    invocations: tally.invocations,
+    invocationErrors: tally.invocationErrors,
+    ec2Calls: { reads: tally.reads, writes: tally.writes, throttled: tally.throttled, throttledOut: tally.throttledOut, byOperation: tally.byOperation },
+    autoscalingCalls: tally.asgCalls,
+    enisCreated: tally.enisCreated,
+    callsPerEni: { reads: perEni(tally.reads), writes: perEni(tally.writes) },
     launchLatencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1] ?? 0 },
     simulatedMs: scheduler.now,
-    pods: pods.length,
-    foreignEnis: foreignIds.size,
+    pods: run.pods,
+    foreignEnis: run.foreignEnis,
     trace: scheduler.trace,
   };
+}
+
+/**
+ * Runs one scenario: builds the EC2 model from the plan, launches `nodes` instances through
+ * the Auto Scaling model with `concurrency` launches in flight, delivers each lifecycle event
+ * to the allocator (every SDK call and sleep interleaved by the scheduler), adds foreign DHCP
+ * ENIs meanwhile, then pods, terminations and replays, times out what is left open, and checks
+ * the invariants. Deterministic for a given seed and scheduler.
+ */
+export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport> {
+  const world = await buildWorld(opts);
+  const { launchEvents, foreignIds } = await launchNodes(world);
+  const allPods = await addPods(world);
+  const victims = await terminateNodes(world);
+  const dead = new Set(victims);
+  const pods = allPods.filter((p) => !dead.has(p.node));
+  const replayViolations = opts.replay && launchEvents.length ? await replayLaunches(world, launchEvents) : [];
+  // Whatever is still open times out.
+  world.asg.expireAll();
+  const violations = [...checkInvariants({ ec2: world.ec2, asg: world.asg, plan: opts.plan, pods, foreignEniIds: foreignIds }), ...replayViolations];
+  return collectReport(world, { violations, terminated: victims.length, pods: pods.length, foreignEnis: foreignIds.size });
 }
 
 /** A failed scenario for humans: seed, what broke, and the tail of the interleaving. */
