@@ -101,8 +101,43 @@ export interface ScenarioReport {
   readonly simulatedMs: number;
   readonly pods: number;
   readonly foreignEnis: number;
+  /**
+   * Most launches whose handler invocations were running at the same moment during the
+   * launch phase (two deliveries of one launch count once; the end-of-run replays not at all).
+   */
+  readonly maxLaunchesInFlight: number;
+  /** EventBridge deliveries: events lost (never delivered) and events delivered twice, launch and terminate alike. */
+  readonly deliveries: { readonly lost: readonly LostEvent[]; readonly duplicated: number };
   /** Released steps in order (`t=<ms> <task>:<operation>`), for replaying a failure by eye. */
   readonly trace: string[];
+}
+
+/** A lifecycle event EventBridge never delivered: its action can only time out. */
+export interface LostEvent {
+  readonly instanceId: string;
+  readonly transition: string;
+}
+
+/**
+ * Counts the keys (instance ids, say) with work running, and the most at one moment: two
+ * runs for one key at once count once.
+ */
+export class InFlight {
+  private readonly running = new Map<string, number>();
+  /** The most keys running at one moment so far. */
+  max = 0;
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    this.max = Math.max(this.max, this.running.size);
+    try {
+      return await work();
+    } finally {
+      const left = this.running.get(key)! - 1;
+      if (left > 0) this.running.set(key, left);
+      else this.running.delete(key);
+    }
+  }
 }
 
 /** The Auto Scaling group name scenarios use. */
@@ -147,6 +182,11 @@ interface Tally {
   invocationErrors: number;
   /** Simulated ms per launch event from delivery to the end of its handling. */
   readonly latencies: number[];
+  /** Launch invocations of the launch phase, per instance. */
+  readonly launchesInFlight: InFlight;
+  /** Events EventBridge lost, and how many it delivered twice. */
+  readonly lost: LostEvent[];
+  duplicated: number;
 }
 
 /** One run's world: the models, the scheduler, the seeded random numbers, and its tally. */
@@ -207,6 +247,9 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     invocations: 0,
     invocationErrors: 0,
     latencies: [],
+    launchesInFlight: new InFlight(),
+    lost: [],
+    duplicated: 0,
   };
   return { opts, ec2, asg, scheduler, rng: seededRandom(seed), concurrency: Math.max(1, opts.concurrency ?? opts.nodes), tally };
 }
@@ -260,15 +303,25 @@ function allocatorContext(world: World, task: string): AllocatorContext {
   };
 }
 
-/** Delivers one lifecycle event to the allocator, retrying a failed invocation as Lambda does. */
-async function invokeAllocator(world: World, event: LifecycleEvent, task: string): Promise<void> {
+/** Notes how EventBridge delivered a lifecycle event: lost (no events), once, or twice. */
+function noteDelivery(world: World, instanceId: string, transition: string, events: readonly LifecycleEvent[]): void {
+  if (events.length === 0) world.tally.lost.push({ instanceId, transition });
+  else if (events.length > 1) world.tally.duplicated++;
+}
+
+/**
+ * Delivers one lifecycle event to the allocator, retrying a failed invocation as Lambda does.
+ * `countInFlight`: a launch of the launch phase, counted while an invocation runs.
+ */
+async function invokeAllocator(world: World, event: LifecycleEvent, task: string, countInFlight = false): Promise<void> {
   const { opts, scheduler, tally } = world;
   const retries = opts.invocationRetries ?? 2;
   const start = scheduler.now;
   for (let attempt = 0; attempt <= retries; attempt++) {
     tally.invocations++;
     try {
-      await opts.allocator(event, allocatorContext(world, attempt ? `${task}#${attempt}` : task));
+      const call = () => opts.allocator(event, allocatorContext(world, attempt ? `${task}#${attempt}` : task));
+      await (countInFlight ? tally.launchesInFlight.run(event.detail.EC2InstanceId, call) : call());
       break;
     } catch (err) {
       tally.invocationErrors++;
@@ -294,9 +347,10 @@ async function launchNodes(world: World): Promise<{ launchEvents: LifecycleEvent
     while (next < opts.nodes) {
       const i = next++;
       await scheduler.wait(randomInt(rng, 50), `L${i}:launch`);
-      const { events } = asg.launch();
+      const { instanceId, events } = asg.launch();
+      noteDelivery(world, instanceId, TRANSITIONS.launching, events);
       launchEvents.push(...events);
-      await Promise.all(events.map((e, k) => invokeAllocator(world, e, `L${i}${events.length > 1 ? `.${k}` : ""}`)));
+      await Promise.all(events.map((e, k) => invokeAllocator(world, e, `L${i}${events.length > 1 ? `.${k}` : ""}`, true)));
     }
     return w;
   };
@@ -347,7 +401,11 @@ async function terminateNodes(world: World): Promise<string[]> {
   const inService = asg.instances().filter((i) => i.state === "InService").map((i) => i.instanceId);
   const victims: string[] = [];
   for (let k = 0; k < Math.min(opts.terminations ?? 0, inService.length); k++) victims.push(inService.splice(randomInt(rng, inService.length), 1)[0]!);
-  const termEvents = victims.map((id) => ({ id, events: asg.terminate(id) }));
+  const termEvents = victims.map((id) => {
+    const events = asg.terminate(id);
+    noteDelivery(world, id, TRANSITIONS.terminating, events);
+    return { id, events };
+  });
   let tnext = 0;
   const terminator = async () => {
     while (tnext < termEvents.length) {
@@ -403,6 +461,8 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     simulatedMs: scheduler.now,
     pods: run.pods,
     foreignEnis: run.foreignEnis,
+    maxLaunchesInFlight: tally.launchesInFlight.max,
+    deliveries: { lost: tally.lost, duplicated: tally.duplicated },
     trace: scheduler.trace,
   };
 }

@@ -54,6 +54,29 @@ describe("runScenario", () => {
     },
   );
 
+  test("GIVEN launches one at a time or several at once THEN the report counts the launches whose handlers ran at the same moment", async () => {
+    const plan = planFor("static");
+    const alone = await runScenario({ plan, allocator: planAllocator(plan), nodes: 6, concurrency: 1, seed: 3 });
+    expect(alone.maxLaunchesInFlight).toBe(1);
+    const together = await runScenario({ plan, allocator: planAllocator(plan), nodes: 6, concurrency: 6, seed: 3 });
+    expect(together.maxLaunchesInFlight).toBeGreaterThanOrEqual(2);
+    expect(together.maxLaunchesInFlight).toBeLessThanOrEqual(6);
+    // Two deliveries of one launch are one launch in flight; the end-of-run replays are not launches.
+    const twice = await runScenario({ plan, allocator: planAllocator(plan), nodes: 3, concurrency: 1, seed: 3, replay: true, faults: { duplicateRate: 1 } });
+    expect(twice.maxLaunchesInFlight).toBe(1);
+    expect(twice.deliveries).toEqual({ lost: [], duplicated: 3 });
+  });
+
+  test("GIVEN every event lost THEN the report names each lost event and its action times out", async () => {
+    const plan = planFor("static");
+    const r = await runScenario({ plan, allocator: planAllocator(plan), nodes: 3, seed: 3, faults: { dropRate: 1 } });
+    expect(r.deliveries.duplicated).toBe(0);
+    expect(r.deliveries.lost).toHaveLength(3);
+    expect(r.deliveries.lost.every((l) => l.transition === "autoscaling:EC2_INSTANCE_LAUNCHING")).toBe(true);
+    expect(r.maxLaunchesInFlight).toBe(0);
+    expect(r.launches).toEqual({ continued: 0, abandoned: 3, timedOut: 3 });
+  });
+
   test("GIVEN the baseline with 50 concurrent launches into a /24 (static) THEN launches are ABANDONed as they race for the same 15 addresses", async () => {
     const plan = planFor("static");
     const r = await runScenario({ plan, allocator: baselineAllocator(plan), nodes: 50, concurrency: 50, seed: 1, reservations: "none" });
