@@ -347,8 +347,17 @@ async function createEni(
       }
     }
     await deps.sleep(backoffMs(attempt, deps.random));
-    seen = await describeNetworkInterfaces(ec2, { Filters: [{ Name: "subnet-id", Values: [subnet.id] }] });
+    seen = await rereadSubnet(ec2, seen, subnet);
   }
+}
+
+/**
+ * The AZ's view with one subnet read again. The rest stays: the next subnet's pick and its
+ * search for an earlier delivery's ENI need it.
+ */
+async function rereadSubnet(ec2: Ec2, seen: NetworkInterface[], subnet: LambdaSubnet): Promise<NetworkInterface[]> {
+  const fresh = await describeNetworkInterfaces(ec2, { Filters: [{ Name: "subnet-id", Values: [subnet.id] }] });
+  return [...seen.filter((e) => !subnetOf(e, subnet)), ...fresh];
 }
 
 /** Deletes an ENI; gone already is fine. */

@@ -223,6 +223,43 @@ describe("InvalidIPAddress.InUse", () => {
     expect((w.logs[0]!.enis as { attempts: number }[])[0]!.attempts).toBe(2);
   });
 
+  // Both places matter: a retry that dropped the second subnet from its view would pick 10.0.5.4
+  // there again (a lost create and a re-read), and would never find an ENI at 10.0.5.6 (a second
+  // ENI made beside it, the first left holding its address).
+  it.each(["10.0.5.4", "10.0.5.6"])(
+    "GIVEN two multus subnets and an earlier delivery's unattached ENI in the second (at %s) WHEN the first subnet's create fails InUse THEN the retry keeps the second subnet in view: that ENI is attached, no create is spent on the second subnet",
+    async (leftAt) => {
+      const w = await world({ subnets: 2 });
+      const { instanceId, event } = w.launch();
+      // What an earlier delivery left in the second subnet: its ENI, tagged on create, never attached.
+      const left = await w.model.createNetworkInterface({
+        SubnetId: MULTUS_SUBNETS[1],
+        PrivateIpAddress: leftAt,
+        TagSpecifications: [{ ResourceType: "network-interface", Tags: [{ Key: ENI_TAG_KEYS.nodeGroup, Value: GROUP }, { Key: ENI_TAG_KEYS.instanceId, Value: instanceId }] }],
+      });
+      w.ec2Mock
+        .on(CreateNetworkInterfaceCommand)
+        .callsFakeOnce(async (input) => {
+          // A concurrent launch takes the first subnet's chosen address between this handler's read and its create.
+          await w.model.createNetworkInterface({ SubnetId: input.SubnetId, PrivateIpAddress: input.PrivateIpAddress });
+          return w.model.createNetworkInterface(input);
+        })
+        .callsFake((input) => w.model.createNetworkInterface(input));
+
+      const out = await w.handler(event);
+
+      expect(out.result).toBe("CONTINUE");
+      const creates = w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand).map((c) => c.args[0].input.SubnetId);
+      expect(creates).toEqual([MULTUS_SUBNETS[0], MULTUS_SUBNETS[0]]);
+      expect(w.enisOf(instanceId)[2]!.NetworkInterfaceId).toBe(left.NetworkInterface!.NetworkInterfaceId);
+      // One ENI per subnet for the instance: none left unattached beside the one in use.
+      expect(taggedFor(w, instanceId).map((e) => [e.SubnetId, e.Status])).toEqual([
+        [MULTUS_SUBNETS[0], "in-use"],
+        [MULTUS_SUBNETS[1], "in-use"],
+      ]);
+    },
+  );
+
   it("GIVEN every address the handler tries is taken first WHEN the attempts run out THEN it abandons with the reason and leaves no ENI", async () => {
     const w = await world({ subnets: 1, extra: { ipAttempts: 3 } });
     const { instanceId, event } = w.launch();
