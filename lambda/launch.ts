@@ -52,6 +52,8 @@ export interface LaunchProgress {
 
 /** InvalidIPAddress.InUse: "The specified IP address is already in use" (EC2 API reference, error codes). */
 const IN_USE = "InvalidIPAddress.InUse";
+/** InsufficientFreeAddressesInSubnet: no free private address left in the subnet (EC2 API reference, error codes). */
+const NO_FREE_ADDRESS = "InsufficientFreeAddressesInSubnet";
 /** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_CAP_MS = 2000;
@@ -315,9 +317,18 @@ async function createEni(
   };
   if (config.strategy === "reservation" || !subnet.workers) {
     // AWS DHCP never hands out explicitly reserved addresses (the pod block): no collision to retry.
-    const out = await ec2.send(new CreateNetworkInterfaceCommand(base));
-    progress.created.push(out.NetworkInterface!.NetworkInterfaceId!);
-    return { eni: out.NetworkInterface!, attempts: 1, seen: seenIn };
+    try {
+      const out = await ec2.send(new CreateNetworkInterfaceCommand(base));
+      progress.created.push(out.NetworkInterface!.NetworkInterfaceId!);
+      return { eni: out.NetworkInterface!, attempts: 1, seen: seenIn };
+    } catch (err) {
+      // The subnet's last free address may be on the ENI a concurrent delivery of this event
+      // just made for this instance: adopt that one rather than ABANDON a launch it completes.
+      if (errorCode(err) !== NO_FREE_ADDRESS) throw err;
+      const twin = await twinEni(deps, instanceId, subnet, seenIn);
+      if (!twin) throw err;
+      return { ...twin, attempts: 0 };
+    }
   }
   let seen = seenIn;
   const tried = new Set<number>();
@@ -358,6 +369,20 @@ async function createEni(
 async function rereadSubnet(ec2: Ec2, seen: NetworkInterface[], subnet: LambdaSubnet): Promise<NetworkInterface[]> {
   const fresh = await describeNetworkInterfaces(ec2, { Filters: [{ Name: "subnet-id", Values: [subnet.id] }] });
   return [...seen.filter((e) => !subnetOf(e, subnet)), ...fresh];
+}
+
+/**
+ * The ENI another delivery made for the instance in `subnet`, re-reading the subnet a few
+ * times (reads lag writes); `seen` comes back with this subnet's part replaced.
+ */
+async function twinEni(deps: LaunchDeps, instanceId: string, subnet: LambdaSubnet, seenIn: NetworkInterface[]): Promise<{ eni: NetworkInterface; seen: NetworkInterface[] } | undefined> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt > 0) await deps.sleep(backoffMs(attempt + 2, deps.random));
+    const seen = await rereadSubnet(deps.ec2, seenIn, subnet);
+    const eni = ownEnis(seen, deps.config, instanceId, subnet)[0];
+    if (eni) return { eni, seen };
+  }
+  return undefined;
 }
 
 /** Deletes an ENI; gone already is fine. */

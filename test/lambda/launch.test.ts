@@ -196,6 +196,20 @@ describe("replay and duplicate delivery", () => {
     expect(w.enisOf(instanceId)).toHaveLength(3);
     expect(w.asg.results).toEqual([expect.objectContaining({ instanceId, result: "CONTINUE" })]);
   });
+
+  it("GIVEN the reservation strategy, one free DHCP address and the launch event delivered twice at once WHEN the second create finds the subnet full THEN that delivery adopts its twin's ENI instead of ABANDONing the launch", async () => {
+    const w = await world({ strategy: "reservation", subnets: 1, multusCidrs: ["10.0.4.0/28"], maxSize: 1, podsPerNode: 1 });
+    while (w.model.dhcpFreeCount(MULTUS_SUBNETS[0]!) > 1) w.model.addForeignInterface(MULTUS_SUBNETS[0]!);
+    const { instanceId, event } = w.launch();
+
+    const outs = await Promise.all([w.handler(event), w.handler(event)]);
+
+    // Both created; the twin's ENI took the last address, so one create failed.
+    expect(w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(2);
+    expect(outs.map((o) => o.result)).toEqual(["CONTINUE", "CONTINUE"]);
+    expect(w.asg.results).toEqual([expect.objectContaining({ instanceId, result: "CONTINUE", by: "api" })]);
+    expect(taggedFor(w, instanceId).map((e) => e.Status)).toEqual(["in-use"]);
+  });
 });
 
 describe("InvalidIPAddress.InUse", () => {
