@@ -78,6 +78,16 @@ describe("ReconcileLoop", () => {
     expect(run).toHaveBeenCalledTimes(6);
     await jest.advanceTimersByTimeAsync(29999);
     expect(run).toHaveBeenCalledTimes(6);
+    // The success reset the backoff: the next failure (the resync round) retries after 1 s, not 4 s.
+    fail = true;
+    await jest.advanceTimersByTimeAsync(1);
+    expect(run).toHaveBeenCalledTimes(7);
+    expect(log).toHaveBeenLastCalledWith(expect.objectContaining({ msg: "reconcile failed; retrying", retryInMs: 1000, failures: 1 }));
+    await jest.advanceTimersByTimeAsync(999);
+    expect(run).toHaveBeenCalledTimes(7);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(run).toHaveBeenCalledTimes(8);
+    await loop.stop();
   });
 
   it("GIVEN a round in progress WHEN stopped THEN stop waits for it and no round starts afterwards", async () => {

@@ -250,6 +250,7 @@ const terraform = (() => {
     return false;
   }
 })();
+if (!terraform) process.stdout.write("skipping the agent image variable's validation in Terraform: terraform is not on PATH (install terraform 1.11)\n");
 
 (terraform ? describe : describe.skip)("the agent image variable's validation, evaluated by Terraform", () => {
   it("GIVEN candidate images THEN Terraform accepts pushed, pinned references and refuses the placeholder, untagged and :latest ones", () => {

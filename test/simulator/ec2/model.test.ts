@@ -420,14 +420,21 @@ describe("Ec2Model: faults", () => {
   });
 
   test("GIVEN consistency lag WHEN an ENI is deleted THEN a lagged read may still list it, and later reads do not", async () => {
-    const { ec2, subnetId } = world({ consistencyLag: 2, seed: 5 });
-    const a = (await ec2.createNetworkInterface({ SubnetId: subnetId })).NetworkInterface!;
-    await ec2.describeSubnets({});
-    await ec2.describeSubnets({});
-    await ec2.deleteNetworkInterface({ NetworkInterfaceId: a.NetworkInterfaceId });
-    await ec2.describeSubnets({});
-    await ec2.describeSubnets({});
-    const later = (await ec2.describeNetworkInterfaces({})).NetworkInterfaces!;
-    expect(later.some((n) => n.NetworkInterfaceId === a.NetworkInterfaceId)).toBe(false);
+    const listedRightAfter: boolean[] = [];
+    for (let seed = 1; seed <= 20; seed++) {
+      const { ec2, subnetId } = world({ consistencyLag: 2, seed });
+      const a = (await ec2.createNetworkInterface({ SubnetId: subnetId })).NetworkInterface!;
+      await ec2.describeSubnets({});
+      await ec2.describeSubnets({});
+      await ec2.deleteNetworkInterface({ NetworkInterfaceId: a.NetworkInterfaceId });
+      const lists = async () => (await ec2.describeNetworkInterfaces({})).NetworkInterfaces!.some((n) => n.NetworkInterfaceId === a.NetworkInterfaceId);
+      listedRightAfter.push(await lists());
+      await ec2.describeSubnets({});
+      await ec2.describeSubnets({});
+      expect(await lists()).toBe(false);
+    }
+    // Some read right after the delete still listed the ENI (the lag is real), and some did not.
+    expect(listedRightAfter).toContain(true);
+    expect(listedRightAfter).toContain(false);
   });
 });
