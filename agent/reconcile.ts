@@ -1,13 +1,16 @@
 import {
   AssignPrivateIpAddressesCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeNetworkInterfacesCommandInput,
   DescribeSubnetsCommand,
   EC2Client,
   Filter,
   NetworkInterface,
   UnassignPrivateIpAddressesCommand,
 } from "@aws-sdk/client-ec2";
+import { EC2_ERROR_CODES, errorCode, errorText, isTransientFault } from "../contract/aws-errors";
 import { Subnet, ipToInt, parseCidr } from "../contract/address";
+import { EC2_MAX_RESULTS, paginate } from "../contract/paging";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { NetworkStatusError, multusIps, networkStatusText, parseNetworkStatus } from "./annotation";
 import { AgentPod, KubeApi, PodRef, holdsAddresses } from "./kube";
@@ -185,15 +188,13 @@ export async function describeNodeEnis(ec2: Ec2, sel: EniSelector): Promise<EniS
     sel.tagValue !== undefined ? { Name: `tag:${key}`, Values: [sel.tagValue] } : { Name: "tag-key", Values: [key] },
   ];
   const out: EniState[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters, MaxResults: 1000, ...(NextToken ? { NextToken } : {}) }));
+  const send = (input: DescribeNetworkInterfacesCommandInput) => ec2.send(new DescribeNetworkInterfacesCommand(input));
+  for await (const page of paginate(send, { Filters }, { pageSize: EC2_MAX_RESULTS })) {
     for (const n of page.NetworkInterfaces ?? []) {
       const eni = toEniState(n);
       if (eni && eni.deviceIndex !== 0) out.push(eni);
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return out.sort((a, b) => (a.deviceIndex ?? 0) - (b.deviceIndex ?? 0) || cmp(a.eniId, b.eniId));
 }
 
@@ -217,26 +218,6 @@ export async function subnetCidrs(ec2: Ec2, subnetIds: readonly string[], cache:
     for (const s of out.Subnets ?? []) if (s.SubnetId && s.CidrBlock) cache.set(s.SubnetId, parseCidr(s.CidrBlock, `subnet ${s.SubnetId} CidrBlock`));
   }
   return new Map(subnetIds.filter((id) => cache.has(id)).map((id) => [id, cache.get(id)!]));
-}
-
-/** The AWS error code of an SDK v3 error (its `name`), or its text. */
-export function errorCode(err: unknown): string {
-  if (err && typeof err === "object" && "name" in err && typeof (err as { name: unknown }).name === "string") return (err as { name: string }).name;
-  return String(err);
-}
-
-function errorText(err: unknown): string {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : "";
-  return message && message !== code ? `${code}: ${message}` : code;
-}
-
-/** Throttling and server faults: retry the whole ENI next round rather than address by address. */
-function isRetryable(err: unknown): boolean {
-  const code = errorCode(err);
-  if (code === "RequestLimitExceeded" || code === "Throttling" || code === "ThrottlingException") return true;
-  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
 }
 
 export type LogLine = Record<string, unknown> & { msg: string; level?: "info" | "warn" | "error" };
@@ -391,13 +372,14 @@ function name(p: PodRef): string {
 /**
  * Unassigns addresses from an ENI: one call, or address by address when the batch is refused
  * (a stale read may list an address that already moved away). Returns those unassigned.
+ * A throttle or server fault fails the whole ENI, for the next round, rather than address by address.
  */
 async function unassign(ec2: Ec2, eniId: string, ips: readonly string[], errors: string[]): Promise<string[]> {
   try {
     await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: [...ips] }));
     return [...ips];
   } catch (err) {
-    if (isRetryable(err)) throw err;
+    if (isTransientFault(err)) throw err;
     if (ips.length === 1) {
       errors.push(`${eniId} unassign ${ips[0]}: ${errorText(err)}`);
       return [];
@@ -409,7 +391,7 @@ async function unassign(ec2: Ec2, eniId: string, ips: readonly string[], errors:
       await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: [ip] }));
       done.push(ip);
     } catch (err) {
-      if (isRetryable(err)) throw err;
+      if (isTransientFault(err)) throw err;
       errors.push(`${eniId} unassign ${ip}: ${errorText(err)}`);
     }
   }
@@ -419,7 +401,7 @@ async function unassign(ec2: Ec2, eniId: string, ips: readonly string[], errors:
 /**
  * Assigns addresses (AllowReassignment) in priority order: one call, or address by address
  * when the batch is refused, so one bad address (another ENI's primary, the limit reached)
- * does not hold back the others.
+ * does not hold back the others. A throttle or server fault fails the whole ENI, as in `unassign`.
  */
 async function assign(
   ec2: Ec2,
@@ -432,7 +414,7 @@ async function assign(
     await send([...ips]);
     return { done: [...ips], overLimit: [], refused: [] };
   } catch (err) {
-    if (isRetryable(err)) throw err;
+    if (isTransientFault(err)) throw err;
   }
   const out = { done: [] as string[], overLimit: [] as string[], refused: [] as { ip: string; error: string }[] };
   for (const ip of ips) {
@@ -440,8 +422,8 @@ async function assign(
       await send([ip]);
       out.done.push(ip);
     } catch (err) {
-      if (isRetryable(err)) throw err;
-      if (errorCode(err) === "PrivateIpAddressLimitExceeded") out.overLimit.push(ip);
+      if (isTransientFault(err)) throw err;
+      if (errorCode(err) === EC2_ERROR_CODES.privateIpAddressLimitExceeded) out.overLimit.push(ip);
       else {
         out.refused.push({ ip, error: errorText(err) });
         errors.push(`${eniId} assign ${ip}: ${errorText(err)}`);

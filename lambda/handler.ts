@@ -1,8 +1,9 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
+import { EC2_ERROR_CODES, errorCode, errorText } from "../contract/aws-errors";
 import { LambdaConfig, parseLambdaEnvironment } from "../contract/lambda-env";
 import { ENI_TAG_KEYS } from "../contract/tags";
-import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, errorCode, errorText, tagValue } from "./aws";
+import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, tagValue } from "./aws";
 import { createAwsClients } from "./clients";
 import { LifecycleActionRef, parseEvent } from "./events";
 import { LaunchFailure, LaunchProgress, deleteQuietly, launchEnis, removeEni } from "./launch";
@@ -96,7 +97,7 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<Li
       const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
       return state === "pending" || state === "running";
     } catch (err) {
-      if (errorCode(err) === "InvalidInstanceID.NotFound") return false;
+      if (errorCode(err) === EC2_ERROR_CODES.instanceNotFound) return false;
       return true; // unknown: assume alive, touch nothing attached
     }
   }

@@ -11,9 +11,10 @@ import {
   Tag,
 } from "@aws-sdk/client-ec2";
 import { intToIp, ipToInt } from "../contract/address";
+import { errorCode } from "../contract/aws-errors";
 import { LambdaConfig, LambdaSubnet } from "../contract/lambda-env";
 import { ENI_TAG_KEYS } from "../contract/tags";
-import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, errorCode, tagValue } from "./aws";
+import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, tagValue } from "./aws";
 import { pendingOrder, pickWorkerAddress } from "./picker";
 
 /** A launch that cannot go on; its message is the logged reason. */
