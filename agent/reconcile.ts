@@ -264,6 +264,15 @@ export interface ReconcileResult {
  */
 export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResult> {
   const log = deps.log ?? (() => undefined);
+  const { pods, plan } = await readNode(deps);
+  const applied = await applyPlan(deps.ec2, plan, ownerIndex(pods));
+  logRound(deps.memory, log, plan, applied);
+  await postEvents(deps, log, podEvents(plan, applied));
+  return { plan, assigned: applied.assigned, unassigned: applied.unassigned, errors: applied.errors };
+}
+
+/** Reads the node's pods and multus ENIs (and their subnets' CIDRs) and plans; forgets events of pods that are gone. */
+async function readNode(deps: ReconcileDeps): Promise<{ pods: AgentPod[]; plan: NodePlan }> {
   const pods = await deps.kube.listPods(deps.nodeName);
   // Forget events of pods that are gone, so the memory stays as small as the node's pod list.
   const uids = new Set(pods.map((p) => p.uid));
@@ -274,54 +283,76 @@ export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResul
     enis.map((e) => e.subnetId),
     deps.memory.subnets,
   );
-  const plan = planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni });
-  const assigned: { eniId: string; ip: string }[] = [];
-  const unassigned: { eniId: string; ip: string }[] = [];
-  const errors: string[] = [];
-  const refused: (PodAddress & { eniId: string; error: string })[] = [];
-  // EC2 said PrivateIpAddressLimitExceeded (the limit was not known, or something else holds slots).
-  const lateOverLimit: (PodAddress & { eniId: string; limit?: number })[] = [];
-  const owner = ownerIndex(pods);
+  return { pods, plan: planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni }) };
+}
 
+/** What applying a plan did. */
+interface Applied {
+  readonly assigned: { eniId: string; ip: string }[];
+  readonly unassigned: { eniId: string; ip: string }[];
+  readonly errors: string[];
+  /** Addresses EC2 refused, with the pod claiming each. */
+  readonly refused: (PodAddress & { eniId: string; error: string })[];
+  /** EC2 said PrivateIpAddressLimitExceeded (the limit was not known, or something else holds slots). */
+  readonly lateOverLimit: (PodAddress & { eniId: string; limit?: number })[];
+}
+
+/** Per ENI: unassigns first (freeing slots), then assigns; a failure on one ENI is recorded and the others proceed. */
+async function applyPlan(ec2: Ec2, plan: NodePlan, owner: ReadonlyMap<string, PodRef>): Promise<Applied> {
+  const out: Applied = { assigned: [], unassigned: [], errors: [], refused: [], lateOverLimit: [] };
   for (const e of plan.enis) {
     try {
       if (e.unassign.length) {
-        const done = await unassign(deps.ec2, e.eniId, e.unassign, errors);
-        unassigned.push(...done.map((ip) => ({ eniId: e.eniId, ip })));
+        const done = await unassign(ec2, e.eniId, e.unassign, out.errors);
+        out.unassigned.push(...done.map((ip) => ({ eniId: e.eniId, ip })));
       }
       if (e.assign.length) {
-        const out = await assign(deps.ec2, e.eniId, e.assign, errors);
-        assigned.push(...out.done.map((ip) => ({ eniId: e.eniId, ip })));
-        for (const ip of out.overLimit) {
+        const result = await assign(ec2, e.eniId, e.assign, out.errors);
+        out.assigned.push(...result.done.map((ip) => ({ eniId: e.eniId, ip })));
+        for (const ip of result.overLimit) {
           const pod = owner.get(ip);
-          if (pod) lateOverLimit.push({ pod, ip, eniId: e.eniId });
+          if (pod) out.lateOverLimit.push({ pod, ip, eniId: e.eniId });
         }
-        for (const r of out.refused) {
+        for (const r of result.refused) {
           const pod = owner.get(r.ip);
-          if (pod) refused.push({ pod, ip: r.ip, eniId: e.eniId, error: r.error });
+          if (pod) out.refused.push({ pod, ip: r.ip, eniId: e.eniId, error: r.error });
         }
       }
     } catch (err) {
-      errors.push(`${e.eniId}: ${errorText(err)}`);
+      out.errors.push(`${e.eniId}: ${errorText(err)}`);
     }
   }
+  return out;
+}
 
-  for (const a of assigned) log({ msg: "assigned", eni: a.eniId, ip: a.ip });
-  for (const u of unassigned) log({ msg: "unassigned", eni: u.eniId, ip: u.ip });
-  // Steady conditions are logged once per pod and agent run, not every round.
+/** Logs the round's changes and failures; steady conditions once per pod and agent run, not every round. */
+function logRound(memory: AgentMemory, log: (line: LogLine) => void, plan: NodePlan, applied: Applied): void {
+  for (const a of applied.assigned) log({ msg: "assigned", eni: a.eniId, ip: a.ip });
+  for (const u of applied.unassigned) log({ msg: "unassigned", eni: u.eniId, ip: u.ip });
   const once = (pod: PodRef, what: string) => {
     const key = `${pod.uid}/log:${what}`;
-    if (deps.memory.events.has(key)) return false;
-    deps.memory.events.add(key);
+    if (memory.events.has(key)) return false;
+    memory.events.add(key);
     return true;
   };
   for (const o of plan.outside) if (once(o.pod, `outside:${o.ip}`)) log({ msg: "address outside the node's multus subnets: ignored", pod: name(o.pod), ip: o.ip });
   for (const s of plan.skipped) if (once(s.pod, `skipped:${s.reason}`)) log({ msg: "network-status entry skipped", pod: name(s.pod), reason: s.reason });
   for (const d of plan.duplicates) if (once(d.pods[0]!, `duplicate:${d.ip}`)) log({ level: "warn", msg: "address claimed by several pods (IPAM collision)", ip: d.ip, pods: d.pods.map(name) });
-  for (const err of errors) log({ level: "warn", msg: "EC2 change failed; retried next round", error: err });
+  for (const err of applied.errors) log({ level: "warn", msg: "EC2 change failed; retried next round", error: err });
+}
 
-  const events: { pod: PodRef; reason: string; key: string; message: string }[] = [];
-  for (const o of [...plan.overLimit, ...lateOverLimit]) {
+/** A Warning event for a pod; `key` tells apart events of one reason. */
+interface PodEvent {
+  readonly pod: PodRef;
+  readonly reason: string;
+  readonly key: string;
+  readonly message: string;
+}
+
+/** The events the round owes pods: past the limit, refused or colliding addresses, unreadable annotations. */
+function podEvents(plan: NodePlan, applied: Applied): PodEvent[] {
+  const events: PodEvent[] = [];
+  for (const o of [...plan.overLimit, ...applied.lateOverLimit]) {
     events.push({
       pod: o.pod,
       reason: EVENT_REASONS.limit,
@@ -332,12 +363,17 @@ export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResul
   for (const c of plan.primaryCollisions) {
     events.push({ pod: c.pod, reason: EVENT_REASONS.refused, key: c.ip, message: `Multus address ${c.ip} is the primary address of ENI ${c.eniId}: the pod IPAM range overlaps worker addresses.` });
   }
-  for (const r of refused) {
+  for (const r of applied.refused) {
     events.push({ pod: r.pod, reason: EVENT_REASONS.refused, key: r.ip, message: `EC2 refused to assign multus address ${r.ip} to ENI ${r.eniId}: ${r.error}` });
   }
   for (const u of plan.unreadable) {
     events.push({ pod: u.pod, reason: EVENT_REASONS.unreadable, key: "", message: `${u.error}; the node agent cannot route this pod's multus addresses and releases none on this node until it is fixed.` });
   }
+  return events;
+}
+
+/** Logs and posts each event once per agent run; a failed post is tried again next round. */
+async function postEvents(deps: ReconcileDeps, log: (line: LogLine) => void, events: readonly PodEvent[]): Promise<void> {
   for (const ev of events) {
     const key = `${ev.pod.uid}/${ev.reason}/${ev.key}`;
     if (deps.memory.events.has(key)) continue;
@@ -349,7 +385,6 @@ export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResul
       log({ level: "warn", msg: "posting an event failed", pod: name(ev.pod), error: errorText(err) });
     }
   }
-  return { plan, assigned, unassigned, errors };
 }
 
 /** The pod of each multus address (the oldest, if several claim it). */
