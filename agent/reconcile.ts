@@ -28,7 +28,7 @@ export const EVENT_REASONS = {
 } as const;
 
 /** A multus ENI of this node as the agent sees it. */
-export interface EniState {
+export interface NodeEni {
   readonly eniId: string;
   readonly subnetId: string;
   readonly deviceIndex?: number;
@@ -89,12 +89,12 @@ export interface PlanOptions {
  *   node until it is readable (a stale assignment is harmless: another node's agent moves it
  *   with AllowReassignment; a wrongly released one cuts a live pod off).
  */
-export function planNode(pods: readonly AgentPod[], enis: readonly EniState[], subnets: ReadonlyMap<string, Subnet>, opts: PlanOptions = {}): NodePlan {
+export function planNode(pods: readonly AgentPod[], enis: readonly NodeEni[], subnets: ReadonlyMap<string, Subnet>, opts: PlanOptions = {}): NodePlan {
   const outside: PodAddress[] = [];
   const primaryCollisions: (PodAddress & { eniId: string })[] = [];
   const unreadable: { pod: PodRef; error: string }[] = [];
   const skipped: { pod: PodRef; reason: string }[] = [];
-  const claims = new Map<string, { pod: AgentPod; eni: EniState }[]>();
+  const claims = new Map<string, { pod: AgentPod; eni: NodeEni }[]>();
 
   const live = pods.filter(holdsAddresses).sort(podOrder);
   for (const pod of live) {
@@ -144,7 +144,7 @@ export function planNode(pods: readonly AgentPod[], enis: readonly EniState[], s
 }
 
 /** The node's ENI for an address: the one whose subnet contains it (the lowest device index if several). */
-function eniFor(ip: string, enis: readonly EniState[], subnets: ReadonlyMap<string, Subnet>): EniState | undefined {
+function eniFor(ip: string, enis: readonly NodeEni[], subnets: ReadonlyMap<string, Subnet>): NodeEni | undefined {
   const n = ipToInt(ip);
   const inSubnet = enis.filter((e) => {
     const s = subnets.get(e.subnetId);
@@ -181,24 +181,24 @@ export interface EniSelector {
  * page. The primary ENI (device 0) is left out even if tagged: its addresses belong to the
  * VPC CNI.
  */
-export async function describeNodeEnis(ec2: Ec2, sel: EniSelector): Promise<EniState[]> {
+export async function describeNodeEnis(ec2: Ec2, sel: EniSelector): Promise<NodeEni[]> {
   const key = sel.tagKey ?? ENI_TAG_KEYS.nodeGroup;
   const Filters: Filter[] = [
     { Name: "attachment.instance-id", Values: [sel.instanceId] },
     sel.tagValue !== undefined ? { Name: `tag:${key}`, Values: [sel.tagValue] } : { Name: "tag-key", Values: [key] },
   ];
-  const out: EniState[] = [];
+  const out: NodeEni[] = [];
   const send = (input: DescribeNetworkInterfacesCommandInput) => ec2.send(new DescribeNetworkInterfacesCommand(input));
   for await (const page of paginate(send, { Filters }, { pageSize: EC2_MAX_RESULTS })) {
     for (const n of page.NetworkInterfaces ?? []) {
-      const eni = toEniState(n);
+      const eni = toNodeEni(n);
       if (eni && eni.deviceIndex !== 0) out.push(eni);
     }
   }
   return out.sort((a, b) => (a.deviceIndex ?? 0) - (b.deviceIndex ?? 0) || cmp(a.eniId, b.eniId));
 }
 
-export function toEniState(n: NetworkInterface): EniState | undefined {
+export function toNodeEni(n: NetworkInterface): NodeEni | undefined {
   if (!n.NetworkInterfaceId || !n.SubnetId || !n.PrivateIpAddress) return undefined;
   const secondaries = (n.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress && p.PrivateIpAddress !== n.PrivateIpAddress).map((p) => p.PrivateIpAddress!);
   return {

@@ -85,14 +85,14 @@ const ATTACHED_AT_READS = { attempts: 3, baseMs: 400 } as const;
 /** Deletes while EC2 still reports the ENI in use: a detach takes a moment. */
 const DELETE_AFTER_DETACH: RetryPolicy<void> = { retryOn: errorIs(EC2_ERROR_CODES.networkInterfaceInUse), attempts: 6, baseMs: 200 };
 
-function subnetOf(eni: { SubnetId?: string }, subnet: LambdaSubnet): boolean {
+function inSubnet(eni: { SubnetId?: string }, subnet: LambdaSubnet): boolean {
   return eni.SubnetId === subnet.id;
 }
 
 /** ENIs tagged by this node group for `instanceId` in a subnet: the ones an earlier delivery made. */
 function ownEnis(seen: NetworkInterface[], config: LambdaConfig, instanceId: string, subnet: LambdaSubnet): NetworkInterface[] {
   return seen
-    .filter((e) => subnetOf(e, subnet) && tagValue(e.TagSet, ENI_TAG_KEYS.instanceId) === instanceId && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag)
+    .filter((e) => inSubnet(e, subnet) && tagValue(e.TagSet, ENI_TAG_KEYS.instanceId) === instanceId && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag)
     .sort((a, b) => {
       // The one attached to the instance first, then by id: every delivery picks the same.
       const aa = a.Attachment?.InstanceId === instanceId ? 0 : 1;
@@ -127,7 +127,7 @@ function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaC
   const used = new Set<number>();
   const has = new Set<string>();
   for (const e of seen) {
-    if (!subnetOf(e, subnet)) continue;
+    if (!inSubnet(e, subnet)) continue;
     for (const ip of eniAddresses(e)) used.add(ipToInt(ip));
     const owner = tagValue(e.TagSet, ENI_TAG_KEYS.instanceId);
     if (owner && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag) has.add(owner);
@@ -135,7 +135,7 @@ function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaC
   }
   for (const i of group) {
     for (const n of i.NetworkInterfaces ?? []) {
-      if (!subnetOf(n, subnet)) continue;
+      if (!inSubnet(n, subnet)) continue;
       for (const ip of eniAddresses(n)) used.add(ipToInt(ip));
       if (i.InstanceId) has.add(i.InstanceId);
     }
