@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { App } from "cdktf";
 import { Command, Option } from "commander";
 import { MultusConfig, NetworkPlan, planNetwork } from "./ipam";
-import { buildLambda } from "./lambda/build";
+import { buildLambda } from "./build";
 import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode, eksAmiSsmParameter } from "./modules/aws";
 import { addKubernetesStacks } from "./modules/kubernetes";
 import { loadConfig } from "./cli/config-file";
@@ -64,7 +64,7 @@ export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
   return { app, aws };
 }
 
-/** Builds the Lambda bundle (esbuild, lambda/build.ts) so a fresh clone synthesizes. */
+/** Builds the Lambda bundle (esbuild, build.ts) so a fresh clone synthesizes. */
 export async function ensureBundle(dir = DEFAULT_BUNDLE_DIR): Promise<string> {
   await buildLambda(dir);
   return dir;

@@ -1,7 +1,7 @@
 import type { AgentConfig } from "../contract/agent-env";
 import { ImdsGet, resolveIdentity } from "./config";
 import { KubeApi, WatchHandle } from "./kube";
-import { ReconcileLoop, Timers } from "./loop";
+import { ReconcileLoop, Timers, doublingBackoffMs } from "./loop";
 import { Ec2, LogLine, newAgentMemory, reconcileNode } from "./reconcile";
 
 export interface AgentDeps {
@@ -20,7 +20,7 @@ export interface RunningAgent {
 }
 
 /** Backoff before re-opening a watch that ended, and its cap. */
-const WATCH_RETRY_MS = { min: 1000, max: 30000 };
+const WATCH_RETRY = { minMs: 1000, maxMs: 30000 };
 
 /**
  * Starts the agent: finds the node's instance, then reconciles at once, on every pod event
@@ -80,13 +80,13 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         if (err) log({ level: "warn", msg: "pod watch ended", error: String(err) });
         loop.trigger();
         // A short pause, so a server that keeps closing the watch cannot make it spin.
-        reopen = timers.setTimeout(() => void openWatch(), WATCH_RETRY_MS.min);
+        reopen = timers.setTimeout(() => void openWatch(), WATCH_RETRY.minMs);
       });
       watchFailures = 0;
       if (stopped) watch.stop();
     } catch (err) {
       watchFailures++;
-      const wait = Math.min(WATCH_RETRY_MS.max, WATCH_RETRY_MS.min * 2 ** (watchFailures - 1));
+      const wait = doublingBackoffMs(watchFailures, WATCH_RETRY);
       log({ level: "warn", msg: "opening the pod watch failed; retrying", error: String(err), retryInMs: wait });
       reopen = timers.setTimeout(() => void openWatch(), wait);
     }

@@ -17,6 +17,11 @@ export interface LoopOptions {
   readonly log?: (line: { msg: string; level?: "info" | "warn" | "error"; [k: string]: unknown }) => void;
 }
 
+/** The wait after `failures` failures in a row (1 or more): `minMs`, doubling up to `maxMs`. */
+export function doublingBackoffMs(failures: number, limits: { readonly minMs: number; readonly maxMs: number }): number {
+  return Math.min(limits.maxMs, limits.minMs * 2 ** (failures - 1));
+}
+
 /**
  * Runs reconcile rounds level-triggered: at start, `debounceMs` after any trigger (a watch
  * event), every `resyncMs` after a success, and with exponential backoff after a failure.
@@ -86,7 +91,7 @@ export class ReconcileLoop {
         },
         (err: unknown) => {
           this.failures++;
-          const wait = Math.min(this.opts.retry.maxMs, this.opts.retry.minMs * 2 ** (this.failures - 1));
+          const wait = doublingBackoffMs(this.failures, this.opts.retry);
           this.opts.log?.({ level: "warn", msg: "reconcile failed; retrying", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), retryInMs: wait, failures: this.failures });
           this.schedule(wait);
         },

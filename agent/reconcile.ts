@@ -1,13 +1,16 @@
 import {
   AssignPrivateIpAddressesCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeNetworkInterfacesCommandInput,
   DescribeSubnetsCommand,
   EC2Client,
   Filter,
   NetworkInterface,
   UnassignPrivateIpAddressesCommand,
 } from "@aws-sdk/client-ec2";
+import { EC2_ERROR_CODES, errorCode, errorText, isTransientFault } from "../contract/aws-errors";
 import { Subnet, ipToInt, parseCidr } from "../contract/address";
+import { EC2_MAX_RESULTS, paginate } from "../contract/paging";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { NetworkStatusError, multusIps, networkStatusText, parseNetworkStatus } from "./annotation";
 import { AgentPod, KubeApi, PodRef, holdsAddresses } from "./kube";
@@ -25,7 +28,7 @@ export const EVENT_REASONS = {
 } as const;
 
 /** A multus ENI of this node as the agent sees it. */
-export interface EniState {
+export interface NodeEni {
   readonly eniId: string;
   readonly subnetId: string;
   readonly deviceIndex?: number;
@@ -86,12 +89,12 @@ export interface PlanOptions {
  *   node until it is readable (a stale assignment is harmless: another node's agent moves it
  *   with AllowReassignment; a wrongly released one cuts a live pod off).
  */
-export function planNode(pods: readonly AgentPod[], enis: readonly EniState[], subnets: ReadonlyMap<string, Subnet>, opts: PlanOptions = {}): NodePlan {
+export function planNode(pods: readonly AgentPod[], enis: readonly NodeEni[], subnets: ReadonlyMap<string, Subnet>, opts: PlanOptions = {}): NodePlan {
   const outside: PodAddress[] = [];
   const primaryCollisions: (PodAddress & { eniId: string })[] = [];
   const unreadable: { pod: PodRef; error: string }[] = [];
   const skipped: { pod: PodRef; reason: string }[] = [];
-  const claims = new Map<string, { pod: AgentPod; eni: EniState }[]>();
+  const claims = new Map<string, { pod: AgentPod; eni: NodeEni }[]>();
 
   const live = pods.filter(holdsAddresses).sort(podOrder);
   for (const pod of live) {
@@ -141,7 +144,7 @@ export function planNode(pods: readonly AgentPod[], enis: readonly EniState[], s
 }
 
 /** The node's ENI for an address: the one whose subnet contains it (the lowest device index if several). */
-function eniFor(ip: string, enis: readonly EniState[], subnets: ReadonlyMap<string, Subnet>): EniState | undefined {
+function eniFor(ip: string, enis: readonly NodeEni[], subnets: ReadonlyMap<string, Subnet>): NodeEni | undefined {
   const n = ipToInt(ip);
   const inSubnet = enis.filter((e) => {
     const s = subnets.get(e.subnetId);
@@ -178,26 +181,24 @@ export interface EniSelector {
  * page. The primary ENI (device 0) is left out even if tagged: its addresses belong to the
  * VPC CNI.
  */
-export async function describeNodeEnis(ec2: Ec2, sel: EniSelector): Promise<EniState[]> {
+export async function describeNodeEnis(ec2: Ec2, sel: EniSelector): Promise<NodeEni[]> {
   const key = sel.tagKey ?? ENI_TAG_KEYS.nodeGroup;
   const Filters: Filter[] = [
     { Name: "attachment.instance-id", Values: [sel.instanceId] },
     sel.tagValue !== undefined ? { Name: `tag:${key}`, Values: [sel.tagValue] } : { Name: "tag-key", Values: [key] },
   ];
-  const out: EniState[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters, MaxResults: 1000, ...(NextToken ? { NextToken } : {}) }));
+  const out: NodeEni[] = [];
+  const send = (input: DescribeNetworkInterfacesCommandInput) => ec2.send(new DescribeNetworkInterfacesCommand(input));
+  for await (const page of paginate(send, { Filters }, { pageSize: EC2_MAX_RESULTS })) {
     for (const n of page.NetworkInterfaces ?? []) {
-      const eni = toEniState(n);
+      const eni = toNodeEni(n);
       if (eni && eni.deviceIndex !== 0) out.push(eni);
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return out.sort((a, b) => (a.deviceIndex ?? 0) - (b.deviceIndex ?? 0) || cmp(a.eniId, b.eniId));
 }
 
-export function toEniState(n: NetworkInterface): EniState | undefined {
+export function toNodeEni(n: NetworkInterface): NodeEni | undefined {
   if (!n.NetworkInterfaceId || !n.SubnetId || !n.PrivateIpAddress) return undefined;
   const secondaries = (n.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress && p.PrivateIpAddress !== n.PrivateIpAddress).map((p) => p.PrivateIpAddress!);
   return {
@@ -217,26 +218,6 @@ export async function subnetCidrs(ec2: Ec2, subnetIds: readonly string[], cache:
     for (const s of out.Subnets ?? []) if (s.SubnetId && s.CidrBlock) cache.set(s.SubnetId, parseCidr(s.CidrBlock, `subnet ${s.SubnetId} CidrBlock`));
   }
   return new Map(subnetIds.filter((id) => cache.has(id)).map((id) => [id, cache.get(id)!]));
-}
-
-/** The AWS error code of an SDK v3 error (its `name`), or its text. */
-export function errorCode(err: unknown): string {
-  if (err && typeof err === "object" && "name" in err && typeof (err as { name: unknown }).name === "string") return (err as { name: string }).name;
-  return String(err);
-}
-
-function errorText(err: unknown): string {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : "";
-  return message && message !== code ? `${code}: ${message}` : code;
-}
-
-/** Throttling and server faults: retry the whole ENI next round rather than address by address. */
-function isRetryable(err: unknown): boolean {
-  const code = errorCode(err);
-  if (code === "RequestLimitExceeded" || code === "Throttling" || code === "ThrottlingException") return true;
-  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
 }
 
 export type LogLine = Record<string, unknown> & { msg: string; level?: "info" | "warn" | "error" };
@@ -283,6 +264,15 @@ export interface ReconcileResult {
  */
 export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResult> {
   const log = deps.log ?? (() => undefined);
+  const { pods, plan } = await readNode(deps);
+  const applied = await applyPlan(deps.ec2, plan, ownerIndex(pods));
+  logRound(deps.memory, log, plan, applied);
+  await postEvents(deps, log, podEvents(plan, applied));
+  return { plan, assigned: applied.assigned, unassigned: applied.unassigned, errors: applied.errors };
+}
+
+/** Reads the node's pods and multus ENIs (and their subnets' CIDRs) and plans; forgets events of pods that are gone. */
+async function readNode(deps: ReconcileDeps): Promise<{ pods: AgentPod[]; plan: NodePlan }> {
   const pods = await deps.kube.listPods(deps.nodeName);
   // Forget events of pods that are gone, so the memory stays as small as the node's pod list.
   const uids = new Set(pods.map((p) => p.uid));
@@ -293,54 +283,76 @@ export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResul
     enis.map((e) => e.subnetId),
     deps.memory.subnets,
   );
-  const plan = planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni });
-  const assigned: { eniId: string; ip: string }[] = [];
-  const unassigned: { eniId: string; ip: string }[] = [];
-  const errors: string[] = [];
-  const refused: (PodAddress & { eniId: string; error: string })[] = [];
-  // EC2 said PrivateIpAddressLimitExceeded (the limit was not known, or something else holds slots).
-  const lateOverLimit: (PodAddress & { eniId: string; limit?: number })[] = [];
-  const owner = ownerIndex(pods);
+  return { pods, plan: planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni }) };
+}
 
+/** What applying a plan did. */
+interface Applied {
+  readonly assigned: { eniId: string; ip: string }[];
+  readonly unassigned: { eniId: string; ip: string }[];
+  readonly errors: string[];
+  /** Addresses EC2 refused, with the pod claiming each. */
+  readonly refused: (PodAddress & { eniId: string; error: string })[];
+  /** EC2 said PrivateIpAddressLimitExceeded (the limit was not known, or something else holds slots). */
+  readonly lateOverLimit: (PodAddress & { eniId: string; limit?: number })[];
+}
+
+/** Per ENI: unassigns first (freeing slots), then assigns; a failure on one ENI is recorded and the others proceed. */
+async function applyPlan(ec2: Ec2, plan: NodePlan, owner: ReadonlyMap<string, PodRef>): Promise<Applied> {
+  const out: Applied = { assigned: [], unassigned: [], errors: [], refused: [], lateOverLimit: [] };
   for (const e of plan.enis) {
     try {
       if (e.unassign.length) {
-        const done = await unassign(deps.ec2, e.eniId, e.unassign, errors);
-        unassigned.push(...done.map((ip) => ({ eniId: e.eniId, ip })));
+        const done = await unassign(ec2, e.eniId, e.unassign, out.errors);
+        out.unassigned.push(...done.map((ip) => ({ eniId: e.eniId, ip })));
       }
       if (e.assign.length) {
-        const out = await assign(deps.ec2, e.eniId, e.assign, errors);
-        assigned.push(...out.done.map((ip) => ({ eniId: e.eniId, ip })));
-        for (const ip of out.overLimit) {
+        const result = await assign(ec2, e.eniId, e.assign, out.errors);
+        out.assigned.push(...result.done.map((ip) => ({ eniId: e.eniId, ip })));
+        for (const ip of result.overLimit) {
           const pod = owner.get(ip);
-          if (pod) lateOverLimit.push({ pod, ip, eniId: e.eniId });
+          if (pod) out.lateOverLimit.push({ pod, ip, eniId: e.eniId });
         }
-        for (const r of out.refused) {
+        for (const r of result.refused) {
           const pod = owner.get(r.ip);
-          if (pod) refused.push({ pod, ip: r.ip, eniId: e.eniId, error: r.error });
+          if (pod) out.refused.push({ pod, ip: r.ip, eniId: e.eniId, error: r.error });
         }
       }
     } catch (err) {
-      errors.push(`${e.eniId}: ${errorText(err)}`);
+      out.errors.push(`${e.eniId}: ${errorText(err)}`);
     }
   }
+  return out;
+}
 
-  for (const a of assigned) log({ msg: "assigned", eni: a.eniId, ip: a.ip });
-  for (const u of unassigned) log({ msg: "unassigned", eni: u.eniId, ip: u.ip });
-  // Steady conditions are logged once per pod and agent run, not every round.
+/** Logs the round's changes and failures; steady conditions once per pod and agent run, not every round. */
+function logRound(memory: AgentMemory, log: (line: LogLine) => void, plan: NodePlan, applied: Applied): void {
+  for (const a of applied.assigned) log({ msg: "assigned", eni: a.eniId, ip: a.ip });
+  for (const u of applied.unassigned) log({ msg: "unassigned", eni: u.eniId, ip: u.ip });
   const once = (pod: PodRef, what: string) => {
     const key = `${pod.uid}/log:${what}`;
-    if (deps.memory.events.has(key)) return false;
-    deps.memory.events.add(key);
+    if (memory.events.has(key)) return false;
+    memory.events.add(key);
     return true;
   };
   for (const o of plan.outside) if (once(o.pod, `outside:${o.ip}`)) log({ msg: "address outside the node's multus subnets: ignored", pod: name(o.pod), ip: o.ip });
   for (const s of plan.skipped) if (once(s.pod, `skipped:${s.reason}`)) log({ msg: "network-status entry skipped", pod: name(s.pod), reason: s.reason });
   for (const d of plan.duplicates) if (once(d.pods[0]!, `duplicate:${d.ip}`)) log({ level: "warn", msg: "address claimed by several pods (IPAM collision)", ip: d.ip, pods: d.pods.map(name) });
-  for (const err of errors) log({ level: "warn", msg: "EC2 change failed; retried next round", error: err });
+  for (const err of applied.errors) log({ level: "warn", msg: "EC2 change failed; retried next round", error: err });
+}
 
-  const events: { pod: PodRef; reason: string; key: string; message: string }[] = [];
-  for (const o of [...plan.overLimit, ...lateOverLimit]) {
+/** A Warning event for a pod; `key` tells apart events of one reason. */
+interface PodEvent {
+  readonly pod: PodRef;
+  readonly reason: string;
+  readonly key: string;
+  readonly message: string;
+}
+
+/** The events the round owes pods: past the limit, refused or colliding addresses, unreadable annotations. */
+function podEvents(plan: NodePlan, applied: Applied): PodEvent[] {
+  const events: PodEvent[] = [];
+  for (const o of [...plan.overLimit, ...applied.lateOverLimit]) {
     events.push({
       pod: o.pod,
       reason: EVENT_REASONS.limit,
@@ -351,12 +363,17 @@ export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResul
   for (const c of plan.primaryCollisions) {
     events.push({ pod: c.pod, reason: EVENT_REASONS.refused, key: c.ip, message: `Multus address ${c.ip} is the primary address of ENI ${c.eniId}: the pod IPAM range overlaps worker addresses.` });
   }
-  for (const r of refused) {
+  for (const r of applied.refused) {
     events.push({ pod: r.pod, reason: EVENT_REASONS.refused, key: r.ip, message: `EC2 refused to assign multus address ${r.ip} to ENI ${r.eniId}: ${r.error}` });
   }
   for (const u of plan.unreadable) {
     events.push({ pod: u.pod, reason: EVENT_REASONS.unreadable, key: "", message: `${u.error}; the node agent cannot route this pod's multus addresses and releases none on this node until it is fixed.` });
   }
+  return events;
+}
+
+/** Logs and posts each event once per agent run; a failed post is tried again next round. */
+async function postEvents(deps: ReconcileDeps, log: (line: LogLine) => void, events: readonly PodEvent[]): Promise<void> {
   for (const ev of events) {
     const key = `${ev.pod.uid}/${ev.reason}/${ev.key}`;
     if (deps.memory.events.has(key)) continue;
@@ -368,7 +385,6 @@ export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResul
       log({ level: "warn", msg: "posting an event failed", pod: name(ev.pod), error: errorText(err) });
     }
   }
-  return { plan, assigned, unassigned, errors };
 }
 
 /** The pod of each multus address (the oldest, if several claim it). */
@@ -391,13 +407,14 @@ function name(p: PodRef): string {
 /**
  * Unassigns addresses from an ENI: one call, or address by address when the batch is refused
  * (a stale read may list an address that already moved away). Returns those unassigned.
+ * A throttle or server fault fails the whole ENI, for the next round, rather than address by address.
  */
 async function unassign(ec2: Ec2, eniId: string, ips: readonly string[], errors: string[]): Promise<string[]> {
   try {
     await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: [...ips] }));
     return [...ips];
   } catch (err) {
-    if (isRetryable(err)) throw err;
+    if (isTransientFault(err)) throw err;
     if (ips.length === 1) {
       errors.push(`${eniId} unassign ${ips[0]}: ${errorText(err)}`);
       return [];
@@ -409,7 +426,7 @@ async function unassign(ec2: Ec2, eniId: string, ips: readonly string[], errors:
       await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: [ip] }));
       done.push(ip);
     } catch (err) {
-      if (isRetryable(err)) throw err;
+      if (isTransientFault(err)) throw err;
       errors.push(`${eniId} unassign ${ip}: ${errorText(err)}`);
     }
   }
@@ -419,7 +436,7 @@ async function unassign(ec2: Ec2, eniId: string, ips: readonly string[], errors:
 /**
  * Assigns addresses (AllowReassignment) in priority order: one call, or address by address
  * when the batch is refused, so one bad address (another ENI's primary, the limit reached)
- * does not hold back the others.
+ * does not hold back the others. A throttle or server fault fails the whole ENI, as in `unassign`.
  */
 async function assign(
   ec2: Ec2,
@@ -432,7 +449,7 @@ async function assign(
     await send([...ips]);
     return { done: [...ips], overLimit: [], refused: [] };
   } catch (err) {
-    if (isRetryable(err)) throw err;
+    if (isTransientFault(err)) throw err;
   }
   const out = { done: [] as string[], overLimit: [] as string[], refused: [] as { ip: string; error: string }[] };
   for (const ip of ips) {
@@ -440,8 +457,8 @@ async function assign(
       await send([ip]);
       out.done.push(ip);
     } catch (err) {
-      if (isRetryable(err)) throw err;
-      if (errorCode(err) === "PrivateIpAddressLimitExceeded") out.overLimit.push(ip);
+      if (isTransientFault(err)) throw err;
+      if (errorCode(err) === EC2_ERROR_CODES.privateIpAddressLimitExceeded) out.overLimit.push(ip);
       else {
         out.refused.push({ ip, error: errorText(err) });
         errors.push(`${eniId} assign ${ip}: ${errorText(err)}`);

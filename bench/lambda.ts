@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildLambda } from "../lambda/build";
+import { buildLambda } from "../build";
 import { median } from "./stats";
 import { runNode } from "./measure";
 
@@ -20,7 +20,7 @@ export interface LambdaFigures {
 }
 
 /**
- * Builds the bundle with lambda/build.ts into a temporary directory, then loads it in fresh
+ * Builds the bundle with build.ts into a temporary directory, then loads it in fresh
  * node processes (what a Lambda cold start pays for the code, before any call) against a bare
  * `node -e 0`, runs interleaved so drift hits both alike.
  */

@@ -170,7 +170,7 @@ function lambdaSection(l: LambdaFigures): Section {
     head: ["bundle size", "build time", "node -e require(bundle)", "node -e 0", "ratio", "require() alone", "exports handler"],
     rows: [[`${(l.bytes / 1024).toFixed(1)} KB`, ms(l.buildMs), ms(l.loadProcessMs), ms(l.bareNodeMs), ratio(l.loadProcessMs, l.bareNodeMs), ms(l.requireMs), l.exportsHandler ? "yes" : "NO"]],
     notes: [
-      `lambda/build.ts buildLambda (esbuild, minified CJS, node20, SDK bundled) into a temporary directory; load = wall time of a fresh node requiring it, median of ${l.repeats}, interleaved with bare node starts; "require() alone" is measured inside the child.`,
+      `build.ts buildLambda (esbuild, minified CJS, node20, SDK bundled) into a temporary directory; load = wall time of a fresh node requiring it, median of ${l.repeats}, interleaved with bare node starts; "require() alone" is measured inside the child.`,
     ],
   };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildLambda } from "../lambda/build";
+import { buildLambda } from "../build";
 import { ChildRun, medianRun, runNode } from "./measure";
 
 const ROOT = path.resolve(__dirname, "..");

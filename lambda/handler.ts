@@ -1,12 +1,13 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
+import { EC2_ERROR_CODES, errorCode, errorText } from "../contract/aws-errors";
 import { LambdaConfig, parseLambdaEnvironment } from "../contract/lambda-env";
+import type { LifecycleResult } from "../contract/lifecycle";
 import { ENI_TAG_KEYS } from "../contract/tags";
-import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, errorCode, errorText, tagValue } from "./aws";
+import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, tagValue } from "./aws";
 import { createAwsClients } from "./clients";
 import { LifecycleActionRef, parseEvent } from "./events";
 import { LaunchFailure, LaunchProgress, deleteQuietly, launchEnis, removeEni } from "./launch";
-import type { LifecycleResult } from "../contract/lifecycle";
 
 export type { LambdaConfig } from "../contract/lambda-env";
 
@@ -60,191 +61,227 @@ function counting(ec2: Ec2): { ec2: Ec2; calls: () => number } {
   return { ec2: { send }, calls: () => n };
 }
 
+/** What the phases of one invocation work with: the handler's dependencies, defaults filled in, and this invocation's counted EC2 client. */
+interface Invocation extends Required<Omit<HandlerDeps, "ec2">> {
+  readonly ec2: Ec2;
+  /** EC2 calls so far. */
+  readonly calls: () => number;
+  /** ENI limit per instance type, shared across invocations of a warm container. */
+  readonly maxEnisCache: Map<string, number>;
+}
+
+type DeletedEni = LifecycleOutcome["enis"][number];
+
+/** Completes the action; resolves to the error when that failed (never rejects). */
+async function complete(run: Invocation, action: LifecycleActionRef, result: LifecycleResult): Promise<unknown> {
+  try {
+    await run.autoscaling.send(
+      new CompleteLifecycleActionCommand({
+        AutoScalingGroupName: action.autoScalingGroupName,
+        LifecycleHookName: action.hookName,
+        InstanceId: action.instanceId,
+        LifecycleActionResult: result,
+        ...(action.token ? { LifecycleActionToken: action.token } : {}),
+      }),
+    );
+    return undefined;
+  } catch (err) {
+    return err ?? new Error("CompleteLifecycleAction failed");
+  }
+}
+
+/** The reason part of a failed CompleteLifecycleAction ("" when it succeeded). */
+function completeFailure(completeError: unknown): string {
+  return completeError === undefined ? "" : `CompleteLifecycleAction failed: ${errorText(completeError)}`;
+}
+
+async function instanceAlive(ec2: Ec2, instanceId: string): Promise<boolean> {
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
+    return state === "pending" || state === "running";
+  } catch (err) {
+    if (errorCode(err) === EC2_ERROR_CODES.instanceNotFound) return false;
+    return true; // unknown: assume alive, touch nothing attached
+  }
+}
+
+/** The node group's ENIs made for the instance (by tag). */
+async function ownEnisOf(run: Invocation, instanceId: string): Promise<NetworkInterface[]> {
+  return describeNetworkInterfaces(run.ec2, {
+    Filters: [
+      { Name: `tag:${ENI_TAG_KEYS.instanceId}`, Values: [instanceId] },
+      { Name: `tag:${ENI_TAG_KEYS.nodeGroup}`, Values: [run.config.nodeGroupTag] },
+    ],
+  });
+}
+
+function deletedEni(eni: NetworkInterface): DeletedEni {
+  return { subnetId: eni.SubnetId ?? "", eniId: eni.NetworkInterfaceId!, ip: eni.PrivateIpAddress ?? "" };
+}
+
+/** Gives the instance its multus ENIs, then CONTINUEs; on failure ABANDONs and undoes. */
+async function launch(run: Invocation, action: LifecycleActionRef): Promise<LifecycleOutcome> {
+  const progress: LaunchProgress = { enis: [], created: [] };
+  let failure: unknown;
+  try {
+    await launchEnis(run, action.instanceId, action.autoScalingGroupName, progress);
+  } catch (err) {
+    failure = err;
+  }
+  const line = { action: "launch", instanceId: action.instanceId, autoScalingGroup: action.autoScalingGroupName, availabilityZone: progress.availabilityZone, strategy: run.config.strategy };
+  if (failure === undefined) {
+    const reason = completeFailure(await complete(run, action, "CONTINUE")) || undefined;
+    const enis = progress.enis.map(({ subnetId, eniId, ip }) => ({ subnetId, eniId, ip }));
+    run.log({ ...line, result: "CONTINUE", enis: progress.enis, ec2Calls: run.calls(), ...(reason ? { reason } : {}) });
+    return { action: "launch", result: "CONTINUE", enis, ec2Calls: run.calls(), ...(reason ? { reason } : {}) };
+  }
+
+  const why = failure instanceof LaunchFailure ? failure.message : errorText(failure);
+  // Complete first: when the action is still ours, ABANDON decides the instance's fate and
+  // every ENI of it goes. When it is no longer open, another delivery of this event may have
+  // completed it with CONTINUE: then only spare ENIs this invocation made go.
+  const completeError = await complete(run, action, "ABANDON");
+  const { deleted, cleanupError } = await undoLaunch(run, action, progress, completeError);
+  const reason = [why, completeFailure(completeError), cleanupError ? `cleanup failed: ${cleanupError}` : ""].filter(Boolean).join("; ");
+  run.log({ ...line, result: "ABANDON", reason, enis: progress.enis, created: progress.created, deleted, ec2Calls: run.calls() });
+  return { action: "launch", result: "ABANDON", enis: [], ec2Calls: run.calls(), reason };
+}
+
+/** After an ABANDON: deletes the instance's ENIs, or only this invocation's spares when another delivery decided the action. */
+async function undoLaunch(run: Invocation, action: LifecycleActionRef, progress: LaunchProgress, completeError: unknown): Promise<{ deleted: string[]; cleanupError?: string }> {
+  const deleted: string[] = [];
+  try {
+    const decidedHere = completeError === undefined || !noActiveAction(completeError) || !(await instanceAlive(run.ec2, action.instanceId));
+    for (const eni of await ownEnisOf(run, action.instanceId)) {
+      if (!decidedHere && !(progress.created.includes(eni.NetworkInterfaceId!) && eni.Status === "available")) continue;
+      await removeEni(run, eni);
+      deleted.push(eni.NetworkInterfaceId!);
+    }
+    // Created but not visible to the read yet (eventual consistency): delete by id.
+    if (decidedHere) {
+      for (const id of progress.created) if (!deleted.includes(id) && (await deleteQuietly(run.ec2, id))) deleted.push(id);
+    }
+    return { deleted };
+  } catch (err) {
+    return { deleted, cleanupError: errorText(err) };
+  }
+}
+
+/** The log line and outcome of a cleanup (terminate, sweep): the ENIs it deleted and what went wrong. */
+function cleanupOutcome(
+  run: Invocation,
+  c: { action: "terminate" | "sweep"; result: "CONTINUE" | "NONE"; subject: object; deleted: DeletedEni[]; extra?: object; problems: string[] },
+): LifecycleOutcome {
+  const reason = c.problems.filter(Boolean).join("; ") || undefined;
+  run.log({ action: c.action, ...c.subject, result: c.result, deleted: c.deleted, ...c.extra, ec2Calls: run.calls(), ...(reason ? { reason } : {}) });
+  return { action: c.action, result: c.result, enis: c.deleted, ec2Calls: run.calls(), ...(reason ? { reason } : {}) };
+}
+
+/** Deletes the instance's detached multus ENIs, marks attached ones DeleteOnTermination, then CONTINUEs. */
+async function terminate(run: Invocation, action: LifecycleActionRef): Promise<LifecycleOutcome> {
+  const deleted: DeletedEni[] = [];
+  const problems: string[] = [];
+  try {
+    for (const eni of await ownEnisOf(run, action.instanceId)) {
+      try {
+        if (eni.Status === "available") {
+          if (await deleteQuietly(run.ec2, eni.NetworkInterfaceId!)) deleted.push(deletedEni(eni));
+        } else if (eni.Attachment?.InstanceId === action.instanceId && eni.Attachment.DeleteOnTermination !== true) {
+          // Still attached: let EC2 delete it with the instance.
+          await run.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni.NetworkInterfaceId, Attachment: { AttachmentId: eni.Attachment.AttachmentId, DeleteOnTermination: true } }));
+        }
+      } catch (err) {
+        problems.push(`${String(eni.NetworkInterfaceId)}: ${errorText(err)}`);
+      }
+    }
+  } catch (err) {
+    problems.push(errorText(err));
+  }
+  // The instance terminates whatever the result; CONTINUE lets it go now. ENIs left behind
+  // are `available` once it is gone, and the sweep deletes them.
+  problems.push(completeFailure(await complete(run, action, "CONTINUE")));
+  return cleanupOutcome(run, { action: "terminate", result: "CONTINUE", subject: { instanceId: action.instanceId, autoScalingGroup: action.autoScalingGroupName }, deleted, problems });
+}
+
+/** Deletes the node group's `available` ENIs whose instance is gone (or unseen past the grace period). */
+async function sweep(run: Invocation): Promise<LifecycleOutcome> {
+  const deleted: DeletedEni[] = [];
+  const spared: string[] = [];
+  const problems: string[] = [];
+  try {
+    const available = await describeNetworkInterfaces(run.ec2, {
+      Filters: [
+        { Name: `tag:${ENI_TAG_KEYS.nodeGroup}`, Values: [run.config.nodeGroupTag] },
+        { Name: "status", Values: ["available"] },
+      ],
+    });
+    const states = await instanceStates(run, available);
+    for (const eni of available) {
+      const owner = tagValue(eni.TagSet, ENI_TAG_KEYS.instanceId);
+      const state = owner ? states.get(owner) : "none";
+      const created = Date.parse(tagValue(eni.TagSet, ENI_TAG_KEYS.createdAt) ?? "");
+      const old = Number.isNaN(created) || run.now() - created >= SWEEP_GRACE_MS;
+      const gone = state === "terminated" || state === "shutting-down" || state === "none" || (state === undefined && old);
+      if (!gone) {
+        spared.push(eni.NetworkInterfaceId!);
+        continue;
+      }
+      try {
+        if (await deleteQuietly(run.ec2, eni.NetworkInterfaceId!)) deleted.push(deletedEni(eni));
+      } catch (err) {
+        // Attached again meanwhile, say: the next sweep looks again.
+        problems.push(`${String(eni.NetworkInterfaceId)}: ${errorText(err)}`);
+      }
+    }
+  } catch (err) {
+    problems.push(errorText(err));
+  }
+  return cleanupOutcome(run, { action: "sweep", result: "NONE", subject: { nodeGroup: run.config.nodeGroupTag }, deleted, extra: { spared }, problems });
+}
+
+/** The states of the instances the ENIs are tagged for; an instance EC2 does not show is absent. */
+async function instanceStates(run: Invocation, enis: NetworkInterface[]): Promise<Map<string, string>> {
+  const ids = [...new Set(enis.map((e) => tagValue(e.TagSet, ENI_TAG_KEYS.instanceId)).filter((x): x is string => !!x))];
+  const states = new Map<string, string>();
+  // By filter, not InstanceIds: an id that no longer exists must not fail the whole read.
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    for (const inst of await describeInstances(run.ec2, { Filters: [{ Name: "instance-id", Values: chunk }] })) {
+      if (inst.InstanceId) states.set(inst.InstanceId, inst.State?.Name ?? "");
+    }
+  }
+  return states;
+}
+
+function ignored(run: Pick<Invocation, "log">, reason: string, instanceId?: string): LifecycleOutcome {
+  run.log({ action: "ignored", result: "NONE", ...(instanceId ? { instanceId } : {}), reason });
+  return { action: "ignored", result: "NONE", enis: [], ec2Calls: 0, reason };
+}
+
 /**
  * The lifecycle handler over injected clients. Launch and terminate actions are always
  * completed (whatever throws); the returned promise never rejects for a lifecycle event.
  */
 export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<LifecycleOutcome> {
-  const log = deps.log ?? ((line: object) => console.log(JSON.stringify(line)));
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const random = deps.random ?? Math.random;
-  const now = deps.now ?? Date.now;
-  const { config } = deps;
-  const maxEnisCache = new Map<string, number>();
-
-  /** Completes the action; resolves to the error when that failed (never rejects). */
-  async function complete(action: LifecycleActionRef, result: LifecycleResult): Promise<unknown> {
-    try {
-      await deps.autoscaling.send(
-        new CompleteLifecycleActionCommand({
-          AutoScalingGroupName: action.autoScalingGroupName,
-          LifecycleHookName: action.hookName,
-          InstanceId: action.instanceId,
-          LifecycleActionResult: result,
-          ...(action.token ? { LifecycleActionToken: action.token } : {}),
-        }),
-      );
-      return undefined;
-    } catch (err) {
-      return err ?? new Error("CompleteLifecycleAction failed");
-    }
-  }
-
-  async function instanceAlive(ec2: Ec2, instanceId: string): Promise<boolean> {
-    try {
-      const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-      const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
-      return state === "pending" || state === "running";
-    } catch (err) {
-      if (errorCode(err) === "InvalidInstanceID.NotFound") return false;
-      return true; // unknown: assume alive, touch nothing attached
-    }
-  }
-
-  async function ownEnisOf(ec2: Ec2, instanceId: string): Promise<NetworkInterface[]> {
-    return describeNetworkInterfaces(ec2, {
-      Filters: [
-        { Name: `tag:${ENI_TAG_KEYS.instanceId}`, Values: [instanceId] },
-        { Name: `tag:${ENI_TAG_KEYS.nodeGroup}`, Values: [config.nodeGroupTag] },
-      ],
-    });
-  }
-
-  async function launch(action: LifecycleActionRef, ec2: Ec2, calls: () => number): Promise<LifecycleOutcome> {
-    const progress: LaunchProgress = { enis: [], created: [] };
-    let failure: unknown;
-    try {
-      await launchEnis({ ec2, config, sleep, random, now, maxEnisCache }, action.instanceId, action.autoScalingGroupName, progress);
-    } catch (err) {
-      failure = err;
-    }
-    const line = { action: "launch", instanceId: action.instanceId, autoScalingGroup: action.autoScalingGroupName, availabilityZone: progress.availabilityZone, strategy: config.strategy };
-    if (failure === undefined) {
-      const completeError = await complete(action, "CONTINUE");
-      const enis = progress.enis.map(({ subnetId, eniId, ip }) => ({ subnetId, eniId, ip }));
-      const reason = completeError === undefined ? undefined : `CompleteLifecycleAction failed: ${errorText(completeError)}`;
-      log({ ...line, result: "CONTINUE", enis: progress.enis, ec2Calls: calls(), ...(reason ? { reason } : {}) });
-      return { action: "launch", result: "CONTINUE", enis, ec2Calls: calls(), ...(reason ? { reason } : {}) };
-    }
-
-    const why = failure instanceof LaunchFailure ? failure.message : errorText(failure);
-    // Complete first: when the action is still ours, ABANDON decides the instance's fate and
-    // every ENI of it goes. When it is no longer open, another delivery of this event may have
-    // completed it with CONTINUE: then only spare ENIs this invocation made go.
-    const completeError = await complete(action, "ABANDON");
-    const deleted: string[] = [];
-    let cleanupError: string | undefined;
-    try {
-      const decidedHere = completeError === undefined || !noActiveAction(completeError) || !(await instanceAlive(ec2, action.instanceId));
-      const enis = await ownEnisOf(ec2, action.instanceId);
-      for (const eni of enis) {
-        if (!decidedHere && !(progress.created.includes(eni.NetworkInterfaceId!) && eni.Status === "available")) continue;
-        await removeEni({ ec2, sleep, random }, eni);
-        deleted.push(eni.NetworkInterfaceId!);
-      }
-      // Created but not visible to the read yet (eventual consistency): delete by id.
-      if (decidedHere) {
-        for (const id of progress.created) if (!deleted.includes(id) && (await deleteQuietly(ec2, id))) deleted.push(id);
-      }
-    } catch (err) {
-      cleanupError = errorText(err);
-    }
-    const reason = [why, completeError === undefined ? "" : `CompleteLifecycleAction failed: ${errorText(completeError)}`, cleanupError ? `cleanup failed: ${cleanupError}` : ""]
-      .filter(Boolean)
-      .join("; ");
-    log({ ...line, result: "ABANDON", reason, enis: progress.enis, created: progress.created, deleted, ec2Calls: calls() });
-    return { action: "launch", result: "ABANDON", enis: [], ec2Calls: calls(), reason };
-  }
-
-  async function terminate(action: LifecycleActionRef, ec2: Ec2, calls: () => number): Promise<LifecycleOutcome> {
-    const deleted: { subnetId: string; eniId: string; ip: string }[] = [];
-    let problem: string | undefined;
-    const problems: string[] = [];
-    try {
-      for (const eni of await ownEnisOf(ec2, action.instanceId)) {
-        try {
-          if (eni.Status === "available") {
-            if (await deleteQuietly(ec2, eni.NetworkInterfaceId!)) deleted.push({ subnetId: eni.SubnetId ?? "", eniId: eni.NetworkInterfaceId!, ip: eni.PrivateIpAddress ?? "" });
-          } else if (eni.Attachment?.InstanceId === action.instanceId && eni.Attachment.DeleteOnTermination !== true) {
-            // Still attached: let EC2 delete it with the instance.
-            await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni.NetworkInterfaceId, Attachment: { AttachmentId: eni.Attachment.AttachmentId, DeleteOnTermination: true } }));
-          }
-        } catch (err) {
-          problems.push(`${String(eni.NetworkInterfaceId)}: ${errorText(err)}`);
-        }
-      }
-    } catch (err) {
-      problems.push(errorText(err));
-    }
-    if (problems.length) problem = problems.join("; ");
-    // The instance terminates whatever the result; CONTINUE lets it go now. ENIs left behind
-    // are `available` once it is gone, and the sweep deletes them.
-    const completeError = await complete(action, "CONTINUE");
-    const reason = [problem ?? "", completeError === undefined ? "" : `CompleteLifecycleAction failed: ${errorText(completeError)}`].filter(Boolean).join("; ") || undefined;
-    log({ action: "terminate", instanceId: action.instanceId, autoScalingGroup: action.autoScalingGroupName, result: "CONTINUE", deleted, ec2Calls: calls(), ...(reason ? { reason } : {}) });
-    return { action: "terminate", result: "CONTINUE", enis: deleted, ec2Calls: calls(), ...(reason ? { reason } : {}) };
-  }
-
-  async function sweep(ec2: Ec2, calls: () => number): Promise<LifecycleOutcome> {
-    const deleted: { subnetId: string; eniId: string; ip: string }[] = [];
-    const spared: string[] = [];
-    const problems: string[] = [];
-    let problem: string | undefined;
-    try {
-      const available = await describeNetworkInterfaces(ec2, {
-        Filters: [
-          { Name: `tag:${ENI_TAG_KEYS.nodeGroup}`, Values: [config.nodeGroupTag] },
-          { Name: "status", Values: ["available"] },
-        ],
-      });
-      const ids = [...new Set(available.map((e) => tagValue(e.TagSet, ENI_TAG_KEYS.instanceId)).filter((x): x is string => !!x))];
-      const states = new Map<string, string>();
-      // By filter, not InstanceIds: an id that no longer exists must not fail the whole read.
-      for (let i = 0; i < ids.length; i += 200) {
-        const chunk = ids.slice(i, i + 200);
-        for (const inst of await describeInstances(ec2, { Filters: [{ Name: "instance-id", Values: chunk }] })) {
-          if (inst.InstanceId) states.set(inst.InstanceId, inst.State?.Name ?? "");
-        }
-      }
-      for (const eni of available) {
-        const owner = tagValue(eni.TagSet, ENI_TAG_KEYS.instanceId);
-        const state = owner ? states.get(owner) : "none";
-        const created = Date.parse(tagValue(eni.TagSet, ENI_TAG_KEYS.createdAt) ?? "");
-        const old = Number.isNaN(created) || now() - created >= SWEEP_GRACE_MS;
-        const gone = state === "terminated" || state === "shutting-down" || state === "none" || (state === undefined && old);
-        if (!gone) {
-          spared.push(eni.NetworkInterfaceId!);
-          continue;
-        }
-        try {
-          if (await deleteQuietly(ec2, eni.NetworkInterfaceId!)) deleted.push({ subnetId: eni.SubnetId ?? "", eniId: eni.NetworkInterfaceId!, ip: eni.PrivateIpAddress ?? "" });
-        } catch (err) {
-          // Attached again meanwhile, say: the next sweep looks again.
-          problems.push(`${String(eni.NetworkInterfaceId)}: ${errorText(err)}`);
-        }
-      }
-    } catch (err) {
-      problems.push(errorText(err));
-    }
-    if (problems.length) problem = problems.join("; ");
-    log({ action: "sweep", nodeGroup: config.nodeGroupTag, result: "NONE", deleted, spared, ec2Calls: calls(), ...(problem ? { reason: problem } : {}) });
-    return { action: "sweep", result: "NONE", enis: deleted, ec2Calls: calls(), ...(problem ? { reason: problem } : {}) };
-  }
-
+  const resolved = {
+    autoscaling: deps.autoscaling,
+    config: deps.config,
+    log: deps.log ?? ((line: object) => console.log(JSON.stringify(line))),
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    random: deps.random ?? Math.random,
+    now: deps.now ?? Date.now,
+    maxEnisCache: new Map<string, number>(),
+  };
   return async (event: unknown): Promise<LifecycleOutcome> => {
-    const { ec2, calls } = counting(deps.ec2);
+    const run: Invocation = { ...resolved, ...counting(deps.ec2) };
     const parsed = parseEvent(event);
-    if (parsed.kind === "ignored") {
-      log({ action: "ignored", result: "NONE", reason: parsed.reason });
-      return { action: "ignored", result: "NONE", enis: [], ec2Calls: 0, reason: parsed.reason };
+    if (parsed.kind === "ignored") return ignored(run, parsed.reason);
+    if (parsed.kind === "sweep") return sweep(run);
+    if (parsed.action.autoScalingGroupName !== run.config.autoScalingGroupName) {
+      return ignored(run, `event of Auto Scaling group ${parsed.action.autoScalingGroupName}; this function serves ${run.config.autoScalingGroupName}`, parsed.action.instanceId);
     }
-    if (parsed.kind === "sweep") return sweep(ec2, calls);
-    if (parsed.action.autoScalingGroupName !== config.autoScalingGroupName) {
-      const reason = `event of Auto Scaling group ${parsed.action.autoScalingGroupName}; this function serves ${config.autoScalingGroupName}`;
-      log({ action: "ignored", result: "NONE", instanceId: parsed.action.instanceId, reason });
-      return { action: "ignored", result: "NONE", enis: [], ec2Calls: 0, reason };
-    }
-    return parsed.kind === "launch" ? launch(parsed.action, ec2, calls) : terminate(parsed.action, ec2, calls);
+    return parsed.kind === "launch" ? launch(run, parsed.action) : terminate(run, parsed.action);
   };
 }
 

@@ -11,21 +11,21 @@ import {
   Tag,
 } from "@aws-sdk/client-ec2";
 import { intToIp, ipToInt } from "../contract/address";
+import { EC2_ERROR_CODES, errorCode } from "../contract/aws-errors";
 import { LambdaConfig, LambdaSubnet } from "../contract/lambda-env";
 import { ENI_TAG_KEYS } from "../contract/tags";
-import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, errorCode, tagValue } from "./aws";
+import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, tagValue } from "./aws";
 import { pendingOrder, pickWorkerAddress } from "./picker";
+import { RetryClock, RetryPolicy, retry } from "./retry";
 
 /** A launch that cannot go on; its message is the logged reason. */
 export class LaunchFailure extends Error {
   override readonly name = "LaunchFailure";
 }
 
-export interface LaunchDeps {
+export interface LaunchDeps extends RetryClock {
   readonly ec2: Ec2;
   readonly config: LambdaConfig;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
   readonly now: () => number;
   /** ENI limit per instance type, shared across invocations of a warm container. */
   readonly maxEnisCache: Map<string, number>;
@@ -50,30 +50,49 @@ export interface LaunchProgress {
   availabilityZone?: string;
 }
 
-/** InvalidIPAddress.InUse: "The specified IP address is already in use" (EC2 API reference, error codes). */
-const IN_USE = "InvalidIPAddress.InUse";
-/** InsufficientFreeAddressesInSubnet: no free private address left in the subnet (EC2 API reference, error codes). */
-const NO_FREE_ADDRESS = "InsufficientFreeAddressesInSubnet";
-/** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
-const BACKOFF_BASE_MS = 50;
-const BACKOFF_CAP_MS = 2000;
-
-export function backoffMs(attempt: number, random: () => number): number {
-  return Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
-}
-
 const ALIVE = ["pending", "running"];
-/** Reads of a launching instance that EC2 does not show yet, before the launch gives up. */
-const INSTANCE_READ_ATTEMPTS = 5;
 
-function subnetOf(eni: { SubnetId?: string }, subnet: LambdaSubnet): boolean {
+/** Whether an error has this EC2 error code. */
+const errorIs =
+  (code: string) =>
+  (err: unknown): boolean =>
+    errorCode(err) === code;
+
+/**
+ * Reads of a just-launched instance by id until EC2 shows it. Describe* calls are eventually
+ * consistent, so it can read as InvalidInstanceID.NotFound, or be missing from the answer, for
+ * a while ("Eventual consistency in the Amazon EC2 API",
+ * https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+ */
+const INSTANCE_VISIBLE: RetryPolicy<Instance | undefined> = {
+  retryOn: errorIs(EC2_ERROR_CODES.instanceNotFound),
+  again: (instance) => instance === undefined,
+  budgetMs: 3000,
+  baseMs: 100,
+};
+
+/**
+ * Attaches while the instance answers IncorrectInstanceState: an instance in the launch hook
+ * may not take an ENI yet, and EC2 does not document when it first does (errors-overview:
+ * "The instance is not in the correct state for this operation"). About 6 s in all, well
+ * inside the hook timeout.
+ */
+const ATTACH_WHEN_READY: RetryPolicy<unknown> = { retryOn: errorIs(EC2_ERROR_CODES.incorrectInstanceState), budgetMs: 6000, baseMs: 100 };
+
+/** Re-reads of the instance after a lost attach race: reads lag writes. */
+const ATTACHED_AT_READS = { attempts: 3, baseMs: 400 } as const;
+
+/** Deletes while EC2 still reports the ENI in use: a detach takes a moment. */
+const DELETE_AFTER_DETACH: RetryPolicy<void> = { retryOn: errorIs(EC2_ERROR_CODES.networkInterfaceInUse), attempts: 6, baseMs: 200 };
+
+function inSubnet(eni: { SubnetId?: string }, subnet: LambdaSubnet): boolean {
   return eni.SubnetId === subnet.id;
 }
 
 /** ENIs tagged by this node group for `instanceId` in a subnet: the ones an earlier delivery made. */
 function ownEnis(seen: NetworkInterface[], config: LambdaConfig, instanceId: string, subnet: LambdaSubnet): NetworkInterface[] {
   return seen
-    .filter((e) => subnetOf(e, subnet) && tagValue(e.TagSet, ENI_TAG_KEYS.instanceId) === instanceId && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag)
+    .filter((e) => inSubnet(e, subnet) && tagValue(e.TagSet, ENI_TAG_KEYS.instanceId) === instanceId && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag)
     .sort((a, b) => {
       // The one attached to the instance first, then by id: every delivery picks the same.
       const aa = a.Attachment?.InstanceId === instanceId ? 0 : 1;
@@ -108,7 +127,7 @@ function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaC
   const used = new Set<number>();
   const has = new Set<string>();
   for (const e of seen) {
-    if (!subnetOf(e, subnet)) continue;
+    if (!inSubnet(e, subnet)) continue;
     for (const ip of eniAddresses(e)) used.add(ipToInt(ip));
     const owner = tagValue(e.TagSet, ENI_TAG_KEYS.instanceId);
     if (owner && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag) has.add(owner);
@@ -116,7 +135,7 @@ function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaC
   }
   for (const i of group) {
     for (const n of i.NetworkInterfaces ?? []) {
-      if (!subnetOf(n, subnet)) continue;
+      if (!inSubnet(n, subnet)) continue;
       for (const ip of eniAddresses(n)) used.add(ipToInt(ip));
       if (i.InstanceId) has.add(i.InstanceId);
     }
@@ -148,19 +167,20 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
   });
   let me = group.find((i) => i.InstanceId === instanceId);
   if (!me) {
-    // Not (yet) visible through the group tag: ask for it by id. Describe* calls are
-    // eventually consistent, so a just-launched instance can read as InvalidInstanceID.NotFound
-    // for a while; retry with backoff ("Eventual consistency in the Amazon EC2 API",
-    // https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
-    for (let attempt = 0; !me && attempt < INSTANCE_READ_ATTEMPTS; attempt++) {
-      if (attempt > 0) await deps.sleep(BACKOFF_BASE_MS * 2 ** attempt + backoffMs(attempt, deps.random));
-      try {
-        me = (await describeInstances(ec2, { InstanceIds: [instanceId] }))[0];
-      } catch (err) {
-        if (errorCode(err) !== "InvalidInstanceID.NotFound") throw err;
-      }
-    }
-    if (!me) throw new LaunchFailure(`instance ${instanceId} not found after ${INSTANCE_READ_ATTEMPTS} reads`);
+    // Not (yet) visible through the group tag: ask for it by id.
+    let reads = 0;
+    me = await retry(
+      async (attempt) => {
+        reads = attempt + 1;
+        return (await describeInstances(ec2, { InstanceIds: [instanceId] }))[0];
+      },
+      INSTANCE_VISIBLE,
+      deps,
+    ).catch((err: unknown) => {
+      if (errorIs(EC2_ERROR_CODES.instanceNotFound)(err)) return undefined;
+      throw err;
+    });
+    if (!me) throw new LaunchFailure(`instance ${instanceId} not found after ${reads} reads`);
     group = [...group, me];
   }
   const state = me.State?.Name ?? "unknown";
@@ -257,31 +277,16 @@ function instanceViewEni(n: InstanceNetworkInterface, instanceId: string, device
   };
 }
 
+async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: string, deviceIndex: number) {
+  const attach = () => deps.ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: deviceIndex }));
+  return retry(attach, ATTACH_WHEN_READY, deps);
+}
+
 /**
  * Attach errors a concurrent delivery of the same event causes: the ENI attached by it, the
  * device index taken by its ENI, or its ENI deleted after it lost the race.
  */
-/** Attach refusals of a launching instance (IncorrectInstanceState) tried again before the launch gives up. */
-const ATTACH_STATE_ATTEMPTS = 6;
-
-/**
- * Attaches, waiting out `IncorrectInstanceState`: an instance in the launch hook may not take
- * an ENI yet, and EC2 does not document when it first does (errors-overview: "The instance is
- * not in the correct state for this operation"). Backoff grows to about 6 s in all, well
- * inside the hook timeout.
- */
-async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: string, deviceIndex: number) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await deps.ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: deviceIndex }));
-    } catch (err) {
-      if (errorCode(err) !== "IncorrectInstanceState" || attempt + 1 >= ATTACH_STATE_ATTEMPTS) throw err;
-      await deps.sleep(BACKOFF_BASE_MS * 2 ** (attempt + 1) + backoffMs(attempt + 1, deps.random));
-    }
-  }
-}
-
-const ATTACH_CONFLICTS = ["InvalidNetworkInterface.InUse", "InvalidParameterValue", "InvalidNetworkInterfaceID.NotFound"];
+const ATTACH_CONFLICTS: readonly string[] = [EC2_ERROR_CODES.networkInterfaceInUse, EC2_ERROR_CODES.invalidParameterValue, EC2_ERROR_CODES.networkInterfaceNotFound];
 
 /**
  * After a failed attach: the ENI in `subnet` attached to the instance at the subnet's device
@@ -290,14 +295,16 @@ const ATTACH_CONFLICTS = ["InvalidNetworkInterface.InUse", "InvalidParameterValu
  */
 async function attachedAt(deps: LaunchDeps, instanceId: string, subnet: LambdaSubnet, attachError: unknown): Promise<NetworkInterface> {
   if (!ATTACH_CONFLICTS.includes(errorCode(attachError))) throw attachError;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (attempt > 0) await deps.sleep(backoffMs(attempt + 2, deps.random));
+  const read = async (): Promise<NetworkInterface | "conflict" | undefined> => {
     const me = (await describeInstances(deps.ec2, { InstanceIds: [instanceId] }))[0];
     const there = (me?.NetworkInterfaces ?? []).find((n) => n.Attachment?.DeviceIndex === subnet.deviceIndex);
-    if (there && there.SubnetId === subnet.id) return instanceViewEni(there, instanceId, subnet.deviceIndex);
-    if (there) break; // another subnet's ENI holds the index: a real conflict
-  }
-  throw attachError;
+    if (!there) return undefined;
+    // Another subnet's ENI at the index is a real conflict.
+    return there.SubnetId === subnet.id ? instanceViewEni(there, instanceId, subnet.deviceIndex) : "conflict";
+  };
+  const winner = await retry(read, { ...ATTACHED_AT_READS, again: (r) => r === undefined }, deps);
+  if (winner === undefined || winner === "conflict") throw attachError;
+  return winner;
 }
 
 async function createEni(
@@ -324,41 +331,47 @@ async function createEni(
     } catch (err) {
       // The subnet's last free address may be on the ENI a concurrent delivery of this event
       // just made for this instance: adopt that one rather than ABANDON a launch it completes.
-      if (errorCode(err) !== NO_FREE_ADDRESS) throw err;
+      if (errorCode(err) !== EC2_ERROR_CODES.insufficientFreeAddresses) throw err;
       const twin = await twinEni(deps, instanceId, subnet, seenIn);
       if (!twin) throw err;
       return { ...twin, attempts: 0 };
     }
   }
+  const workers = subnet.workers;
   let seen = seenIn;
   const tried = new Set<number>();
-  for (let attempt = 0; ; attempt++) {
+  const inUse = errorIs(EC2_ERROR_CODES.ipAddressInUse);
+  const attempt = async (n: number) => {
+    // After a taken address: re-read the subnet, it changed.
+    if (n > 0) seen = await rereadSubnet(ec2, seen, subnet);
     const { used, pending } = subnetView(group, seen, config, subnet);
     if (!pending.includes(instanceId)) {
       // A concurrent delivery of this event created it meanwhile.
       const mine = ownEnis(seen, config, instanceId, subnet)[0];
-      if (mine) return { eni: mine, attempts: attempt, seen };
+      if (mine) return { eni: mine, attempts: n, seen };
     }
-    const pick = pickWorkerAddress({ block: subnet.workers, used, tried, pending, self: instanceId, attempt, random: deps.random });
+    const pick = pickWorkerAddress({ block: workers, used, tried, pending, self: instanceId, attempt: n, random: deps.random });
     if (pick.ip === undefined) {
-      const b = subnet.workers;
       throw new LaunchFailure(
-        `the worker block ${intToIp(b.first)}-${intToIp(b.last)} of ${subnet.id} has no free address (${b.last - b.first + 1} addresses, all in use${tried.size ? ` or taken while trying` : ""}); raise nodeGroup.maxSize or workerHeadroom, or let the sweep delete orphaned ENIs`,
+        `the worker block ${intToIp(workers.first)}-${intToIp(workers.last)} of ${subnet.id} has no free address (${workers.last - workers.first + 1} addresses, all in use${tried.size ? ` or taken while trying` : ""}); raise nodeGroup.maxSize or workerHeadroom, or let the sweep delete orphaned ENIs`,
       );
     }
     try {
       const out = await ec2.send(new CreateNetworkInterfaceCommand({ ...base, PrivateIpAddress: intToIp(pick.ip) }));
       progress.created.push(out.NetworkInterface!.NetworkInterfaceId!);
-      return { eni: out.NetworkInterface!, attempts: attempt + 1, seen };
+      return { eni: out.NetworkInterface!, attempts: n + 1, seen };
     } catch (err) {
-      if (errorCode(err) !== IN_USE) throw err;
-      tried.add(pick.ip);
-      if (attempt + 1 >= config.ipAttempts) {
-        throw new LaunchFailure(`${config.ipAttempts} addresses of the worker block of ${subnet.id} were taken by concurrent launches (last ${intToIp(pick.ip)}); giving up`);
-      }
+      if (inUse(err)) tried.add(pick.ip);
+      throw err;
     }
-    await deps.sleep(backoffMs(attempt, deps.random));
-    seen = await rereadSubnet(ec2, seen, subnet);
+  };
+  try {
+    // A concurrent launch took the address: back off, re-read, pick again (ipAttempts in all).
+    return await retry(attempt, { retryOn: inUse, attempts: config.ipAttempts, baseMs: 50 }, deps);
+  } catch (err) {
+    if (!inUse(err)) throw err;
+    const last = [...tried].pop()!;
+    throw new LaunchFailure(`${config.ipAttempts} addresses of the worker block of ${subnet.id} were taken by concurrent launches (last ${intToIp(last)}); giving up`);
   }
 }
 
@@ -368,7 +381,7 @@ async function createEni(
  */
 async function rereadSubnet(ec2: Ec2, seen: NetworkInterface[], subnet: LambdaSubnet): Promise<NetworkInterface[]> {
   const fresh = await describeNetworkInterfaces(ec2, { Filters: [{ Name: "subnet-id", Values: [subnet.id] }] });
-  return [...seen.filter((e) => !subnetOf(e, subnet)), ...fresh];
+  return [...seen.filter((e) => !inSubnet(e, subnet)), ...fresh];
 }
 
 /**
@@ -376,13 +389,15 @@ async function rereadSubnet(ec2: Ec2, seen: NetworkInterface[], subnet: LambdaSu
  * times (reads lag writes); `seen` comes back with this subnet's part replaced.
  */
 async function twinEni(deps: LaunchDeps, instanceId: string, subnet: LambdaSubnet, seenIn: NetworkInterface[]): Promise<{ eni: NetworkInterface; seen: NetworkInterface[] } | undefined> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (attempt > 0) await deps.sleep(backoffMs(attempt + 2, deps.random));
-    const seen = await rereadSubnet(deps.ec2, seenIn, subnet);
-    const eni = ownEnis(seen, deps.config, instanceId, subnet)[0];
-    if (eni) return { eni, seen };
-  }
-  return undefined;
+  return retry(
+    async () => {
+      const seen = await rereadSubnet(deps.ec2, seenIn, subnet);
+      const eni = ownEnis(seen, deps.config, instanceId, subnet)[0];
+      return eni ? { eni, seen } : undefined;
+    },
+    { attempts: 3, baseMs: 400, again: (r) => r === undefined },
+    deps,
+  );
 }
 
 /** Deletes an ENI; gone already is fine. */
@@ -391,7 +406,7 @@ export async function deleteQuietly(ec2: Ec2, eniId: string): Promise<boolean> {
     await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId }));
     return true;
   } catch (err) {
-    if (errorCode(err) === "InvalidNetworkInterfaceID.NotFound") return false;
+    if (errorCode(err) === EC2_ERROR_CODES.networkInterfaceNotFound) return false;
     throw err;
   }
 }
@@ -407,17 +422,9 @@ export async function removeEni(deps: Pick<LaunchDeps, "ec2" | "sleep" | "random
       await deps.ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: eni.Attachment.AttachmentId, Force: true }));
     } catch (err) {
       const code = errorCode(err);
-      if (code === "InvalidNetworkInterfaceID.NotFound") return;
-      if (code !== "InvalidAttachmentID.NotFound") throw err;
+      if (code === EC2_ERROR_CODES.networkInterfaceNotFound) return;
+      if (code !== EC2_ERROR_CODES.attachmentNotFound) throw err;
     }
   }
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await deleteQuietly(deps.ec2, id);
-      return;
-    } catch (err) {
-      if (errorCode(err) !== "InvalidNetworkInterface.InUse" || attempt >= 5) throw err;
-      await deps.sleep(backoffMs(attempt + 2, deps.random));
-    }
-  }
+  await retry(async () => void (await deleteQuietly(deps.ec2, id)), DELETE_AFTER_DETACH, deps);
 }

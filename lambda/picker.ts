@@ -31,7 +31,7 @@ export interface PickInput {
   readonly random: () => number;
 }
 
-export interface Pick {
+export interface AddressPick {
   /** Undefined when the block has no free address left. */
   readonly ip?: number;
   /** `rank`: the matched address; `random`: a random unclaimed (or, failing that, any) free one. */
@@ -54,7 +54,7 @@ export function pendingOrder(instances: readonly { readonly id: string; readonly
     .map((i) => i.id);
 }
 
-export function pickWorkerAddress(input: PickInput): Pick {
+export function pickWorkerAddress(input: PickInput): AddressPick {
   const free = freeAddresses(input.block, input.used, input.tried);
   if (free.length === 0) return { how: "full", free: 0 };
   const rank = input.pending.indexOf(input.self);

@@ -21,7 +21,7 @@ export const DEFAULT_SWEEP_EVENT = { source: "multus.sweep", action: "sweep" } a
 export interface LifecycleLambdaProps {
   /**
    * The bundle: a directory holding `index.js` (zipped at synth), or a `.zip` file.
-   * Built by `lambda/build.ts` (`npm run build:lambda`, default `dist/lambda`).
+   * Built by `build.ts` (`npm run build:lambda`, default `dist/lambda`).
    */
   readonly bundlePath: string;
   /** The node group's Auto Scaling group: the only one whose events reach the function and whose actions it may complete. */
@@ -89,7 +89,7 @@ export class LifecycleLambda extends Construct {
     }
     const isZip = statSync(props.bundlePath).isFile();
     if (isZip && !props.bundlePath.endsWith(".zip")) c.fail("bundlePath", `${props.bundlePath} is a file but not a .zip`, "give the bundle directory (with index.js) or a .zip");
-    if (!isZip && !existsSync(`${props.bundlePath}/index.js`)) c.fail("bundlePath", `${props.bundlePath} has no index.js`, "give the directory lambda/build.ts writes (dist/lambda)");
+    if (!isZip && !existsSync(`${props.bundlePath}/index.js`)) c.fail("bundlePath", `${props.bundlePath} has no index.js`, "give the directory `npm run build:lambda` writes (dist/lambda)");
     c.str(props.autoScalingGroupName, "autoScalingGroupName", /^[^:]{1,255}$/, "eks-multus-cluster-ng1");
     c.ids(props.multusSubnetIds, "multusSubnetIds", "subnet");
     c.ids(props.multusSecurityGroupIds, "multusSecurityGroupIds", "sg");

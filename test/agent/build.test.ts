@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildAgent } from "../../agent/build";
+import { buildAgent } from "../../build";
 import { apiPod, ec2Handler, fakeServer, kubeHandler, writeKubeconfig } from "./fake-servers";
 
 describe("buildAgent", () => {

@@ -1,6 +1,6 @@
 import { NETWORK_STATUS_ANNOTATION } from "../../agent/annotation";
 import { AgentPod } from "../../agent/kube";
-import { EVENT_REASONS, EniState, LogLine, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
+import { EVENT_REASONS, LogLine, NodeEni, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
 import { parseCidr } from "../../contract/address";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { networkStatusAnnotation } from "../../simulator/kube";
@@ -27,7 +27,7 @@ function pod(ips: string[], extra: Partial<AgentPod> = {}): AgentPod {
   };
 }
 
-function eni(id: string, subnetId: string, primaryIp: string, secondaryIps: string[] = [], deviceIndex = 1): EniState {
+function eni(id: string, subnetId: string, primaryIp: string, secondaryIps: string[] = [], deviceIndex = 1): NodeEni {
   return { eniId: id, subnetId, primaryIp, secondaryIps, deviceIndex };
 }
 

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { DEFAULT_CONFIG } from "../../ipam/config";
 import { lambdaEnvironment } from "../../ipam/lambda-env";
 import { planNetwork } from "../../ipam/plan";
-import { buildLambda } from "../../lambda/build";
+import { buildLambda } from "../../build";
 
 describe("buildLambda", () => {
   let dir: string;

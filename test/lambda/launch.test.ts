@@ -108,14 +108,19 @@ describe("launch", () => {
     expect(w.logs).toHaveLength(1);
     const line = w.logs[0]!;
     expect(line).toMatchObject({ action: "launch", instanceId, result: "CONTINUE" });
-    const enis = line.enis as { subnetId: string; eniId: string; ip: string; attempts: number }[];
+    expect(line).toMatchObject({ autoScalingGroup: GROUP, availabilityZone: "us-west-2a", strategy: "static", ec2Calls: expect.any(Number) });
+    expect(line.ec2Calls).toBeGreaterThan(0);
+    const enis = line.enis as { subnetId: string; eniId: string; ip: string; deviceIndex: number; attempts: number; reused: boolean }[];
     expect(enis.map((e) => e.subnetId)).toEqual(MULTUS_SUBNETS);
+    expect(enis.map((e) => e.deviceIndex)).toEqual([1, 2]);
     for (const e of enis) {
       expect(e.eniId).toMatch(/^eni-/);
       expect(e.ip).toMatch(/^10\.0\.[45]\./);
       expect(e.attempts).toBe(1);
+      expect(e.reused).toBe(false);
     }
-    expect(() => JSON.stringify(line)).not.toThrow();
+    // What the log shipper reads is the line itself: plain data, no field lost to JSON.
+    expect(JSON.parse(JSON.stringify(line))).toStrictEqual(line);
   });
 });
 
