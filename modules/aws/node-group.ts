@@ -15,6 +15,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { instanceLimits } from "../../ipam/capacity";
+import { MULTUS_NODE_LABEL, isLabelValue } from "../kubernetes/node-label";
 import { awsContext } from "./aws-context";
 import { DEFAULT_HOOKS, DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, LIFECYCLE_RESULTS, LifecycleResult, TRANSITIONS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
 import { ENI_TAG_KEYS } from "../../contract/tags";
@@ -44,7 +45,10 @@ export interface MultusNodeGroupProps {
   readonly clusterServiceCidr?: string;
   /** The control plane's security group; rules for the nodes are added to it. */
   readonly clusterSecurityGroupId: string;
-  /** Unique name of the node group in the cluster. */
+  /**
+   * Unique name of the node group in the cluster; also the value of the node
+   * label MULTUS_NODE_LABEL (`multus.eks.amazonaws.com/node-group`) the kubelet sets.
+   */
   readonly nodeGroupName: string;
   /** The VPC of the nodes and the multus subnets. */
   readonly vpcId: string;
@@ -148,8 +152,8 @@ const DEFAULTS = {
 
 /**
  * A self-managed EKS node group ready for multus: node role and instance profile, security
- * group, launch template (bootstrap with kubelet max-pods from the plan, rp_filter off and the
- * secondary interfaces brought up), and an Auto Scaling group whose launch and terminate
+ * group, launch template (bootstrap with kubelet max-pods from the plan and the multus node
+ * label, rp_filter off and the secondary interfaces brought up), and an Auto Scaling group whose launch and terminate
  * lifecycle hooks exist from its creation (initial_lifecycle_hook), so no instance boots
  * before the lifecycle Lambda can give it its multus ENIs, and are also managed as
  * aws_autoscaling_lifecycle_hook resources, so later changes to them are applied.
@@ -282,6 +286,8 @@ export class MultusNodeGroup extends Construct {
       clusterServiceCidr: p.clusterServiceCidr,
       maxPods: p.kubeletMaxPods,
       kubeletFlags: p.bootstrapArguments,
+      // The node agent (and Multus and whereabouts, when asked) select multus nodes by it.
+      nodeLabels: { [MULTUS_NODE_LABEL]: p.nodeGroupName },
     });
     const instanceTags = { ...tags, Name: `${p.clusterName}-${p.nodeGroupName}-Node`, [clusterTag]: "owned" };
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
@@ -384,6 +390,9 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
   c.str(clusterServiceCidr, "clusterServiceCidr", /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "172.20.0.0/16");
   c.id(props.clusterSecurityGroupId, "clusterSecurityGroupId", "sg");
   c.str(props.nodeGroupName, "nodeGroupName", NODE_GROUP_NAME_PATTERN, DEFAULT_NODE_GROUP_NAME);
+  if (isLiteral(props.nodeGroupName) && !isLabelValue(props.nodeGroupName)) {
+    c.fail("nodeGroupName", `"${props.nodeGroupName}" ends with "-": it is the value of the node label ${MULTUS_NODE_LABEL}, which must end with a letter or digit`, "drop the trailing '-'");
+  }
   c.id(props.vpcId, "vpcId", "vpc");
   c.ids(props.subnetIds, "subnetIds", "subnet");
   const instanceType = props.instanceType ?? DEFAULTS.instanceType;
@@ -417,6 +426,9 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
     for (const flag of bootstrapArguments.split(/\s+/).filter(Boolean)) {
       if (!flag.startsWith("--")) c.fail("bootstrapArguments", `"${flag}" is not a kubelet flag`, "give flags of the form --name=value separated by spaces");
       if (/^--max-pods\b/.test(flag)) c.fail("bootstrapArguments", "sets --max-pods, which comes from the address plan", "remove --max-pods; kubeletMaxPods sets it");
+      if (flag.startsWith("--node-labels=") && flag.slice("--node-labels=".length).split(",").some((l) => l.split("=")[0] === MULTUS_NODE_LABEL)) {
+        c.fail("bootstrapArguments", `sets the node label ${MULTUS_NODE_LABEL}, which the node group sets to its name`, `remove ${MULTUS_NODE_LABEL} from --node-labels`);
+      }
     }
   }
   c.int(props.kubeletMaxPods, "kubeletMaxPods", 1, 1000);

@@ -14,6 +14,8 @@ export interface UserDataInput {
   readonly maxPods: number;
   /** Extra kubelet flags separated by spaces, e.g. `--node-labels=cnf=xyz`. */
   readonly kubeletFlags: string;
+  /** Labels the kubelet puts on its node, as one `--node-labels` flag before kubeletFlags. @default none */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
 }
 
 /** The MIME boundary of the AL2023 user data. */
@@ -56,13 +58,23 @@ export function splitFlags(flags: string): string[] {
 }
 
 /**
+ * The node labels flag, then the extra flags. The kubelet adds up repeated `--node-labels`
+ * flags (k8s.io/component-base cli/flag MapStringString: "Multiple flag invocations are
+ * supported"), so the user's own `--node-labels` still applies.
+ */
+export function kubeletFlagList(input: Pick<UserDataInput, "kubeletFlags" | "nodeLabels">): string[] {
+  const labels = Object.entries(input.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  return [...(labels.length ? [`--node-labels=${labels.join(",")}`] : []), ...splitFlags(input.kubeletFlags)];
+}
+
+/**
  * nodeadm's NodeConfig (AL2023): cluster details so nodeadm makes no DescribeCluster call, and
  * kubelet maxPods from the plan, which nodeadm would otherwise derive from every ENI of the
- * instance type. Format: https://awslabs.github.io/amazon-eks-ami/nodeadm/doc/api/ (NodeConfig,
+ * instance type, and the node labels and extra flags as kubelet flags (appended to nodeadm's own). Format: https://awslabs.github.io/amazon-eks-ami/nodeadm/doc/api/ (NodeConfig,
  * node.eks.aws/v1alpha1).
  */
 export function nodeConfig(input: UserDataInput): string {
-  const flags = splitFlags(input.kubeletFlags);
+  const flags = kubeletFlagList(input);
   const doc = {
     apiVersion: "node.eks.aws/v1alpha1",
     kind: "NodeConfig",
@@ -84,8 +96,8 @@ export function nodeConfig(input: UserDataInput): string {
  * User data for the node's AMI family (before base64):
  * - al2023: MIME multipart, a NodeConfig part for nodeadm and the host script
  *   (https://docs.aws.amazon.com/eks/latest/userguide/al2023.html);
- * - al2: the host script, then /etc/eks/bootstrap.sh with --use-max-pods false and --max-pods
- *   in the kubelet args (awslabs/amazon-eks-ami al2 branch, templates/al2/runtime/bootstrap.sh).
+ * - al2: the host script, then /etc/eks/bootstrap.sh with --use-max-pods false, and --max-pods
+ *   and the node labels in the kubelet args (awslabs/amazon-eks-ami al2 branch, templates/al2/runtime/bootstrap.sh).
  */
 export function nodeUserData(input: UserDataInput): string {
   if (input.amiFamily === "al2023") {
@@ -105,7 +117,7 @@ export function nodeUserData(input: UserDataInput): string {
       "",
     ].join("\n");
   }
-  const kubeletArgs = [`--max-pods=${input.maxPods}`, ...splitFlags(input.kubeletFlags)].join(" ");
+  const kubeletArgs = [`--max-pods=${input.maxPods}`, ...kubeletFlagList(input)].join(" ");
   return [
     multusHostScript(),
     [

@@ -3,6 +3,7 @@ import { PlanError } from "../../../ipam";
 import { ENI_TAG_KEYS } from "../../../contract/tags";
 import { MultusNodeGroup, MultusNodeGroupProps } from "../../../modules/aws/node-group";
 import { MIME_BOUNDARY } from "../../../modules/aws/user-data";
+import { MULTUS_NODE_LABEL } from "../../../modules/kubernetes/node-label";
 import { join } from "node:path";
 import { Json, dataSources, only, resources, sdkActionsCalled, statements, synthAwsStack, synthStack, userData } from "./helpers";
 
@@ -143,17 +144,22 @@ describe("MultusNodeGroup", () => {
   });
 
   describe("GIVEN the options", () => {
-    test("WHEN amiFamily is al2 THEN bootstrap.sh gets --use-max-pods false and --max-pods from the plan", () => {
+    test("WHEN amiFamily is al2 THEN bootstrap.sh gets --use-max-pods false, --max-pods from the plan and the multus node label", () => {
       const tf = synthNodeGroup({ amiFamily: "al2", bootstrapArguments: "--node-labels=cnf=xyz" });
       const text = userData(tf);
       expect(text).toMatch(/\/etc\/eks\/bootstrap\.sh 'demo' .*--use-max-pods false/);
-      expect(text).toMatch(/--kubelet-extra-args '--max-pods=42 --node-labels=cnf=xyz'/);
+      expect(text).toMatch(new RegExp(`--kubelet-extra-args '--max-pods=42 --node-labels=${MULTUS_NODE_LABEL}=ng1 --node-labels=cnf=xyz'`));
       expect(text).not.toMatch(/node\.eks\.aws/);
     });
 
-    test("WHEN bootstrapArguments has flags on al2023 THEN they become NodeConfig kubelet flags", () => {
-      const doc = nodeConfigOf(userData(synthNodeGroup({ bootstrapArguments: "--node-labels=cnf=xyz  --register-with-taints=a=b:NoSchedule" })));
-      expect(doc.spec.kubelet.flags).toEqual(["--node-labels=cnf=xyz", "--register-with-taints=a=b:NoSchedule"]);
+    test("WHEN bootstrapArguments has flags on al2023 THEN they become NodeConfig kubelet flags after the multus node label", () => {
+      const doc = nodeConfigOf(userData(synthNodeGroup({ nodeGroupName: "fast-lane", bootstrapArguments: "--node-labels=cnf=xyz  --register-with-taints=a=b:NoSchedule" })));
+      expect(doc.spec.kubelet.flags).toEqual([`--node-labels=${MULTUS_NODE_LABEL}=fast-lane`, "--node-labels=cnf=xyz", "--register-with-taints=a=b:NoSchedule"]);
+    });
+
+    test("WHEN no bootstrapArguments are given THEN the kubelet still labels the node with the node group's name, the label the node agent selects", () => {
+      const doc = nodeConfigOf(userData(synthNodeGroup()));
+      expect(doc.spec.kubelet.flags).toEqual([`--node-labels=${MULTUS_NODE_LABEL}=ng1`]);
     });
 
     test("WHEN hook names, timeouts and results are set THEN the hook resources carry them, as the initial hooks do", () => {
@@ -233,6 +239,8 @@ describe("MultusNodeGroup", () => {
       ["volumeSize", { volumeSize: 4 }, /MultusNodeGroup\.volumeSize/],
       ["bootstrapArguments quotes", { bootstrapArguments: "--kubelet-extra-args '--node-labels=a=b'" }, /MultusNodeGroup\.bootstrapArguments: contains quotes/],
       ["bootstrapArguments max-pods", { bootstrapArguments: "--max-pods=110" }, /MultusNodeGroup\.bootstrapArguments: sets --max-pods/],
+      ["bootstrapArguments with the multus node label", { bootstrapArguments: `--node-labels=a=b,${MULTUS_NODE_LABEL}=other` }, /MultusNodeGroup\.bootstrapArguments: sets the node label multus\.eks\.amazonaws\.com\/node-group/],
+      ["a node group name that is no label value", { nodeGroupName: "ng1-" }, /MultusNodeGroup\.nodeGroupName: "ng1-" ends with "-".*node label/],
       ["kubeletMaxPods", { kubeletMaxPods: 0 }, /MultusNodeGroup\.kubeletMaxPods/],
       ["launchHookTimeout", { launchHookTimeout: 10 }, /MultusNodeGroup\.launchHookTimeout: must be a whole number from 30 to 7200/],
       ["terminateHookName", { launchHookName: "h", terminateHookName: "h" }, /MultusNodeGroup\.terminateHookName: is the same as launchHookName/],
