@@ -4,6 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Table from "cli-table3";
 import { Command } from "commander";
+import { AGENT_MEMORY } from "../modules/kubernetes/objects/agent";
+import { AGENT_MEMORY_FILE, AGENT_PODS, AGENT_SYNC_SECONDS, AgentMemoryFigures, agentMemoryRecord, agentMemoryVerdict, measureAgentMemory } from "./agent-memory";
 import { BURST_SUBNET, BurstRow, runBurst, runCallVariants } from "./burst";
 import { LambdaFigures, measureLambda } from "./lambda";
 import { ScaleRow, measureScaleInChild } from "./scale";
@@ -24,12 +26,14 @@ export interface BenchSettings {
   readonly synthRepeats: number;
   readonly lambdaRepeats: number;
   readonly runTests: boolean;
+  /** Seconds the node agent runs per scenario. */
+  readonly agentSeconds: number;
 }
 
 export function settings(quick: boolean): BenchSettings {
   return quick
-    ? { quick, burstNodes: [10, 50, 100], burstRuns: 2, scaleRepeats: 1, synthRepeats: 1, lambdaRepeats: 3, runTests: false }
-    : { quick, burstNodes: [10, 50, 100, 200], burstRuns: 5, scaleRepeats: 3, synthRepeats: 3, lambdaRepeats: 5, runTests: true };
+    ? { quick, burstNodes: [10, 50, 100], burstRuns: 2, scaleRepeats: 1, synthRepeats: 1, lambdaRepeats: 3, runTests: false, agentSeconds: 15 }
+    : { quick, burstNodes: [10, 50, 100, 200], burstRuns: 5, scaleRepeats: 3, synthRepeats: 3, lambdaRepeats: 5, runTests: true, agentSeconds: 60 };
 }
 
 interface Machine {
@@ -175,6 +179,22 @@ function lambdaSection(l: LambdaFigures): Section {
   };
 }
 
+function agentSection(a: AgentMemoryFigures, verdict: Verdict): Section {
+  const mib = (x: number) => `${x.toFixed(1)} MiB`;
+  return {
+    title: "5. Node agent memory (bundle against fake Kubernetes and EC2 servers)",
+    head: ["scenario", "seconds", "steady RSS", "peak RSS", "peak vs bare node", "events posted", "EC2 calls"],
+    rows: [
+      ...a.rows.map((r) => [r.scenario, String(r.seconds), mib(r.steadyMiB), mib(r.peakMiB), ratio(r.peakMiB, a.bareNode.peakMiB), String(r.events), String(r.ec2Calls)]),
+      ["bare node (a timer only)", "", mib(a.bareNode.steadyMiB), mib(a.bareNode.peakMiB), "1.00x", "", ""],
+    ],
+    notes: [
+      `build.ts agent bundle in a fresh node (${process.version}), SYNC_PERIOD_SECONDS=${a.syncPeriodSeconds} (the shortest; the default is 30), against test/agent/fake-servers.ts: node n1 (t3.medium), one multus ENI holding its 5-address limit, every pod with one multus address; pods past the limit get one event each. RSS from /proc/<pid>/status every 250 ms: steady = median of the second half, peak = VmHWM.`,
+      `The DaemonSet asks for ${AGENT_MEMORY.request} and is limited to ${AGENT_MEMORY.limit} (modules/kubernetes/objects/agent.ts AGENT_MEMORY). ${verdict.met ? "MET" : "NOT MET"}: ${verdict.text}. Full runs record the figures in bench/agent-memory.json; a test holds the manifest to them. The image runs Node 22, measured here: Node 20.`,
+    ],
+  };
+}
+
 function printSection(s: Section): void {
   const table = new Table({ head: [...s.head], wordWrap: true, style: process.stdout.isTTY ? undefined : { head: [], border: [] } });
   for (const r of s.rows) table.push(s.head.map((_, i) => r[i] ?? ""));
@@ -227,14 +247,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 
   progress("lambda: bundle and load time");
   const lambda = await measureLambda(set.lambdaRepeats);
+
+  progress(`agent memory: ${AGENT_PODS.join(" and ")} pods, ${set.agentSeconds} s each`);
+  const agent = await measureAgentMemory({ pods: AGENT_PODS, seconds: set.agentSeconds, syncPeriodSeconds: AGENT_SYNC_SECONDS });
+  const agentV = agentMemoryVerdict(agent);
   const totalMs = performance.now() - start;
 
-  const sections = [burstSection(burst, burstV, set.burstRuns), callsSection(calls), scaleSection(scale, scaleV), synthSection(synth, tests), lambdaSection(lambda)];
+  const sections = [burstSection(burst, burstV, set.burstRuns), callsSection(calls), scaleSection(scale, scaleV), synthSection(synth, tests), lambdaSection(lambda), agentSection(agent, agentV)];
   process.stdout.write(`Benchmarks ${set.quick ? "(--quick) " : ""}${m.date}: ${m.cpus} CPUs, node ${m.node}, commit ${m.commit}\n`);
   for (const s of sections) printSection(s);
   const verdicts: [string, Verdict][] = [
     [`Burst (N = ${TARGET_NODES})`, burstV],
     ["Simulator scale", scaleV],
+    ["Node agent memory", agentV],
   ];
   if (tests && !tests.success) verdicts.push(["Test suite", { met: false, text: `${tests.failed} failing test${tests.failed === 1 ? "" : "s"}${tests.failedFiles.length ? ` in ${tests.failedFiles.join(", ")}` : ""}` }]);
   process.stdout.write(`\nTargets:\n${verdicts.map(([n, v]) => `  ${n}: ${v.met ? "met" : "NOT MET"}: ${v.text}`).join("\n")}\nTotal ${ms(totalMs)}\n`);
@@ -245,6 +270,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const readme = path.join(__dirname, "README.md");
     if (existsSync(readme)) writeFileSync(readme, replaceBetween(readFileSync(readme, "utf8"), README_BEGIN, README_END, results.replace(/^## /m, "### ").replace(/^### (\d)/gm, "#### $1")));
     progress("wrote bench/results.md and the table in bench/README.md");
+    // Only full runs: the quick one is too short to stand for the agent's footprint.
+    if (!set.quick) {
+      writeFileSync(AGENT_MEMORY_FILE, agentMemoryRecord(agent, { date: m.date, commit: m.commit, command: "npm run bench" }));
+      progress(`wrote ${path.relative(process.cwd(), AGENT_MEMORY_FILE)}`);
+    }
   }
 }
 

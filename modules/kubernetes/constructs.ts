@@ -3,7 +3,7 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { NetworkPlan, PlanError } from "../../ipam";
-import { ManifestSet } from "./manifest";
+import { DEFAULT_ROLLOUT_TIMEOUT, ManifestSet, checkDuration } from "./manifest";
 import { AgentObjectsProps, agentObjects } from "./objects/agent";
 import { AwsAuthRole, awsAuthConfigMap, mapRolesYaml, nodeRoleMapping } from "./objects/aws-auth";
 import { ObjectList } from "./objects/common";
@@ -13,14 +13,28 @@ import { SampleProps, samplePod } from "./objects/sample";
 import { WhereaboutsObjectsProps, whereaboutsObjects } from "./objects/whereabouts";
 import { AGENT_IMAGE_PLACEHOLDER, MULTUS_IMAGE_REGION } from "./versions";
 
-export interface MultusAddonProps extends MultusObjectsProps {
+/** How an apply waits for a component's DaemonSets and Deployments. */
+export interface RolloutProps {
+  /**
+   * Wait until they run on every node they select. They select only nodes they can run on
+   * (Linux, not Fargate, hybrid or Auto Mode; the agent only multus nodes), and carry
+   * system-node-critical, so a healthy cluster finishes. @default true
+   */
+  readonly waitForRollout?: boolean;
+  /** How long the apply waits before it fails (a Go duration). @default "10m" */
+  readonly rolloutTimeout?: string;
+}
+
+function rollout(props: RolloutProps, field: string) {
+  return { waitForRollout: props.waitForRollout, rolloutTimeout: checkDuration(props.rolloutTimeout ?? DEFAULT_ROLLOUT_TIMEOUT, `${field}.rolloutTimeout`) };
+}
+
+export interface MultusAddonProps extends MultusObjectsProps, RolloutProps {
   /**
    * The cluster's region. The default image is in the us-west-2 registry; in another region
    * give `image` (the account differs by region), or the construct refuses to guess.
    */
   readonly region?: string;
-  /** @default true */
-  readonly waitForRollout?: boolean;
 }
 
 /** Multus thick plugin: NAD CRD, RBAC, service account, daemon config, DaemonSet (kube-system). */
@@ -37,16 +51,13 @@ export class MultusAddon extends Construct {
         `set multus.image to <account>.dkr.ecr.${props.region}.amazonaws.com/eks/multus-cni:v4.1.4-eksbuild.3_thick, with your region's EKS add-on account from https://docs.aws.amazon.com/eks/latest/userguide/add-ons-images.html`,
       );
     }
-    const set = new ManifestSet(this, "objects", { objects: multusObjects(props), waitForRollout: props.waitForRollout });
+    const set = new ManifestSet(this, "objects", { objects: multusObjects(props), ...rollout(props, "multus") });
     this.objects = set.objects;
     this.resources = set.resources;
   }
 }
 
-export interface WhereaboutsAddonProps extends WhereaboutsObjectsProps {
-  /** @default true */
-  readonly waitForRollout?: boolean;
-}
+export interface WhereaboutsAddonProps extends WhereaboutsObjectsProps, RolloutProps {}
 
 /** whereabouts: CRDs, RBAC, install DaemonSet and ip-reconciler (kube-system). */
 export class WhereaboutsAddon extends Construct {
@@ -55,7 +66,7 @@ export class WhereaboutsAddon extends Construct {
 
   constructor(scope: Construct, id: string, props: WhereaboutsAddonProps = {}) {
     super(scope, id);
-    const set = new ManifestSet(this, "objects", { objects: whereaboutsObjects(props), waitForRollout: props.waitForRollout });
+    const set = new ManifestSet(this, "objects", { objects: whereaboutsObjects(props), ...rollout(props, "whereabouts") });
     this.objects = set.objects;
     this.resources = set.resources;
   }
@@ -64,20 +75,19 @@ export class WhereaboutsAddon extends Construct {
 /** Name of the Terraform variable that asks for the agent image when no image is given. */
 export const AGENT_IMAGE_VARIABLE = "node_agent_image";
 
-export interface NodeAgentProps extends Omit<AgentObjectsProps, "image"> {
+export interface NodeAgentProps extends Omit<AgentObjectsProps, "image">, RolloutProps {
   /**
    * The agent image (built from agent/Dockerfile, pushed to your registry).
    * @default none: the stack gets a required Terraform variable `node_agent_image`, validated
    *   at plan time to be a pinned reference and not the placeholder
    */
   readonly image?: string;
-  /** @default true */
-  readonly waitForRollout?: boolean;
 }
 
 /**
- * The node agent (agent/) as a DaemonSet: one per node, host network, every taint tolerated,
- * a service account allowed pods get/list/watch, events create/patch and nodes get.
+ * The node agent (agent/) as a DaemonSet: one per multus node (label MULTUS_NODE_LABEL), host
+ * network, every taint tolerated, system-node-critical, a service account allowed pods
+ * list/watch, core events create and nodes get.
  */
 export class NodeAgent extends Construct {
   readonly objects: ObjectList;
@@ -107,7 +117,7 @@ export class NodeAgent extends Construct {
       image = variable.stringValue;
     }
     const objects = agentObjects({ ...props, image });
-    const set = new ManifestSet(this, "objects", { objects, waitForRollout: props.waitForRollout });
+    const set = new ManifestSet(this, "objects", { objects, ...rollout(props, "agent") });
     this.objects = set.objects;
     this.resources = set.resources;
     this.serviceAccountName = objects[0]!.metadata.name;

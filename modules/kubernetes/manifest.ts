@@ -1,6 +1,7 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { PlanError } from "../../ipam";
 import { K8sObject, ObjectList } from "./objects/common";
 
 /**
@@ -33,6 +34,17 @@ export function objectId(obj: K8sObject): string {
   return [obj.kind, obj.metadata.namespace, obj.metadata.name].filter(Boolean).join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-");
 }
 
+/** What `kubernetes_manifest` waits by default (manifest/provider/apply.go, defaultCreateTimeout). */
+export const DEFAULT_ROLLOUT_TIMEOUT = "10m";
+
+/** A Go duration of hours, minutes and seconds, as Terraform timeouts take them ("10m", "1h30m"). */
+export function checkDuration(value: unknown, field: string): string {
+  if (typeof value !== "string" || !/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/.test(value) || !/[1-9]/.test(value)) {
+    throw new PlanError(field, `${JSON.stringify(value)} is not a duration`, 'give hours, minutes and seconds such as "10m" or "1h30m"');
+  }
+  return value;
+}
+
 const WORKLOADS = new Set(["DaemonSet", "Deployment", "StatefulSet", "Pod", "Job"]);
 const ROLLOUT = new Set(["DaemonSet", "Deployment", "StatefulSet"]);
 
@@ -43,6 +55,14 @@ export interface ManifestSetProps {
    * `kubectl rollout status`), so whatever is applied next finds them running. @default true
    */
   readonly waitForRollout?: boolean;
+  /**
+   * How long an apply waits for a rollout (a Go duration: "10m", "1h30m"), written as the
+   * resource's create and update timeouts. Past it the apply fails with "Operation timed out:
+   * timed out waiting on rollout to complete" (hashicorp/terraform-provider-kubernetes v2.38.0
+   * manifest/provider/waiter.go); the object stays applied, and a new one is marked tainted, so
+   * the next apply replaces it. @default "10m" (the provider's own default, written out)
+   */
+  readonly rolloutTimeout?: string;
   /** Resources every object of the set waits for (e.g. the NADs a sample pod attaches to). */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -59,6 +79,7 @@ export class ManifestSet extends Construct {
     super(scope, id);
     this.objects = props.objects;
     const wait = props.waitForRollout ?? true;
+    const timeout = checkDuration(props.rolloutTimeout ?? DEFAULT_ROLLOUT_TIMEOUT, `${this.node.path}.rolloutTimeout`);
     const ids = props.objects.map(objectId);
     ids.forEach((rid, i) => {
       if (ids.indexOf(rid) !== i) {
@@ -72,7 +93,7 @@ export class ManifestSet extends Construct {
       return new Manifest(this, rid, {
         manifest: escapeTerraform(obj) as Record<string, unknown>,
         ...(dependsOn.length ? { dependsOn } : {}),
-        ...(wait && ROLLOUT.has(obj.kind) ? { wait: { rollout: true } } : {}),
+        ...(wait && ROLLOUT.has(obj.kind) ? { wait: { rollout: true }, timeouts: { create: timeout, update: timeout } } : {}),
       });
     };
     const built = new Map<number, Manifest>();

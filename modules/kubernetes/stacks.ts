@@ -16,7 +16,7 @@ export interface KubernetesStacksOptions {
   readonly connection?: KubernetesConnectionOptions;
   /** Multus thick plugin. `create: false` when it is installed otherwise (e.g. the EKS add-on). @default created */
   readonly multus?: Omit<MultusAddonProps, "region"> & { readonly create?: boolean };
-  /** whereabouts. `create: false` when it is installed otherwise. @default created */
+  /** whereabouts. `create: false` when it is installed otherwise. @default created, on the nodes Multus runs on */
   readonly whereabouts?: WhereaboutsAddonProps & { readonly create?: boolean };
   /** The node agent DaemonSet. @default created, image asked for by a Terraform variable */
   readonly agent?: Omit<NodeAgentProps, "region"> & { readonly create?: boolean };
@@ -53,7 +53,11 @@ export function buildKubernetesStacks(app: App, config: MultusConfig, plan: Netw
   const { create: createMultus = true, ...multusProps } = opts.multus ?? {};
   const multus = createMultus ? new MultusAddon(addons, "multus", { ...multusProps, region: config.region }) : undefined;
   const { create: createWhereabouts = true, ...whereaboutsProps } = opts.whereabouts ?? {};
-  const whereabouts = createWhereabouts ? new WhereaboutsAddon(addons, "whereabouts", whereaboutsProps) : undefined;
+  // whereabouts goes wherever Multus goes unless told otherwise: Multus without it fails every
+  // whereabouts NAD on that node.
+  const whereabouts = createWhereabouts
+    ? new WhereaboutsAddon(addons, "whereabouts", { ...whereaboutsProps, multusNodesOnly: whereaboutsProps.multusNodesOnly ?? multusProps.multusNodesOnly })
+    : undefined;
   const { create: createAgent = true, ...agentProps } = opts.agent ?? {};
   const agent = createAgent ? new NodeAgent(addons, "node-agent", { ...agentProps, region: config.region }) : undefined;
   let awsAuth: AwsAuth | undefined;

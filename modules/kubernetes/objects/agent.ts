@@ -1,7 +1,7 @@
 import { AGENT_ENV, AGENT_SYNC_PERIOD, agentEnvironment } from "../../../contract/agent-env";
 import { PlanError } from "../../../contract/errors";
 import { AGENT_IMAGE_PLACEHOLDER } from "../versions";
-import { K8sObject, ObjectList, checkImage, checkName, checkNamespace, checkRoleArn, nodeNameEnv } from "./common";
+import { K8sObject, ObjectList, checkImage, checkName, checkNamespace, checkRoleArn, daemonSetAffinity, nodeNameEnv, priorityClass } from "./common";
 
 /**
  * How the node agent gets AWS credentials (it assigns pod IPs to the node's ENIs):
@@ -30,8 +30,19 @@ export interface AgentObjectsProps {
   readonly namespace?: string;
   /** Name of the DaemonSet, service account and cluster role. @default "multus-node-agent" */
   readonly name?: string;
-  /** Run only on nodes with these labels (e.g. the multus node group's). @default every node */
+  /**
+   * Run only on the multus node groups' nodes: those with the label MULTUS_NODE_LABEL, which
+   * MultusNodeGroup's kubelet sets. false: every Linux node where the VPC CNI runs, each agent
+   * calling DescribeNetworkInterfaces every sync period, multus node or not. @default true
+   */
+  readonly multusNodesOnly?: boolean;
+  /** Run only on nodes that also have these labels (e.g. one node group's `MULTUS_NODE_LABEL: "ng1"`). @default no further labels */
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Priority class of the agent's pods; null for none. Multus pods of a node stay unroutable
+   * until its agent runs. @default "system-node-critical", as aws-node and kube-proxy
+   */
+  readonly priorityClassName?: string | null;
   /**
    * Only manage ENIs whose node-group tag (ENI_TAG_KEYS.nodeGroup) has this value, as the
    * lifecycle Lambda writes it. @default any value (the agent only looks at its own instance's ENIs)
@@ -49,6 +60,14 @@ const SETTING_OF: Record<string, string> = {
 };
 
 export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
+
+/**
+ * The agent container's memory, from bench/agent-memory.ts (figures in bench/agent-memory.json;
+ * a test holds the request at or above the measured idle peak and the limit above the peak
+ * with 1,000 pods on the node). Measured on Node 20, the bundle's target; the image runs
+ * Node 22.
+ */
+export const AGENT_MEMORY = { request: "128Mi", limit: "256Mi" } as const;
 
 export function agentObjects(props: AgentObjectsProps): ObjectList {
   if (props.image === AGENT_IMAGE_PLACEHOLDER || /[<>]/.test(props.image)) {
@@ -82,11 +101,12 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
       kind: "ClusterRole",
       metadata: { name },
       rules: [
-        // Which pods on this node hold multus addresses, and their changes.
-        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
-        // Events on pods when an address cannot be assigned.
-        { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
-        // The node's provider ID (its instance id) and zone.
+        // What agent/kube-client.ts calls, nothing more. The pods of its node (list and watch
+        // with a spec.nodeName field selector; it never reads one pod by name).
+        { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
+        // core/v1 events on pods when an address cannot be assigned (each posted once: no patch).
+        { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+        // The node's provider ID (its instance id) and instance type label.
         { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
       ],
     },
@@ -111,10 +131,16 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
             // Host network: IMDS within the default hop limit, and no dependency on the pod
             // network the agent helps to route.
             hostNetwork: true,
-            dnsPolicy: "ClusterFirstWithHostNet",
-            // Every node that can run multus pods needs its agent, whatever its taints.
-            tolerations: [{ operator: "Exists" }],
+            // The node's resolver (the VPC's): the agent resolves only EC2's endpoint (the API
+            // server is KUBERNETES_SERVICE_HOST, an IP), so it needs no CoreDNS, which may
+            // itself wait for nodes like this one to become ready.
+            dnsPolicy: "Default",
+            affinity: daemonSetAffinity(props.multusNodesOnly ?? true),
             ...(props.nodeSelector ? { nodeSelector: { ...props.nodeSelector } } : {}),
+            ...priorityClass(props.priorityClassName, "agent.priorityClassName"),
+            // Every multus node needs its agent, whatever its taints (the affinity keeps it off
+            // the nodes where it can never run, so the rollout cannot wait for them).
+            tolerations: [{ operator: "Exists" }],
             containers: [
               {
                 name: "agent",
@@ -124,9 +150,19 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
                   ...agentEnvironment({ region: props.region, syncPeriodSeconds: period, ...(props.nodeGroupTag !== undefined ? { nodeGroupTag: props.nodeGroupTag } : {}) }),
                   ...Object.entries(props.env ?? {}).map(([k, v]) => ({ name: k, value: v })),
                 ],
-                // No CPU limit: throttling would only delay routing; memory is bounded.
-                resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                // No CPU limit: throttling would only delay routing. Memory from bench/agent-memory.ts
+                // (AGENT_MEMORY).
+                resources: { requests: { cpu: "10m", memory: AGENT_MEMORY.request }, limits: { memory: AGENT_MEMORY.limit } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                  // The image's user (agent/Dockerfile: USER 65532, distroless "nonroot").
+                  runAsNonRoot: true,
+                  runAsUser: 65532,
+                  runAsGroup: 65532,
+                  seccompProfile: { type: "RuntimeDefault" },
+                },
               },
             ],
             terminationGracePeriodSeconds: 10,

@@ -1,4 +1,5 @@
 import { PlanError } from "../../../ipam";
+import { MULTUS_NODE_LABEL } from "../node-label";
 
 /** A Kubernetes object as written in a manifest (apiVersion, kind, metadata, ...). */
 export interface K8sObject {
@@ -68,4 +69,45 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 export function checkRoleArn(arn: string, field: string, fix: string): string {
   if (!arn.includes("${") && !ROLE_ARN.test(arn)) throw new PlanError(field, `${JSON.stringify(arn)} is not an IAM role ARN`, fix);
   return arn;
+}
+
+/**
+ * Nodes none of our DaemonSets can work on: not Linux (Windows nodes: the images are Linux
+ * ones), or of an EKS compute type where the VPC CNI's aws-node does not run (Fargate, hybrid
+ * and Auto Mode nodes; aws/amazon-vpc-cni-k8s config/master/aws-k8s-cni.yaml at v1.23.1,
+ * b52188387f2e, excludes exactly these). Multus delegates to the VPC CNI's conflist, so where
+ * aws-node does not run there is nothing to wrap. Fargate nodes also never run DaemonSet pods:
+ * a DaemonSet that counts them never finishes its rollout.
+ */
+export const VPC_CNI_NODES = [
+  { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+  { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate", "hybrid", "auto"] },
+] as const;
+
+/**
+ * The required node affinity of a DaemonSet: VPC_CNI_NODES, and with `multusNodesOnly` only
+ * nodes that carry MULTUS_NODE_LABEL (any node group's name).
+ */
+export function daemonSetAffinity(multusNodesOnly: boolean) {
+  const matchExpressions = [
+    ...VPC_CNI_NODES.map((e) => ({ ...e, values: [...e.values] })),
+    ...(multusNodesOnly ? [{ key: MULTUS_NODE_LABEL, operator: "Exists" }] : []),
+  ];
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } };
+}
+
+/**
+ * The priority class of the node DaemonSets, as aws-node and kube-proxy have it: on a full node
+ * their pods preempt others instead of staying Pending
+ * (https://kubernetes.io/docs/tasks/administer-cluster/guaranteed-scheduling-critical-addon-pods/).
+ */
+export const NODE_CRITICAL = "system-node-critical";
+
+/**
+ * A priority class name for a pod spec: the default, another class's name, or null for none.
+ * Returns the spec fragment.
+ */
+export function priorityClass(value: string | null | undefined, field: string): { priorityClassName?: string } {
+  if (value === null) return {};
+  return { priorityClassName: checkName(value ?? NODE_CRITICAL, field) };
 }

@@ -1,5 +1,5 @@
 import { MULTUS_IMAGE } from "../versions";
-import { K8sObject, ObjectList, checkImage, nodeNameEnv, resources } from "./common";
+import { K8sObject, ObjectList, checkImage, daemonSetAffinity, nodeNameEnv, priorityClass, resources } from "./common";
 
 /**
  * The objects of the Multus thick plugin as AWS ships it for EKS:
@@ -13,6 +13,17 @@ export interface MultusObjectsProps {
   readonly image?: string;
   /** multus-daemon log level (panic, error, verbose, debug). @default "verbose" as upstream */
   readonly logLevel?: "panic" | "error" | "verbose" | "debug";
+  /**
+   * Priority class of the Multus pods; null for none (upstream has none).
+   * @default "system-node-critical", as aws-node and kube-proxy
+   */
+  readonly priorityClassName?: string | null;
+  /**
+   * Run only on the multus node groups' nodes (label MULTUS_NODE_LABEL) instead of every Linux
+   * node where the VPC CNI runs. Pods on other nodes then get no extra interfaces.
+   * @default false (every such node, as upstream)
+   */
+  readonly multusNodesOnly?: boolean;
 }
 
 export const MULTUS_NAMESPACE = "kube-system";
@@ -120,20 +131,10 @@ export function multusObjects(props: MultusObjectsProps = {}): ObjectList {
         template: {
           metadata: { labels: { ...LABELS, name: NAME } },
           spec: {
-            affinity: {
-              nodeAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: {
-                  nodeSelectorTerms: [
-                    {
-                      matchExpressions: [
-                        { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
-                        { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate"] },
-                      ],
-                    },
-                  ],
-                },
-              },
-            },
+            // Upstream: Linux and not Fargate. Also not hybrid or Auto Mode nodes, where aws-node
+            // (the VPC CNI, the delegate in 10-aws.conflist) does not run either.
+            affinity: daemonSetAffinity(props.multusNodesOnly ?? false),
+            ...priorityClass(props.priorityClassName, "multus.priorityClassName"),
             hostNetwork: true,
             hostPID: true,
             tolerations: [

@@ -1,6 +1,6 @@
 import { PlanError } from "../../../ipam";
 import { WHEREABOUTS_IMAGE } from "../versions";
-import { K8sObject, ObjectList, checkImage, nodeNameEnv, resources } from "./common";
+import { K8sObject, ObjectList, checkImage, daemonSetAffinity, nodeNameEnv, priorityClass, resources } from "./common";
 
 /**
  * whereabouts v0.9.4: a cluster-wide IPAM for multus networks. Its pools live in the API server
@@ -23,6 +23,18 @@ export interface WhereaboutsObjectsProps {
   readonly logLevel?: "debug" | "verbose" | "error" | "panic";
   /** Deploy the ip-reconciler. @default true */
   readonly reconciler?: boolean;
+  /**
+   * Priority class of the install DaemonSet's pods; null for none (upstream has none).
+   * @default "system-node-critical", as aws-node and kube-proxy
+   */
+  readonly priorityClassName?: string | null;
+  /**
+   * Run the install DaemonSet only on the multus node groups' nodes (label MULTUS_NODE_LABEL)
+   * instead of every Linux node where the VPC CNI runs. Keep it the same as Multus's setting:
+   * where Multus runs without whereabouts, pods fail with `failed to find plugin "whereabouts"`.
+   * @default false (every such node)
+   */
+  readonly multusNodesOnly?: boolean;
 }
 
 export const WHEREABOUTS_NAMESPACE = "kube-system";
@@ -180,9 +192,19 @@ export function whereaboutsObjects(props: WhereaboutsObjectsProps = {}): ObjectL
         template: {
           metadata: { labels: { tier: "node", app: "whereabouts", name: "whereabouts" } },
           spec: {
+            // Upstream has no affinity: its pods are created for Fargate and Windows nodes too and
+            // stay Pending there. Where Multus runs and nowhere else (see objects/common.ts).
+            affinity: daemonSetAffinity(props.multusNodesOnly ?? false),
+            ...priorityClass(props.priorityClassName, "whereabouts.priorityClassName"),
             hostNetwork: true,
             serviceAccountName: SA,
-            tolerations: [{ operator: "Exists", effect: "NoSchedule" }],
+            // Upstream tolerates NoSchedule taints only; Multus tolerates NoExecute ones too, and
+            // on a node where Multus runs without whereabouts every multus pod fails with
+            // `failed to find plugin "whereabouts"`.
+            tolerations: [
+              { operator: "Exists", effect: "NoSchedule" },
+              { operator: "Exists", effect: "NoExecute" },
+            ],
             containers: [
               {
                 name: "whereabouts",
