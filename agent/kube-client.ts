@@ -7,7 +7,7 @@ export const EVENT_COMPONENT = "multus-node-agent";
 /**
  * KubeApi on @kubernetes/client-node 1.x: the in-cluster service account (or KUBECONFIG when
  * run outside a cluster), pods selected by `spec.nodeName`, core/v1 events. RBAC needed:
- * pods get/list/watch, events create, nodes get (modules/kubernetes/objects/agent.ts grants it).
+ * pods list/watch, events create, nodes get (modules/kubernetes/objects/agent.ts grants it).
  */
 export class KubeClient implements KubeApi {
   private readonly core: CoreV1Api;

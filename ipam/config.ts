@@ -3,6 +3,7 @@ import { PlanError } from "../contract/errors";
 import { DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "../contract/lifecycle";
 import { instanceLimits } from "./capacity";
 import { JsonObject as Json, isObject } from "../contract/json";
+import { MULTUS_NODE_LABEL, isLabelValue } from "../contract/node-label";
 
 /** One multus subnet, in device order within its availability zone (device index 1, 2, ...). */
 export interface MultusSubnetConfig {
@@ -195,6 +196,9 @@ export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
     "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
   ]);
   c.str(ng.name, "nodeGroup.name", NODE_GROUP_NAME_PATTERN, DEFAULT_NODE_GROUP_NAME);
+  if (!isLabelValue(String(ng.name))) {
+    throw new PlanError("nodeGroup.name", `"${String(ng.name)}" ends with "-": it is the value of the node label ${MULTUS_NODE_LABEL}, which must end with a letter or digit`, "drop the trailing '-'");
+  }
   instanceLimits(c.str(ng.instanceType, "nodeGroup.instanceType"), "nodeGroup.instanceType");
   const maxSize = c.int(ng.maxSize, "nodeGroup.maxSize", 1, 1000);
   const minSize = c.int(ng.minSize, "nodeGroup.minSize", 0, maxSize);

@@ -15,7 +15,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { instanceLimits } from "../../ipam/capacity";
-import { MULTUS_NODE_LABEL, isLabelValue } from "../kubernetes/node-label";
+import { MULTUS_NODE_LABEL, isLabelValue } from "../../contract/node-label";
 import { awsContext } from "./aws-context";
 import { DEFAULT_HOOKS, DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, LIFECYCLE_RESULTS, LifecycleResult, TRANSITIONS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
 import { ENI_TAG_KEYS } from "../../contract/tags";

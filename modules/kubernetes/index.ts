@@ -1,6 +1,6 @@
 export * from "./constructs";
 export * from "./manifest";
-export * from "./node-label";
+export * from "../../contract/node-label";
 export * from "./provider";
 export * from "./stacks";
 export * from "./versions";

@@ -22,6 +22,8 @@ describe("parseConfig", () => {
     [{ nodeGroup: { maxSize: 0 } }, /nodeGroup\.maxSize: must be a whole number from 1/],
     [{ nodeGroup: { minSize: 5 } }, /nodeGroup\.minSize: must be a whole number from 0 to 3/],
     [{ nodeGroup: { instanceType: "c5.enormous" } }, /nodeGroup\.instanceType: unknown instance type/],
+    // The name is the multus node label's value, which may not end in '-'.
+    [{ nodeGroup: { name: "ng-" } }, /nodeGroup\.name: "ng-" ends with "-".*node label/],
     [{ nodeGroup: { amiId: "ubuntu" } }, /nodeGroup\.amiId: "ubuntu" is not valid/],
     [{ multus: { subnets: [{ cidr: "10.1.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2a" }] } }, /multus\.subnets\[0\]\.cidr: 10\.1\.4\.0\/24 is not inside vpc\.cidr/],
     [{ multus: { subnets: [{ cidr: "10.0.4.0/29", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2a" }] } }, /multus\.subnets\[0\]\.cidr: .*\/16 to \/28/],

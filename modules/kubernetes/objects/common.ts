@@ -1,5 +1,5 @@
 import { PlanError } from "../../../ipam";
-import { MULTUS_NODE_LABEL } from "../node-label";
+import { MULTUS_NODE_LABEL } from "../../../contract/node-label";
 
 /** A Kubernetes object as written in a manifest (apiVersion, kind, metadata, ...). */
 export interface K8sObject {

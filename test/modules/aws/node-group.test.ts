@@ -3,7 +3,7 @@ import { PlanError } from "../../../ipam";
 import { ENI_TAG_KEYS } from "../../../contract/tags";
 import { MultusNodeGroup, MultusNodeGroupProps } from "../../../modules/aws/node-group";
 import { MIME_BOUNDARY } from "../../../modules/aws/user-data";
-import { MULTUS_NODE_LABEL } from "../../../modules/kubernetes/node-label";
+import { MULTUS_NODE_LABEL } from "../../../contract/node-label";
 import { join } from "node:path";
 import { Json, dataSources, only, resources, sdkActionsCalled, statements, synthAwsStack, synthStack, userData } from "./helpers";
 
