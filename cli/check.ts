@@ -17,6 +17,7 @@ export interface CheckFlags {
   strategy?: Strategy;
   nodes?: number;
   podsPerNode?: number;
+  workerHeadroom?: number;
   json?: boolean;
 }
 
@@ -36,10 +37,10 @@ export function readNads(files: readonly string[], read: (file: string) => strin
 /** The plan for `check`: --nodes plays the part of the node group's max size. */
 export function checkPlan(flags: CheckFlags): { config: MultusConfig; plan: NetworkPlan } {
   try {
-    return planFromFlags({ config: flags.config, subnet: flags.subnet, strategy: flags.strategy, maxNodes: flags.nodes, podsPerNode: flags.podsPerNode });
+    return planFromFlags({ config: flags.config, subnet: flags.subnet, strategy: flags.strategy, maxNodes: flags.nodes, podsPerNode: flags.podsPerNode, workerHeadroom: flags.workerHeadroom });
   } catch (err) {
-    if (err instanceof PlanError && (err.field === "--max-nodes" || /--max-nodes/.test(err.fix))) {
-      throw new PlanError(err.field.replace("--max-nodes", "--nodes"), err.problem, err.fix.replace(/--max-nodes/g, "--nodes"), err.kind);
+    if (err instanceof PlanError && (err.field === "--max-nodes" || /--max-nodes/.test(err.fix + err.problem))) {
+      throw new PlanError(err.field.replace("--max-nodes", "--nodes"), err.problem.replace(/--max-nodes/g, "--nodes"), err.fix.replace(/--max-nodes/g, "--nodes"), err.kind);
     }
     throw err;
   }
@@ -84,6 +85,7 @@ export function checkCommand(): Command {
     .addOption(new Option("--strategy <name>", "worker IP strategy of the plan").choices(STRATEGIES))
     .option("--nodes <n>", "nodes running pods of every NAD (default: the config's max size)", parseIntFlag("--nodes", 1))
     .option("--pods-per-node <n>", "pods per node of every NAD", parseIntFlag("--pods-per-node", 1))
+    .option("--worker-headroom <n>", "static: worker addresses beyond --nodes (default: as many as --nodes)", parseIntFlag("--worker-headroom", 0))
     .option("--json", 'print one JSON object: {"collisions": [{"kind", "ip" or "range", "detail", "nads"}], "warnings": []}')
     .addHelpText(
       "after",

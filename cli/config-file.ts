@@ -10,8 +10,16 @@ export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.e
   return existsSync(local) ? local : undefined;
 }
 
+export interface LoadedConfig {
+  readonly config: MultusConfig;
+  /** Where it came from, for people: the file's path, or "embedded defaults". */
+  readonly source: string;
+  /** The file's path; undefined for the embedded defaults (the example). */
+  readonly file?: string;
+}
+
 /** Reads and validates a config file (or the defaults when there is none). Errors name the file and field. */
-export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): { config: MultusConfig; source: string } {
+export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
   const path = configPath(explicit, env, cwd);
   if (!path) return { config: parseConfig({}), source: "embedded defaults" };
   const field = explicit ? "--config" : env.MULTUS_CONFIG ? "MULTUS_CONFIG" : "multus.config.json";
@@ -27,5 +35,5 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
   } catch (err) {
     throw new PlanError(field, `${path} is not valid JSON: ${(err as Error).message}`, "fix the JSON syntax");
   }
-  return { config: parseConfig(json, path), source: path };
+  return { config: parseConfig(json, path), source: path, file: path };
 }

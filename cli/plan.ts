@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import Table from "cli-table3";
-import { MultusConfig, NetworkPlan, PlanError, formatRange, intToIp, networkPlanJson, parseConfig, planNetwork } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, formatRange, networkPlanJson, parseConfig, placeholderFields, planNetwork, withSource } from "../ipam";
 import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import { loadConfig } from "./config-file";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
@@ -12,6 +12,7 @@ export interface PlanFlags {
   strategy?: Strategy;
   maxNodes?: number;
   podsPerNode?: number;
+  workerHeadroom?: number;
   instanceType?: string;
 }
 
@@ -21,12 +22,13 @@ const FLAG_FIELDS: [RegExp, keyof PlanFlags, string][] = [
   [/^multus\.strategy$/, "strategy", "--strategy"],
   [/^(nodeGroup\.)?maxSize$|^maxNodes$/, "maxNodes", "--max-nodes"],
   [/^(multus\.)?podsPerNode$/, "podsPerNode", "--pods-per-node"],
+  [/^(multus\.)?workerHeadroom$/, "workerHeadroom", "--worker-headroom"],
   [/^nodeGroup\.instanceType$/, "instanceType", "--instance-type"],
 ];
 
 /** Applies CLI flags over a config (`--subnet` replaces the multus subnets) and validates the result. */
-export function configFromFlags(flags: PlanFlags): MultusConfig {
-  const { config } = loadConfig(flags.config);
+export function configFromFlags(flags: PlanFlags): { config: MultusConfig; file?: string } {
+  const { config, file } = loadConfig(flags.config);
   const first = config.multus.subnets[0]!;
   const subnets = flags.subnet?.map((cidr, i) => ({
     cidr,
@@ -47,41 +49,75 @@ export function configFromFlags(flags: PlanFlags): MultusConfig {
       ...config.multus,
       strategy: flags.strategy ?? config.multus.strategy,
       podsPerNode: flags.podsPerNode ?? config.multus.podsPerNode,
+      workerHeadroom: flags.workerHeadroom ?? config.multus.workerHeadroom,
       subnets: subnets ?? config.multus.subnets,
     },
   };
-  return parseConfig(user, flags.config ?? "");
+  return { config: parseConfig(user, file ?? ""), file };
 }
 
-/** Plans from flags, rewriting error fields to the flag that set them. */
-export function planFromFlags(flags: PlanFlags): { config: MultusConfig; plan: NetworkPlan } {
+/**
+ * Plans from flags, rewriting error fields to the flag that set them. A config file's ids left
+ * at the example's placeholders are fine for planning; `placeholders` lists them so the
+ * commands can say so (npm start refuses them).
+ */
+export function planFromFlags(flags: PlanFlags): { config: MultusConfig; plan: NetworkPlan; placeholders: string[]; file?: string } {
   try {
-    const config = configFromFlags(flags);
-    return { config, plan: planNetwork(config) };
+    const { config, file } = configFromFlags(flags);
+    return { config, plan: withSource(file ?? "", () => planNetwork(config)), placeholders: file ? placeholderFields(config) : [], file };
   } catch (err) {
     if (err instanceof PlanError) {
       const hit = FLAG_FIELDS.find(([re, key]) => re.test(err.field) && flags[key] !== undefined);
       if (hit) {
         const problem = err.problem.replace(/ \(in [^)]*\)$/, "");
-        throw new PlanError(hit[2], problem, err.fix.replace(/\b(multus\.|nodeGroup\.)?(maxNodes|maxSize|podsPerNode|strategy|instanceType)\b/g, (m) => flagFor(m)), err.kind);
+        throw new PlanError(hit[2], problem.replace(FIELD_WORDS, (m) => flagFor(m)), err.fix.replace(FIELD_WORDS, (m) => flagFor(m)), err.kind);
       }
     }
     throw err;
   }
 }
 
+/** Config field names in messages that a flag sets; rewritten to the flag when the flag was given. */
+const FIELD_WORDS = /\b(multus\.|nodeGroup\.)?(maxSize|podsPerNode|workerHeadroom|strategy|instanceType)\b/g;
+
 function flagFor(word: string): string {
-  if (/maxNodes|maxSize/.test(word)) return "--max-nodes";
+  if (/maxSize/.test(word)) return "--max-nodes";
   if (/podsPerNode/.test(word)) return "--pods-per-node";
+  if (/workerHeadroom/.test(word)) return "--worker-headroom";
   if (/strategy/.test(word)) return "--strategy";
   return "--instance-type";
 }
+
+/** Output width the plan's prose lines wrap at (the tables are narrower). */
+export const PLAN_WIDTH = 100;
+
+/** Word-wraps `text` at `width`; continuation lines start with `indent`. Leading spaces are kept. */
+export function wrap(text: string, indent = "    ", width = PLAN_WIDTH): string {
+  const lead = /^ */.exec(text)![0];
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of text.slice(lead.length).split(" ")) {
+    if (line.trim() && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line += (line.trim() ? " " : "") + word;
+    }
+  }
+  lines.push(line);
+  return lines.join("\n");
+}
+
+/** "1 address", "2 addresses". */
+export const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 /** The plan for people: a table per subnet. */
 export function renderPlan(plan: NetworkPlan): string {
   const lines: string[] = [];
   lines.push(
-    `Instance ${plan.instance.instanceType}: ${plan.instance.maxEnis} ENIs x ${plan.instance.ipv4PerEni} IPv4; kubelet max-pods ${plan.kubeletMaxPods} (VPC CNI on the ENIs multus leaves); up to ${plan.multusPodsPerEni} routable multus pods per node per subnet`,
+    `Instance ${plan.instance.instanceType}: ${plan.instance.maxEnis} ENIs x ${plan.instance.ipv4PerEni} IPv4`,
+    `  kubelet max-pods ${plan.kubeletMaxPods} (the VPC CNI on the ENIs multus leaves)`,
+    `  up to ${plural(plan.multusPodsPerEni, "routable multus pod")} per node per subnet`,
   );
   for (const s of plan.subnets) {
     const table = new Table({ style: process.stdout.isTTY ? undefined : { head: [], border: [] }, head: [`${s.subnet.cidr} (${s.strategy}, ${s.availabilityZone}, device ${s.deviceIndex})`, "first", "last", "count"] });
@@ -89,16 +125,26 @@ export function renderPlan(plan: NetworkPlan): string {
       const f = formatRange(r);
       table.push([name, f.first, f.last, f.count]);
     };
-    table.push(["AWS-reserved", s.awsReserved.slice(0, 4).map(intToIp).join(", ") + ", " + intToIp(s.awsReserved[4]!), "", 5]);
-    row(s.strategy === "static" ? "worker block (Lambda assigns)" : "workers (DHCP space)", s.workers);
+    const [network, , , future, broadcast] = s.awsReserved;
+    row("AWS-reserved (network, router, DNS, future)", { first: network!, last: future! });
+    row("AWS-reserved (broadcast)", { first: broadcast!, last: broadcast! });
+    // reservation: the workers' addresses are the DHCP space itself, listed once.
+    if (s.strategy === "static") row("worker block (Lambda assigns)", s.workers);
     row("pod block (whereabouts)", s.pods);
-    for (const r of s.dhcp) row("DHCP space", r);
+    for (const r of s.dhcp) row(s.strategy === "static" ? "DHCP space" : "DHCP space (workers)", r);
     lines.push(table.toString());
-    lines.push(`  reservations to create (explicit): ${s.reservations.map((r) => `${r.cidr} [${r.purpose}]`).join(", ") || "none"}`);
-    lines.push(`  capacity: ${s.capacity.maxNodes} nodes, ${s.capacity.maxPods} pod addresses, ${s.capacity.freeAddresses} addresses in neither block`);
+    lines.push(wrap(`  reservations to create (explicit): ${s.reservations.map((r) => `${r.cidr} [${r.purpose}]`).join(", ") || "none"}`));
+    lines.push(`  capacity: ${plural(s.capacity.maxNodes, "node")}, ${plural(s.capacity.maxPods, "pod address", "pod addresses")}, ${plural(s.capacity.freeAddresses, "address", "addresses")} in neither block`);
+    lines.push(`  its NAD serves only pods on nodes in ${s.availabilityZone} (the subnet's zone)`);
   }
-  for (const w of plan.warnings) lines.push(`warning: ${w}`);
+  for (const w of plan.warnings) lines.push(wrap(`warning: ${w}`, "  "));
   return lines.join("\n");
+}
+
+/** Says on stderr which ids of a config file are the example's placeholders (npm start refuses them). */
+export function notePlaceholders(fields: readonly string[], file?: string): void {
+  if (fields.length === 0) return;
+  process.stderr.write(`${wrap(`note: ${file} leaves ${plural(fields.length, "id")} at the example's placeholders (${fields.join(", ")}): fine for planning, refused by npm start`, "  ")}\n`);
 }
 
 /** The flags every planning command shares (PlanFlags), with one meaning everywhere. */
@@ -109,6 +155,7 @@ export function withPlanOptions(cmd: Command, maxNodesHelp = "most nodes at once
     .addOption(new Option("--strategy <name>", "worker IP strategy").choices(STRATEGIES))
     .option("--max-nodes <n>", maxNodesHelp, parseIntFlag("--max-nodes", 1))
     .option("--pods-per-node <n>", "multus pods per node per subnet", parseIntFlag("--pods-per-node", 1))
+    .option("--worker-headroom <n>", "static: worker addresses beyond --max-nodes, for replacements (default: as many as --max-nodes)", parseIntFlag("--worker-headroom", 0))
     .option("--instance-type <type>", "EC2 instance type, for ENI and IPv4 limits");
 }
 
@@ -121,12 +168,17 @@ export function planCommand(): Command {
     .addHelpText("after", "\nExample:\n  multus-sim plan --subnet 10.0.4.0/24 --strategy static --max-nodes 10 --json\n  multus-sim plan --subnet 10.0.4.0/24 --svg plan.svg\n\nExit: 0 feasible, 1 infeasible (with why), 2 bad input.")
     .action((opts: PlanFlags & { json?: boolean; svg?: string }) => {
       try {
-        const { plan } = planFromFlags(opts);
+        const { plan, placeholders, file } = planFromFlags(opts);
+        notePlaceholders(placeholders, file);
         if (opts.svg) writePlanSvg(opts.svg, plan);
         // `--svg -` makes stdout the picture alone, so it can be piped into a file or viewer.
-        if (opts.svg !== "-") process.stdout.write(opts.json ? `${JSON.stringify(networkPlanJson(plan), null, 2)}\n` : `${renderPlan(plan)}\n`);
+        if (opts.svg !== "-") process.stdout.write(opts.json ? `${JSON.stringify({ feasible: true, ...networkPlanJson(plan) }, null, 2)}\n` : `${renderPlan(plan)}\n`);
         process.exitCode = EXIT.ok;
       } catch (err) {
+        // A script reading --json gets an answer on stdout either way.
+        if (opts.json && err instanceof PlanError && err.kind === "infeasible") {
+          process.stdout.write(`${JSON.stringify({ feasible: false, reasons: [{ field: err.field, problem: err.problem, fix: err.fix }] }, null, 2)}\n`);
+        }
         process.exitCode = reportError(err);
       }
     });

@@ -1,5 +1,6 @@
 import limits from "./eni-limits.json";
 import { PlanError } from "../contract/errors";
+import { nearest } from "./suggest";
 
 /**
  * ENI and IPv4 limits per instance type. Data: ipam/eni-limits.json, parsed from
@@ -23,13 +24,7 @@ export function knownInstanceTypes(): string[] {
 export function instanceLimits(instanceType: string, field = "instanceType"): InstanceLimits {
   const entry = table[instanceType];
   if (!entry) {
-    const family = instanceType.split(".")[0] ?? "";
-    const near = Object.keys(table).filter((t) => t.startsWith(`${family}.`)).slice(0, 5);
-    throw new PlanError(
-      field,
-      `unknown instance type "${instanceType}"`,
-      near.length ? `use one of ${near.join(", ")}, ...` : "use an EC2 instance type such as c5.2xlarge",
-    );
+    throw new PlanError(field, `unknown instance type "${instanceType}"`, `use one of the nearest known names: ${nearest(Object.keys(table), instanceType).join(", ")}`);
   }
   return { instanceType, maxEnis: entry.maxEnis, ipv4PerEni: entry.ipv4PerEni };
 }
@@ -45,7 +40,7 @@ export function kubeletMaxPods(limits: InstanceLimits, multusEnis: number): numb
     throw new PlanError(
       "multus.subnets",
       `${limits.instanceType} has ${limits.maxEnis} ENIs; ${multusEnis} multus subnets per node leave none for the VPC CNI's primary ENI`,
-      `use at most ${limits.maxEnis - 1} multus subnets per availability zone, or a larger instance type`,
+      `use at most ${limits.maxEnis - 1} multus subnet${limits.maxEnis - 1 === 1 ? "" : "s"} per availability zone, or a larger instance type`,
       "infeasible",
     );
   }
@@ -55,4 +50,35 @@ export function kubeletMaxPods(limits: InstanceLimits, multusEnis: number): numb
 /** Multus pods one node can make routable on one multus ENI: every IPv4 slot but the primary. */
 export function multusPodsPerEni(limits: InstanceLimits): number {
   return limits.ipv4PerEni - 1;
+}
+
+/**
+ * The DaemonSets on every multus node, each one pod that counts against kubelet max-pods:
+ * EKS's own (aws-node: the VPC CNI; kube-proxy) and this project's (modules/kubernetes:
+ * Multus, whereabouts, the node agent).
+ */
+export const NODE_DAEMONSETS = ["aws-node", "kube-proxy", "kube-multus-ds", "whereabouts", "multus-node-agent"] as const;
+
+/** Fewer workload pods per node than this gets a warning (a judgement, not an AWS limit). */
+export const FEW_WORKLOAD_PODS = 10;
+
+/**
+ * Refuses an instance type whose max-pods the DaemonSets fill (infeasible), and warns with
+ * the count where few pods are left for workloads.
+ */
+export function checkRoomForPods(limits: InstanceLimits, maxPods: number, field = "nodeGroup.instanceType"): string[] {
+  const daemons = NODE_DAEMONSETS.length;
+  const room = maxPods - daemons;
+  if (room <= 0) {
+    throw new PlanError(
+      field,
+      `${limits.instanceType} gets kubelet max-pods ${maxPods} with the multus ENIs taken, and the ${daemons} DaemonSet pods every node runs (${NODE_DAEMONSETS.join(", ")}) fill it`,
+      "use an instance type with more ENIs or IPv4 addresses per ENI (e.g. c5.xlarge), or fewer multus subnets per availability zone",
+      "infeasible",
+    );
+  }
+  if (room < FEW_WORKLOAD_PODS) {
+    return [`${field} ${limits.instanceType}: kubelet max-pods ${maxPods} leaves ${room} pod${room === 1 ? "" : "s"} per node for workloads after the ${daemons} DaemonSet pods (${NODE_DAEMONSETS.join(", ")})`];
+  }
+  return [];
 }

@@ -1,9 +1,14 @@
-import { overlaps, parseCidr, parseRange, parseSubnet, rangeInside } from "../contract/address";
+import { overlaps, parseCidr, parseSubnet, rangeInside } from "../contract/address";
 import { PlanError } from "../contract/errors";
 import { DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "../contract/lifecycle";
 import { instanceLimits } from "./capacity";
 import { JsonObject as Json, isObject } from "../contract/json";
 import { MULTUS_NODE_LABEL, isLabelValue } from "../contract/node-label";
+import { isPinnedImage } from "./image-ref";
+import { parsePodRange } from "./layout";
+import { PLACEHOLDER_CERTIFICATE, PLACEHOLDER_ENDPOINT } from "./placeholders";
+import { REGION_PATTERN, checkAvailabilityZone, eksAddonRegistry, nearestRegions } from "./regions";
+import { withSource } from "./source";
 
 /** One multus subnet, in device order within its availability zone (device index 1, 2, ...). */
 export interface MultusSubnetConfig {
@@ -12,7 +17,7 @@ export interface MultusSubnetConfig {
   /** EC2 subnet id. */
   readonly id: string;
   readonly availabilityZone: string;
-  /** Pod block as `FIRST-LAST`. @default the end of the subnet, sized maxSize x podsPerNode */
+  /** Pod block as `FIRST-LAST` or a CIDR. @default the end of the subnet, sized maxSize x podsPerNode */
   readonly podRange?: string;
 }
 
@@ -76,17 +81,33 @@ export interface MultusConfig {
     /** Tags on every multus ENI. @default {} */
     readonly interfaceTags: Record<string, string>;
     readonly subnets: MultusSubnetConfig[];
+    /** Multus thick image. @default the one EKS publishes in the region's add-on registry */
+    readonly image?: string;
+  };
+  /** whereabouts IPAM. */
+  readonly whereabouts?: {
+    /** @default WHEREABOUTS_IMAGE (modules/kubernetes/versions.ts) */
+    readonly image?: string;
+  };
+  /** The node agent (agent/). */
+  readonly agent?: {
+    /** Built from agent/Dockerfile and pushed. @default asked for by the Terraform variable node_agent_image */
+    readonly image?: string;
   };
 }
 
-/** The reference example's values: VPC 10.0.0.0/16, multus subnets 10.0.4.0/24 and 10.0.5.0/24, c5.2xlarge, 2..3 nodes. Ids are placeholders. */
+/**
+ * The reference example's values: VPC 10.0.0.0/16, multus subnets 10.0.4.0/24 and 10.0.5.0/24,
+ * c5.2xlarge, 2..3 nodes. Ids, endpoint and certificate are placeholders (ipam/placeholders.ts):
+ * the example plans and synthesizes but is not deployable.
+ */
 export const DEFAULT_CONFIG: MultusConfig = {
   region: "us-west-2",
   cluster: {
     name: "eks-multus-cluster",
     version: "1.33",
-    endpoint: "https://0123456789ABCDEF0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com",
-    certificateAuthority: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==",
+    endpoint: PLACEHOLDER_ENDPOINT,
+    certificateAuthority: PLACEHOLDER_CERTIFICATE,
     serviceCidr: "172.20.0.0/16",
     securityGroupId: "sg-0c0ffee0c0ffee001",
   },
@@ -126,10 +147,8 @@ function merge(base: unknown, over: unknown): unknown {
 }
 
 class Checker {
-  constructor(private readonly source: string) {}
-
   fail(field: string, problem: string, fix: string): never {
-    throw new PlanError(field, `${problem}${this.source ? ` (in ${this.source})` : ""}`, fix);
+    throw new PlanError(field, problem, fix);
   }
 
   keys(obj: unknown, field: string, allowed: readonly string[]): Json {
@@ -163,6 +182,10 @@ class Checker {
     return v;
   }
 
+  image(v: unknown, field: string): void {
+    if (v !== undefined && !isPinnedImage(v)) this.fail(field, `${JSON.stringify(v)} is not a pinned image reference`, "give REGISTRY/REPOSITORY:TAG (not :latest) or REPOSITORY@sha256:DIGEST");
+  }
+
   oneOf<T extends string>(v: unknown, field: string, options: readonly T[]): T {
     if (typeof v !== "string" || !options.includes(v as T)) this.fail(field, `must be one of ${options.join(", ")}, got ${JSON.stringify(v)}`, `set ${field} to ${options.join(" or ")}`);
     return v as T;
@@ -176,9 +199,20 @@ const ID = (prefix: string) => new RegExp(`^${prefix}-[0-9a-f]{8,17}$`);
  * added to every message. Throws PlanError naming the field and the fix.
  */
 export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
-  const c = new Checker(source);
-  const raw = c.keys(merge(DEFAULT_CONFIG, user ?? {}), "", ["$schema", "region", "cluster", "vpc", "nodeGroup", "multus"]);
-  c.str(raw.region, "region", /^[a-z]{2}(-[a-z]+)+-\d$/, "us-west-2");
+  return withSource(source, () => checkConfig(merge(DEFAULT_CONFIG, user ?? {})));
+}
+
+function checkConfig(merged: unknown): MultusConfig {
+  const c = new Checker();
+  const raw = c.keys(merged, "", ["$schema", "region", "cluster", "vpc", "nodeGroup", "multus", "whereabouts", "agent"]);
+  const region = c.str(raw.region, "region", REGION_PATTERN, "us-west-2");
+  const multusImage = isObject(raw.multus) ? raw.multus.image : undefined;
+  if (!eksAddonRegistry(region) && multusImage === undefined) {
+    c.fail("region", `EKS publishes no add-on images in ${region}`, `use an EKS region (nearest: ${nearestRegions(region).join(", ")}), or set multus.image to a Multus image your nodes can pull`);
+  }
+  for (const part of ["whereabouts", "agent"] as const) {
+    if (raw[part] !== undefined) c.image(c.keys(raw[part], part, ["image"]).image, `${part}.image`);
+  }
 
   const cluster = c.keys(raw.cluster, "cluster", ["name", "version", "endpoint", "certificateAuthority", "serviceCidr", "securityGroupId"]);
   c.str(cluster.name, "cluster.name", /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, "eks-multus-cluster");
@@ -201,8 +235,12 @@ export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
   }
   instanceLimits(c.str(ng.instanceType, "nodeGroup.instanceType"), "nodeGroup.instanceType");
   const maxSize = c.int(ng.maxSize, "nodeGroup.maxSize", 1, 1000);
-  const minSize = c.int(ng.minSize, "nodeGroup.minSize", 0, maxSize);
-  c.int(ng.desiredSize, "nodeGroup.desiredSize", minSize, maxSize);
+  const minSize = c.int(ng.minSize, "nodeGroup.minSize", 0, 1000);
+  if (minSize > maxSize) c.fail("nodeGroup.minSize", `${minSize} is above nodeGroup.maxSize ${maxSize}`, "lower nodeGroup.minSize or raise nodeGroup.maxSize");
+  const desiredSize = c.int(ng.desiredSize, "nodeGroup.desiredSize", 0, 1000);
+  if (desiredSize < minSize || desiredSize > maxSize) {
+    c.fail("nodeGroup.desiredSize", `${desiredSize} is outside nodeGroup.minSize ${minSize} .. nodeGroup.maxSize ${maxSize}`, `set nodeGroup.desiredSize from ${minSize} to ${maxSize}`);
+  }
   c.oneOf(ng.amiFamily, "nodeGroup.amiFamily", ["al2023", "al2"] as const);
   c.str(ng.amiId, "nodeGroup.amiId", ID("ami"), "ami-0123456789abcdef0");
   c.int(ng.volumeSize, "nodeGroup.volumeSize", 20, 16384);
@@ -210,7 +248,8 @@ export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
   c.list(ng.subnetIds, "nodeGroup.subnetIds").forEach((s, i) => c.str(s, `nodeGroup.subnetIds[${i}]`, ID("subnet"), "subnet-0123456789abcdef0"));
   if (typeof ng.bootstrapArguments !== "string") c.fail("nodeGroup.bootstrapArguments", "must be a string", 'set it to "" or kubelet flags');
 
-  const m = c.keys(raw.multus, "multus", ["strategy", "podsPerNode", "workerHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets"]);
+  const m = c.keys(raw.multus, "multus", ["strategy", "podsPerNode", "workerHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"]);
+  c.image(m.image, "multus.image");
   c.oneOf(m.strategy, "multus.strategy", STRATEGIES);
   c.int(m.podsPerNode, "multus.podsPerNode", 1, 65000);
   if (m.workerHeadroom !== undefined) c.int(m.workerHeadroom, "multus.workerHeadroom", 0, 65000);
@@ -226,8 +265,8 @@ export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
     const sub = c.keys(s, f, ["cidr", "id", "availabilityZone", "podRange"]);
     const parsed = parseSubnet(sub.cidr, `${f}.cidr`);
     c.str(sub.id, `${f}.id`, ID("subnet"), "subnet-0123456789abcdef0");
-    c.str(sub.availabilityZone, `${f}.availabilityZone`, /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "us-west-2a");
-    if (sub.podRange !== undefined) parseRange(sub.podRange, `${f}.podRange`);
+    checkAvailabilityZone(sub.availabilityZone, region, `${f}.availabilityZone`);
+    if (sub.podRange !== undefined) parsePodRange(sub.podRange, parsed, `${f}.podRange`);
     const range = { first: parsed.base, last: parsed.last };
     if (!rangeInside(range, { first: vpcRange.base, last: vpcRange.last })) {
       c.fail(`${f}.cidr`, `${parsed.cidr} is not inside vpc.cidr ${vpcRange.cidr}`, "use a subnet of the VPC, or correct vpc.cidr");

@@ -5,3 +5,8 @@ export * from "./config";
 export * from "../contract/errors";
 export * from "./layout";
 export * from "./plan";
+export * from "./regions";
+export * from "./source";
+export * from "./suggest";
+export * from "./image-ref";
+export * from "./placeholders";

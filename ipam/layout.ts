@@ -6,6 +6,7 @@ import {
   formatRange,
   intToIp,
   overlaps,
+  parseCidr,
   parseRange,
   parseSubnet,
   rangeSize,
@@ -32,7 +33,7 @@ export interface LayoutInput {
    */
   readonly workerHeadroom?: number;
   /**
-   * The pod block as `FIRST-LAST`.
+   * The pod block as `FIRST-LAST` or a CIDR (its AWS-reserved addresses left out).
    * @default the end of the subnet: maxNodes x podsPerNode addresses, widened down to an
    *   aligned start when that leaves the workers room
    */
@@ -44,6 +45,36 @@ export interface LayoutInput {
   readonly reserveWorkerBlock?: boolean;
   /** Prefix for error fields, e.g. `multus.subnets[0]`. */
   readonly field?: string;
+  /** The config fields that set maxNodes, podsPerNode and workerHeadroom, for messages. @default the config's names */
+  readonly fields?: Partial<LayoutFields>;
+}
+
+/** The names of the inputs' fields in error messages: the config's by default. */
+export interface LayoutFields {
+  readonly maxNodes: string;
+  readonly podsPerNode: string;
+  readonly workerHeadroom: string;
+}
+
+export const CONFIG_LAYOUT_FIELDS: LayoutFields = {
+  maxNodes: "nodeGroup.maxSize",
+  podsPerNode: "multus.podsPerNode",
+  workerHeadroom: "multus.workerHeadroom",
+};
+
+/**
+ * A pod range as the config writes it: `FIRST-LAST`, or a CIDR whose addresses AWS reserves
+ * in `subnet` (network, router, DNS, future, broadcast) are left out.
+ */
+export function parsePodRange(text: unknown, subnet: Subnet, field: string): IpRange {
+  if (typeof text !== "string" || !text.includes("/")) return parseRange(text, field);
+  const cidr = parseCidr(text, field);
+  const usable = usableRange(subnet);
+  const range = { first: Math.max(cidr.base, usable.first), last: Math.min(cidr.last, usable.last) };
+  if (range.first > range.last) {
+    throw new PlanError(field, `${text} holds no usable address of ${subnet.cidr} (${intToIp(usable.first)}-${intToIp(usable.last)})`, `choose a range inside ${subnet.cidr}`, "infeasible");
+  }
+  return range;
 }
 
 export interface Reservation {
@@ -89,18 +120,20 @@ function prefixFor(needed: number): number | undefined {
 export function planSubnet(input: LayoutInput): SubnetPlan {
   const at = input.field ? `${input.field}.` : "";
   const subnet = parseSubnet(input.cidr, `${at}cidr`);
-  positiveInt(input.maxNodes, "maxNodes");
-  positiveInt(input.podsPerNode, "podsPerNode");
+  const names = { ...CONFIG_LAYOUT_FIELDS, ...input.fields };
+  positiveInt(input.maxNodes, names.maxNodes);
+  positiveInt(input.podsPerNode, names.podsPerNode);
   const headroom = input.workerHeadroom ?? input.maxNodes;
-  positiveInt(headroom, "workerHeadroom", 0);
+  positiveInt(headroom, names.workerHeadroom, 0);
   const usable = usableRange(subnet);
   const warnings: string[] = [];
   const workerCount = input.maxNodes + headroom;
   const podCount = input.maxNodes * input.podsPerNode;
 
+  const workersWanted = { first: usable.first, last: usable.first + workerCount - 1 };
   let pods: IpRange;
   if (input.podRange !== undefined) {
-    pods = parseRange(input.podRange, `${at}podRange`);
+    pods = parsePodRange(input.podRange, subnet, `${at}podRange`);
     if (!contains(usable, pods.first) || !contains(usable, pods.last)) {
       throw new PlanError(
         `${at}podRange`,
@@ -109,24 +142,28 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
         "infeasible",
       );
     }
+    // Both problems at once: fixing one should not reveal the other.
+    const problems: string[] = [];
+    const fixes: string[] = [];
     if (rangeSize(pods) < podCount) {
-      throw new PlanError(
-        `${at}podRange`,
-        `${input.podRange} holds ${rangeSize(pods)} pods, but maxNodes x podsPerNode = ${podCount}`,
-        `widen the range to ${podCount} addresses or lower podsPerNode`,
-        "infeasible",
-      );
+      problems.push(`${input.podRange} holds ${rangeSize(pods)} pods, but ${names.maxNodes} ${input.maxNodes} x ${input.podsPerNode} pods per node = ${podCount}`);
+      fixes.push(`widen the range to ${podCount} addresses or lower ${names.podsPerNode}`);
     }
+    if (input.strategy === "static" && overlaps(workersWanted, pods)) {
+      problems.push(`the worker block ${intToIp(workersWanted.first)}-${intToIp(Math.min(workersWanted.last, usable.last))} (${workerCount} addresses) overlaps the pod block ${input.podRange}`);
+      fixes.push(`start the pod block after ${intToIp(workersWanted.last)}, or lower ${names.maxNodes} or ${names.workerHeadroom}`);
+    }
+    if (problems.length) throw new PlanError(`${at}podRange`, problems.join("; and "), fixes.join("; "), "infeasible");
   } else {
     const needed = workerCount + podCount;
     if (needed > rangeSize(usable)) {
       const prefix = prefixFor(needed);
       throw new PlanError(
-        input.strategy === "static" ? "maxNodes" : "podsPerNode",
-        `${subnet.cidr} has ${rangeSize(usable)} usable addresses; ${workerCount} workers (maxNodes ${input.maxNodes} + headroom ${headroom}) and ${podCount} pods (maxNodes x podsPerNode ${input.podsPerNode}) need ${needed}`,
+        input.strategy === "static" ? names.maxNodes : names.podsPerNode,
+        `${subnet.cidr} has ${rangeSize(usable)} usable addresses; ${workerCount} workers (${names.maxNodes} ${input.maxNodes} + ${names.workerHeadroom} ${headroom}) and ${podCount} pods (${names.maxNodes} ${input.maxNodes} x ${input.podsPerNode} pods per node) need ${needed}`,
         prefix
-          ? `use a /${prefix} or larger subnet, or lower maxNodes, podsPerNode or workerHeadroom`
-          : "lower maxNodes or podsPerNode: no AWS subnet (at most /16) holds that many",
+          ? `use a /${prefix} or larger subnet, or lower ${names.maxNodes}, ${names.podsPerNode} or ${names.workerHeadroom}`
+          : `lower ${names.maxNodes} or ${names.podsPerNode}: no AWS subnet (at most /16) holds that many`,
         "infeasible",
       );
     }
@@ -143,12 +180,12 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
   const reservations: Reservation[] = [];
   let dhcp: IpRange[];
   if (input.strategy === "static") {
-    workers = { first: usable.first, last: usable.first + workerCount - 1 };
+    workers = workersWanted;
     if (workers.last > usable.last || overlaps(workers, pods)) {
       throw new PlanError(
-        input.podRange !== undefined ? `${at}podRange` : "maxNodes",
+        input.podRange !== undefined ? `${at}podRange` : names.maxNodes,
         `the worker block ${intToIp(workers.first)}-${intToIp(Math.min(workers.last, usable.last))} (${workerCount} addresses) overlaps the pod block ${intToIp(pods.first)}-${intToIp(pods.last)}`,
-        `start the pod block after ${intToIp(workers.last)}, or lower maxNodes or workerHeadroom`,
+        `start the pod block after ${intToIp(workers.last)}, or lower ${names.maxNodes} or ${names.workerHeadroom}`,
         "infeasible",
       );
     }
@@ -169,9 +206,9 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
     const dhcpSize = dhcp.reduce((n, r) => n + rangeSize(r), 0);
     if (dhcpSize < input.maxNodes) {
       throw new PlanError(
-        input.podRange !== undefined ? `${at}podRange` : "maxNodes",
+        input.podRange !== undefined ? `${at}podRange` : names.maxNodes,
         `${subnet.cidr} leaves ${dhcpSize} DHCP addresses outside the pod block for ${input.maxNodes} nodes`,
-        "shrink the pod block, lower maxNodes, or use a larger subnet",
+        `shrink the pod block, lower ${names.maxNodes}, or use a larger subnet`,
         "infeasible",
       );
     }

@@ -1,4 +1,4 @@
-import { InstanceLimits, instanceLimits, kubeletMaxPods, multusPodsPerEni } from "./capacity";
+import { InstanceLimits, checkRoomForPods, instanceLimits, kubeletMaxPods, multusPodsPerEni } from "./capacity";
 import { MultusConfig } from "./config";
 import { SubnetPlan, planSubnet, subnetPlanJson } from "./layout";
 
@@ -24,6 +24,9 @@ export interface NetworkPlan {
 /** Plans every multus subnet of a validated config. Throws PlanError on infeasible input. */
 export function planNetwork(config: MultusConfig): NetworkPlan {
   const instance = instanceLimits(config.nodeGroup.instanceType, "nodeGroup.instanceType");
+  const perEni = multusPodsPerEni(instance);
+  // Size the pod block for the pods a node can route, not for more than its ENIs hold.
+  const podsPerNode = Math.min(config.multus.podsPerNode, perEni);
   const perAz = new Map<string, number>();
   const subnets = config.multus.subnets.map((s, i): PlannedSubnet => {
     const deviceIndex = (perAz.get(s.availabilityZone) ?? 0) + 1;
@@ -32,7 +35,7 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
       cidr: s.cidr,
       strategy: config.multus.strategy,
       maxNodes: config.nodeGroup.maxSize,
-      podsPerNode: config.multus.podsPerNode,
+      podsPerNode,
       workerHeadroom: config.multus.workerHeadroom,
       podRange: s.podRange,
       reserveWorkerBlock: config.multus.reserveWorkerBlock,
@@ -43,11 +46,11 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
   const multusEnis = Math.max(...perAz.values());
   // Throws on field multus.subnets when the multus ENIs leave the VPC CNI none.
   const maxPods = kubeletMaxPods(instance, multusEnis);
-  const perEni = multusPodsPerEni(instance);
   const warnings = subnets.flatMap((s) => s.warnings);
+  warnings.push(...checkRoomForPods(instance, maxPods, "nodeGroup.instanceType"));
   if (config.multus.podsPerNode > perEni) {
     warnings.push(
-      `multus.podsPerNode ${config.multus.podsPerNode} exceeds the ${perEni} secondary IPv4 addresses a ${instance.instanceType} ENI holds: the node agent can make only ${perEni} multus pods per node per subnet routable`,
+      `multus.podsPerNode ${config.multus.podsPerNode} exceeds the ${perEni} secondary IPv4 addresses a ${instance.instanceType} ENI holds: the node agent can make only ${perEni} multus pods per node per subnet routable, so the pod blocks are sized for ${perEni} per node`,
     );
   }
   return { subnets, instance, kubeletMaxPods: maxPods, multusPodsPerEni: perEni, warnings };

@@ -2,7 +2,7 @@ import { ConfigMapV1Data } from "@cdktf/provider-kubernetes/lib/config-map-v1-da
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { NetworkPlan, PlanError } from "../../ipam";
+import { NetworkPlan } from "../../ipam";
 import { DEFAULT_ROLLOUT_TIMEOUT, ManifestSet, checkDuration } from "./manifest";
 import { AgentObjectsProps, agentObjects } from "./objects/agent";
 import { AwsAuthRole, awsAuthConfigMap, mapRolesYaml, nodeRoleMapping } from "./objects/aws-auth";
@@ -11,7 +11,8 @@ import { MultusObjectsProps, multusObjects } from "./objects/multus";
 import { NadProps, NetworkDefinition, networkDefinitions } from "./objects/nad";
 import { SampleProps, samplePod } from "./objects/sample";
 import { WhereaboutsObjectsProps, whereaboutsObjects } from "./objects/whereabouts";
-import { AGENT_IMAGE_PLACEHOLDER, MULTUS_IMAGE_REGION } from "./versions";
+import { selectMultusImage } from "./images";
+import { AGENT_IMAGE_PLACEHOLDER } from "./versions";
 
 /** How an apply waits for a component's DaemonSets and Deployments. */
 export interface RolloutProps {
@@ -31,8 +32,8 @@ function rollout(props: RolloutProps, field: string) {
 
 export interface MultusAddonProps extends MultusObjectsProps, RolloutProps {
   /**
-   * The cluster's region. The default image is in the us-west-2 registry; in another region
-   * give `image` (the account differs by region), or the construct refuses to guess.
+   * The cluster's region: without `image`, the Multus image EKS publishes in that region's
+   * add-on registry (ipam/regions.ts). @default the us-west-2 image
    */
   readonly region?: string;
 }
@@ -44,14 +45,8 @@ export class MultusAddon extends Construct {
 
   constructor(scope: Construct, id: string, props: MultusAddonProps = {}) {
     super(scope, id);
-    if (props.image === undefined && props.region !== undefined && props.region !== MULTUS_IMAGE_REGION) {
-      throw new PlanError(
-        "multus.image",
-        `the default Multus image is in the ${MULTUS_IMAGE_REGION} registry, the cluster is in ${props.region}`,
-        `set multus.image to <account>.dkr.ecr.${props.region}.amazonaws.com/eks/multus-cni:v4.1.4-eksbuild.3_thick, with your region's EKS add-on account from https://docs.aws.amazon.com/eks/latest/userguide/add-ons-images.html`,
-      );
-    }
-    const set = new ManifestSet(this, "objects", { objects: multusObjects(props), ...rollout(props, "multus") });
+    const image = props.region === undefined ? props.image : selectMultusImage(props.region, props.image);
+    const set = new ManifestSet(this, "objects", { objects: multusObjects({ ...props, image }), ...rollout(props, "multus") });
     this.objects = set.objects;
     this.resources = set.resources;
   }

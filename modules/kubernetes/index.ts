@@ -11,3 +11,4 @@ export * from "./objects/multus";
 export * from "./objects/nad";
 export * from "./objects/sample";
 export * from "./objects/whereabouts";
+export * from "./images";

@@ -14,7 +14,7 @@ export interface KubernetesStacksOptions {
   readonly networksStackName?: string;
   /** How Terraform reaches the cluster. @default endpoint and CA from config, `aws eks get-token` */
   readonly connection?: KubernetesConnectionOptions;
-  /** Multus thick plugin. `create: false` when it is installed otherwise (e.g. the EKS add-on). @default created */
+  /** Multus thick plugin. `create: false` when it is installed otherwise (e.g. the EKS add-on). @default created, image from config multus.image or the region's EKS registry */
   readonly multus?: Omit<MultusAddonProps, "region"> & { readonly create?: boolean };
   /** whereabouts. `create: false` when it is installed otherwise. @default created, on the nodes Multus runs on */
   readonly whereabouts?: WhereaboutsAddonProps & { readonly create?: boolean };
@@ -51,15 +51,19 @@ export function buildKubernetesStacks(app: App, config: MultusConfig, plan: Netw
   new RelativeLocalBackend(addons);
   kubernetesProvider(addons, "kubernetes", config, opts.connection);
   const { create: createMultus = true, ...multusProps } = opts.multus ?? {};
-  const multus = createMultus ? new MultusAddon(addons, "multus", { ...multusProps, region: config.region }) : undefined;
+  const multus = createMultus ? new MultusAddon(addons, "multus", { ...multusProps, image: multusProps.image ?? config.multus.image, region: config.region }) : undefined;
   const { create: createWhereabouts = true, ...whereaboutsProps } = opts.whereabouts ?? {};
   // whereabouts goes wherever Multus goes unless told otherwise: Multus without it fails every
   // whereabouts NAD on that node.
   const whereabouts = createWhereabouts
-    ? new WhereaboutsAddon(addons, "whereabouts", { ...whereaboutsProps, multusNodesOnly: whereaboutsProps.multusNodesOnly ?? multusProps.multusNodesOnly })
+    ? new WhereaboutsAddon(addons, "whereabouts", {
+        ...whereaboutsProps,
+        image: whereaboutsProps.image ?? config.whereabouts?.image,
+        multusNodesOnly: whereaboutsProps.multusNodesOnly ?? multusProps.multusNodesOnly,
+      })
     : undefined;
   const { create: createAgent = true, ...agentProps } = opts.agent ?? {};
-  const agent = createAgent ? new NodeAgent(addons, "node-agent", { ...agentProps, region: config.region }) : undefined;
+  const agent = createAgent ? new NodeAgent(addons, "node-agent", { ...agentProps, image: agentProps.image ?? config.agent?.image, region: config.region }) : undefined;
   let awsAuth: AwsAuth | undefined;
   if (opts.awsAuth && (opts.awsAuth.create ?? true)) {
     const { create: _create, ...awsAuthProps } = opts.awsAuth;

@@ -12,13 +12,10 @@
 export const MULTUS_VERSION = "v4.1.4-eksbuild.3";
 
 /**
- * The image in that manifest. The ECR account and region are part of the address: EKS add-on
- * images live in a per-region registry (account 602401143452 in most commercial regions, other
- * accounts in opt-in, China and GovCloud regions). Look yours up at
- * https://docs.aws.amazon.com/eks/latest/userguide/add-ons-images.html.
+ * The image in that manifest, in the us-west-2 registry. EKS add-on images live in a registry
+ * per region with its own account: images.ts picks the cluster region's from ipam/regions.ts.
  */
-export const MULTUS_IMAGE_REGION = "us-west-2";
-export const MULTUS_IMAGE = `602401143452.dkr.ecr.${MULTUS_IMAGE_REGION}.amazonaws.com/eks/multus-cni:${MULTUS_VERSION}_thick`;
+export const MULTUS_IMAGE = `602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/multus-cni:${MULTUS_VERSION}_thick`;
 
 /**
  * whereabouts IPAM, release v0.9.4 (tag commit 3a262bd0cd87). Objects follow

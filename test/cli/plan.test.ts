@@ -77,7 +77,59 @@ describe("multus-sim plan", () => {
     const { code, stdout } = cli(["plan"], { MULTUS_CONFIG: file });
     expect(code).toBe(0);
     expect(stdout).toMatch(/10\.0\.4\.0\/24 \(reservation/);
-    expect(stdout).toMatch(/workers \(DHCP space\)/);
+    expect(stdout).toMatch(/DHCP space \(workers\)/);
     expect(stdout).not.toMatch(/\[workers\]/);
+  });
+
+  test("GIVEN the reservation strategy with a pod range near the start THEN the DHCP space is listed once and the rows add up to the capacity", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const file = join(dir, "c.json");
+    writeFileSync(file, JSON.stringify({ multus: { strategy: "reservation", subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2a", podRange: "10.0.4.5-10.0.4.40" }] } }));
+    const { code, stdout } = cli(["plan", "--config", file]);
+    expect(code).toBe(0);
+    const dhcpRows = stdout.split("\n").filter((l) => /DHCP space/.test(l));
+    expect(dhcpRows).toHaveLength(2);
+    expect(stdout).not.toMatch(/workers \(DHCP space\)/);
+    const counts = dhcpRows.map((l) => Number(/(\d+)\s*│?\s*$/.exec(l.trim())![1]));
+    const capacity = Number(/capacity: (\d+) nodes/.exec(stdout)![1]);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(capacity);
+    expect(capacity).toBe(1 + 214);
+  });
+
+  test("GIVEN --worker-headroom THEN the worker block follows it, and a too-small subnet's fix names the flags given", () => {
+    const out = JSON.parse(cli(["plan", "--subnet", "10.0.4.0/24", "--max-nodes", "10", "--worker-headroom", "2", "--json"]).stdout);
+    expect(out.subnets[0].workers.count).toBe(12);
+    const { code, stderr } = cli(["plan", "--subnet", "10.0.4.0/28", "--max-nodes", "2", "--worker-headroom", "1"]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/3 workers \(--max-nodes 2 \+ --worker-headroom 1\)/);
+    expect(stderr).toMatch(/lower --max-nodes, multus\.podsPerNode or --worker-headroom|lower --max-nodes, --pods-per-node or --worker-headroom/);
+    expect(stderr).not.toMatch(/workerHeadroom|maxNodes/);
+  });
+
+  test("GIVEN an infeasible plan WHEN --json THEN stdout has the JSON with the reasons and the exit is 1", () => {
+    const { code, stdout, stderr } = cli(["plan", "--subnet", "10.0.4.0/28", "--max-nodes", "4", "--json"]);
+    expect(code).toBe(1);
+    const out = JSON.parse(stdout);
+    expect(out.feasible).toBe(false);
+    expect(out.reasons).toEqual([{ field: "--max-nodes", problem: expect.stringMatching(/has 11 usable addresses/), fix: expect.stringMatching(/larger subnet/) }]);
+    expect(stderr).toMatch(/^error: --max-nodes/);
+    expect(JSON.parse(cli(["plan", "--subnet", "10.0.4.0/24", "--json"]).stdout).feasible).toBe(true);
+  });
+
+  test("GIVEN the default plan THEN no line is wider than 100 characters, and each subnet says which zone's nodes its NAD serves", () => {
+    const { stdout } = cli(["plan"]);
+    for (const line of stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
+    expect(stdout.match(/its NAD serves only pods on nodes in us-west-2a/g)).toHaveLength(2);
+    expect(stdout).toMatch(/AWS-reserved \(network, router, DNS, future\)\s+│?\s*10\.0\.4\.0\s+│?\s*10\.0\.4\.3\s+│?\s*4/);
+  });
+
+  test("GIVEN a config file with ids at the example's placeholders THEN the plan runs and a note on stderr names them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const file = join(dir, "c.json");
+    writeFileSync(file, JSON.stringify({ vpc: { id: "vpc-0123456789abcdef0" } }));
+    const { code, stderr } = cli(["plan", "--config", file]);
+    expect(code).toBe(0);
+    expect(stderr.replace(/\s+/g, " ")).toMatch(/^note: .*c\.json leaves 8 ids at the example's placeholders \(cluster\.endpoint, .*multus\.subnets\[1\]\.id\): fine for planning, refused by npm start/s);
+    expect(stderr).not.toContain("vpc.id");
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, parseConfig, planNetwork, PlanError } from "../../ipam";
+import { DEFAULT_CONFIG, ipToInt, parseConfig, planNetwork, PlanError, rangeSize } from "../../ipam";
 
 describe("parseConfig", () => {
   test("GIVEN nothing WHEN parsed THEN the reference example's defaults", () => {
@@ -20,7 +20,17 @@ describe("parseConfig", () => {
   test.each([
     [{ multus: { strategy: "dhcp" } }, /multus\.strategy: must be one of static, reservation/],
     [{ nodeGroup: { maxSize: 0 } }, /nodeGroup\.maxSize: must be a whole number from 1/],
-    [{ nodeGroup: { minSize: 5 } }, /nodeGroup\.minSize: must be a whole number from 0 to 3/],
+    [{ nodeGroup: { minSize: 5 } }, /nodeGroup\.minSize: 5 is above nodeGroup\.maxSize 3.*Fix: lower nodeGroup\.minSize or raise nodeGroup\.maxSize/],
+    [{ nodeGroup: { desiredSize: 4 } }, /nodeGroup\.desiredSize: 4 is outside nodeGroup\.minSize 2 \.\. nodeGroup\.maxSize 3/],
+    [{ multus: { subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-east-1a" }] } }, /multus\.subnets\[0\]\.availabilityZone: us-east-1a is not in region us-west-2.*Fix: use a zone of us-west-2/],
+    [{ multus: { subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2" }] } }, /multus\.subnets\[0\]\.availabilityZone: "us-west-2" is not an availability zone name/],
+    [{ multus: { subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2a", podRange: "10.0.4.0/33" }] } }, /multus\.subnets\[0\]\.podRange: "10\.0\.4\.0\/33" is not an IPv4 CIDR/],
+    [{ region: "us-wset-2" }, /region: EKS publishes no add-on images in us-wset-2.*nearest: us-west-2/],
+    [{ multus: { image: "multus-cni" } }, /multus\.image: "multus-cni" is not a pinned image reference/],
+    [{ whereabouts: { image: "ghcr.io/k8snetworkplumbingwg/whereabouts:latest" } }, /whereabouts\.image: .* is not a pinned image reference/],
+    [{ agent: { image: "<account>.dkr.ecr.<region>.amazonaws.com/multus-node-agent:<tag>" } }, /agent\.image: .* is not a pinned image reference/],
+    [{ agent: { imgae: "x" } }, /agent\.imgae: is not a known field/],
+    [{ nodeGroup: { instanceType: "m5.larg" } }, /nodeGroup\.instanceType: unknown instance type "m5\.larg".*Fix: use one of the nearest known names: m5\.large,/],
     [{ nodeGroup: { instanceType: "c5.enormous" } }, /nodeGroup\.instanceType: unknown instance type/],
     // The name is the multus node label's value, which may not end in '-'.
     [{ nodeGroup: { name: "ng-" } }, /nodeGroup\.name: "ng-" ends with "-".*node label/],
@@ -46,8 +56,23 @@ describe("parseConfig", () => {
     expect(() => parseConfig(user, "my.json")).toThrow(/Fix: /);
   });
 
-  test("GIVEN a source file THEN the error says which file", () => {
+  test("GIVEN a source file THEN the error says which file, for checks of the config and of its parts alike", () => {
     expect(() => parseConfig({ region: "mars" }, "conf/multus.json")).toThrow(/region: "mars" is not valid \(in conf\/multus.json\)/);
+    expect(() => parseConfig({ vpc: { cidr: "10.0.0.0/33" } }, "conf/multus.json")).toThrow(/vpc\.cidr: .* \(in conf\/multus.json\)\. Fix/);
+    expect(() => parseConfig({ multus: { subnets: [{ cidr: "10.0.4.0/29", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2a" }] } }, "c.json")).toThrow(/\/16 to \/28 \(in c\.json\)/);
+  });
+
+  test("GIVEN a region outside the registry table WHEN multus.image is given THEN it is accepted", () => {
+    const c = parseConfig({
+      region: "xx-test-1",
+      multus: { image: "registry.example.com/multus-cni:v4.1.4-eksbuild.3_thick", subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "xx-test-1a" }] },
+    });
+    expect(c.multus.image).toBe("registry.example.com/multus-cni:v4.1.4-eksbuild.3_thick");
+  });
+
+  test("GIVEN podRange as a CIDR THEN it is accepted", () => {
+    const c = parseConfig({ multus: { subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2a", podRange: "10.0.4.128/25" }] } });
+    expect(planNetwork(c).subnets[0]!.pods).toMatchObject({ last: ipToInt("10.0.4.254"), first: ipToInt("10.0.4.128") });
   });
 });
 
@@ -74,9 +99,29 @@ describe("planNetwork", () => {
     expect(plan.kubeletMaxPods).toBe(3 * 14 + 2);
   });
 
-  test("GIVEN more pods per node than an ENI holds THEN a warning names the limit", () => {
+  test("GIVEN more pods per node than an ENI holds THEN a warning names the limit, and the pod block is sized for what a node can route", () => {
     const plan = planNetwork(parseConfig({ multus: { podsPerNode: 20 } }));
-    expect(plan.warnings.join("\n")).toMatch(/podsPerNode 20 exceeds the 14 secondary IPv4 addresses/);
+    expect(plan.warnings.join("\n")).toMatch(/podsPerNode 20 exceeds the 14 secondary IPv4 addresses.*sized for 14 per node/);
+    const exact = planNetwork(parseConfig({ multus: { podsPerNode: 20, subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2a", podRange: "10.0.4.200-10.0.4.241" }] } }));
+    // 3 nodes x 14 routable = 42 addresses fit the range; 3 x 20 = 60 would not.
+    expect(rangeSize(exact.subnets[0]!.pods)).toBe(42);
+  });
+
+  test("GIVEN an instance type whose max-pods the DaemonSets fill THEN infeasible, with the count; GIVEN little room THEN a warning with the count", () => {
+    let err: unknown;
+    try {
+      planNetwork(parseConfig({ nodeGroup: { instanceType: "t3.small" } }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PlanError);
+    expect((err as PlanError).field).toBe("nodeGroup.instanceType");
+    expect((err as PlanError).kind).toBe("infeasible");
+    expect((err as PlanError).problem).toMatch(/t3\.small gets kubelet max-pods 5 .* the 5 DaemonSet pods every node runs \(aws-node, kube-proxy, kube-multus-ds, whereabouts, multus-node-agent\) fill it/);
+    const small = planNetwork(parseConfig({ nodeGroup: { instanceType: "t3.medium" } }));
+    expect(small.kubeletMaxPods).toBe(7);
+    expect(small.warnings.join("\n")).toMatch(/t3\.medium: kubelet max-pods 7 leaves 2 pods per node for workloads after the 5 DaemonSet pods/);
+    expect(planNetwork(parseConfig({})).warnings).toEqual([]);
   });
 
   test("GIVEN more multus subnets in one AZ than the type has spare ENIs THEN an infeasible error on multus.subnets", () => {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { cidrBounds, intToIp, ipToInt, isAwsReserved, nadIpamRange, parseSubnet, planSubnet, PlanError, rangeSize } from "../../ipam";
+import { cidrBounds, formatRange, intToIp, ipToInt, isAwsReserved, nadIpamRange, parseSubnet, planSubnet, PlanError, rangeSize } from "../../ipam";
 import { Strategy } from "../../contract/lifecycle";
 
 const at = (ip: string) => ipToInt(ip);
@@ -41,7 +41,7 @@ describe("planSubnet: reservation", () => {
 
 describe("planSubnet: errors", () => {
   test("GIVEN too many pods for a /28 THEN an infeasible error names the field and suggests a size", () => {
-    expect(() => planSubnet({ cidr: "10.0.4.0/28", strategy: "static", maxNodes: 3, podsPerNode: 10 })).toThrow(/maxNodes: .*need 36.*use a \/26 or larger subnet/);
+    expect(() => planSubnet({ cidr: "10.0.4.0/28", strategy: "static", maxNodes: 3, podsPerNode: 10 })).toThrow(/^nodeGroup\.maxSize: .*6 workers \(nodeGroup\.maxSize 3 \+ multus\.workerHeadroom 3\).*need 36.*use a \/26 or larger subnet, or lower nodeGroup\.maxSize, multus\.podsPerNode or multus\.workerHeadroom/);
   });
 
   test("GIVEN a pod range outside the subnet THEN the podRange field is named", () => {
@@ -71,8 +71,32 @@ describe("planSubnet: errors", () => {
     expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 4, podsPerNode: 5, podRange: "10.0.4.100-10.0.4.109" })).toThrow(/widen the range to 20/);
   });
 
-  test("GIVEN zero nodes THEN maxNodes is named", () => {
-    expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 0, podsPerNode: 5 })).toThrow(/^maxNodes: /);
+  test("GIVEN zero nodes THEN the config field that sets them is named, or the caller's name for it", () => {
+    expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 0, podsPerNode: 5 })).toThrow(/^nodeGroup\.maxSize: /);
+    expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 0, podsPerNode: 5, fields: { maxNodes: "nodeGroups[1].maxSize" } })).toThrow(/^nodeGroups\[1\]\.maxSize: /);
+  });
+
+  test("GIVEN a pod range both too small and over the worker block THEN one error reports both", () => {
+    let err: unknown;
+    try {
+      planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 50, podsPerNode: 2, podRange: "10.0.4.64-10.0.4.95" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PlanError);
+    expect((err as PlanError).field).toBe("podRange");
+    expect((err as PlanError).problem).toMatch(/holds 32 pods, but nodeGroup\.maxSize 50 x 2 pods per node = 100; and the worker block 10\.0\.4\.4-10\.0\.4\.103 \(100 addresses\) overlaps the pod block/);
+    expect((err as PlanError).fix).toMatch(/widen the range to 100 addresses.*; start the pod block after 10\.0\.4\.103/);
+  });
+
+  test("GIVEN podRange as a CIDR THEN the pod block is its usable part: AWS-reserved addresses left out", () => {
+    const plan = planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 3, podsPerNode: 10, podRange: "10.0.4.128/25" });
+    expect(formatRange(plan.pods)).toEqual({ first: "10.0.4.128", last: "10.0.4.254", count: 127 });
+    const inner = planSubnet({ cidr: "10.0.4.0/24", strategy: "reservation", maxNodes: 3, podsPerNode: 10, podRange: "10.0.4.64/27" });
+    expect(formatRange(inner.pods)).toEqual({ first: "10.0.4.64", last: "10.0.4.95", count: 32 });
+    expect(inner.reservations).toEqual([{ cidr: "10.0.4.64/27", purpose: "pods" }]);
+    expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 3, podsPerNode: 10, podRange: "10.0.5.0/25" })).toThrow(/podRange: 10\.0\.5\.0\/25 holds no usable address of 10\.0\.4\.0\/24/);
+    expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 3, podsPerNode: 10, podRange: "10.0.4.0/33" })).toThrow(/podRange: .*not an IPv4 CIDR/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { PlanError } from "../../../ipam";
 import { MULTUS_NODE_LABEL } from "../../../contract/node-label";
+import { isPinnedImage } from "../../../ipam/image-ref";
 
 /** A Kubernetes object as written in a manifest (apiVersion, kind, metadata, ...). */
 export interface K8sObject {
@@ -33,16 +34,13 @@ export function checkNamespace(name: unknown, field: string): string {
   return name;
 }
 
-// [registry[:port]/]path[:tag][@sha256:digest]; a tag or a digest is required so every image is pinned.
-const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
-
 /**
  * A container image reference that names a tag or a digest (never an implied `:latest`). A
  * Terraform reference (a cdktf token, e.g. a variable) is checked where it is set.
  */
 export function checkImage(image: unknown, field: string): string {
   if (typeof image === "string" && image.includes("${")) return image;
-  if (typeof image !== "string" || !IMAGE.test(image) || image.endsWith(":latest") || !/(:[^/]+|@sha256:[0-9a-f]{64})$/.test(image)) {
+  if (!isPinnedImage(image)) {
     throw new PlanError(field, `${JSON.stringify(image)} is not a pinned image reference`, "give REGISTRY/REPOSITORY:TAG (not :latest) or REPOSITORY@sha256:DIGEST");
   }
   return image;

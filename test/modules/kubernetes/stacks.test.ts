@@ -84,13 +84,29 @@ describe("addKubernetesStacks", () => {
     }
   });
 
-  it("GIVEN a region other than the default image's WHEN no multus image is given THEN it refuses naming multus.image, and takes a given image", () => {
-    const made = configAndPlan({ region: "eu-west-1", multus: { subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "eu-west-1a" }] } });
-    expect(() => synth({}, made)).toThrow(/multus.image.*us-west-2.*eu-west-1.*add-ons-images/);
-    const image = "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/multus-cni:v4.1.4-eksbuild.3_thick";
-    const ds = find(synth({ multus: { image } }, made).addonObjects, "DaemonSet", "kube-multus-ds");
-    expect(((podSpec(ds).containers as Json[])[0]!).image).toBe(image);
-    expect(image).not.toBe(MULTUS_IMAGE);
+  it.each([
+    ["eu-west-1", "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/multus-cni:v4.1.4-eksbuild.3_thick"],
+    ["af-south-1", "877085696533.dkr.ecr.af-south-1.amazonaws.com/eks/multus-cni:v4.1.4-eksbuild.3_thick"],
+    ["cn-north-1", "918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn/eks/multus-cni:v4.1.4-eksbuild.3_thick"],
+  ])("GIVEN region %s and no multus image WHEN synthesized THEN the DaemonSet pulls the Multus image EKS publishes in that region", (region, expected) => {
+    const made = configAndPlan({ region, multus: { subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0c0ffee0c0ffee004", availabilityZone: `${region}a` }] } });
+    const ds = find(synth({}, made).addonObjects, "DaemonSet", "kube-multus-ds");
+    expect((podSpec(ds).containers as Json[]).map((c) => c.image)).toEqual([expected]);
+    expect((podSpec(ds).initContainers as Json[]).map((c) => c.image)).toEqual([expected]);
+    expect(expected).not.toBe(MULTUS_IMAGE);
+  });
+
+  it("GIVEN multus.image, whereabouts.image and agent.image in the config WHEN synthesized THEN each DaemonSet takes its image, and the agent asks for no variable", () => {
+    const images = {
+      multus: "registry.example.com/mirror/multus-cni:v4.1.4-eksbuild.3_thick",
+      whereabouts: "registry.example.com/mirror/whereabouts:v0.9.4",
+      agent: AGENT_IMAGE,
+    };
+    const made = configAndPlan({ multus: { image: images.multus }, whereabouts: { image: images.whereabouts }, agent: { image: images.agent } });
+    const { addons, addonObjects } = synth({}, made);
+    const imageOf = (name: string) => (podSpec(find(addonObjects, "DaemonSet", name)).containers as Json[])[0]!.image;
+    expect([imageOf("kube-multus-ds"), imageOf("whereabouts"), imageOf("multus-node-agent")]).toEqual([images.multus, images.whereabouts, images.agent]);
+    expect(addons.variable).toBeUndefined();
   });
 
   it("GIVEN switches off THEN multus, whereabouts and the agent are left out; aws-auth and the sample are off unless asked", () => {
