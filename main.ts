@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
 import { App } from "cdktf";
 import { Command, Option } from "commander";
-import { MultusConfig, NetworkPlan, planNetwork } from "./ipam";
+import { MultusConfig, NetworkPlan, planNetwork, refusePlaceholders, withSource } from "./ipam";
 import { buildLambda } from "./build";
 import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode, eksAmiSsmParameter } from "./modules/aws";
-import { addKubernetesStacks } from "./modules/kubernetes";
+import { addKubernetesStacks, networkDefinitions } from "./modules/kubernetes";
+import { dependencies } from "./package.json";
 import { loadConfig } from "./cli/config-file";
 import { renderPlan } from "./cli/plan";
 import { EXIT, quietOnClosedPipe, reportError } from "./cli/common";
@@ -20,6 +21,12 @@ import { EXIT, quietOnClosedPipe, reportError } from "./cli/common";
  */
 
 export const AWS_STACK = "multus-aws";
+/**
+ * The deploy command that works: the `cdktf` library has no CLI binary, the CLI is the
+ * `cdktf-cli` package of the same (final) release. cdktf is archived upstream; module mode
+ * (`--module`, plain Terraform) is the long-term path.
+ */
+export const CDKTF_CLI = `cdktf-cli@${dependencies.cdktf}`;
 export const DEFAULT_BUNDLE_DIR = resolve(__dirname, "dist/lambda");
 
 export interface AppOptions {
@@ -59,9 +66,19 @@ export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
   // module mode is the AWS side for an existing Terraform pipeline.
   // With aws-auth, the node role's ARN crosses stacks (cdktf wires an output and a remote state).
   if (mode === "root") {
-    addKubernetesStacks(app, opts.config, opts.plan, opts.nodeAccess === "aws-auth" ? { awsAuth: { nodeRoleArn: aws.nodeGroup.nodeRole.arn } } : {});
+    const [addons] = addKubernetesStacks(app, opts.config, opts.plan, opts.nodeAccess === "aws-auth" ? { awsAuth: { nodeRoleArn: aws.nodeGroup.nodeRole.arn } } : {});
+    // The nodes before the add-ons (the DaemonSets wait for their rollout on nodes), the add-ons
+    // before the networks (the NAD CRD): cdktf deploys stacks in dependency order.
+    addons.addDependency(aws);
   }
   return { app, aws };
+}
+
+/** Where each generated NAD can be used: only on nodes in its subnet's availability zone. */
+export function zoneNotes(config: MultusConfig, plan: NetworkPlan): string[] {
+  return networkDefinitions(plan, { amiFamily: config.nodeGroup.amiFamily }).map(
+    (n) => `NAD ${n.namespace}/${n.name} (${n.subnet.subnet.cidr}): only for pods on nodes in ${n.subnet.availabilityZone} (nodeSelector topology.kubernetes.io/zone: ${n.subnet.availabilityZone})`,
+  );
 }
 
 /** Builds the Lambda bundle (esbuild, build.ts) so a fresh clone synthesizes. */
@@ -89,9 +106,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   const flags = program.opts<{ synthOnly?: boolean; module?: boolean; config?: string; outdir?: string; bundle?: string; nodeAccess: NodeAccess; amiFromSsm?: boolean }>();
   try {
-    const { config, source } = loadConfig(flags.config);
-    const plan = planNetwork(config);
+    const { config, source, file } = loadConfig(flags.config);
     const mode: StackMode = flags.module ? "module" : "root";
+    // A user's config is meant for deployment: no id may stay at the example's placeholder.
+    // Module mode takes the ids as variables, so only the example's AMI default is dropped there.
+    if (file && mode === "root") refusePlaceholders(config, file, flags.amiFromSsm ? ["nodeGroup.amiId"] : []);
+    const plan = withSource(file ?? "", () => planNetwork(config));
     // CDKTF_OUTDIR: set by `cdktf synth --output`.
     const outdir = resolve(flags.outdir ?? (flags.module ? "dist/terraform-module" : process.env.CDKTF_OUTDIR ?? "cdktf.out"));
     const bundlePath = flags.bundle ? resolve(flags.bundle) : await ensureBundle();
@@ -104,11 +124,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
           `Call it from an HCL root: module "multus" { source = "${stacksDir}/${AWS_STACK}" ... } (see modules/aws/README.md)\n`,
       );
     } else if (!flags.synthOnly) {
-      process.stdout.write(`Config: ${source}\n${renderPlan(plan)}\n\n`);
+      const example = file ? "" : " (the reference example: its ids are placeholders, so it plans and synthesizes but is not deployable; write your own multus.config.json, see examples/)";
+      process.stdout.write(`Config: ${source}${example}\n${renderPlan(plan)}\n\n`);
       const stacks = app.node.children.map((c) => c.node.id);
       process.stdout.write(`Synthesized to ${stacksDir}: ${stacks.join(", ")}\n`);
+      process.stdout.write(`${zoneNotes(config, plan).join("\n")}\n`);
       // In this order: nodes before the Kubernetes add-ons, the NAD CRD before the NADs.
-      process.stdout.write(`Deploy: npx cdktf deploy ${stacks.join(" ")} (or terraform init && terraform apply in each ${stacksDir}/<stack>, in that order)\n`);
+      process.stdout.write(
+        `Deploy (in this order; the stacks declare it): npm run deploy, i.e. npx ${CDKTF_CLI} deploy ${stacks.join(" ")}\n` +
+          `  or terraform init && terraform apply in each ${stacksDir}/<stack>, in that order\n`,
+      );
     }
     return EXIT.ok;
   } catch (err) {

@@ -95,6 +95,86 @@ describe("main", () => {
   });
 });
 
+/** A config with every id real (not the example's placeholders). */
+const REAL_IDS = {
+  cluster: { endpoint: "https://ABCDEF0123456789ABCDEF0123456789.gr7.us-west-2.eks.amazonaws.com", certificateAuthority: "Y2VydGlmaWNhdGU=", securityGroupId: "sg-0123456789abcdef0" },
+  vpc: { id: "vpc-0123456789abcdef0" },
+  nodeGroup: { amiId: "ami-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"] },
+  multus: {
+    securityGroupIds: ["sg-0123456789abcdef1"],
+    subnets: [
+      { cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef4", availabilityZone: "us-west-2a" },
+      { cidr: "10.0.5.0/24", id: "subnet-0123456789abcdef5", availabilityZone: "us-west-2b" },
+    ],
+  },
+};
+
+describe("main: what a new user meets", () => {
+  test("GIVEN a user config that leaves ids at the example's placeholders WHEN started THEN exit 2 naming each such field", async () => {
+    const file = join(tmp("multus-cfg-"), "multus.config.json");
+    writeFileSync(file, JSON.stringify({ nodeGroup: { maxSize: 4 }, vpc: { id: "vpc-0123456789abcdef0" } }));
+    const r = await runMain(["--config", file, "--bundle", bundle, "--outdir", tmp("multus-out-")]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const line = r.stderr.trim();
+    expect(line.split("\n")).toHaveLength(1);
+    for (const field of ["cluster.endpoint", "cluster.certificateAuthority", "cluster.securityGroupId", "nodeGroup.amiId", "nodeGroup.subnetIds[0]", "multus.securityGroupIds[0]", "multus.subnets[0].id", "multus.subnets[1].id"]) {
+      expect(line).toContain(field);
+    }
+    expect(line).not.toContain("vpc.id");
+    expect(line).toContain(`(in ${file})`);
+  });
+
+  test("GIVEN --ami-from-ssm THEN the placeholder AMI is not asked for; GIVEN every id real THEN it synthesizes", async () => {
+    const file = join(tmp("multus-cfg-"), "multus.config.json");
+    const { amiId: _ami, ...nodeGroup } = REAL_IDS.nodeGroup;
+    writeFileSync(file, JSON.stringify({ ...REAL_IDS, nodeGroup }));
+    expect((await runMain(["--synth-only", "--config", file, "--bundle", bundle, "--outdir", tmp("multus-out-")])).stderr).toMatch(/^error: nodeGroup\.amiId: is still the example's placeholder/);
+    expect((await runMain(["--synth-only", "--ami-from-ssm", "--config", file, "--bundle", bundle, "--outdir", tmp("multus-out-")])).code).toBe(0);
+  });
+
+  test("GIVEN the embedded example WHEN started THEN it says the example is not deployable, where each NAD works, and a deploy command that exists", async () => {
+    const outdir = tmp("multus-out-");
+    const r = await runMain(["--bundle", bundle, "--outdir", outdir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Config: embedded defaults \(.*placeholders.*not deployable/);
+    expect(r.stdout).toMatch(/NAD default\/ipvlan-conf-1 \(10\.0\.4\.0\/24\): only for pods on nodes in us-west-2a/);
+    expect(r.stdout).toMatch(/NAD default\/ipvlan-conf-2 \(10\.0\.5\.0\/24\): only for pods on nodes in us-west-2a/);
+    // `npx cdktf` finds no binary (the cdktf package has none): the CLI is cdktf-cli, same release.
+    const pkg = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
+    expect(r.stdout).toContain(`npx cdktf-cli@${pkg.dependencies.cdktf} deploy multus-aws multus-k8s-addons multus-k8s-networks`);
+    expect(r.stdout).not.toMatch(/npx cdktf deploy/);
+    expect(pkg.scripts.deploy).toContain(`cdktf-cli@${pkg.dependencies.cdktf} deploy multus-aws multus-k8s-addons multus-k8s-networks`);
+    expect(existsSync(join(__dirname, "..", "node_modules", "cdktf", "package.json"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(__dirname, "..", "node_modules", "cdktf", "package.json"), "utf8")).bin).toBeUndefined();
+  });
+
+  test("GIVEN the app WHEN synthesized THEN the manifest orders the stacks: nodes, then add-ons, then networks", async () => {
+    const outdir = tmp("multus-out-");
+    expect((await runMain(["--synth-only", "--bundle", bundle, "--outdir", outdir])).code).toBe(0);
+    const stacks = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")).stacks as Record<string, { dependencies: string[] }>;
+    expect(stacks[AWS_STACK]!.dependencies).toEqual([]);
+    expect(stacks["multus-k8s-addons"]!.dependencies).toEqual([AWS_STACK]);
+    expect(stacks["multus-k8s-networks"]!.dependencies).toEqual(["multus-k8s-addons"]);
+  });
+
+  test("GIVEN a zone of another region WHEN started THEN exit 2 naming the field and the file", async () => {
+    const file = join(tmp("multus-cfg-"), "multus.config.json");
+    writeFileSync(file, JSON.stringify({ ...REAL_IDS, multus: { ...REAL_IDS.multus, subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef4", availabilityZone: "us-east-1a" }] } }));
+    const r = await runMain(["--config", file, "--bundle", bundle, "--outdir", tmp("multus-out-")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: multus\.subnets\[0\]\.availabilityZone: us-east-1a is not in region us-west-2 \(in .*multus\.config\.json\)/);
+  });
+
+  test("GIVEN a plan that cannot fit WHEN started with a config file THEN exit 1 and the error names the file", async () => {
+    const file = join(tmp("multus-cfg-"), "multus.config.json");
+    writeFileSync(file, JSON.stringify({ ...REAL_IDS, nodeGroup: { ...REAL_IDS.nodeGroup, maxSize: 200, desiredSize: 2 } }));
+    const r = await runMain(["--config", file, "--bundle", bundle, "--outdir", tmp("multus-out-")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: nodeGroup\.maxSize: .* \(in .*multus\.config\.json\)\. Fix/);
+  });
+});
+
 describe("buildApp", () => {
   test("GIVEN --ami-from-ssm WHEN synthesized THEN the image comes from the EKS SSM parameter of the config's version", async () => {
     const outdir = tmp("multus-ssm-");

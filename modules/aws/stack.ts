@@ -2,6 +2,7 @@ import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from "c
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { MultusConfig } from "../../ipam/config";
+import { isPlaceholder } from "../../ipam/placeholders";
 import { LambdaEnvironmentExtra, lambdaEnvironment } from "../../ipam/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
 import { RelativeLocalBackend } from "../backend";
@@ -127,7 +128,8 @@ function variableInputs(scope: Construct, config: MultusConfig): StackInputs {
     nodeSubnetIds: v("node_subnet_ids", "list(string)", "Subnets of the nodes' primary interface").listValue,
     multusSubnetIds: config.multus.subnets.map((_, i) => Token.asString(Fn.element(multus.listValue, i))),
     multusSecurityGroupIds: v("multus_security_group_ids", "list(string)", "Security groups of the multus ENIs").listValue,
-    amiId: v("ami_id", "string", "EKS-optimized AMI id of the nodes", { default: config.nodeGroup.amiId }).stringValue,
+    // No default from the example: a placeholder AMI must not reach a plan unnoticed.
+    amiId: v("ami_id", "string", "EKS-optimized AMI id of the nodes", isPlaceholder(config.nodeGroup.amiId) ? {} : { default: config.nodeGroup.amiId }).stringValue,
     // "" means none: the launch template then gets no key_name at all.
     keyName: `\${var.${keyName.friendlyUniqueId} == "" ? null : var.${keyName.friendlyUniqueId}}`,
     minSize: v("min_size", "number", "Auto Scaling group minimum size", { default: config.nodeGroup.minSize }).numberValue,

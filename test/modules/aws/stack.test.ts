@@ -62,6 +62,12 @@ describe("MultusAwsStack", () => {
       expect(only(tf, "aws_autoscaling_group").vpc_zone_identifier).toBe("${var.node_subnet_ids}");
     });
 
+    test("THEN ami_id has no default from the example's placeholder, and defaults to a real AMI the config gives", () => {
+      expect(tf.variable.ami_id.default).toBeUndefined();
+      const real = synthAwsStack({ nodeGroup: { amiId: "ami-0123456789abcdef0" } }, { mode: "module" }).tf;
+      expect(real.variable.ami_id.default).toBe("ami-0123456789abcdef0");
+    });
+
     test("THEN the Lambda environment names the variables' subnets and groups, not the config's", () => {
       const env = only(tf, "aws_lambda_function").environment.variables;
       expect(env.MULTUS_SECURITY_GROUPS).toBe('${join(",", var.multus_security_group_ids)}');

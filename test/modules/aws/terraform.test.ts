@@ -106,6 +106,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
         `  node_subnet_ids               = ["subnet-0123456789abcdef0"]`,
         `  multus_subnet_ids             = ${JSON.stringify(config.multus.subnets.map((_, i) => `subnet-0123456789abcde${i}f`))}`,
         `  multus_security_group_ids     = ["sg-0123456789abcdef1"]`,
+        `  ami_id                        = "ami-0123456789abcdef0"`,
         `}`,
         `output "autoscaling_group_name" { value = module.multus.autoscaling_group_name }`,
         "",
