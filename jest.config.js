@@ -4,8 +4,14 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.(t|j)sx?$": ["@swc/jest"] },
+  setupFiles: ["<rootDir>/test/env.ts"],
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   // Two cores on CI: more workers only adds memory pressure.
   maxWorkers: 2,
   testTimeout: 60000,
+  // A worker that loaded the AWS SDK (every test file has its own copy in its module registry)
+  // takes 0.5-2 s to tear its heap down on a busy 2-core machine: past jest's 500 ms default,
+  // jest kills it and reports a leak. With more time, every worker exits on its own (no handle
+  // is left: test/env.test.ts checks the SDK leaves none).
+  workerGracefulExitTimeout: 5000,
 };

@@ -4,11 +4,13 @@ import { checkCommand } from "./check";
 import { mapCommand } from "./map";
 import { simulateCommand } from "./simulate";
 import { quietOnClosedPipe, withUsageExit } from "./common";
+import { version } from "../package.json";
 
 /** Builds the `multus-sim` program; each command lives in its own file. */
 export function program(): Command {
   const prog = new Command("multus-sim")
     .description("Capacity planning and collision checks for Multus on EKS")
+    .version(version, "-V, --version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText(
       "after",

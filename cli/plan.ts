@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import Table from "cli-table3";
-import { MultusConfig, NetworkPlan, PlanError, formatRange, networkPlanJson, parseConfig, placeholderFields, planNetwork, withSource } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, formatRange, networkPlanJson, parseConfig, placeholderFields, planNetwork, plural, withSource } from "../ipam";
 import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import { loadConfig } from "./config-file";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
@@ -107,9 +107,6 @@ export function wrap(text: string, indent = "    ", width = PLAN_WIDTH): string 
   lines.push(line);
   return lines.join("\n");
 }
-
-/** "1 address", "2 addresses". */
-export const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 /** The plan for people: a table per subnet. */
 export function renderPlan(plan: NetworkPlan): string {

@@ -154,8 +154,25 @@ export function renderSummary(s: SimulateSummary, reports: readonly ScenarioRepo
     if (r.violations.length > 5) lines.push(`  ... ${r.violations.length - 5} more`);
   }
   if (s.failedRuns.length > 5) lines.push(`... ${s.failedRuns.length - 5} more failing seeds: ${s.failedRuns.slice(5, 25).join(", ")}`);
-  lines.push(s.failedRuns.length === 0 ? "No violations." : `${s.failedRuns.length} of ${s.runs} runs broke an invariant or ABANDONed a launch (replay one with --seed SEED --runs 1).`);
+  lines.push(
+    s.failedRuns.length === 0
+      ? "No violations."
+      : `${s.failedRuns.length} of ${s.runs} runs broke an invariant or ABANDONed a launch (replay the first with the same flags and --seed ${s.failedRuns[0]} --runs 1).`,
+  );
   return lines.join("\n");
+}
+
+/**
+ * What the picture of a run's live addresses cannot show: an ABANDONed launch leaves no
+ * address behind (its ENIs are deleted, its instance terminated), so it is said in words.
+ */
+export function runNotes(r: ScenarioReport): string[] {
+  const collisions = r.violations.filter((v) => v.kind === "duplicate-ip").length;
+  const others = r.violations.length - collisions;
+  return [
+    `${r.launches.abandoned} of ${r.nodes} launches ABANDONed${r.launches.abandoned ? " (instance terminated, its ENIs deleted: no address left to draw)" : ""}; ` +
+      `${collisions} collision${collisions === 1 ? "" : "s"}${others ? `, ${others} other violation${others === 1 ? "" : "s"}` : ""}`,
+  ];
 }
 
 /** The live picture of one run: workers and pods captured, collisions from the violations. */
@@ -215,7 +232,10 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
   const summary = summarise(opts.allocator, reports, Date.now() - start);
   if (opts.svg && pictured) {
     const reservations = opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan");
-    writePlanSvg(opts.svg, plan, liveOf(pictured.report, pictured.capture, plan), `Simulation: ${opts.allocator} allocator, seed ${pictured.report.seed}${runOk(pictured.report) ? "" : " (violations)"}`, reservations === "plan");
+    writePlanSvg(opts.svg, plan, liveOf(pictured.report, pictured.capture, plan), `Simulation: ${opts.allocator} allocator, seed ${pictured.report.seed}`, reservations === "plan", {
+      podIpam: opts.ipam,
+      notes: runNotes(pictured.report),
+    });
   }
   return { summary, reports, plan };
 }

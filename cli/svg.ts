@@ -17,7 +17,12 @@ export interface SvgSubnet {
   readonly live?: LiveAddresses;
   /** false when a simulation ran without the plan's CIDR reservations: they are not drawn. @default true */
   readonly reservationsCreated?: boolean;
+  /** The pod IPAM over the pod block. @default "whereabouts" */
+  readonly podIpam?: "whereabouts" | "host-local";
 }
+
+/** Why AWS reserves each of the five (VPC user guide, "Subnet sizing"; contract/address.ts awsReserved). */
+const AWS_REASONS = ["network address", "VPC router", "Amazon DNS", "reserved for future use", "network broadcast"];
 
 type Kind = "aws" | "workers" | "pods" | "dhcp";
 
@@ -36,11 +41,11 @@ function kindOf(plan: SubnetPlan, ip: number): Kind {
   return "dhcp";
 }
 
-function labels(plan: SubnetPlan): Record<Kind, string> {
+function labels(plan: SubnetPlan, podIpam: SvgSubnet["podIpam"] = "whereabouts"): Record<Kind, string> {
   return {
     aws: "AWS-reserved (first four and the last)",
     workers: "Worker block (the Lambda assigns these)",
-    pods: "Pod block (whereabouts pool)",
+    pods: podIpam === "host-local" ? "Pod block (one host-local range on every node)" : "Pod block (whereabouts pool)",
     dhcp: plan.strategy === "reservation" ? "DHCP space (workers and any other ENI)" : "DHCP space (ENIs created without the Lambda)",
   };
 }
@@ -65,6 +70,7 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
     collisions: new Set(live?.collisions ?? []),
   };
   const out: string[] = [];
+  const names = labels(plan, s.podIpam);
   const where = [plan.strategy + " strategy", s.plan.availabilityZone, s.plan.deviceIndex !== undefined ? `device index ${s.plan.deviceIndex}` : undefined, s.plan.id].filter(Boolean).join(", ");
   out.push(`<text x="16" y="${y0 + 24}" class="title">${esc(plan.subnet.cidr)}</text>`);
   out.push(`<text x="16" y="${y0 + 42}" class="sub">${esc(where)} · ${size} addresses · 1 cell = ${per} address${per === 1 ? "" : "es"}</text>`);
@@ -87,7 +93,7 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
         for (const a of set) if (a >= first && a <= last) return true;
         return false;
       };
-      const tip = per === 1 ? `${intToIp(first)}: ${labels(plan)[kind]}` : `${intToIp(first)} – ${intToIp(last)}: ${[...kinds].map((k) => labels(plan)[k]).join("; ")}`;
+      const tip = per === 1 ? `${intToIp(first)}: ${kind === "aws" ? `AWS-reserved (${AWS_REASONS[plan.awsReserved.indexOf(first)]})` : names[kind]}` : `${intToIp(first)} – ${intToIp(last)}: ${[...kinds].map((k) => names[k]).join("; ")}`;
       out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${FILL[kind]}" class="cell"><title>${esc(tip)}</title></rect>`);
       if (inRes) out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="url(#hatch)" pointer-events="none"/>`);
       if (any(sets.collisions)) {
@@ -123,7 +129,7 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
   };
   for (const k of PRIORITY) {
     if (counts[k] === 0) continue;
-    item(`<rect x="{x}" y="{y}" width="16" height="16" fill="${FILL[k]}" stroke="#444" stroke-width="0.5"/>`, `${labels(plan)[k]}: ${counts[k]}`);
+    item(`<rect x="{x}" y="{y}" width="16" height="16" fill="${FILL[k]}" stroke="#444" stroke-width="0.5"/>`, `${names[k]}: ${counts[k]}`);
   }
   item(
     `<rect x="{x}" y="{y}" width="16" height="16" fill="#fff" stroke="#444" stroke-width="0.5"/><rect x="{x}" y="{y}" width="16" height="16" fill="url(#hatch)"/>`,
@@ -146,9 +152,10 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
     out.push(`<text x="${lx + (cls.includes("indent") ? 14 : 0)}" y="${ly + 12}" class="${cls}">${esc(text)}</text>`);
     ly += 18;
   };
-  line(plan.strategy === "static" ? `Workers: ${span(plan.workers)} (${rangeSize(plan.workers)})` : `Largest DHCP stretch: ${span(plan.workers)}`);
+  // reservation: the workers' addresses are the DHCP lines below, listed once.
+  if (plan.strategy === "static") line(`Workers: ${span(plan.workers)} (${rangeSize(plan.workers)})`);
   line(`Pods: ${span(plan.pods)} (${rangeSize(plan.pods)})`);
-  for (const r of plan.dhcp) line(`DHCP: ${span(r)} (${rangeSize(r)})`);
+  for (const r of plan.dhcp) line(`DHCP${plan.strategy === "reservation" ? " (workers)" : ""}: ${span(r)} (${rangeSize(r)})`);
   line(`Reservations${made ? "" : " (planned, not created)"}: ${plan.reservations.length === 0 ? "none" : ""}`);
   const shown = plan.reservations.slice(0, 12);
   for (const r of shown) line(`${r.cidr} [${r.purpose}]`, "mono indent");
@@ -158,9 +165,11 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
 }
 
 /** An SVG picture of each subnet's plan (and, from a simulation, its live addresses). */
-export function renderPlanSvg(subnets: readonly SvgSubnet[], title = "Multus subnet address plan"): string {
+export function renderPlanSvg(subnets: readonly SvgSubnet[], title = "Multus subnet address plan", notes: readonly string[] = []): string {
   const parts: string[] = [];
-  let y = 44;
+  // Lines under the title: what a picture of live addresses cannot show (e.g. ABANDONed launches leave none).
+  notes.forEach((note, i) => parts.push(`<text x="16" y="${50 + i * 18}" class="info">${esc(note)}</text>`));
+  let y = 44 + notes.length * 18;
   let width = 600;
   for (const s of subnets) {
     const p = panel(s, y);
@@ -184,10 +193,18 @@ export function renderPlanSvg(subnets: readonly SvgSubnet[], title = "Multus sub
 }
 
 /** Writes the plan's SVG picture to `file` ("-" for stdout); live addresses are keyed by subnet CIDR. */
-export function writePlanSvg(file: string, plan: NetworkPlan, live: ReadonlyMap<string, LiveAddresses> = new Map(), title?: string, reservationsCreated = true): void {
+export function writePlanSvg(
+  file: string,
+  plan: NetworkPlan,
+  live: ReadonlyMap<string, LiveAddresses> = new Map(),
+  title?: string,
+  reservationsCreated = true,
+  extra: { readonly podIpam?: SvgSubnet["podIpam"]; readonly notes?: readonly string[] } = {},
+): void {
   const svg = renderPlanSvg(
-    plan.subnets.map((s) => ({ plan: s, live: live.get(s.subnet.cidr), reservationsCreated })),
+    plan.subnets.map((s) => ({ plan: s, live: live.get(s.subnet.cidr), reservationsCreated, podIpam: extra.podIpam })),
     title,
+    extra.notes,
   );
   if (file === "-") {
     process.stdout.write(svg);

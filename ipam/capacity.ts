@@ -1,6 +1,6 @@
 import limits from "./eni-limits.json";
 import { PlanError } from "../contract/errors";
-import { nearest } from "./suggest";
+import { nearest } from "./wording";
 
 /**
  * ENI and IPv4 limits per instance type. Data: ipam/eni-limits.json, parsed from

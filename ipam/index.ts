@@ -7,6 +7,6 @@ export * from "./layout";
 export * from "./plan";
 export * from "./regions";
 export * from "./source";
-export * from "./suggest";
+export * from "./wording";
 export * from "./image-ref";
 export * from "./placeholders";

@@ -14,6 +14,7 @@ import {
   usableRange,
 } from "../contract/address";
 import { cidrCover } from "./cidr";
+import { plural } from "./wording";
 import { PlanError } from "../contract/errors";
 import type { Strategy } from "../contract/lifecycle";
 
@@ -150,7 +151,7 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
       fixes.push(`widen the range to ${podCount} addresses or lower ${names.podsPerNode}`);
     }
     if (input.strategy === "static" && overlaps(workersWanted, pods)) {
-      problems.push(`the worker block ${intToIp(workersWanted.first)}-${intToIp(Math.min(workersWanted.last, usable.last))} (${workerCount} addresses) overlaps the pod block ${input.podRange}`);
+      problems.push(`the worker block ${intToIp(workersWanted.first)}-${intToIp(Math.min(workersWanted.last, usable.last))} (${plural(workerCount, "address", "addresses")}) overlaps the pod block ${input.podRange}`);
       fixes.push(`start the pod block after ${intToIp(workersWanted.last)}, or lower ${names.maxNodes} or ${names.workerHeadroom}`);
     }
     if (problems.length) throw new PlanError(`${at}podRange`, problems.join("; and "), fixes.join("; "), "infeasible");
@@ -184,7 +185,7 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
     if (workers.last > usable.last || overlaps(workers, pods)) {
       throw new PlanError(
         input.podRange !== undefined ? `${at}podRange` : names.maxNodes,
-        `the worker block ${intToIp(workers.first)}-${intToIp(Math.min(workers.last, usable.last))} (${workerCount} addresses) overlaps the pod block ${intToIp(pods.first)}-${intToIp(pods.last)}`,
+        `the worker block ${intToIp(workers.first)}-${intToIp(Math.min(workers.last, usable.last))} (${plural(workerCount, "address", "addresses")}) overlaps the pod block ${intToIp(pods.first)}-${intToIp(pods.last)}`,
         `start the pod block after ${intToIp(workers.last)}, or lower ${names.maxNodes} or ${names.workerHeadroom}`,
         "infeasible",
       );

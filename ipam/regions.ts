@@ -1,5 +1,5 @@
 import { PlanError } from "../contract/errors";
-import { nearest } from "./suggest";
+import { nearest } from "./wording";
 
 /**
  * The AWS account of the Amazon EKS add-on image registry in each region

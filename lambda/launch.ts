@@ -353,7 +353,7 @@ async function createEni(
     const pick = pickWorkerAddress({ block: workers, used, tried, pending, self: instanceId, attempt: n, random: deps.random });
     if (pick.ip === undefined) {
       throw new LaunchFailure(
-        `the worker block ${intToIp(workers.first)}-${intToIp(workers.last)} of ${subnet.id} has no free address (${workers.last - workers.first + 1} addresses, all in use${tried.size ? ` or taken while trying` : ""}); raise nodeGroup.maxSize or workerHeadroom, or let the sweep delete orphaned ENIs`,
+        `the worker block ${intToIp(workers.first)}-${intToIp(workers.last)} of ${subnet.id} has no free address (${workers.last - workers.first + 1} address${workers.last === workers.first ? "" : "es"}, all in use${tried.size ? ` or taken while trying` : ""}); raise nodeGroup.maxSize or multus.workerHeadroom, or let the sweep delete orphaned ENIs`,
       );
     }
     try {

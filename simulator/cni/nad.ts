@@ -16,6 +16,7 @@ import {
   isIpv4,
   ipToInt,
   parseCidr,
+  plural,
   rangeSize,
   subtractRange as subtract,
 } from "../../ipam";
@@ -285,7 +286,7 @@ export function analyseNads(nads: readonly ParsedNad[], opts: AnalyseOptions): N
             collisions.push({
               kind: "nad-overlap",
               range: showRange(o),
-              detail: `${names[0]} (${describe(a.nad)}) and ${names[1]} (${describe(b.nad)}) both hand out ${showRange(o)} (${rangeSize(o)} addresses) and neither sees the other's allocations`,
+              detail: `${names[0]} (${describe(a.nad)}) and ${names[1]} (${describe(b.nad)}) both hand out ${showRange(o)} (${plural(rangeSize(o), "address", "addresses")}) and neither sees the other's allocations`,
               nads: names,
             });
           }

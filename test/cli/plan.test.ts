@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cidrBounds, ipToInt } from "../../ipam";
@@ -131,5 +131,11 @@ describe("multus-sim plan", () => {
     expect(code).toBe(0);
     expect(stderr.replace(/\s+/g, " ")).toMatch(/^note: .*c\.json leaves 8 ids at the example's placeholders \(cluster\.endpoint, .*multus\.subnets\[1\]\.id\): fine for planning, refused by npm start/s);
     expect(stderr).not.toContain("vpc.id");
+  });
+
+  test("GIVEN --version THEN the package's version and exit 0", () => {
+    const { code, stdout } = cli(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
   });
 });

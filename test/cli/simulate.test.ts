@@ -22,6 +22,14 @@ describe("multus-sim simulate", () => {
     expect(b.summary.failedRuns).toEqual([7]);
     // README quotes this run: "On seed 7 with 50 launches at once into a /24, the baseline ABANDONs 31".
     expect(b.summary.abandoned).toBe(31);
+    const dirB = mkdtempSync(join(tmpdir(), "sim-svg-"));
+    const human = cli(["simulate", ...base, "--allocator", "baseline", "--svg", join(dirB, "b.svg")]);
+    // The replay hint names the seed to replay, and the picture says what it cannot draw.
+    expect(human.stdout).toMatch(/replay the first with the same flags and --seed 7 --runs 1/);
+    expect(human.stdout).not.toContain("SEED");
+    const svgB = readFileSync(join(dirB, "b.svg"), "utf8");
+    expect(svgB).toContain(`${b.summary.abandoned} of 50 launches ABANDONed (instance terminated, its ENIs deleted: no address left to draw)`);
+    expect(svgB).not.toContain("(violations)");
 
     const dir = mkdtempSync(join(tmpdir(), "sim-svg-"));
     const project = cli(["simulate", ...base, "--allocator", "project", "--svg", join(dir, "run.svg")]);

@@ -27,6 +27,30 @@ describe("renderPlanSvg", () => {
     expect(svg).not.toContain("Live worker");
   });
 
+  test("GIVEN the AWS-reserved cells THEN each says why AWS reserves it", () => {
+    const c = cells(renderPlanSvg([{ plan }]));
+    const tip = (ip: string) => c.find((x) => x.title.startsWith(`${ip}:`))!.title;
+    expect(tip("10.0.4.0")).toBe("10.0.4.0: AWS-reserved (network address)");
+    expect(tip("10.0.4.1")).toBe("10.0.4.1: AWS-reserved (VPC router)");
+    expect(tip("10.0.4.2")).toBe("10.0.4.2: AWS-reserved (Amazon DNS)");
+    expect(tip("10.0.4.3")).toBe("10.0.4.3: AWS-reserved (reserved for future use)");
+    expect(tip("10.0.4.255")).toBe("10.0.4.255: AWS-reserved (network broadcast)");
+  });
+
+  test("GIVEN host-local pods THEN the legend says host-local, not whereabouts; GIVEN notes THEN they are under the title", () => {
+    const svg = renderPlanSvg([{ plan, podIpam: "host-local" }], "t", ["31 of 50 launches ABANDONed"]);
+    expect(svg).toContain(`Pod block (one host-local range on every node): ${rangeSize(plan.pods)}`);
+    expect(svg).not.toContain("whereabouts");
+    expect(svg).toContain(">31 of 50 launches ABANDONed</text>");
+  });
+
+  test("GIVEN the reservation strategy with a pod range near the start THEN each DHCP stretch is listed once", () => {
+    const res = planSubnet({ cidr: "10.0.4.0/24", strategy: "reservation", maxNodes: 3, podsPerNode: 10, podRange: "10.0.4.5-10.0.4.40" });
+    const svg = renderPlanSvg([{ plan: res }]);
+    expect(svg.match(/>DHCP \(workers\): /g)).toHaveLength(2);
+    expect(svg).not.toMatch(/Largest DHCP stretch/);
+  });
+
   test("GIVEN live addresses and collisions THEN they are marked and counted", () => {
     const svg = renderPlanSvg([{ plan, live: { workers: [ipToInt("10.0.4.4")], pods: [ipToInt("10.0.4.224"), ipToInt("10.0.4.225"), ipToInt("10.0.4.225")], foreign: [ipToInt("10.0.4.9")], collisions: [ipToInt("10.0.4.9")] } }]);
     // Four live cells and three legend dots.

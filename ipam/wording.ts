@@ -16,3 +16,8 @@ export function nearest(names: readonly string[], word: string, count = 5): stri
     .slice(0, count)
     .map((x) => x.name);
 }
+
+/** A count with its noun: "1 address", "2 addresses". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
