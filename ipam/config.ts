@@ -4,6 +4,7 @@ import { DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy 
 import { instanceLimits } from "./capacity";
 import { JsonObject as Json, isObject } from "../contract/json";
 import { MULTUS_NODE_LABEL, isLabelValue } from "../contract/node-label";
+import { CONFIG_FIELDS, CONFIG_LIMITS, idPattern } from "./config-fields";
 import { isPinnedImage } from "./image-ref";
 import { parsePodRange } from "./layout";
 import { PLACEHOLDER_CERTIFICATE, PLACEHOLDER_ENDPOINT } from "./placeholders";
@@ -192,7 +193,7 @@ class Checker {
   }
 }
 
-const ID = (prefix: string) => new RegExp(`^${prefix}-[0-9a-f]{8,17}$`);
+const ID = (prefix: string) => new RegExp(idPattern(prefix));
 
 /**
  * Validates user JSON merged over DEFAULT_CONFIG, field by field. `source` (a file name) is
@@ -204,17 +205,17 @@ export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
 
 function checkConfig(merged: unknown): MultusConfig {
   const c = new Checker();
-  const raw = c.keys(merged, "", ["$schema", "region", "cluster", "vpc", "nodeGroup", "multus", "whereabouts", "agent"]);
+  const raw = c.keys(merged, "", CONFIG_FIELDS[""]);
   const region = c.str(raw.region, "region", REGION_PATTERN, "us-west-2");
   const multusImage = isObject(raw.multus) ? raw.multus.image : undefined;
   if (!eksAddonRegistry(region) && multusImage === undefined) {
     c.fail("region", `EKS publishes no add-on images in ${region}`, `use an EKS region (nearest: ${nearestRegions(region).join(", ")}), or set multus.image to a Multus image your nodes can pull`);
   }
   for (const part of ["whereabouts", "agent"] as const) {
-    if (raw[part] !== undefined) c.image(c.keys(raw[part], part, ["image"]).image, `${part}.image`);
+    if (raw[part] !== undefined) c.image(c.keys(raw[part], part, CONFIG_FIELDS[part]).image, `${part}.image`);
   }
 
-  const cluster = c.keys(raw.cluster, "cluster", ["name", "version", "endpoint", "certificateAuthority", "serviceCidr", "securityGroupId"]);
+  const cluster = c.keys(raw.cluster, "cluster", CONFIG_FIELDS.cluster);
   c.str(cluster.name, "cluster.name", /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, "eks-multus-cluster");
   c.str(cluster.version, "cluster.version", /^1\.\d+$/, "1.33");
   c.str(cluster.endpoint, "cluster.endpoint", /^https:\/\//, "https://<id>.gr7.<region>.eks.amazonaws.com");
@@ -222,37 +223,35 @@ function checkConfig(merged: unknown): MultusConfig {
   parseCidr(c.str(cluster.serviceCidr, "cluster.serviceCidr"), "cluster.serviceCidr");
   c.str(cluster.securityGroupId, "cluster.securityGroupId", ID("sg"), "sg-0123456789abcdef0");
 
-  const vpc = c.keys(raw.vpc, "vpc", ["id", "cidr"]);
+  const vpc = c.keys(raw.vpc, "vpc", CONFIG_FIELDS.vpc);
   c.str(vpc.id, "vpc.id", ID("vpc"), "vpc-0123456789abcdef0");
   const vpcRange = parseCidr(c.str(vpc.cidr, "vpc.cidr"), "vpc.cidr");
 
-  const ng = c.keys(raw.nodeGroup, "nodeGroup", [
-    "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
-  ]);
+  const ng = c.keys(raw.nodeGroup, "nodeGroup", CONFIG_FIELDS.nodeGroup);
   c.str(ng.name, "nodeGroup.name", NODE_GROUP_NAME_PATTERN, DEFAULT_NODE_GROUP_NAME);
   if (!isLabelValue(String(ng.name))) {
     throw new PlanError("nodeGroup.name", `"${String(ng.name)}" ends with "-": it is the value of the node label ${MULTUS_NODE_LABEL}, which must end with a letter or digit`, "drop the trailing '-'");
   }
   instanceLimits(c.str(ng.instanceType, "nodeGroup.instanceType"), "nodeGroup.instanceType");
-  const maxSize = c.int(ng.maxSize, "nodeGroup.maxSize", 1, 1000);
-  const minSize = c.int(ng.minSize, "nodeGroup.minSize", 0, 1000);
+  const maxSize = c.int(ng.maxSize, "nodeGroup.maxSize", ...CONFIG_LIMITS["nodeGroup.maxSize"]!);
+  const minSize = c.int(ng.minSize, "nodeGroup.minSize", ...CONFIG_LIMITS["nodeGroup.minSize"]!);
   if (minSize > maxSize) c.fail("nodeGroup.minSize", `${minSize} is above nodeGroup.maxSize ${maxSize}`, "lower nodeGroup.minSize or raise nodeGroup.maxSize");
-  const desiredSize = c.int(ng.desiredSize, "nodeGroup.desiredSize", 0, 1000);
+  const desiredSize = c.int(ng.desiredSize, "nodeGroup.desiredSize", ...CONFIG_LIMITS["nodeGroup.desiredSize"]!);
   if (desiredSize < minSize || desiredSize > maxSize) {
     c.fail("nodeGroup.desiredSize", `${desiredSize} is outside nodeGroup.minSize ${minSize} .. nodeGroup.maxSize ${maxSize}`, `set nodeGroup.desiredSize from ${minSize} to ${maxSize}`);
   }
   c.oneOf(ng.amiFamily, "nodeGroup.amiFamily", ["al2023", "al2"] as const);
   c.str(ng.amiId, "nodeGroup.amiId", ID("ami"), "ami-0123456789abcdef0");
-  c.int(ng.volumeSize, "nodeGroup.volumeSize", 20, 16384);
+  c.int(ng.volumeSize, "nodeGroup.volumeSize", ...CONFIG_LIMITS["nodeGroup.volumeSize"]!);
   if (ng.keyName !== undefined) c.str(ng.keyName, "nodeGroup.keyName");
   c.list(ng.subnetIds, "nodeGroup.subnetIds").forEach((s, i) => c.str(s, `nodeGroup.subnetIds[${i}]`, ID("subnet"), "subnet-0123456789abcdef0"));
   if (typeof ng.bootstrapArguments !== "string") c.fail("nodeGroup.bootstrapArguments", "must be a string", 'set it to "" or kubelet flags');
 
-  const m = c.keys(raw.multus, "multus", ["strategy", "podsPerNode", "workerHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"]);
+  const m = c.keys(raw.multus, "multus", CONFIG_FIELDS.multus);
   c.image(m.image, "multus.image");
   c.oneOf(m.strategy, "multus.strategy", STRATEGIES);
-  c.int(m.podsPerNode, "multus.podsPerNode", 1, 65000);
-  if (m.workerHeadroom !== undefined) c.int(m.workerHeadroom, "multus.workerHeadroom", 0, 65000);
+  c.int(m.podsPerNode, "multus.podsPerNode", ...CONFIG_LIMITS["multus.podsPerNode"]!);
+  if (m.workerHeadroom !== undefined) c.int(m.workerHeadroom, "multus.workerHeadroom", ...CONFIG_LIMITS["multus.workerHeadroom"]!);
   c.bool(m.reserveWorkerBlock, "multus.reserveWorkerBlock");
   c.list(m.securityGroupIds, "multus.securityGroupIds").forEach((s, i) => c.str(s, `multus.securityGroupIds[${i}]`, ID("sg"), "sg-0123456789abcdef0"));
   if (!isObject(m.interfaceTags) || Object.values(m.interfaceTags).some((v) => typeof v !== "string")) {
@@ -262,7 +261,7 @@ function checkConfig(merged: unknown): MultusConfig {
   const seen: { cidr: string; field: string; range: { first: number; last: number } }[] = [];
   subnets.forEach((s, i) => {
     const f = `multus.subnets[${i}]`;
-    const sub = c.keys(s, f, ["cidr", "id", "availabilityZone", "podRange"]);
+    const sub = c.keys(s, f, CONFIG_FIELDS["multus.subnets[]"]);
     const parsed = parseSubnet(sub.cidr, `${f}.cidr`);
     c.str(sub.id, `${f}.id`, ID("subnet"), "subnet-0123456789abcdef0");
     checkAvailabilityZone(sub.availabilityZone, region, `${f}.availabilityZone`);

@@ -10,3 +10,5 @@ export * from "./source";
 export * from "./wording";
 export * from "./image-ref";
 export * from "./placeholders";
+export * from "./config-schema";
+export * from "./config-fields";
