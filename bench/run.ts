@@ -1,5 +1,6 @@
 import { execSync } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { wrap } from "../cli/plan";
 import * as os from "node:os";
 import * as path from "node:path";
 import Table from "cli-table3";
@@ -195,10 +196,14 @@ function agentSection(a: AgentMemoryFigures, verdict: Verdict): Section {
   };
 }
 
-function printSection(s: Section): void {
+export function sectionText(s: Section): string {
   const table = new Table({ head: [...s.head], wordWrap: true, style: process.stdout.isTTY ? undefined : { head: [], border: [] } });
   for (const r of s.rows) table.push(s.head.map((_, i) => r[i] ?? ""));
-  process.stdout.write(`\n${s.title}\n${table.toString()}\n${s.notes.map((n) => `  - ${n}`).join("\n")}\n`);
+  return `\n${wrap(s.title, "  ")}\n${table.toString()}\n${s.notes.map((n) => wrap(`  - ${n}`)).join("\n")}\n`;
+}
+
+function printSection(s: Section): void {
+  process.stdout.write(sectionText(s));
 }
 
 export function renderResults(m: Machine, set: BenchSettings, sections: readonly Section[], verdicts: readonly [string, Verdict][], totalMs: number): string {
@@ -214,14 +219,20 @@ export function renderResults(m: Machine, set: BenchSettings, sections: readonly
   ].join("\n");
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+/** The bench's flags: tracked files (bench/results.md, bench/README.md) are written only with --write. */
+export function benchFlags(argv: readonly string[]): { quick: boolean; write: boolean } {
   const program = new Command()
     .name("bench")
-    .description("Benchmarks: allocation under burst, simulator scale, synth and bundle cost. Writes bench/results.md and the table in bench/README.md.")
+    .description("Benchmarks: allocation under burst, simulator scale, synth and bundle cost. Prints the tables; --write also records them in bench/results.md and bench/README.md.")
     .option("--quick", "smaller N set, fewer repeats, no jest run")
-    .option("--no-write", "print only; leave bench/results.md and bench/README.md alone");
-  program.parse(argv, { from: "user" });
-  const flags = program.opts<{ quick?: boolean; write: boolean }>();
+    .option("--write", "write bench/results.md and the table in bench/README.md (tracked files)");
+  program.parse([...argv], { from: "user" });
+  const flags = program.opts<{ quick?: boolean; write?: boolean }>();
+  return { quick: !!flags.quick, write: !!flags.write };
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const flags = benchFlags(argv);
   const set = settings(!!flags.quick);
   const m = machine();
   const start = performance.now();
@@ -262,7 +273,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     ["Node agent memory", agentV],
   ];
   if (tests && !tests.success) verdicts.push(["Test suite", { met: false, text: `${tests.failed} failing test${tests.failed === 1 ? "" : "s"}${tests.failedFiles.length ? ` in ${tests.failedFiles.join(", ")}` : ""}` }]);
-  process.stdout.write(`\nTargets:\n${verdicts.map(([n, v]) => `  ${n}: ${v.met ? "met" : "NOT MET"}: ${v.text}`).join("\n")}\nTotal ${ms(totalMs)}\n`);
+  process.stdout.write(`\nTargets:\n${verdicts.map(([n, v]) => wrap(`  ${n}: ${v.met ? "met" : "NOT MET"}: ${v.text}`)).join("\n")}\nTotal ${ms(totalMs)}\n`);
 
   if (flags.write) {
     const results = renderResults(m, set, sections, verdicts, totalMs);

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { burstVerdict, markdownTable, median, ratio, replaceBetween, scaleVerdict } from "../../bench/stats";
 import { burstPlan, fittingHeadroom, aggregate } from "../../bench/burst";
+import { benchFlags, sectionText } from "../../bench/run";
 import { PlanError, rangeSize } from "../../ipam";
 
 describe("bench helpers", () => {
@@ -91,5 +92,19 @@ describe("burst plan", () => {
     expect(r.launches).toBe(20);
     expect(r.collisions).toBe(2);
     expect(r.otherViolations).toEqual({ "leaked-eni": 2 });
+  });
+});
+
+describe("bench flags and output", () => {
+  test("GIVEN --quick alone THEN nothing tracked is written; GIVEN --write THEN it is", () => {
+    expect(benchFlags(["--quick"])).toEqual({ quick: true, write: false });
+    expect(benchFlags([])).toEqual({ quick: false, write: false });
+    expect(benchFlags(["--quick", "--write"])).toEqual({ quick: true, write: true });
+  });
+
+  test("GIVEN a section with long notes THEN its printed notes wrap at 100 characters", () => {
+    const text = sectionText({ title: "t", head: ["a"], rows: [["1"]], notes: [Array.from({ length: 60 }, (_, i) => `word${i}`).join(" ")] });
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
+    expect(text).toContain("word59");
   });
 });

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -63,6 +63,20 @@ async function initValidatePlan(dir: string): Promise<Checked> {
   return { valid: validate.valid, planned: Number(m[1]) };
 }
 
+/** `npm run plan:offline -- DIR` as a user runs it: validate, then plan with the offline override. */
+async function planOffline(dir: string): Promise<Checked> {
+  let out: string;
+  try {
+    out = (await run("bash", [join(__dirname, "../../../scripts/plan-offline.sh"), dir], { env: ENV, maxBuffer: 64 * 1024 * 1024 })).stdout;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`plan-offline failed in ${dir}:\n${e.stderr || e.stdout || e.message}`);
+  }
+  const m = /Plan: (\d+) to add, 0 to change, 0 to destroy/.exec(out);
+  if (!m) throw new Error(`no plan summary in:\n${out}`);
+  return { valid: /Success! The configuration is valid/.test(out), planned: Number(m[1]) };
+}
+
 function resourceCount(tf: { resource?: Record<string, Record<string, unknown>> }): number {
   return Object.values(tf.resource ?? {}).reduce((n, byId) => n + Object.keys(byId).length, 0);
 }
@@ -73,6 +87,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
   let rootResult: Checked;
   let moduleResult: Checked;
   let rootResources = 0;
+  let rootLeftOver: string[] = [];
   let moduleResources = 0;
 
   beforeAll(async () => {
@@ -82,7 +97,6 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     const rootOut = join(work, "root");
     buildApp({ config, plan, outdir: rootOut, bundlePath }).app.synth();
     const rootDir = join(rootOut, "stacks", AWS_STACK);
-    writeFileSync(join(rootDir, "provider_override.tf.json"), JSON.stringify({ provider: { aws: [OFFLINE_PROVIDER] } }));
     rootResources = resourceCount(JSON.parse(readFileSync(join(rootDir, "cdk.tf.json"), "utf8")));
 
     // Module mode, called from a hand-written HCL root.
@@ -113,11 +127,13 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
       ].join("\n"),
     );
     // The two roots are independent: check them side by side.
-    [rootResult, moduleResult] = await Promise.all([initValidatePlan(rootDir), initValidatePlan(hclRoot)]);
+    [rootResult, moduleResult] = await Promise.all([planOffline(rootDir), initValidatePlan(hclRoot)]);
+    rootLeftOver = readdirSync(rootDir).filter((f) => f.endsWith("_override.tf.json"));
   }, 150000);
 
-  test("WHEN the default synth is validated and planned THEN it is valid and plans every resource", () => {
+  test("WHEN the default synth is validated and planned (npm run plan:offline) THEN it is valid, plans every resource and leaves no override behind", () => {
     expect(rootResult.valid).toBe(true);
+    expect(rootLeftOver).toEqual([]);
     expect(rootResources).toBeGreaterThan(0);
     expect(rootResult.planned).toBe(rootResources);
   });
