@@ -7,7 +7,7 @@ import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode, eksAmiSsmParameter 
 import { addKubernetesStacks, networkDefinitions } from "./modules/kubernetes";
 import { dependencies } from "./package.json";
 import { loadConfig } from "./cli/config-file";
-import { renderPlan } from "./cli/plan";
+import { renderPlan, wrap } from "./cli/plan";
 import { EXIT, quietOnClosedPipe, reportError } from "./cli/common";
 
 /**
@@ -125,13 +125,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       );
     } else if (!flags.synthOnly) {
       const example = file ? "" : " (the reference example: its ids are placeholders, so it plans and synthesizes but is not deployable; write your own multus.config.json, see examples/)";
-      process.stdout.write(`Config: ${source}${example}\n${renderPlan(plan)}\n\n`);
+      process.stdout.write(`${wrap(`Config: ${source}${example}`, "  ")}\n${renderPlan(plan)}\n\n`);
       const stacks = app.node.children.map((c) => c.node.id);
       process.stdout.write(`Synthesized to ${stacksDir}: ${stacks.join(", ")}\n`);
-      process.stdout.write(`${zoneNotes(config, plan).join("\n")}\n`);
+      process.stdout.write(`${zoneNotes(config, plan).map((n) => wrap(n)).join("\n")}\n`);
       // In this order: nodes before the Kubernetes add-ons, the NAD CRD before the NADs.
       process.stdout.write(
-        `Deploy (in this order; the stacks declare it): npm run deploy, i.e. npx ${CDKTF_CLI} deploy ${stacks.join(" ")}\n` +
+        `${wrap(`Deploy (in this order; the stacks declare it): npm run deploy, i.e. npx ${CDKTF_CLI} deploy ${stacks.join(" ")}`)}\n` +
           `  or terraform init && terraform apply in each ${stacksDir}/<stack>, in that order\n`,
       );
     }

@@ -137,12 +137,14 @@ describe("main: what a new user meets", () => {
     const outdir = tmp("multus-out-");
     const r = await runMain(["--bundle", bundle, "--outdir", outdir]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Config: embedded defaults \(.*placeholders.*not deployable/);
-    expect(r.stdout).toMatch(/NAD default\/ipvlan-conf-1 \(10\.0\.4\.0\/24\): only for pods on nodes in us-west-2a/);
-    expect(r.stdout).toMatch(/NAD default\/ipvlan-conf-2 \(10\.0\.5\.0\/24\): only for pods on nodes in us-west-2a/);
+    expect(r.stdout.replace(/\n\s+/g, " ")).toMatch(/^Config: embedded defaults \(.*placeholders.*not deployable/);
+    for (const line of r.stdout.split("\n").filter((l) => !l.startsWith("Synthesized to ") && !l.includes(outdir))) expect(line.length).toBeLessThanOrEqual(100);
+    const flat = r.stdout.replace(/\n\s+/g, " ");
+    expect(flat).toMatch(/NAD default\/ipvlan-conf-1 \(10\.0\.4\.0\/24\): only for pods on nodes in us-west-2a/);
+    expect(flat).toMatch(/NAD default\/ipvlan-conf-2 \(10\.0\.5\.0\/24\): only for pods on nodes in us-west-2a/);
     // `npx cdktf` finds no binary (the cdktf package has none): the CLI is cdktf-cli, same release.
     const pkg = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
-    expect(r.stdout).toContain(`npx cdktf-cli@${pkg.dependencies.cdktf} deploy multus-aws multus-k8s-addons multus-k8s-networks`);
+    expect(flat).toContain(`npx cdktf-cli@${pkg.dependencies.cdktf} deploy multus-aws multus-k8s-addons multus-k8s-networks`);
     expect(r.stdout).not.toMatch(/npx cdktf deploy/);
     expect(pkg.scripts.deploy).toContain(`cdktf-cli@${pkg.dependencies.cdktf} deploy multus-aws multus-k8s-addons multus-k8s-networks`);
     expect(existsSync(join(__dirname, "..", "node_modules", "cdktf", "package.json"))).toBe(true);
