@@ -30,21 +30,21 @@ describe("buildLambda", () => {
   it("GIVEN the bundle WHEN a fresh node loads it THEN it exports handler, needing nothing from node_modules", () => {
     const out = execFileSync(process.execPath, ["-e", `const m = require(${JSON.stringify(built.file)}); process.stdout.write(typeof m.handler)`], {
       cwd: os.tmpdir(),
-      env: { PATH: process.env.PATH ?? "", NODE_PATH: "" },
+      env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_PATH: "" },
     }).toString();
     expect(out).toBe("function");
   });
 
   it("GIVEN the bundle without its environment WHEN invoked THEN cold start fails naming the missing variable", () => {
     const script = `require(${JSON.stringify(built.file)}).handler({}).then(() => process.stdout.write("ok"), (e) => process.stdout.write(e.message))`;
-    const out = execFileSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "" } }).toString();
+    const out = execFileSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } }).toString();
     expect(out).toMatch(/^MULTUS_NODE_GROUP_TAG: is not set/);
   });
 
   it("GIVEN the bundle with the environment the module writes WHEN invoked with a test notification THEN it starts, validates its configuration and ignores the event", () => {
     const env = lambdaEnvironment(DEFAULT_CONFIG, planNetwork(DEFAULT_CONFIG));
     const script = `require(${JSON.stringify(built.file)}).handler({ Event: "autoscaling:TEST_NOTIFICATION" }).then((o) => process.stdout.write(JSON.stringify(o)), (e) => process.stdout.write("error " + e.message))`;
-    const out = execFileSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-west-2", ...env } }).toString();
+    const out = execFileSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", AWS_REGION: "us-west-2", ...env } }).toString();
     const lines = out.trim().split("\n");
     expect(JSON.parse(lines[lines.length - 1]!)).toMatchObject({ action: "ignored", result: "NONE", ec2Calls: 0 });
     // The structured log line went to stdout first.
