@@ -18,7 +18,7 @@ describe("buildAgent", () => {
 
   /** Runs the bundle as the image does (`node index.js`), from a directory without node_modules. */
   function runBundle(env: Record<string, string>) {
-    const r = spawnSync(process.execPath, [built.file], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "", NODE_PATH: "", ...env }, encoding: "utf8", timeout: 20000 });
+    const r = spawnSync(process.execPath, [built.file], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "", NODE_PATH: "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env }, encoding: "utf8", timeout: 20000 });
     return { status: r.status, lines: r.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>) };
   }
 
