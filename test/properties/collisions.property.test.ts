@@ -345,9 +345,9 @@ function handle(w: CmdWorld, e: LifecycleEvent, ctx: AllocatorContext): Promise<
 
 async function deliver(w: CmdWorld, events: LifecycleEvent[]): Promise<void> {
   const ctx = (task: string): AllocatorContext => {
-    const retry = { maxAttempts: w.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => w.scheduler.wait(ms, `${task}:backoff`), random: w.rng };
+    const retry = { maxAttempts: w.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => w.scheduler.sleep(ms, `${task}:backoff`), random: w.rng };
     const hook = async (call: { operation: string }, next: () => Promise<unknown>) => {
-      await w.scheduler.wait(20 + Math.floor(w.rng() * 180), `${task}:${call.operation}`);
+      await w.scheduler.sleep(20 + Math.floor(w.rng() * 180), `${task}:${call.operation}`);
       return next();
     };
     const client = ec2Client(w.ec2, { hook, retry });
@@ -361,9 +361,9 @@ async function deliver(w: CmdWorld, events: LifecycleEvent[]): Promise<void> {
     return {
       ec2: counted,
       autoscaling: autoScalingClient(w.asg, { hook, retry }),
-      sleep: (ms) => w.scheduler.wait(ms, `${task}:sleep`),
+      sleep: (ms) => w.scheduler.sleep(ms, `${task}:sleep`),
       random: w.rng,
-      now: () => SIMULATION_EPOCH + w.scheduler.now,
+      now: () => SIMULATION_EPOCH + w.scheduler.now(),
     };
   };
   await w.scheduler.run(Promise.all(events.map((e, i) => handle(w, e, ctx(`${w.invocations++}.${i}`)))));
@@ -447,16 +447,13 @@ describe("no-collision properties: lifecycle sequences (fc.commands)", () => {
           multus: { strategy, podsPerNode: 2, subnets: [{ cidr: "10.0.4.0/26", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" }] },
         });
         const plan = planNetwork(config);
-        const ec2 = new Ec2Model({ seed, dhcp: "adversarial" });
+        const scheduler = new VirtualScheduler(seed);
+        const ec2 = new Ec2Model({ seed, dhcp: "adversarial", clock: scheduler, epochMs: SIMULATION_EPOCH });
         const s = plan.subnets[0]!;
         ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
         const primary = ec2.addSubnet({ cidr: "100.64.0.0/20", availabilityZone: s.availabilityZone }).subnetId;
         for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit" });
         const asg = new AutoScalingModel(ec2, { groupName: DEFAULT_GROUP_NAME, subnetIds: [primary], instanceType: plan.instance.instanceType, seed, epochMs: SIMULATION_EPOCH });
-        const scheduler = new VirtualScheduler(seed);
-        scheduler.onAdvance = (at) => {
-          if (at > asg.now) asg.advance(at - asg.now);
-        };
         const world: CmdWorld = {
           ec2,
           asg,
