@@ -1,7 +1,7 @@
 import { IpRange, contains, formatRange, intToIp, parseRange, parseSubnet, usableRange } from "./address";
 import { PlanError } from "./errors";
 import { isObject } from "./json";
-import { STRATEGIES, Strategy } from "./lifecycle";
+import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, STRATEGIES, Strategy } from "./lifecycle";
 import { TAG_TEXT, checkInterfaceTags } from "./tags";
 
 /** The environment variables the lifecycle Lambda reads. */
@@ -24,6 +24,8 @@ export const LAMBDA_ENV = {
   ipAttempts: "MULTUS_IP_ATTEMPTS",
   /** Compact JSON `{"type","maxEnis"}` of the launch template's type: saves a DescribeInstanceTypes. */
   instanceLimits: "MULTUS_INSTANCE_LIMITS",
+  /** The launch hook's heartbeat timeout in seconds: a launch's retries end in time for it. */
+  launchHookTimeout: "MULTUS_LAUNCH_HOOK_TIMEOUT",
 } as const;
 
 /**
@@ -56,8 +58,10 @@ export interface LambdaConfig {
   readonly sourceDestCheck: boolean;
   /** Static strategy: CreateNetworkInterface attempts per ENI. */
   readonly ipAttempts: number;
-  /** ENI limit of the launch template's instance type, when known at plan time. */
+  /** ENI limit of the launch template's instance type (on its default network card), when known at plan time. */
   readonly instanceLimits?: { readonly type: string; readonly maxEnis: number };
+  /** The launch hook's heartbeat timeout, seconds. */
+  readonly launchHookTimeoutSeconds: number;
 }
 
 /** Static strategy: CreateNetworkInterface attempts per ENI unless told otherwise. */
@@ -84,6 +88,7 @@ export function lambdaConfigEnvironment(c: LambdaConfig): Record<string, string>
     [LAMBDA_ENV.interfaceTags]: JSON.stringify(c.interfaceTags),
     [LAMBDA_ENV.sourceDestCheck]: String(c.sourceDestCheck),
     [LAMBDA_ENV.ipAttempts]: String(c.ipAttempts),
+    [LAMBDA_ENV.launchHookTimeout]: String(c.launchHookTimeoutSeconds),
   };
   if (c.instanceLimits) env[LAMBDA_ENV.instanceLimits] = JSON.stringify(c.instanceLimits);
   const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
@@ -201,6 +206,13 @@ export function parseLambdaEnvironment(env: Record<string, string | undefined>):
     instanceLimits = { type: l.type, maxEnis: l.maxEnis };
   }
 
+  const hookText = env[LAMBDA_ENV.launchHookTimeout] ?? String(DEFAULT_HOOKS.launch.heartbeatTimeout);
+  const launchHookTimeoutSeconds = Number(hookText);
+  const { min, max } = HEARTBEAT_TIMEOUT_RANGE;
+  if (!/^\d+$/.test(hookText) || launchHookTimeoutSeconds < min || launchHookTimeoutSeconds > max) {
+    fail(LAMBDA_ENV.launchHookTimeout, `must be a whole number of seconds from ${min} to ${max} (the hook's HeartbeatTimeout), got "${hookText}"`);
+  }
+
   return {
     nodeGroupTag,
     autoScalingGroupName,
@@ -211,5 +223,6 @@ export function parseLambdaEnvironment(env: Record<string, string | undefined>):
     sourceDestCheck: sdc === "true",
     ipAttempts,
     ...(instanceLimits ? { instanceLimits } : {}),
+    launchHookTimeoutSeconds,
   };
 }

@@ -1,7 +1,7 @@
 import type { MultusConfig } from "./config";
 import { PlanError } from "../contract/errors";
 import { DEFAULT_IP_ATTEMPTS, LambdaConfig, lambdaConfigEnvironment } from "../contract/lambda-env";
-import { defaultAutoScalingGroupName } from "../contract/lifecycle";
+import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, defaultAutoScalingGroupName } from "../contract/lifecycle";
 import { checkInterfaceTags } from "../contract/tags";
 import type { NetworkPlan } from "./plan";
 
@@ -20,6 +20,8 @@ export interface LambdaEnvironmentExtra {
   readonly sourceDestCheck?: boolean;
   /** @default 8 */
   readonly ipAttempts?: number;
+  /** The launch hook's heartbeat timeout, seconds. @default 300 (DEFAULT_HOOKS.launch) */
+  readonly launchHookTimeout?: number;
 }
 
 /** The Lambda's configuration from a validated config and its plan (what lambdaEnvironment serialises). */
@@ -28,6 +30,11 @@ export function lambdaConfig(config: MultusConfig, plan: NetworkPlan, extra: Lam
   const ipAttempts = extra.ipAttempts ?? DEFAULT_IP_ATTEMPTS;
   if (!Number.isInteger(ipAttempts) || ipAttempts < 1 || ipAttempts > 50) {
     throw new PlanError("ipAttempts", `must be a whole number from 1 to 50, got ${String(ipAttempts)}`, "set ipAttempts between 1 and 50");
+  }
+  const launchHookTimeoutSeconds = extra.launchHookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout;
+  const { min, max } = HEARTBEAT_TIMEOUT_RANGE;
+  if (!Number.isInteger(launchHookTimeoutSeconds) || launchHookTimeoutSeconds < min || launchHookTimeoutSeconds > max) {
+    throw new PlanError("launchHookTimeout", `must be a whole number of seconds from ${min} to ${max}, got ${String(launchHookTimeoutSeconds)}`, `set the launch hook timeout between ${min} and ${max} s`);
   }
   checkInterfaceTags(config.multus.interfaceTags, "multus.interfaceTags");
   return {
@@ -46,6 +53,7 @@ export function lambdaConfig(config: MultusConfig, plan: NetworkPlan, extra: Lam
     sourceDestCheck: extra.sourceDestCheck ?? true,
     ipAttempts,
     instanceLimits: { type: plan.instance.instanceType, maxEnis: plan.instance.maxEnis },
+    launchHookTimeoutSeconds,
   };
 }
 

@@ -170,7 +170,8 @@ export class LifecycleLambda extends Construct {
       {
         sid: "ManageOwnEnis",
         effect: "Allow",
-        actions: ["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
+        // No DetachNetworkInterface: the function never detaches (lambda/launch.ts retireEni).
+        actions: ["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
         resources: [eniArn],
         condition: ownEni,
       },
@@ -179,7 +180,7 @@ export class LifecycleLambda extends Construct {
         // the group's instances too, should EC2 authorize an attachment change against them.
         sid: "AttachToGroupInstances",
         effect: "Allow",
-        actions: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
+        actions: ["ec2:AttachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
         resources: [arn(ctx.partition, "ec2", ctx.region, "instance/*")],
         condition: [{ test: "StringEquals", variable: "aws:ResourceTag/aws:autoscaling:groupName", values: [props.autoScalingGroupName] }],
       },

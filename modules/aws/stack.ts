@@ -191,7 +191,13 @@ export class MultusAwsStack extends TerraformStack {
       eniTagValue,
       hookTimeout,
       lifecycleHookNames: hookNames,
-      environment: lambdaEnvironment(...withInputs(config, plan, inputs), { ...props.lambdaEnvironment, autoScalingGroupName, nodeGroupTag: eniTagValue }),
+      environment: lambdaEnvironment(...withInputs(config, plan, inputs), {
+        ...props.lambdaEnvironment,
+        autoScalingGroupName,
+        nodeGroupTag: eniTagValue,
+        // A Terraform expression (module mode) cannot be checked here: the function assumes the default then.
+        ...(isLiteral(hookTimeout) ? { launchHookTimeout: hookTimeout } : {}),
+      }),
       tags,
       ...props.lambda,
     });

@@ -124,6 +124,8 @@ export interface AutoScalingModelOptions {
   readonly terminationDelayMs?: number;
   /** Wall-clock time (epoch ms) of simulated time 0, for event times. @default 0 */
   readonly epochMs?: number;
+  /** Interfaces every instance is launched with besides its primary (a launch template's network interfaces). @default none */
+  readonly launchInterfaces?: readonly { subnetId: string; deviceIndex: number; networkCardIndex?: number }[];
 }
 
 interface ActionState {
@@ -210,6 +212,7 @@ export class AutoScalingModel {
       instanceType: this.instanceType,
       subnetId,
       tags: { "aws:autoscaling:groupName": this.groupName },
+      ...(this.opts.launchInterfaces ? { interfaces: this.opts.launchInterfaces } : {}),
     });
     const az = this.ec2.subnetInfo(subnetId).availabilityZone;
     const member: MemberState = { instanceId, availabilityZone: az, state: "InService" };

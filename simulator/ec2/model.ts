@@ -183,7 +183,7 @@ export class Ec2Model {
   private callIndex = 0;
   /** The run's simulated clock. */
   readonly clock: SimClock;
-  readonly timing: TimingProfile;
+  private timingProfile: TimingProfile;
   private readonly epochMs: number;
   /** Token buckets by action (and `:unfiltered`), with their level and when it was last refilled. */
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -196,6 +196,10 @@ export class Ec2Model {
   private readonly attachRefused = new Map<string, number>();
   /** SDK calls served, by operation (throttled calls included). */
   readonly calls = new Map<string, number>();
+  /** Every DetachNetworkInterface the model accepted: which ENI, from which instance, when (simulated ms). */
+  readonly detachLog: { readonly eniId: string; readonly instanceId: string; readonly at: number }[] = [];
+  /** Every termination: when, and the ENIs attached at that moment that outlived it (not deleted with it). */
+  readonly terminationLog: { readonly instanceId: string; readonly at: number; readonly survivors: { readonly eniId: string; readonly subnetId: string; readonly ip: string }[] }[] = [];
 
   constructor(opts: Ec2ModelOptions = {}) {
     this.region = opts.region ?? "us-west-2";
@@ -204,7 +208,7 @@ export class Ec2Model {
     this.dhcp = opts.dhcp ?? "random";
     this.rng = seededRandom(opts.seed ?? 1);
     this.clock = opts.clock ?? new DiscreteClock(opts.seed ?? 1);
-    this.timing = opts.timing ?? timingProfile("instant");
+    this.timingProfile = opts.timing ?? timingProfile("instant");
     this.epochMs = opts.epochMs ?? 0;
     this.faults = { throttle: opts.throttle ?? 0, consistencyLag: opts.consistencyLag ?? 0, instanceLag: opts.instanceLag ?? 0, attachRefusals: opts.attachRefusals ?? 0 };
   }
@@ -218,6 +222,16 @@ export class Ec2Model {
     // History from an earlier lag setting would be stale: start afresh.
     if (this.faults.consistencyLag !== before.consistencyLag) this.eniHistory.clear();
     if (this.faults.instanceLag !== before.instanceLag) this.instanceHistory.clear();
+  }
+
+  /** The timing profile in force. */
+  get timing(): TimingProfile {
+    return this.timingProfile;
+  }
+
+  /** Changes the timing profile from now on (a world set up at leisure, then run under `aws`, say). */
+  setTiming(timing: TimingProfile): void {
+    this.timingProfile = timing;
   }
 
   setDhcpPolicy(policy: DhcpPolicy): void {
@@ -315,6 +329,7 @@ export class Ec2Model {
     if (!inst) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
     if (inst.state === "terminated") return;
     inst.state = "terminated";
+    const survivors: { eniId: string; subnetId: string; ip: string }[] = [];
     for (const eni of [...this.enis.values()]) {
       if (eni.attachment?.instanceId !== instanceId) continue;
       // A detach already asked for ends here, DeleteOnTermination gone with the request: the
@@ -324,8 +339,12 @@ export class Ec2Model {
       this.attachments.delete(att.id);
       eni.attachment = undefined;
       if (att.deleteOnTermination && att.status !== "detaching") this.removeEni(eni);
-      else this.record(eni);
+      else {
+        this.record(eni);
+        survivors.push({ eniId: eni.id, subnetId: eni.subnetId, ip: intToIp(eni.primaryIp) });
+      }
     }
+    this.terminationLog.push({ instanceId, at: this.clock.now(), survivors });
     this.recordInstance(instanceId);
   }
 
@@ -485,6 +504,7 @@ export class Ec2Model {
     }
     const att = eni.attachment;
     if (att.status === "detaching") return { $metadata: metadata(requestId) };
+    this.detachLog.push({ eniId: eni.id, instanceId: att.instanceId, at: this.clock.now() });
     att.timer?.cancel();
     // The attachment, and with it DeleteOnTermination, is on its way out.
     att.status = "detaching";

@@ -101,6 +101,8 @@ export interface ScenarioReport {
     readonly writes: number;
     /** Attempts that were throttled. */
     readonly throttled: number;
+    /** Throttled attempts by operation. */
+    readonly throttledByOperation: Record<string, number>;
     /** Calls still throttled after the client's retries: the allocator saw RequestLimitExceeded. */
     readonly throttledOut: number;
     readonly byOperation: Record<string, number>;
@@ -197,6 +199,7 @@ function primaryCidrs(count: number, ec2: Ec2Model, azs: string[]): string[] {
 /** What a run counts as it goes, for the report. */
 interface Tally {
   readonly byOperation: Record<string, number>;
+  readonly throttledByOperation: Record<string, number>;
   reads: number;
   writes: number;
   throttled: number;
@@ -238,7 +241,8 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
   const faults = opts.faults ?? {};
   const timing = typeof opts.timing === "object" ? opts.timing : timingProfile(opts.timing ?? "instant");
   const scheduler = opts.scheduler ?? new VirtualScheduler(seed);
-  const ec2 = new Ec2Model({ seed: seed + 1, dhcp: opts.dhcp ?? "random", clock: scheduler, timing, epochMs: SIMULATION_EPOCH });
+  // Set up without buckets (the stack creates its reservations at leisure); the run goes by `timing`.
+  const ec2 = new Ec2Model({ seed: seed + 1, dhcp: opts.dhcp ?? "random", clock: scheduler, epochMs: SIMULATION_EPOCH });
   for (const s of plan.subnets) ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
   const azs = [...new Set(plan.subnets.map((s) => s.availabilityZone))];
   const primaries = primaryCidrs(azs.length, ec2, azs);
@@ -247,6 +251,7 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
       for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose}` });
     }
   }
+  ec2.setTiming(timing);
   ec2.setFaults({ throttle: faults.throttle ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0, attachRefusals: faults.attachRefusals ?? 0 });
   const hook = { ...DEFAULT_HOOKS.launch, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout };
   const asg = new AutoScalingModel(ec2, {
@@ -263,6 +268,7 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
 
   const tally: Tally = {
     byOperation: {},
+    throttledByOperation: {},
     reads: 0,
     writes: 0,
     throttled: 0,
@@ -313,7 +319,10 @@ function allocatorContext(world: World, task: string, deadlineMs: number): Alloc
       if (call.operation === "CreateNetworkInterface") tally.enisCreated++;
       return out;
     } catch (err) {
-      if ((err as Error).name === "RequestLimitExceeded") tally.throttled++;
+      if ((err as Error).name === "RequestLimitExceeded") {
+        tally.throttled++;
+        tally.throttledByOperation[call.operation] = (tally.throttledByOperation[call.operation] ?? 0) + 1;
+      }
       throw err;
     }
   };
@@ -534,7 +543,7 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     incompleteActions: asg.results.filter((r) => r.by === "timeout").length,
     invocations: tally.invocations,
     invocationErrors: tally.invocationErrors,
-    ec2Calls: { reads: tally.reads, writes: tally.writes, throttled: tally.throttled, throttledOut: tally.throttledOut, byOperation: tally.byOperation },
+    ec2Calls: { reads: tally.reads, writes: tally.writes, throttled: tally.throttled, throttledByOperation: tally.throttledByOperation, throttledOut: tally.throttledOut, byOperation: tally.byOperation },
     autoscalingCalls: tally.asgCalls,
     enisCreated: tally.enisCreated,
     callsPerEni: { reads: perEni(tally.reads), writes: perEni(tally.writes) },
@@ -571,7 +580,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   const replayViolations = opts.replay && launchEvents.length ? await replayLaunches(world, launchEvents) : [];
   // Whatever is still open times out.
   world.asg.expireAll();
-  const violations = [...checkInvariants({ ec2: world.ec2, asg: world.asg, plan: opts.plan, pods, foreignEniIds: foreignIds }), ...replayViolations];
+  const violations = [...checkInvariants({ ec2: world.ec2, asg: world.asg, plan: opts.plan, pods, foreignEniIds: foreignIds, actionMarginMs: opts.actionMarginMs }), ...replayViolations];
   return collectReport(world, { violations, terminated: victims.length, pods: pods.length, foreignEnis: foreignIds.size });
 }
 

@@ -86,9 +86,10 @@ describe("LifecycleLambda", () => {
       ]);
     });
 
-    test("THEN attach, detach, delete and modify act only on ENIs tagged with this node group", () => {
+    test("THEN attach, delete and modify act only on ENIs tagged with this node group, and nothing may detach", () => {
       const own = bySid(tf, "ManageOwnEnis");
-      expect(own.actions).toEqual(expect.arrayContaining(["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface"]));
+      expect(own.actions).toEqual(["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"]);
+      expect(JSON.stringify(tf)).not.toContain("ec2:DetachNetworkInterface");
       expect(own.condition).toEqual([{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [BASE.eniTagValue] }]);
       const instances = bySid(tf, "AttachToGroupInstances");
       expect(instances.condition[0].values).toEqual([BASE.autoScalingGroupName]);
