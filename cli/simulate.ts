@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { SingleBar } from "cli-progress";
 import { NetworkPlan, PlanError, ipToInt, nadIpamRange } from "../ipam";
 import { HostLocalModel, hostLocalConfig } from "../simulator/cni/host-local";
@@ -7,6 +7,7 @@ import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../simulator/ec2/model";
 import type { PodIp } from "../simulator/invariants";
 import type { NodeView, PodSource, ScenarioReport } from "../simulator/scenario";
 import { ALLOCATOR_NAMES, AllocatorName } from "../simulator/scenario/types";
+import { TimingName, parseTiming } from "../simulator/timing";
 
 /**
  * The scenario runner pulls in the Lambda and the SDK clients (~0.7 s to load): load it only
@@ -30,6 +31,8 @@ export interface SimulateFlags extends PlanFlags {
   allocator: AllocatorName;
   ipam: PodIpam;
   reservations?: "plan" | "none";
+  /** @default "aws" */
+  timing?: TimingName;
   json?: boolean;
   svg?: string;
 }
@@ -97,6 +100,11 @@ export interface SimulateSummary {
   readonly enisCreated: number;
   readonly ec2CallsPerEni: { reads: number; writes: number };
   readonly simulatedMs: { total: number; max: number };
+  /** Simulated ms from a run's start to its last completed lifecycle action, longest run. */
+  readonly lastActionMs: number;
+  /** The slowest lifecycle action (start to completion) and the smallest margin left to its hook's timeout, ms. */
+  readonly actionMs: { max: number; minMarginMs: number | null };
+  readonly timing: TimingName;
   readonly wallMs: number;
 }
 
@@ -109,7 +117,7 @@ export function runOk(r: ScenarioReport): boolean {
   return r.ok && r.launches.abandoned === 0;
 }
 
-export function summarise(allocator: AllocatorName, reports: readonly ScenarioReport[], wallMs: number): SimulateSummary {
+export function summarise(allocator: AllocatorName, reports: readonly ScenarioReport[], wallMs: number, timing: TimingName = reports[0]?.timing ?? "aws"): SimulateSummary {
   const violations: Record<string, number> = {};
   for (const r of reports) for (const v of r.violations) violations[v.kind] = (violations[v.kind] ?? 0) + 1;
   const enis = reports.reduce((n, r) => n + r.enisCreated, 0);
@@ -127,6 +135,12 @@ export function summarise(allocator: AllocatorName, reports: readonly ScenarioRe
     enisCreated: enis,
     ec2CallsPerEni: { reads: per(reads), writes: per(writes) },
     simulatedMs: { total: reports.reduce((n, r) => n + r.simulatedMs, 0), max: Math.max(0, ...reports.map((r) => r.simulatedMs)) },
+    lastActionMs: Math.max(0, ...reports.map((r) => r.lastActionMs)),
+    actionMs: {
+      max: Math.max(0, ...reports.map((r) => r.actionMs.max)),
+      minMarginMs: reports.some((r) => r.minActionMarginMs !== null) ? Math.min(...reports.map((r) => r.minActionMarginMs ?? Infinity)) : null,
+    },
+    timing,
     wallMs,
   };
 }
@@ -146,7 +160,10 @@ export function renderSummary(s: SimulateSummary, reports: readonly ScenarioRepo
     lines.push(`  foreign DHCP ENIs: ${foreignMade} of ${foreignAsked} created${foreignMade < foreignAsked ? " (the rest found no free DHCP address)" : ""}`);
   }
   lines.push(`  ENIs created: ${s.enisCreated}; EC2 calls per ENI: ${s.ec2CallsPerEni.reads} reads, ${s.ec2CallsPerEni.writes} writes`);
-  lines.push(`  simulated time: ${(s.simulatedMs.max / 1000).toFixed(1)} s longest run; wall time ${(s.wallMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `  simulated time (${s.timing} timing): last lifecycle action completed at ${(s.lastActionMs / 1000).toFixed(1)} s; slowest action ${(s.actionMs.max / 1000).toFixed(1)} s` +
+      `${s.actionMs.minMarginMs === null ? "" : `, ${(s.actionMs.minMarginMs / 1000).toFixed(1)} s before its hook's timeout`}; wall time ${(s.wallMs / 1000).toFixed(1)} s`,
+  );
   for (const r of reports.filter((x) => !runOk(x)).slice(0, 5)) {
     lines.push(`seed ${r.seed}: ${r.violations.length} violation${r.violations.length === 1 ? "" : "s"}, ${r.launches.abandoned} of ${r.nodes} launches ABANDONed`);
     const cut = (t: string) => (t.length > 220 ? `${t.slice(0, 219)}…` : t);
@@ -223,13 +240,14 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
       seed: opts.seed + i,
       reservations: opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan"),
       pods: podSource(opts.ipam, podsPerNode, capture),
+      timing: opts.timing ?? "aws",
     });
     reports.push(report);
     // Picture the first run that broke something, else the last one.
     if (!pictured || runOk(pictured.report)) pictured = { report, capture };
     onRun?.(i + 1);
   }
-  const summary = summarise(opts.allocator, reports, Date.now() - start);
+  const summary = summarise(opts.allocator, reports, Date.now() - start, opts.timing ?? "aws");
   if (opts.svg && pictured) {
     const reservations = opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan");
     writePlanSvg(opts.svg, plan, liveOf(pictured.report, pictured.capture, plan), `Simulation: ${opts.allocator} allocator, seed ${pictured.report.seed}`, reservations === "plan", {
@@ -238,6 +256,22 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
     });
   }
   return { summary, reports, plan };
+}
+
+/**
+ * `--timing aws|instant` (default aws), for every command that runs the models (`simulate`,
+ * `serve`): an unknown profile is bad input (exit 2) naming the choices.
+ */
+export function timingOption(): Option {
+  return new Option("--timing <profile>", "simulated latencies, lags and throttling: aws (as slow and as lazy as AWS documents) or instant (none)")
+    .default("aws")
+    .argParser((value: string) => {
+      try {
+        return parseTiming(value);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    });
 }
 
 export function simulateCommand(): Command {
@@ -256,6 +290,7 @@ export function simulateCommand(): Command {
     .addOption(new Option("--allocator <name>", "project: this project's lifecycle Lambda; baseline: the reference system's allocator").choices(ALLOCATOR_NAMES).default("project"))
     .addOption(new Option("--ipam <name>", "pod IPAM: whereabouts over the pod block, or host-local over it on every node").choices(["whereabouts", "host-local"]).default("whereabouts"))
     .addOption(new Option("--reservations <mode>", "plan: the plan's CIDR reservations exist; none: no reservations (default: plan for project, none for baseline, as the reference system had)").choices(["plan", "none"]))
+    .addOption(timingOption())
     .option("--json", "print one JSON object (summary and per-run reports)")
     .option("--svg <file>", "draw the first failing run (else the last) with its live addresses")
     .addHelpText(

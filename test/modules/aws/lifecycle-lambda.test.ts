@@ -54,7 +54,13 @@ describe("LifecycleLambda", () => {
       });
       const target = resources(tf, "aws_cloudwatch_event_target").find((t) => t.rule.includes(".name") && !t.input)!;
       expect(target.arn).toMatch(/aws_lambda_function\..*\.arn/);
-      expect(target.retry_policy.maximum_event_age_in_seconds).toBe(300);
+      expect(target.retry_policy).toEqual({ maximum_event_age_in_seconds: 300, maximum_retry_attempts: 185 });
+    });
+
+    test("THEN Lambda's asynchronous queue retries a failed or timed-out invocation twice and drops events older than the launch hook's timeout", () => {
+      const [config] = resources(tf, "aws_lambda_function_event_invoke_config");
+      expect(config).toMatchObject({ maximum_retry_attempts: 2, maximum_event_age_in_seconds: 300 });
+      expect(config!.function_name).toMatch(/aws_lambda_function\..*\.function_name/);
     });
 
     test("THEN EventBridge may invoke the function from each rule, and only from it", () => {
