@@ -1,5 +1,5 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeInstancesCommand, ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
+import { ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
 import { errorCode, errorText } from "../contract/aws-errors";
 import { LambdaConfig, parseLambdaEnvironment } from "../contract/lambda-env";
 import { DEFAULT_LAMBDA_TIMEOUT, LifecycleResult } from "../contract/lifecycle";
@@ -7,7 +7,7 @@ import { ENI_TAG_KEYS } from "../contract/tags";
 import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, tagValue } from "./aws";
 import { createAwsClients } from "./clients";
 import { LifecycleActionRef, parseEvent } from "./events";
-import { CLEANUP_RESERVE_MS, LaunchFailure, LaunchProgress, deleteQuietly, launchDeadline, launchEnis, retireEni } from "./launch";
+import { CLEANUP_RESERVE_MS, LaunchFailure, LaunchProgress, deleteQuietly, launchDeadline, launchEnis, patientEc2, readInstance, retireEni } from "./launch";
 
 export type { LambdaConfig } from "../contract/lambda-env";
 
@@ -72,7 +72,7 @@ function counting(ec2: Ec2): { ec2: Ec2; calls: () => number } {
 
 /** What the phases of one invocation work with: the handler's dependencies, defaults filled in, and this invocation's counted EC2 client. */
 interface Invocation extends Required<Omit<HandlerDeps, "ec2">> {
-  readonly ec2: Ec2;
+  ec2: Ec2;
   /** EC2 calls so far. */
   readonly calls: () => number;
   /** ENI limit per instance type, shared across invocations of a warm container. */
@@ -116,11 +116,10 @@ function completeFailure(completeError: unknown): string {
  */
 async function instanceGone(ec2: Ec2, instanceId: string): Promise<boolean> {
   try {
-    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
+    const state = (await readInstance(ec2, instanceId))?.State?.Name;
     return state === "shutting-down" || state === "terminated";
   } catch {
-    return false; // not found or unknown: maybe alive
+    return false; // unknown: maybe alive
   }
 }
 
@@ -310,7 +309,10 @@ export function createHandler(deps: HandlerDeps): (event: unknown, context?: Inv
     // Without Lambda's context (a test, a script): the stack's timeout from now.
     const remaining = context?.getRemainingTimeInMillis() ?? DEFAULT_LAMBDA_TIMEOUT * 1000;
     const endsAt = resolved.now() + remaining;
-    const run: Invocation = { ...resolved, ...counting(deps.ec2), endsAt, deadline: endsAt };
+    const counted = counting(deps.ec2);
+    const run: Invocation = { ...resolved, ...counted, endsAt, deadline: endsAt - CLEANUP_RESERVE_MS };
+    // Calls wait out throttling until the phase's deadline (set per action); every resend is counted.
+    run.ec2 = patientEc2(counted.ec2, run, () => run.deadline);
     const parsed = parseEvent(event);
     if (parsed.kind === "ignored") return ignored(run, parsed.reason);
     if (parsed.kind === "sweep") return sweep(run);

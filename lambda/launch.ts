@@ -17,6 +17,20 @@ import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, tagVal
 import { pendingOrder, pickWorkerAddress } from "./picker";
 import { RetryClock, RetryPolicy, retry } from "./retry";
 
+/**
+ * The EC2 client of one invocation, patient with throttling: a call still throttled (or
+ * failing transiently) after the SDK client's own retries (lambda/clients.ts) is sent again
+ * after a full-jitter wait, until `deadline()`. EC2 throttles per account and Region, a token
+ * bucket per action (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html):
+ * concurrent launches share the buckets, and the SDK's few attempts are not the launch's
+ * time. Any other error comes back at once.
+ */
+export function patientEc2(ec2: Ec2, clock: RetryClock & { readonly now: () => number }, deadline: () => number): Ec2 {
+  const send = ((command: never) =>
+    retry(() => (ec2.send as (c: never) => Promise<unknown>)(command), { retryOn: isTransientFault, budgetMs: Math.max(0, deadline() - clock.now()), baseMs: 1000, capMs: 10_000 }, clock)) as Ec2["send"];
+  return { send };
+}
+
 /** A launch that cannot go on; its message is the logged reason. */
 export class LaunchFailure extends Error {
   override readonly name = "LaunchFailure";
@@ -81,10 +95,15 @@ export interface LaunchProgress {
 
 const ALIVE = ["pending", "running"];
 
-/** A by-id read of an instance no read shows yet, as an empty answer (eventual consistency). */
-function notFoundAsNone(err: unknown): Instance[] {
-  if (errorCode(err) === EC2_ERROR_CODES.instanceNotFound) return [];
-  throw err;
+/**
+ * One instance, read by an `instance-id` filter rather than by id: a filtered read draws from
+ * DescribeInstances' larger token bucket (100, 20 per second, not 50 and 10: "It is recommended
+ * that you make use of pagination and filtering",
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), and an instance no
+ * read shows yet comes back as no instance rather than InvalidInstanceID.NotFound.
+ */
+export async function readInstance(ec2: Ec2, instanceId: string): Promise<Instance | undefined> {
+  return (await describeInstances(ec2, { Filters: [{ Name: "instance-id", Values: [instanceId] }] }))[0];
 }
 
 /** Whether an error has this EC2 error code. */
@@ -101,7 +120,6 @@ const errorIs =
  * https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
  */
 const INSTANCE_VISIBLE = (deps: LaunchDeps): RetryPolicy<Instance | undefined> => ({
-  retryOn: errorIs(EC2_ERROR_CODES.instanceNotFound),
   again: (instance) => instance === undefined,
   budgetMs: untilDeadline(deps),
   baseMs: 1000,
@@ -115,10 +133,10 @@ const INSTANCE_VISIBLE = (deps: LaunchDeps): RetryPolicy<Instance | undefined> =
  * a valid state", observed), and EC2 does not document for how long. The waits grow to 10 s:
  * AttachNetworkInterface's token bucket (50, refilled 5 per second, per account and Region:
  * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html) is shared by every
- * launch waiting, so a throttle the SDK's own retries did not outlast is waited out here too.
+ * launch waiting.
  */
 const ATTACH_WHEN_READY = (deps: LaunchDeps): RetryPolicy<unknown> => ({
-  retryOn: (err) => [EC2_ERROR_CODES.incorrectInstanceState, EC2_ERROR_CODES.pendingInstance].includes(errorCode(err) as never) || isTransientFault(err),
+  retryOn: (err) => [EC2_ERROR_CODES.incorrectInstanceState, EC2_ERROR_CODES.pendingInstance].includes(errorCode(err) as never),
   budgetMs: untilDeadline(deps),
   baseMs: 1000,
   capMs: 10_000,
@@ -226,7 +244,7 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
     me = await retry(
       async (attempt) => {
         reads = attempt + 1;
-        return (await describeInstances(ec2, { InstanceIds: [instanceId] }))[0];
+        return readInstance(ec2, instanceId);
       },
       INSTANCE_VISIBLE(deps),
       deps,
@@ -352,7 +370,7 @@ async function attachedAt(deps: LaunchDeps, instanceId: string, subnet: LambdaSu
   if (!ATTACH_CONFLICTS.includes(errorCode(attachError))) throw attachError;
   const read = async (): Promise<NetworkInterface | "conflict" | undefined> => {
     // A read that does not show the instance yet is no answer: read again.
-    const me = (await describeInstances(deps.ec2, { InstanceIds: [instanceId] }).catch(notFoundAsNone))[0];
+    const me = await readInstance(deps.ec2, instanceId);
     const there = (me?.NetworkInterfaces ?? []).find((n) => n.Attachment?.DeviceIndex === subnet.deviceIndex);
     if (!there) return undefined;
     // Another subnet's ENI at the index is a real conflict.
