@@ -1,4 +1,5 @@
 import type { NetworkPlan } from "../../ipam/plan";
+import { ipToInt } from "../../contract/address";
 import { AutoScalingModel, DEFAULT_GROUP_NAME, LifecycleEvent } from "../autoscaling/model";
 import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, EVENT_DELIVERY, TRANSITIONS, maximumEventAgeSeconds } from "../../contract/lifecycle";
 import { DhcpPolicy, Ec2Model } from "../ec2/model";
@@ -122,6 +123,8 @@ export interface ScenarioReport {
   readonly lastActionMs: number;
   /** Invocations the function's timeout cut off. */
   readonly invocationTimeouts: number;
+  /** Addresses of the plan's worker blocks held by an interface at the end (static subnets). */
+  readonly workerAddressesHeld: number;
   /** Why launches were ABANDONed, as the allocator said (first 20). */
   readonly abandonReasons: string[];
   readonly timing: TimingName;
@@ -552,6 +555,10 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     minActionMarginMs: completed.length ? Math.min(...completed.map((r) => r.timeoutMs - (r.at - r.startedAt))) : null,
     lastActionMs: Math.max(0, ...completed.map((r) => r.at)),
     invocationTimeouts: tally.invocationTimeouts,
+    workerAddressesHeld: world.ec2.liveAddresses().filter((a) => {
+      const s = opts.plan.subnets.find((p) => p.id === a.subnetId);
+      return s?.strategy === "static" && ipToInt(a.ip) >= s.workers.first && ipToInt(a.ip) <= s.workers.last;
+    }).length,
     abandonReasons: tally.abandonReasons,
     timing: timing.name,
     simulatedMs: scheduler.now(),
