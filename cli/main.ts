@@ -28,6 +28,9 @@ export function program(): Command {
 /** Runs the CLI on argv (used by bin/multus-sim.js and `npm run sim`). */
 export function run(argv: string[] = process.argv): Promise<Command> {
   quietOnClosedPipe();
+  // The simulator's SDK clients (pinned versions) are no deployment: the SDK's notice that its
+  // future releases need Node.js 22 would only clutter every command's stderr.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   return program().parseAsync(argv);
 }
 
