@@ -3,6 +3,7 @@ import { planCommand } from "./plan";
 import { checkCommand } from "./check";
 import { mapCommand } from "./map";
 import { simulateCommand } from "./simulate";
+import { serveCommand } from "./serve";
 import { quietOnClosedPipe, withUsageExit } from "./common";
 import { version } from "../package.json";
 
@@ -18,10 +19,11 @@ export function program(): Command {
         "  multus-sim plan --subnet 10.0.4.0/24 --max-nodes 10 --svg plan.svg\n" +
         "  multus-sim check --nad ipvlan-conf-1.yaml --subnet 10.0.4.0/24 --nodes 3\n" +
         "  multus-sim map --svg subnets.svg\n" +
-        "  multus-sim simulate --nodes 50 --concurrency 50 --pods-per-node 1 --subnet 10.0.4.0/24 --allocator baseline\n\n" +
+        "  multus-sim simulate --nodes 50 --concurrency 50 --pods-per-node 1 --subnet 10.0.4.0/24 --allocator baseline\n" +
+        "  multus-sim serve --port 4599 --events events.jsonl\n\n" +
         "Exit codes: 0 ok, 1 a finding (infeasible plan, collision, violation), 2 bad input.",
     );
-  for (const cmd of [planCommand(), checkCommand(), mapCommand(), simulateCommand()]) prog.addCommand(withUsageExit(cmd));
+  for (const cmd of [planCommand(), checkCommand(), mapCommand(), simulateCommand(), serveCommand()]) prog.addCommand(withUsageExit(cmd));
   return withUsageExit(prog);
 }
 
