@@ -48,6 +48,8 @@ export interface SdkClientOptions {
   readonly retry?: SdkRetry;
   /** @default "us-west-2" */
   readonly region?: string;
+  /** Sees every error the caller gets, after the retries (to count throttles that got through, say). */
+  readonly onError?: (err: unknown) => void;
 }
 
 /** Whether the SDK's standard retry would try `err` again. */
@@ -125,7 +127,10 @@ function simulatedClient<C extends EC2Client | AutoScalingClient>(client: C, ser
       } catch (err) {
         const e = err as SdkError;
         if (e && typeof e === "object" && e.$metadata) Object.assign(e.$metadata, { attempts: attempt, totalRetryDelay });
-        if (!retry || attempt >= attempts || !isRetryable(err)) throw err;
+        if (!retry || attempt >= attempts || !isRetryable(err)) {
+          opts.onError?.(err);
+          throw err;
+        }
         const base = isThrottlingError(e) ? THROTTLING_RETRY_DELAY_BASE : DEFAULT_RETRY_DELAY_BASE;
         const delay = Math.floor(retry.random() * Math.min(MAXIMUM_RETRY_DELAY, base * 2 ** (attempt - 1)));
         totalRetryDelay += delay;

@@ -4,13 +4,12 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildAgent } from "../../../agent/build";
+import { buildAgent, buildLambda } from "../../../build";
 import { contains, ipToInt } from "../../../contract/address";
 import { parseConfig } from "../../../ipam/config";
 import { lambdaEnvironment } from "../../../ipam/lambda-env";
 import { nadIpamRange } from "../../../ipam/layout";
 import { planNetwork } from "../../../ipam/plan";
-import { buildLambda } from "../../../lambda/build";
 import { apiPod, fakeServer, kubeHandler, writeKubeconfig } from "../../agent/fake-servers";
 import { FAKE_CREDENTIALS, ServeProcess, eventually, startServe } from "./serve-process";
 
