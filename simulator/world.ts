@@ -8,7 +8,7 @@ import type { NetworkPlan } from "../ipam/plan";
 import { AutoScalingService } from "./autoscaling/service";
 import type { LifecycleEvent } from "./autoscaling/model";
 import { DhcpPolicy, Ec2Model } from "./ec2/model";
-import { Ec2World } from "./ec2/world";
+import { Ec2World, PUBLIC_IMAGE } from "./ec2/world";
 import type { Operations } from "./operations";
 
 /**
@@ -62,6 +62,7 @@ export class SimWorld {
     this.ec2.setClock(() => this.epochMs + this.now);
     const shutdown = SHUTDOWN_MS[this.timing];
     this.ec2World = new Ec2World(this.ec2, { vpcCidr: opts.vpc?.cidr ?? "10.0.0.0/16", terminationDelayMs: shutdown, now: () => this.now });
+    this.ec2World.addImage(PUBLIC_IMAGE);
     this.autoscaling = new AutoScalingService(this.ec2World, { seed: seed + 1, terminationDelayMs: shutdown, epochMs: this.epochMs, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
     this.ec2Operations = this.ec2World.operations();
     this.autoScalingOperations = this.autoscaling.operations();

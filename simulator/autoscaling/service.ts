@@ -109,11 +109,21 @@ export class AutoScalingService {
     return g.model;
   }
 
-  /** Moves the clock: hook timeouts take their default result, shutdowns end, groups refill. */
+  /**
+   * Moves the clock: hook timeouts take their default result, shutdowns end, and a group
+   * refills at the moment an instance leaves it (an ABANDONed launch is replaced then).
+   */
   advance(ms: number): void {
-    this.clock += ms;
-    for (const g of this.groups.values()) g.model.advance(ms);
-    for (const g of this.groups.values()) this.reconcile(g);
+    const until = this.clock + ms;
+    // From one timeout to the next: each step finishes at least one action, so this ends.
+    for (;;) {
+      const next = Math.min(...[...this.groups.values()].flatMap((g) => g.model.pending().map((a) => a.deadline)));
+      const to = Math.min(until, Math.max(this.clock, next));
+      for (const g of this.groups.values()) g.model.advance(to - this.clock);
+      this.clock = to;
+      for (const g of this.groups.values()) this.reconcile(g);
+      if (to >= until) break;
+    }
   }
 
   operations(): Map<string, Operation> {

@@ -58,7 +58,14 @@ export interface ImageSpec {
   readonly description?: string;
   /** @default "x86_64" */
   readonly architecture?: "x86_64" | "arm64";
+  /** Owner account. @default the model's account */
+  readonly ownerId?: string;
+  /** e.g. "amazon" for Amazon's public images (DescribeImages Owners takes it). */
+  readonly ownerAlias?: string;
 }
+
+/** An image every account can launch, as Amazon's public AMIs are. */
+export const PUBLIC_IMAGE: ImageSpec = { id: "ami-0c0ffee0c0ffee000", name: "al2023-ami-2023-kernel-6.1-x86_64 (simulated)", ownerId: "137112412989", ownerAlias: "amazon" };
 
 export interface Ec2WorldOptions {
   /** The model's own VPC's CIDR. @default "10.0.0.0/16" */
@@ -347,8 +354,10 @@ export class Ec2World {
     let list = [...this.images.values()];
     if (input.ImageIds?.length) list = input.ImageIds.map((id) => this.image(id));
     const views = list.map((i) => this.imageView(i)).filter((i) => matchFilters(i, input.Filters, imageFilter));
+    // Owners: account ids, "self", or an alias such as "amazon" (API reference, DescribeImages).
     const owners = input.Owners ?? [];
-    return { Images: owners.length ? views.filter((i) => owners.includes(i.OwnerId!) || owners.includes("self")) : views };
+    const owned = (i: Image) => owners.includes(i.OwnerId!) || (!!i.ImageOwnerAlias && owners.includes(i.ImageOwnerAlias)) || (owners.includes("self") && i.OwnerId === this.model.accountId);
+    return { Images: owners.length ? views.filter(owned) : views };
   }
 
   /**
@@ -561,8 +570,9 @@ export class Ec2World {
       State: "available",
       Architecture: i.architecture ?? "x86_64",
       ImageType: "machine",
-      OwnerId: this.model.accountId,
-      Public: false,
+      OwnerId: i.ownerId ?? this.model.accountId,
+      ...(i.ownerAlias ? { ImageOwnerAlias: i.ownerAlias } : {}),
+      Public: i.ownerAlias !== undefined,
       RootDeviceType: "ebs",
       RootDeviceName: "/dev/xvda",
       VirtualizationType: "hvm",

@@ -57,14 +57,14 @@ function memberKey(style: QueryService["style"], memberName: string, member: Nor
   return (traits.xmlName as string | undefined) ?? memberName;
 }
 
-/** Numbered children (`.1`, `.2`, ...) in order; anything else under a list is not a parameter. */
-function numbered(node: Node, path: string): Node[] {
+/** Numbered children (`.1`, `.2`, ...) in order, with their wire names; anything else under a list is not a parameter. */
+function numbered(node: Node, path: string): [string, Node][] {
   const items: [number, Node][] = [];
   for (const [k, child] of node.children ?? []) {
     if (!/^[1-9]\d{0,4}$/.test(k)) throw new ParameterError("UnknownParameter", `${path}.${k}`, `The parameter ${path}.${k} is not recognized`);
     items.push([Number(k), child]);
   }
-  return items.sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+  return items.sort((a, b) => a[0] - b[0]).map(([k, n]) => [`${path}.${k}`, n]);
 }
 
 function leaf(node: Node, path: string): string {
@@ -125,7 +125,7 @@ class Reader {
     // awsQuery writes an empty list as `Name=` (serializeEmptyLists).
     if (node.value === "" && !node.children?.size) return [];
     const member = schema.getValueSchema();
-    let items: Node[];
+    let items: [string, Node][];
     if (this.style === "ec2") items = numbered(node, path);
     else {
       const suffix = (member.getMergedTraits().xmlName as string | undefined) ?? "member";
@@ -140,7 +140,7 @@ class Reader {
     if (this.style === "ec2" && !items.length && node.value !== undefined) {
       throw new ParameterError("InvalidParameterValue", path, `The parameter ${path} is a list; give its items as ${path}.N`);
     }
-    return items.map((child, i) => this.read(member, child, `${path}.${i + 1}`));
+    return items.map(([at, child]) => this.read(member, child, at));
   }
 
   private map(schema: NormalizedSchema, node: Node, path: string): Record<string, unknown> {
@@ -149,13 +149,13 @@ class Reader {
     if (entries) entries.used = true;
     const keyName = (schema.getKeySchema().getMergedTraits().xmlName as string | undefined) ?? "key";
     const valueName = (schema.getValueSchema().getMergedTraits().xmlName as string | undefined) ?? "value";
-    for (const [i, entry] of (entries ? numbered(entries, path) : []).entries()) {
+    for (const [at, entry] of entries ? numbered(entries, path) : []) {
       entry.used = true;
       const k = entry.children?.get(keyName);
       const v = entry.children?.get(valueName);
-      if (!k || !v) throw new ParameterError("MissingParameter", `${path}.${i + 1}`, `The map entry ${path}.${i + 1} needs .${keyName} and .${valueName}`);
+      if (!k || !v) throw new ParameterError("MissingParameter", at, `The map entry ${at} needs .${keyName} and .${valueName}`);
       k.used = true;
-      out[leaf(k, `${path}.${i + 1}.${keyName}`)] = this.read(schema.getValueSchema(), v, `${path}.${i + 1}.${valueName}`);
+      out[leaf(k, `${at}.${keyName}`)] = this.read(schema.getValueSchema(), v, `${at}.${valueName}`);
     }
     return out;
   }

@@ -23,6 +23,8 @@ export interface ServeOptions {
   /** Called once the port is open, before the config's group launches its first instances. */
   readonly onListening?: (url: string) => void;
   readonly log?: (line: Record<string, unknown>) => void;
+  /** Wall clock, epoch ms (timing `aws` follows it). @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface Serving {
@@ -44,16 +46,18 @@ const TICK_MS = 1000;
  */
 export async function serve(opts: ServeOptions = {}): Promise<Serving> {
   const timing = opts.timing ?? "aws";
+  const wall = opts.now ?? Date.now;
+  const started = wall();
   const world = new SimWorld({
+    epochMs: started,
     seed: opts.seed ?? 1,
     dhcp: opts.dhcp ?? "random",
     timing,
     ...(opts.config ? { region: opts.config.config.region, vpc: opts.config.config.vpc } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
-  const started = Date.now();
   const catchUp = () => {
-    if (timing === "aws") world.advance(Date.now() - started - world.now);
+    if (timing === "aws") world.advance(wall() - started - world.now);
   };
   const server = await startServer({
     endpoint: { operations: { ec2: world.ec2Operations, autoscaling: world.autoScalingOperations }, beforeRequest: catchUp },

@@ -144,7 +144,9 @@ describe("the simulator's Query API endpoint", () => {
     expect(world.ec2.liveAddresses().some((a) => a.ip === "10.1.0.60")).toBe(false);
     const badImage = await ec2.send(new RunInstancesCommand({ ImageId: "ami-0000000000000dead", MinCount: 1, MaxCount: 1, SubnetId: subnet })).catch((e: unknown) => e);
     expect(badImage).toMatchObject({ name: "InvalidAMIID.NotFound" });
-    expect((await ec2.send(new DescribeImagesCommand({}))).Images!.map((i) => i.ImageId)).toEqual(["ami-0c0ffee0c0ffee001"]);
+    // Amazon's public image every account sees, and the one registered here.
+    expect((await ec2.send(new DescribeImagesCommand({}))).Images!.map((i) => i.ImageId)).toEqual(["ami-0c0ffee0c0ffee000", "ami-0c0ffee0c0ffee001"]);
+    expect((await ec2.send(new DescribeImagesCommand({ Owners: ["amazon"] }))).Images!.map((i) => [i.ImageId, i.ImageOwnerAlias])).toEqual([["ami-0c0ffee0c0ffee000", "amazon"]]);
   });
 
   test("GIVEN the same world WHEN read in process and over HTTP THEN the SDK gives the same output both ways", async () => {

@@ -74,8 +74,7 @@ for _ in range(20):
 if "dhcp-outside-reservation" not in out:
     out["dhcp-outside-reservation"] = {"value": sorted(picks, key=lambda ip: int(ip.split(".")[3]))}
 
-images = ec2.describe_images(Owners=["amazon"])["Images"]
-image = images[0]["ImageId"] if images else "ami-0c0ffee0c0ffee000"
+image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
 ec2.create_launch_template(LaunchTemplateName="seq-lt", LaunchTemplateData={"ImageId": image, "InstanceType": "t3.medium"})
 asg.create_auto_scaling_group(
     AutoScalingGroupName="seq-group",
