@@ -1,21 +1,21 @@
 import {
   AssignPrivateIpAddressesCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeNetworkInterfacesCommandInput,
   DescribeSubnetsCommand,
   EC2Client,
   Filter,
   NetworkInterface,
   UnassignPrivateIpAddressesCommand,
+  paginateDescribeNetworkInterfaces,
 } from "@aws-sdk/client-ec2";
 import { EC2_ERROR_CODES, errorCode, errorText, isTransientFault } from "../contract/aws-errors";
 import { Subnet, ipToInt, parseCidr } from "../contract/address";
-import { EC2_MAX_RESULTS, paginate } from "../contract/paging";
+import { EC2_MAX_RESULTS } from "../contract/paging";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { NetworkStatusError, multusIps, networkStatusText, parseNetworkStatus } from "./annotation";
 import { AgentPod, KubeApi, PodRef, holdsAddresses } from "./kube";
 
-export type Ec2 = Pick<EC2Client, "send">;
+/** The real SDK client (against AWS, aws-sdk-client-mock, or the simulator): the SDK's paginators take nothing else. */
+export type Ec2 = EC2Client;
 
 /** Event reasons the agent posts on pods. */
 export const EVENT_REASONS = {
@@ -188,8 +188,7 @@ export async function describeNodeEnis(ec2: Ec2, sel: EniSelector): Promise<Node
     sel.tagValue !== undefined ? { Name: `tag:${key}`, Values: [sel.tagValue] } : { Name: "tag-key", Values: [key] },
   ];
   const out: NodeEni[] = [];
-  const send = (input: DescribeNetworkInterfacesCommandInput) => ec2.send(new DescribeNetworkInterfacesCommand(input));
-  for await (const page of paginate(send, { Filters }, { pageSize: EC2_MAX_RESULTS })) {
+  for await (const page of paginateDescribeNetworkInterfaces({ client: ec2, pageSize: EC2_MAX_RESULTS }, { Filters })) {
     for (const n of page.NetworkInterfaces ?? []) {
       const eni = toNodeEni(n);
       if (eni && eni.deviceIndex !== 0) out.push(eni);

@@ -51,14 +51,19 @@ function noActiveAction(err: unknown): boolean {
   return errorCode(err) === "ValidationError" && /No active Lifecycle Action/i.test(err instanceof Error ? err.message : String(err));
 }
 
-/** Counts EC2 calls (failed ones too) of one invocation. */
+/**
+ * Counts EC2 calls (failed ones too) of one invocation: a view of the shared client whose
+ * `send` counts. It is still an EC2Client (its prototype is the client), so the SDK's
+ * paginators, which check `instanceof EC2Client`, take it.
+ */
 function counting(ec2: Ec2): { ec2: Ec2; calls: () => number } {
   let n = 0;
-  const send = ((command: never, ...rest: never[]) => {
+  const send = (...args: Parameters<Ec2["send"]>) => {
     n++;
-    return (ec2.send as (...a: unknown[]) => Promise<unknown>).apply(ec2, [command, ...rest]);
-  }) as Ec2["send"];
-  return { ec2: { send }, calls: () => n };
+    return (ec2.send as (...a: unknown[]) => Promise<unknown>).apply(ec2, args);
+  };
+  const view = Object.create(ec2, { send: { value: send } }) as Ec2;
+  return { ec2: view, calls: () => n };
 }
 
 /** What the phases of one invocation work with: the handler's dependencies, defaults filled in, and this invocation's counted EC2 client. */

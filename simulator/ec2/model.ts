@@ -207,18 +207,19 @@ export class Ec2Model {
     return this.dhcp;
   }
 
-  /** Adds a subnet (IPv4 /16../28, canonical). Subnets may not overlap, as in a VPC. */
-  addSubnet(input: { cidr: string; id?: string; availabilityZone: string }): { subnetId: string; cidr: string } {
+  /** Adds a subnet (IPv4 /16../28, canonical) to `vpcId` (default the model's VPC). Subnets of a VPC may not overlap. */
+  addSubnet(input: { cidr: string; id?: string; availabilityZone: string; vpcId?: string }): { subnetId: string; cidr: string } {
     const subnet = parseSubnet(input.cidr, "cidr");
+    const vpcId = input.vpcId ?? this.vpcId;
     let id = input.id;
     while (id === undefined || (input.id === undefined && this.subnets.has(id))) id = hexId("subnet", ++this.ids);
     if (this.subnets.has(id)) throw new PlanError("id", `subnet ${id} already exists`, "give each subnet its own id");
     for (const other of this.subnets.values()) {
-      if (other.subnet.base <= subnet.last && subnet.base <= other.subnet.last) {
+      if (other.vpcId === vpcId && other.subnet.base <= subnet.last && subnet.base <= other.subnet.last) {
         throw new PlanError("cidr", `${subnet.cidr} overlaps ${other.id} (${other.subnet.cidr})`, "subnets of a VPC may not overlap");
       }
     }
-    this.subnets.set(id, new SubnetState(id, subnet, input.availabilityZone, this.vpcId));
+    this.subnets.set(id, new SubnetState(id, subnet, input.availabilityZone, vpcId));
     return { subnetId: id, cidr: subnet.cidr };
   }
 
@@ -226,7 +227,7 @@ export class Ec2Model {
    * Launches an instance with its primary ENI (device 0, DeleteOnTermination) in `subnetId`,
    * addressed by DHCP unless `privateIpAddress` is given. Not an SDK call: no faults.
    */
-  launchInstance(input: { instanceType: string; subnetId: string; privateIpAddress?: string; tags?: Record<string, string> }): {
+  launchInstance(input: { instanceType: string; subnetId: string; privateIpAddress?: string; tags?: Record<string, string>; securityGroupIds?: string[] }): {
     instanceId: string;
     primaryEniId: string;
     privateIpAddress: string;
@@ -234,7 +235,7 @@ export class Ec2Model {
     const limits = instanceLimits(input.instanceType, "instanceType");
     const subnet = this.subnet(input.subnetId);
     const id = hexId("i", ++this.ids);
-    const eni = this.newEni(subnet, input.privateIpAddress, undefined, "Primary network interface", [], new Map());
+    const eni = this.newEni(subnet, input.privateIpAddress, undefined, "Primary network interface", input.securityGroupIds ?? [], new Map());
     const inst: InstanceRecord = {
       id,
       instanceType: input.instanceType,
@@ -311,6 +312,12 @@ export class Ec2Model {
   networkInterface(eniId: string): NetworkInterface | undefined {
     const eni = this.enis.get(eniId);
     return eni && this.view(eni);
+  }
+
+  /** Current state of one instance as DescribeInstances shows it (not lagged), or undefined. */
+  instanceDescription(instanceId: string): Instance | undefined {
+    const inst = this.instances.get(instanceId);
+    return inst && this.instanceView(inst);
   }
 
   instanceState(instanceId: string): InstanceRecord["state"] | undefined {
@@ -820,7 +827,7 @@ export class Ec2Model {
 
   private instanceView(i: InstanceRecord): Instance {
     const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === i.id).map((e) => this.view(e));
-    return instanceView(i, attached, this.enis.get(i.primaryEniId), this);
+    return instanceView(i, attached, this.enis.get(i.primaryEniId), { accountId: this.accountId, vpcId: this.subnet(i.subnetId).vpcId });
   }
 }
 

@@ -282,19 +282,12 @@ function allocatorContext(world: World, task: string): AllocatorContext {
   };
   const sleep = (ms: number) => scheduler.wait(ms, `${task}:sleep(${ms})`);
   const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.wait(ms, `${task}:sdk-backoff(${ms})`), random: rng };
-  const client = ec2Client(ec2, { hook: sdkHook, retry });
-  const counted = {
-    send: async (command: never) => {
-      try {
-        return await client.send(command);
-      } catch (err) {
-        if ((err as Error).name === "RequestLimitExceeded") tally.throttledOut++;
-        throw err;
-      }
-    },
-  } as unknown as typeof client;
+  // Throttles the client's retry gave up on: what the allocator itself sees.
+  const onError = (err: unknown) => {
+    if ((err as Error).name === "RequestLimitExceeded") tally.throttledOut++;
+  };
   return {
-    ec2: counted,
+    ec2: ec2Client(ec2, { hook: sdkHook, retry, onError }),
     autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }),
     sleep,
     random: rng,

@@ -70,7 +70,7 @@ export function userData(tf: Json): string {
   return Buffer.from(only(tf, "aws_launch_template").user_data, "base64").toString("utf8");
 }
 
-/** `service:Action` for every AWS SDK v3 command the .ts files of a source folder construct. */
+/** `service:Action` for every AWS SDK v3 command the .ts files of a source folder construct or page through. */
 export function sdkActionsCalled(dir: string, skip: string[] = []): Set<string> {
   const out = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !skip.includes(f))) {
@@ -80,6 +80,9 @@ export function sdkActionsCalled(dir: string, skip: string[] = []): Set<string> 
       for (const name of m[1]!.split(",").map((n) => n.trim())) {
         const command = /^(\w+)Command$/.exec(name);
         if (command && new RegExp(`new ${name}\\(`).test(text)) out.add(`${service}:${command[1]}`);
+        // The SDK's paginators send the command they are named after.
+        const paginator = /^paginate(\w+)$/.exec(name);
+        if (paginator && new RegExp(`${name}\\(`).test(text)) out.add(`${service}:${paginator[1]}`);
       }
     }
   }

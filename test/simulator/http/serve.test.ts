@@ -1,0 +1,65 @@
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { DEFAULT_CONFIG } from "../../../ipam/config";
+import { planNetwork } from "../../../ipam/plan";
+import type { LifecycleEvent } from "../../../simulator/autoscaling/model";
+import { Serving, serve } from "../../../simulator/http/serve";
+
+/** serve's two timing profiles, on a wall clock the test moves. */
+describe("serve's clock", () => {
+  const config = { config: DEFAULT_CONFIG, plan: planNetwork(DEFAULT_CONFIG) };
+  const group = "eks-multus-cluster-ng1";
+
+  async function start(timing: "aws" | "instant") {
+    let wall = Date.UTC(2026, 0, 1);
+    const events: LifecycleEvent[] = [];
+    const serving: Serving = await serve({ config, timing, now: () => wall, onEvent: (e) => events.push(e) });
+    const clientConfig = { region: "us-west-2", endpoint: serving.url, credentials: { accessKeyId: "AKID", secretAccessKey: "s" } };
+    const asg = new AutoScalingClient(clientConfig);
+    const ec2 = new EC2Client(clientConfig);
+    const members = async () => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] }))).AutoScalingGroups![0]!.Instances!;
+    const state = async (id: string) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!.State!.Name;
+    const stop = async () => {
+      asg.destroy();
+      ec2.destroy();
+      await serving.close();
+    };
+    return { events, members, state, stop, move: (ms: number) => (wall += ms) };
+  }
+
+  test("GIVEN timing aws WHEN the launch hook's 300 s pass unanswered THEN the next request sees both launches ABANDONed and replaced, with new events, and 30 s later the first instances terminated", async () => {
+    const w = await start("aws");
+    try {
+      expect(w.events).toHaveLength(2);
+      const first = w.events.map((e) => e.detail.EC2InstanceId);
+      expect(w.events[0]!.time).toBe("2026-01-01T00:00:00Z");
+      w.move(299_000);
+      expect((await w.members()).map((m) => [m.InstanceId, m.LifecycleState])).toEqual(first.map((id) => [id, "Pending:Wait"]));
+      w.move(2_000);
+      const now = await w.members();
+      expect(now.map((m) => m.LifecycleState)).toEqual(["Pending:Wait", "Pending:Wait"]);
+      expect(now.map((m) => m.InstanceId).filter((id) => first.includes(id!))).toEqual([]);
+      expect(w.events.slice(2).map((e) => [e["detail-type"], e.time])).toEqual([
+        ["EC2 Instance-launch Lifecycle Action", "2026-01-01T00:05:00Z"],
+        ["EC2 Instance-launch Lifecycle Action", "2026-01-01T00:05:00Z"],
+      ]);
+      expect(await w.state(first[0]!)).toBe("shutting-down");
+      w.move(30_000);
+      expect(await w.state(first[0]!)).toBe("terminated");
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test("GIVEN timing instant WHEN an hour of wall time passes THEN nothing happens that no request caused", async () => {
+    const w = await start("instant");
+    try {
+      const before = await w.members();
+      w.move(3_600_000);
+      expect(await w.members()).toEqual(before);
+      expect(w.events).toHaveLength(2);
+    } finally {
+      await w.stop();
+    }
+  });
+});
