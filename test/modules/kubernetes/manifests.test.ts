@@ -140,6 +140,10 @@ describe("generated manifests against the Kubernetes schemas", () => {
     expect(whereaboutsObjects({ reconciler: false }).some((o) => o.kind === "Deployment")).toBe(false);
     expect(() => whereaboutsObjects({ reconcilerSchedule: "daily" })).toThrow(/whereabouts.reconcilerSchedule.*cron/);
   });
+
+  it("GIVEN no schedule THEN the ip-reconciler runs every 5 minutes, not upstream's daily, so a failed node's pod addresses come back within minutes", () => {
+    expect(find(whereaboutsObjects(), "ConfigMap", "whereabouts-config").data).toEqual({ "cron-expression": "*/5 * * * *" });
+  });
 });
 
 describe("synthesized NADs against the plan", () => {
