@@ -34,6 +34,10 @@ export interface NodeEni {
   readonly deviceIndex?: number;
   readonly primaryIp: string;
   readonly secondaryIps: readonly string[];
+  /** The MAC address EC2 gave it (the host finds its interface by it). */
+  readonly macAddress?: string;
+  /** attaching, attached, detaching or detached (EC2 NetworkInterfaceAttachment.Status). */
+  readonly attachmentStatus?: string;
 }
 
 export interface PodAddress {
@@ -206,6 +210,8 @@ export function toNodeEni(n: NetworkInterface): NodeEni | undefined {
     ...(n.Attachment?.DeviceIndex !== undefined ? { deviceIndex: n.Attachment.DeviceIndex } : {}),
     primaryIp: n.PrivateIpAddress,
     secondaryIps: [...new Set(secondaries)],
+    ...(n.MacAddress ? { macAddress: n.MacAddress.toLowerCase() } : {}),
+    ...(n.Attachment?.Status ? { attachmentStatus: n.Attachment.Status } : {}),
   };
 }
 
@@ -243,6 +249,8 @@ export interface ReconcileDeps extends EniSelector {
 
 export interface ReconcileResult {
   readonly plan: NodePlan;
+  /** The node's multus ENIs as this round read them (for the readiness check). */
+  readonly enis: readonly NodeEni[];
   /** Addresses assigned and unassigned by this round. */
   readonly assigned: readonly { eniId: string; ip: string }[];
   readonly unassigned: readonly { eniId: string; ip: string }[];
@@ -263,15 +271,15 @@ export interface ReconcileResult {
  */
 export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResult> {
   const log = deps.log ?? (() => undefined);
-  const { pods, plan } = await readNode(deps);
+  const { pods, enis, plan } = await readNode(deps);
   const applied = await applyPlan(deps.ec2, plan, ownerIndex(pods));
   logRound(deps.memory, log, plan, applied);
   await postEvents(deps, log, podEvents(plan, applied));
-  return { plan, assigned: applied.assigned, unassigned: applied.unassigned, errors: applied.errors };
+  return { plan, enis, assigned: applied.assigned, unassigned: applied.unassigned, errors: applied.errors };
 }
 
 /** Reads the node's pods and multus ENIs (and their subnets' CIDRs) and plans; forgets events of pods that are gone. */
-async function readNode(deps: ReconcileDeps): Promise<{ pods: AgentPod[]; plan: NodePlan }> {
+async function readNode(deps: ReconcileDeps): Promise<{ pods: AgentPod[]; enis: NodeEni[]; plan: NodePlan }> {
   const pods = await deps.kube.listPods(deps.nodeName);
   // Forget events of pods that are gone, so the memory stays as small as the node's pod list.
   const uids = new Set(pods.map((p) => p.uid));
@@ -282,7 +290,7 @@ async function readNode(deps: ReconcileDeps): Promise<{ pods: AgentPod[]; plan: 
     enis.map((e) => e.subnetId),
     deps.memory.subnets,
   );
-  return { pods, plan: planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni }) };
+  return { pods, enis, plan: planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni }) };
 }
 
 /** What applying a plan did. */

@@ -8,7 +8,7 @@ export const CONFIG_FIELDS = {
   cluster: ["name", "version", "endpoint", "certificateAuthority", "serviceCidr", "securityGroupId"],
   vpc: ["id", "cidr"],
   nodeGroup: ["name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments"],
-  multus: ["strategy", "podsPerNode", "workerHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"],
+  multus: ["strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"],
   "multus.subnets[]": ["cidr", "id", "availabilityZone", "podRange"],
   whereabouts: ["image"],
   agent: ["image"],
@@ -22,6 +22,7 @@ export const CONFIG_LIMITS: Readonly<Record<string, readonly [number, number]>> 
   "nodeGroup.volumeSize": [20, 16384],
   "multus.podsPerNode": [1, 65000],
   "multus.workerHeadroom": [0, 65000],
+  "multus.podHeadroom": [0, 65000],
 };
 
 /** Fields that may be left out (no default). */

@@ -75,6 +75,11 @@ export interface MultusConfig {
     readonly podsPerNode: number;
     /** Worker addresses beyond maxSize. @default maxSize */
     readonly workerHeadroom?: number;
+    /**
+     * Pod addresses per subnet beyond maxSize x podsPerNode: room for addresses whereabouts still
+     * holds for a failed node's pods until its ip-reconciler frees them. @default 0
+     */
+    readonly podHeadroom: number;
     /** `static`: reserve the worker block. @default true */
     readonly reserveWorkerBlock: boolean;
     /** Security groups of the multus ENIs. */
@@ -128,6 +133,7 @@ export const DEFAULT_CONFIG: MultusConfig = {
   multus: {
     strategy: "static",
     podsPerNode: 10,
+    podHeadroom: 0,
     reserveWorkerBlock: true,
     securityGroupIds: ["sg-0c0ffee0c0ffee002"],
     interfaceTags: {},
@@ -252,6 +258,7 @@ function checkConfig(merged: unknown): MultusConfig {
   c.oneOf(m.strategy, "multus.strategy", STRATEGIES);
   c.int(m.podsPerNode, "multus.podsPerNode", ...CONFIG_LIMITS["multus.podsPerNode"]!);
   if (m.workerHeadroom !== undefined) c.int(m.workerHeadroom, "multus.workerHeadroom", ...CONFIG_LIMITS["multus.workerHeadroom"]!);
+  c.int(m.podHeadroom, "multus.podHeadroom", ...CONFIG_LIMITS["multus.podHeadroom"]!);
   c.bool(m.reserveWorkerBlock, "multus.reserveWorkerBlock");
   c.list(m.securityGroupIds, "multus.securityGroupIds").forEach((s, i) => c.str(s, `multus.securityGroupIds[${i}]`, ID("sg"), "sg-0123456789abcdef0"));
   if (!isObject(m.interfaceTags) || Object.values(m.interfaceTags).some((v) => typeof v !== "string")) {

@@ -37,6 +37,7 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
       maxNodes: config.nodeGroup.maxSize,
       podsPerNode,
       workerHeadroom: config.multus.workerHeadroom,
+      podHeadroom: config.multus.podHeadroom,
       podRange: s.podRange,
       reserveWorkerBlock: config.multus.reserveWorkerBlock,
       field: `multus.subnets[${i}]`,

@@ -57,6 +57,7 @@ const DERIVED_NODE_GROUP_PROPS: Partial<Record<keyof MultusNodeGroupProps, strin
   instanceType: "set nodeGroup.instanceType in the config: the address plan (ENIs, pods per node) is made for it",
   kubeletMaxPods: "leave it out: it is the address plan's kubeletMaxPods; change the config (instance type, multus subnets) to change it",
   maxSize: "set nodeGroup.maxSize in the config: the address plan sizes the worker blocks for it",
+  multusInterfaces: "set multus.subnets in the config: the plan gives each subnet its device index",
 };
 const DERIVED_LAMBDA_PROPS: Partial<Record<keyof LifecycleLambdaProps, string>> = {
   environment: "leave it out: it is written from the config and plan; change the config, or pass lambdaEnvironment (sourceDestCheck, ipAttempts)",
@@ -222,6 +223,7 @@ export class MultusAwsStack extends TerraformStack {
       keyName: inputs.keyName,
       bootstrapArguments: config.nodeGroup.bootstrapArguments,
       kubeletMaxPods: plan.kubeletMaxPods,
+      multusInterfaces: plan.subnets.map((s, i) => ({ deviceIndex: s.deviceIndex, subnetId: inputs.multusSubnetIds[i]!, availabilityZone: s.availabilityZone })),
       autoScalingGroupName,
       eniTagValue,
       launchHookTimeout: hookTimeout,

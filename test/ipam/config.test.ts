@@ -17,8 +17,14 @@ describe("parseConfig", () => {
     expect(c.multus.subnets).toHaveLength(1);
   });
 
+  test("GIVEN multus.podHeadroom WHEN planned THEN every subnet's pod block holds maxSize x podsPerNode plus it", () => {
+    const plan = planNetwork(parseConfig({ multus: { podHeadroom: 10 } }));
+    for (const s of plan.subnets) expect(s.pods.last - s.pods.first + 1).toBeGreaterThanOrEqual(3 * 10 + 10);
+  });
+
   test.each([
     [{ multus: { strategy: "dhcp" } }, /multus\.strategy: must be one of static, reservation/],
+    [{ multus: { podHeadroom: -3 } }, /multus\.podHeadroom: must be a whole number from 0/],
     [{ nodeGroup: { maxSize: 0 } }, /nodeGroup\.maxSize: must be a whole number from 1/],
     [{ nodeGroup: { minSize: 5 } }, /nodeGroup\.minSize: 5 is above nodeGroup\.maxSize 3.*Fix: lower nodeGroup\.minSize or raise nodeGroup\.maxSize/],
     [{ nodeGroup: { desiredSize: 4 } }, /nodeGroup\.desiredSize: 4 is outside nodeGroup\.minSize 2 \.\. nodeGroup\.maxSize 3/],

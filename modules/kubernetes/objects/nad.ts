@@ -1,4 +1,5 @@
 import { NetworkPlan, PlanError, PlannedSubnet, nadIpamRange, parseCidr, parseIp } from "../../../ipam";
+import { multusInterfaceName } from "../../../contract/node-network";
 import { K8sObject, checkName, checkNamespace } from "./common";
 
 /**
@@ -19,24 +20,20 @@ const DEFAULT_MODE: Record<CniType, string> = { ipvlan: "l2", macvlan: "bridge" 
 export type AmiFamily = "al2023" | "al2";
 
 /**
- * The interface name the node's OS gives the ENI at `deviceIndex`, as a default only.
- * - AL2 boots with net.ifnames=0: eth0, eth1, ... in device order (the reference used eth1).
- * - AL2023 uses systemd's slot-based names (amazonlinux/amazon-linux-2023#111): on the common
- *   Nitro families the primary ENI is ens5 and the next ones ens6, ens7, ...
- *   (amazonlinux/amazon-ec2-net-utils#60 shows ens5 = device-number-0, ens6 = device-number-1).
- *   The name comes from the PCI slot, not the device index, and differs by family (Graviton4
- *   primary ens34, 8th-generation Intel enp39s0; kubernetes/kops#18642): check a node with
- *   `ip link show` (AL2023's amazon-ec2-net-utils adds `altname device-number-N`) and set
- *   `masterInterface` per subnet when it differs.
+ * The node interface of the ENI at `deviceIndex`: its alternative name `multus<N>`
+ * (contract/node-network.ts), which the node's host configuration (modules/aws/host/multus-eni.sh)
+ * gives it from IMDS on every AMI family and instance family. The kernel's own name follows the
+ * PCI slot (ens6 on most Nitro types, ens34 on Graviton4, enp39s0 on 8th-generation Intel,
+ * kubernetes/kops#18642; eth1 on AL2), so no kernel name is right everywhere.
  */
-export function defaultMasterInterface(amiFamily: AmiFamily, deviceIndex: number): string {
-  return amiFamily === "al2" ? `eth${deviceIndex}` : `ens${5 + deviceIndex}`;
+export function defaultMasterInterface(deviceIndex: number): string {
+  return multusInterfaceName(deviceIndex);
 }
 
 /** Linux interface names: 1-15 bytes, no '/', ':' or whitespace (IFNAMSIZ, dev_valid_name). */
 export function checkInterfaceName(name: unknown, field: string): string {
   if (typeof name !== "string" || name.length === 0 || name.length > 15 || /[\s/:]/.test(name) || name === "." || name === "..") {
-    throw new PlanError(field, `${JSON.stringify(name)} is not a Linux interface name`, "give the node's interface name for this ENI, e.g. ens6 (AL2023) or eth1 (AL2): 1-15 characters, no '/', ':' or spaces");
+    throw new PlanError(field, `${JSON.stringify(name)} is not a Linux interface name`, "give the node's interface name for this ENI, e.g. multus1 (the default) or ens6: 1-15 characters, no '/', ':' or spaces");
   }
   return name;
 }
@@ -45,15 +42,15 @@ export function checkInterfaceName(name: unknown, field: string): string {
 export interface SubnetNetworkOptions {
   /** NAD name. @default `<type>-conf-<n>`, n = the subnet's 1-based position in the config */
   readonly name?: string;
-  /** The node interface of this subnet's ENI. @default defaultMasterInterface(amiFamily, deviceIndex) */
+  /** The node interface of this subnet's ENI. @default defaultMasterInterface(deviceIndex): multus<N> */
   readonly masterInterface?: string;
   readonly type?: CniType;
   readonly mode?: string;
 }
 
 export interface NadProps {
-  /** OS family of the nodes: decides default interface names. */
-  readonly amiFamily: AmiFamily;
+  /** OS family of the nodes. Interface names no longer depend on it (multus<N> on every family). @default "al2023" */
+  readonly amiFamily?: AmiFamily;
   /** Namespace of the NADs; pods elsewhere refer to them as `<namespace>/<name>`. @default "default" */
   readonly namespace?: string;
   /** @default "ipvlan" */
@@ -144,7 +141,7 @@ export function networkDefinitions(plan: NetworkPlan, props: NadProps): NetworkD
     const clash = seen.get(name);
     if (clash) throw new PlanError(fieldOf("name"), `${name} is also the NAD name of subnet ${clash}`, "give each subnet's NAD its own name");
     seen.set(name, subnet.id);
-    const master = checkInterfaceName(own.masterInterface ?? defaultMasterInterface(props.amiFamily, subnet.deviceIndex), fieldOf("masterInterface"));
+    const master = checkInterfaceName(own.masterInterface ?? defaultMasterInterface(subnet.deviceIndex), fieldOf("masterInterface"));
     const { gateway, ...range } = nadIpamRange(subnet);
     const cniConfig: CniConfig = {
       cniVersion: props.cniVersion ?? "0.3.1",
