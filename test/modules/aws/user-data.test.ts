@@ -113,6 +113,23 @@ describe("nodeUserData", () => {
     expect(script).not.toMatch(/\$\{|%\{/);
   });
 
+  test("GIVEN a real-size cluster CA, four multus ENIs and kubelet flags WHEN written for either family THEN the user data stays within EC2's 16 KB", () => {
+    // "User data is limited to 16 KB, in raw form, before it is base64-encoded"
+    // (EC2 user guide, "Run commands when you launch an EC2 instance with user data input").
+    const input = {
+      clusterName: "eks-multus-cluster",
+      clusterEndpoint: "https://0123456789ABCDEF0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com",
+      // An EKS cluster CA is about 1,500 base64 characters; twice that for margin.
+      clusterCertificateAuthority: "A".repeat(3000),
+      clusterServiceCidr: "172.20.0.0/16",
+      maxPods: 58,
+      kubeletFlags: "--node-labels=cnf=xyz,team=telco --kube-reserved=cpu=250m,memory=1Gi",
+      nodeLabels: { "multus.eks.amazonaws.com/node-group": "ng1" },
+      multusEnis: [1, 2, 3, 4].map((d) => ({ deviceIndex: d, subnetId: "subnet-0123456789abcdef0", availabilityZone: "us-west-2a" })),
+    };
+    for (const amiFamily of ["al2023", "al2"] as const) expect(Buffer.byteLength(nodeUserData({ ...input, amiFamily }), "utf8")).toBeLessThanOrEqual(16 * 1024);
+  });
+
   test("GIVEN flags separated by any whitespace WHEN split THEN no empty flag remains", () => {
     expect(splitFlags("  --a=1 \t --b=2\n")).toEqual(["--a=1", "--b=2"]);
     expect(splitFlags("")).toEqual([]);
