@@ -1,0 +1,20 @@
+import { PlanError } from "../../contract/errors";
+import { MultusConfig, parseConfig } from "../../ipam/config";
+import { planNetwork } from "../../ipam/plan";
+
+/** A config over the defaults, and its plan. */
+export function setup(user: unknown = {}) {
+  const config: MultusConfig = parseConfig(user);
+  return { config, plan: planNetwork(config) };
+}
+
+/** The PlanError `fn` throws; fails the test when it throws nothing or something else. */
+export function planError(fn: () => unknown): PlanError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof PlanError) return err;
+    throw err;
+  }
+  throw new Error("expected a PlanError");
+}
