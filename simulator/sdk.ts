@@ -59,12 +59,24 @@ export function isRetryable(err: unknown): boolean {
 
 type Metadata = MetadataBearer["$metadata"];
 
-/** Deserialised output carries no undefined members and shares nothing with the model. */
+/**
+ * Deserialised output carries no undefined members and shares nothing with the model (its
+ * lagged reads hand out stored views). On the hot path of every simulated call: loops, no
+ * intermediate arrays.
+ */
 function detach(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(detach);
-  if (value === null || typeof value !== "object" || value instanceof Date || value instanceof Uint8Array) return value;
+  if (typeof value !== "object" || value === null || value instanceof Date || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = detach(value[i]);
+    return out;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = detach(v);
+  const from = value as Record<string, unknown>;
+  for (const k in from) {
+    const v = from[k];
+    if (v !== undefined) out[k] = detach(v);
+  }
   return out;
 }
 
@@ -86,6 +98,7 @@ function simulatedClient<C extends EC2Client | AutoScalingClient>(client: C, ser
   const serviceError = async (action: string, err: unknown, context: object): Promise<Error> => {
     const { code, message, status } = asServiceError(service, err);
     const requestId = `sim-${service.name}-${++requests}`;
+    // The error document parses the same for every action: one the SDK lacks borrows another's schema.
     const schema = operationSchema(service, action) ?? operationSchema(service, service.name === "ec2" ? "DescribeSubnets" : "DescribeAutoScalingGroups")!;
     const [, ns, n, t, i, o] = schema;
     const body = new TextEncoder().encode(errorXml(service, code, message, requestId, status));
