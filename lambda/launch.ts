@@ -59,6 +59,15 @@ const errorIs =
     errorCode(err) === code;
 
 /**
+ * Room a clock-counted budget leaves for the SDK client's own retry of a throttled call: the
+ * JS SDK waits with full jitter from 500 ms after a throttle, doubling, capped at 20 s
+ * (@smithy/core/retry THROTTLING_RETRY_DELAY_BASE, MAXIMUM_RETRY_DELAY; AWS SDKs and Tools
+ * reference guide, "Retry behavior"). Without it a few throttles in a row spend a budget meant
+ * for waiting out the instance, and a healthy launch is ABANDONed.
+ */
+const SDK_THROTTLE_WAIT_MS = 20_000;
+
+/**
  * Reads of a just-launched instance by id until EC2 shows it. Describe* calls are eventually
  * consistent, so it can read as InvalidInstanceID.NotFound, or be missing from the answer, for
  * a while ("Eventual consistency in the Amazon EC2 API",
@@ -67,17 +76,17 @@ const errorIs =
 const INSTANCE_VISIBLE: RetryPolicy<Instance | undefined> = {
   retryOn: errorIs(EC2_ERROR_CODES.instanceNotFound),
   again: (instance) => instance === undefined,
-  budgetMs: 3000,
+  budgetMs: 3000 + SDK_THROTTLE_WAIT_MS,
   baseMs: 100,
 };
 
 /**
  * Attaches while the instance answers IncorrectInstanceState: an instance in the launch hook
  * may not take an ENI yet, and EC2 does not document when it first does (errors-overview:
- * "The instance is not in the correct state for this operation"). About 6 s in all, well
- * inside the hook timeout.
+ * "The instance is not in the correct state for this operation"). About 6 s of refusals, plus
+ * the SDK's throttling waits, well inside the hook timeout.
  */
-const ATTACH_WHEN_READY: RetryPolicy<unknown> = { retryOn: errorIs(EC2_ERROR_CODES.incorrectInstanceState), budgetMs: 6000, baseMs: 100 };
+const ATTACH_WHEN_READY: RetryPolicy<unknown> = { retryOn: errorIs(EC2_ERROR_CODES.incorrectInstanceState), budgetMs: 6000 + SDK_THROTTLE_WAIT_MS, baseMs: 100 };
 
 /** Re-reads of the instance after a lost attach race: reads lag writes. */
 const ATTACHED_AT_READS = { attempts: 3, baseMs: 400 } as const;
