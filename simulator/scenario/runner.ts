@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { NetworkPlan } from "../../ipam/plan";
 import { AutoScalingModel, DEFAULT_GROUP_NAME, LifecycleEvent } from "../autoscaling/model";
 import { DEFAULT_HOOKS, TRANSITIONS } from "../../contract/lifecycle";
@@ -192,6 +193,8 @@ interface Tally {
 /** One run's world: the models, the scheduler, the seeded random numbers, and its tally. */
 interface World {
   readonly opts: ScenarioOptions;
+  /** The SDK clients every invocation shares; each call knows its invocation by `TASK`. */
+  readonly clients: Pick<AllocatorContext, "ec2" | "autoscaling">;
   readonly ec2: Ec2Model;
   readonly asg: AutoScalingModel;
   readonly scheduler: ScenarioScheduler;
@@ -251,19 +254,26 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     lost: [],
     duplicated: 0,
   };
-  return { opts, ec2, asg, scheduler, rng: seededRandom(seed), concurrency: Math.max(1, opts.concurrency ?? opts.nodes), tally };
+  const rng = seededRandom(seed);
+  return { opts, ec2, asg, scheduler, rng, concurrency: Math.max(1, opts.concurrency ?? opts.nodes), tally, clients: sdkClients(opts, ec2, asg, scheduler, rng, tally) };
+}
+
+/** The invocation a call or a wait belongs to (its label in the trace), carried along its awaits. */
+const TASK = new AsyncLocalStorage<string>();
+
+function task(): string {
+  return TASK.getStore() ?? "runner";
 }
 
 /**
- * What one invocation (`task`) gets: SDK clients whose every call waits a seeded latency on
- * the scheduler and is counted, sleeps on the scheduler, the run's random numbers and clock.
+ * The run's SDK clients, built once (a client costs more to build than most calls): every call
+ * waits a seeded latency on the scheduler, labelled with its invocation, and is counted.
  */
-function allocatorContext(world: World, task: string): AllocatorContext {
-  const { opts, ec2, asg, scheduler, rng, tally } = world;
+function sdkClients(opts: ScenarioOptions, ec2: Ec2Model, asg: AutoScalingModel, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] {
   const latency = opts.latencyMs ?? { min: 20, max: 200 };
   const sdkHook: SdkHook = async (call, next) => {
     const ms = latency.min + rng() * (latency.max - latency.min);
-    await scheduler.wait(Math.round(ms), `${task}:${call.operation}`);
+    await scheduler.wait(Math.round(ms), `${task()}:${call.operation}`);
     if (call.service === "autoscaling") {
       tally.asgCalls++;
       return next();
@@ -280,16 +290,23 @@ function allocatorContext(world: World, task: string): AllocatorContext {
       throw err;
     }
   };
-  const sleep = (ms: number) => scheduler.wait(ms, `${task}:sleep(${ms})`);
-  const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.wait(ms, `${task}:sdk-backoff(${ms})`), random: rng };
+  const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.wait(ms, `${task()}:sdk-backoff(${ms})`), random: rng };
   // Throttles the client's retry gave up on: what the allocator itself sees.
   const onError = (err: unknown) => {
     if ((err as Error).name === "RequestLimitExceeded") tally.throttledOut++;
   };
+  return { ec2: ec2Client(ec2, { hook: sdkHook, retry, onError }), autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }) };
+}
+
+/**
+ * What one invocation (`task`) gets: the run's SDK clients, sleeps on the scheduler, the run's
+ * random numbers and clock.
+ */
+function allocatorContext(world: World, task: string): AllocatorContext {
+  const { opts, scheduler, rng } = world;
   return {
-    ec2: ec2Client(ec2, { hook: sdkHook, retry, onError }),
-    autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }),
-    sleep,
+    ...world.clients,
+    sleep: (ms: number) => scheduler.wait(ms, `${task}:sleep(${ms})`),
     random: rng,
     now: () => SIMULATION_EPOCH + scheduler.now,
     log: opts.log,
@@ -313,7 +330,8 @@ async function invokeAllocator(world: World, event: LifecycleEvent, task: string
   for (let attempt = 0; attempt <= retries; attempt++) {
     tally.invocations++;
     try {
-      const call = () => opts.allocator(event, allocatorContext(world, attempt ? `${task}#${attempt}` : task));
+      const name = attempt ? `${task}#${attempt}` : task;
+      const call = () => TASK.run(name, () => opts.allocator(event, allocatorContext(world, name)));
       await (countInFlight ? tally.launchesInFlight.run(event.detail.EC2InstanceId, call) : call());
       break;
     } catch (err) {
