@@ -97,8 +97,9 @@ export function checkCommand(): Command {
       try {
         const { config, plan } = checkPlan(opts);
         const nads = readNads(opts.nad ?? []);
-        const nodes = opts.nodes ?? config.nodeGroup.maxSize;
-        const podsPerNode = opts.podsPerNode ?? config.multus.podsPerNode;
+        // Several groups: as many nodes and pods as the largest group has.
+        const nodes = opts.nodes ?? Math.max(...config.nodeGroups.map((g) => g.maxSize));
+        const podsPerNode = opts.podsPerNode ?? Math.max(...config.nodeGroups.map((g) => g.podsPerNode));
         const result = nadModule().analyseNads(nads, { plan: plan.subnets, nodes, podsPerNode });
         if (opts.json) {
           const collisions = result.collisions.map((c) => ({ kind: c.kind, ...(c.ip !== undefined ? { ip: c.ip } : { range: c.range }), detail: c.detail, nads: c.nads }));

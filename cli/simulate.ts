@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { SingleBar } from "cli-progress";
-import { NetworkPlan, PlanError, ipToInt, nadIpamRange } from "../ipam";
+import { NetworkPlan, PlanError, asShorthand, ipToInt, nadIpamRange } from "../ipam";
 import { HostLocalModel, hostLocalConfig } from "../simulator/cni/host-local";
 import { WhereaboutsModel, whereaboutsConfig } from "../simulator/cni/whereabouts";
 import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../simulator/ec2/model";
@@ -203,8 +203,9 @@ function liveOf(report: ScenarioReport, capture: Capture, plan: NetworkPlan): Ma
 export async function simulate(opts: SimulateFlags, onRun?: (done: number) => void) {
   const nodes = opts.nodes;
   const { config, plan } = planFromFlags({ ...opts, maxNodes: opts.maxNodes ?? nodes });
-  const n = nodes ?? config.nodeGroup.maxSize;
-  const podsPerNode = opts.podsPerNode ?? config.multus.podsPerNode;
+  const single = asShorthand(config, "simulate");
+  const n = nodes ?? single.nodeGroup.maxSize;
+  const podsPerNode = opts.podsPerNode ?? single.multus.podsPerNode;
   const reports: ScenarioReport[] = [];
   let pictured: { report: ScenarioReport; capture: Capture } | undefined;
   const start = Date.now();
