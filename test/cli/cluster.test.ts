@@ -76,6 +76,17 @@ describe("multus-sim with a config of several node groups", () => {
     expect(stderr).toMatch(/nodeGroups\[1\]\.name: "cnf-a" is also the name of nodeGroups\[0\].*Fix: give each node group its own name/);
   });
 
+  test("GIVEN the example WHEN check --nad over the worker blocks THEN each group's block is named, and --nodes only sets how many pods are checked", () => {
+    const nad = join(mkdtempSync(join(tmpdir(), "cluster-nad-")), "data.yaml");
+    const cni = { cniVersion: "0.3.1", name: "data", type: "ipvlan", master: "ens6", mode: "l2", ipam: { type: "whereabouts", range: "10.0.4.0/24", range_start: "10.0.4.10", range_end: "10.0.4.40" } };
+    writeFileSync(nad, JSON.stringify({ apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition", metadata: { name: "data" }, spec: { config: JSON.stringify(cni) } }));
+    const { code, stdout } = cli(["check", "--config", CONFIG, "--nad", nad, "--nodes", "3"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("overlaps the worker block of group cnf-a 10.0.4.4-10.0.4.11");
+    expect(stdout).toContain("overlaps the worker block of group cnf-b 10.0.4.12-10.0.4.16");
+    expect(stdout).toMatch(/overlaps 10\.0\.4\.17-10\.0\.4\.40, the DHCP space of 10\.0\.4\.0\/24 where worker ENIs/);
+  });
+
   test("GIVEN the example WHEN map --svg THEN each owner's block has its own colour and legend entry", () => {
     const { code, stdout } = cli(["map", "--config", CONFIG, "--svg", "-"]);
     expect(code).toBe(0);
