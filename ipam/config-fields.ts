@@ -12,6 +12,14 @@ export const CONFIG_FIELDS = {
   "multus.subnets[]": ["cidr", "id", "availabilityZone", "podRange"],
   whereabouts: ["image"],
   agent: ["image"],
+  /** The cluster form's top level (ipam/cluster-config.ts): `multus` then holds only `image`. */
+  "cluster-form": ["$schema", "region", "cluster", "vpc", "networks", "nodeGroups", "multus", "whereabouts", "agent"],
+  "networks[]": ["name", "subnets", "type", "mode", "securityGroupIds", "sourceDestCheck", "interfaceTags", "podBlock", "nad"],
+  "networks[].nad": ["name", "namespace"],
+  "nodeGroups[]": [
+    "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
+    "availabilityZones", "strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "networks",
+  ],
 } as const;
 
 /** Inclusive bounds of the whole-number fields. */

@@ -13,7 +13,7 @@ import {
   subtractRange as subtract,
   usableRange,
 } from "../contract/address";
-import { cidrCover } from "./cidr";
+import { cidrCover, prefixFor } from "./cidr";
 import { plural } from "./wording";
 import { PlanError } from "../contract/errors";
 import type { Strategy } from "../contract/lifecycle";
@@ -120,11 +120,6 @@ function positiveInt(value: number, field: string, min = 1): void {
   }
 }
 
-/** Smallest prefix (largest subnet) that holds `needed` usable addresses, or undefined past /16. */
-function prefixFor(needed: number): number | undefined {
-  for (let prefix = 28; prefix >= 16; prefix--) if (2 ** (32 - prefix) - 5 >= needed) return prefix;
-  return undefined;
-}
 
 
 /** Lays out one multus subnet for a strategy. Throws PlanError on bad or infeasible input. */
@@ -250,16 +245,17 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
 }
 
 /**
- * The IPAM range for a NetworkAttachmentDefinition over the pod block, in whereabouts' keys
+ * The IPAM range for a NetworkAttachmentDefinition over a pod block (the subnet's first unless
+ * given), in whereabouts' keys
  * (`range`, `range_start`, `range_end`; k8snetworkplumbingwg/whereabouts README, "Core
  * Parameters"). `range` is the whole subnet so whereabouts' own network/broadcast exclusion
  * falls on AWS-reserved addresses, never inside the block.
  */
-export function nadIpamRange(plan: SubnetPlan): { range: string; range_start: string; range_end: string; gateway: string } {
+export function nadIpamRange(plan: SubnetPlan, pods: IpRange = plan.pods): { range: string; range_start: string; range_end: string; gateway: string } {
   return {
     range: plan.subnet.cidr,
-    range_start: intToIp(plan.pods.first),
-    range_end: intToIp(plan.pods.last),
+    range_start: intToIp(pods.first),
+    range_end: intToIp(pods.last),
     gateway: intToIp(plan.subnet.base + 1),
   };
 }

@@ -1,7 +1,7 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
 import { EC2_ERROR_CODES, errorCode, errorText } from "../contract/aws-errors";
-import { LambdaConfig, parseLambdaEnvironment } from "../contract/lambda-env";
+import { LambdaConfig, parseLambdaGroups } from "../contract/lambda-env";
 import type { LifecycleResult } from "../contract/lifecycle";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, tagValue } from "./aws";
@@ -27,7 +27,8 @@ export interface LifecycleOutcome {
 export interface HandlerDeps {
   readonly ec2: Ec2;
   readonly autoscaling: AutoScaling;
-  readonly config: LambdaConfig;
+  /** One Auto Scaling group's configuration, or one per group the function serves. */
+  readonly config: LambdaConfig | readonly LambdaConfig[];
   /** One JSON object per action. @default console.log of the JSON */
   readonly log?: (line: object) => void;
   /** Backoff waits. @default setTimeout */
@@ -66,9 +67,14 @@ function counting(ec2: Ec2): { ec2: Ec2; calls: () => number } {
   return { ec2: view, calls: () => n };
 }
 
-/** What the phases of one invocation work with: the handler's dependencies, defaults filled in, and this invocation's counted EC2 client. */
-interface Invocation extends Required<Omit<HandlerDeps, "ec2">> {
+/**
+ * What the phases of one invocation work with: the handler's dependencies, defaults filled in,
+ * this invocation's counted EC2 client, and the configuration of the group the event is of.
+ */
+interface Invocation extends Required<Omit<HandlerDeps, "ec2" | "config">> {
   readonly ec2: Ec2;
+  /** The event's group (the sweep: each group in turn). */
+  readonly config: LambdaConfig;
   /** EC2 calls so far. */
   readonly calls: () => number;
   /** ENI limit per instance type, shared across invocations of a warm container. */
@@ -259,6 +265,15 @@ async function instanceStates(run: Invocation, enis: NetworkInterface[]): Promis
   return states;
 }
 
+/** Every group's sweep, one after another, as one outcome (one group: its own). */
+async function sweepAll(base: Omit<Invocation, "config">, groups: readonly LambdaConfig[]): Promise<LifecycleOutcome> {
+  const outcomes: LifecycleOutcome[] = [];
+  for (const config of groups) outcomes.push(await sweep({ ...base, config }));
+  if (outcomes.length === 1) return outcomes[0]!;
+  const reasons = outcomes.map((o) => o.reason).filter(Boolean);
+  return { action: "sweep", result: "NONE", enis: outcomes.flatMap((o) => o.enis), ec2Calls: base.calls(), ...(reasons.length ? { reason: reasons.join("; ") } : {}) };
+}
+
 function ignored(run: Pick<Invocation, "log">, reason: string, instanceId?: string): LifecycleOutcome {
   run.log({ action: "ignored", result: "NONE", ...(instanceId ? { instanceId } : {}), reason });
   return { action: "ignored", result: "NONE", enis: [], ec2Calls: 0, reason };
@@ -269,9 +284,9 @@ function ignored(run: Pick<Invocation, "log">, reason: string, instanceId?: stri
  * completed (whatever throws); the returned promise never rejects for a lifecycle event.
  */
 export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<LifecycleOutcome> {
+  const groups: readonly LambdaConfig[] = Array.isArray(deps.config) ? deps.config : [deps.config as LambdaConfig];
   const resolved = {
     autoscaling: deps.autoscaling,
-    config: deps.config,
     log: deps.log ?? ((line: object) => console.log(JSON.stringify(line))),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     random: deps.random ?? Math.random,
@@ -279,13 +294,16 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<Li
     maxEnisCache: new Map<string, number>(),
   };
   return async (event: unknown): Promise<LifecycleOutcome> => {
-    const run: Invocation = { ...resolved, ...counting(deps.ec2) };
+    const base = { ...resolved, ...counting(deps.ec2) };
     const parsed = parseEvent(event);
-    if (parsed.kind === "ignored") return ignored(run, parsed.reason);
-    if (parsed.kind === "sweep") return sweep(run);
-    if (parsed.action.autoScalingGroupName !== run.config.autoScalingGroupName) {
-      return ignored(run, `event of Auto Scaling group ${parsed.action.autoScalingGroupName}; this function serves ${run.config.autoScalingGroupName}`, parsed.action.instanceId);
+    if (parsed.kind === "ignored") return ignored(base, parsed.reason);
+    if (parsed.kind === "sweep") return sweepAll(base, groups);
+    // The event's group picks the configuration: its subnets, worker blocks and ENI tag.
+    const config = groups.find((g) => g.autoScalingGroupName === parsed.action.autoScalingGroupName);
+    if (!config) {
+      return ignored(base, `event of Auto Scaling group ${parsed.action.autoScalingGroupName}; this function serves ${groups.map((g) => g.autoScalingGroupName).join(", ")}`, parsed.action.instanceId);
     }
+    const run: Invocation = { ...base, config };
     return parsed.kind === "launch" ? launch(run, parsed.action) : terminate(run, parsed.action);
   };
 }
@@ -298,7 +316,7 @@ let cold: ((event: unknown) => Promise<LifecycleOutcome>) | undefined;
  */
 export async function handler(event: unknown): Promise<LifecycleOutcome> {
   if (!cold) {
-    const config = parseLambdaEnvironment(process.env);
+    const config = parseLambdaGroups(process.env);
     const { ec2, autoscaling } = createAwsClients({ region: process.env.AWS_REGION });
     cold = createHandler({ ec2, autoscaling, config });
   }

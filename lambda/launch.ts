@@ -121,9 +121,10 @@ async function maxEnis(deps: LaunchDeps, instanceType: string): Promise<number> 
   return n;
 }
 
-function tagsFor(config: LambdaConfig, instanceId: string, now: number): Tag[] {
+/** Tags of a new ENI in `subnet`: its network's tags (else the group's), then the Lambda's own. */
+function tagsFor(config: LambdaConfig, subnet: LambdaSubnet, instanceId: string, now: number): Tag[] {
   return [
-    ...Object.entries(config.interfaceTags).map(([Key, Value]) => ({ Key, Value })),
+    ...Object.entries(subnet.interfaceTags ?? config.interfaceTags).map(([Key, Value]) => ({ Key, Value })),
     { Key: ENI_TAG_KEYS.nodeGroup, Value: config.nodeGroupTag },
     { Key: ENI_TAG_KEYS.instanceId, Value: instanceId },
     { Key: ENI_TAG_KEYS.noManage, Value: "true" },
@@ -267,9 +268,11 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
     if (attachment.DeleteOnTermination !== true) {
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Attachment: { AttachmentId: attachment.AttachmentId, DeleteOnTermination: true } }));
     }
-    // New ENIs have the check on (EC2 user guide, "Source/destination checks"): a call only to turn it off.
-    if ((eni.SourceDestCheck ?? true) !== config.sourceDestCheck) {
-      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, SourceDestCheck: { Value: config.sourceDestCheck } }));
+    // New ENIs have the check on (EC2 user guide, "Source/destination checks"): a call only to
+    // turn it off. Each network says what it wants.
+    const sourceDestCheck = subnet.sourceDestCheck ?? config.sourceDestCheck;
+    if ((eni.SourceDestCheck ?? true) !== sourceDestCheck) {
+      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, SourceDestCheck: { Value: sourceDestCheck } }));
     }
     progress.enis.push({ subnetId: subnet.id, eniId, ip: eni.PrivateIpAddress ?? "", deviceIndex: subnet.deviceIndex, attempts, reused: attempts === 0 });
   }
@@ -327,9 +330,10 @@ async function createEni(
   const { ec2, config } = deps;
   const base = {
     SubnetId: subnet.id,
-    Groups: config.securityGroupIds,
+    // The network's security groups: each multus network can have its own.
+    Groups: subnet.securityGroupIds ?? config.securityGroupIds,
     Description: `multus ${config.nodeGroupTag} ${instanceId} device ${subnet.deviceIndex}`,
-    TagSpecifications: [{ ResourceType: "network-interface" as const, Tags: tagsFor(config, instanceId, deps.now()) }],
+    TagSpecifications: [{ ResourceType: "network-interface" as const, Tags: tagsFor(config, subnet, instanceId, deps.now()) }],
   };
   if (config.strategy === "reservation" || !subnet.workers) {
     // AWS DHCP never hands out explicitly reserved addresses (the pod block): no collision to retry.

@@ -1,6 +1,6 @@
 // The actions each simulated service serves, as tables from the action name to a function of
 // the SDK input: what the in-process SDK clients (sdk.ts) and the HTTP endpoint (http/) call.
-import type { AutoScalingModel } from "./autoscaling/model";
+import type { AutoScalingApi } from "./autoscaling/fleet";
 import { AutoScalingError } from "./autoscaling/model";
 import type { Ec2Model } from "./ec2/model";
 import { Ec2Error } from "./ec2/errors";
@@ -63,7 +63,7 @@ export function ec2Operations(model: Ec2Model): Map<string, Operation> {
 }
 
 /** One Auto Scaling group's actions. */
-export function autoScalingOperations(model: AutoScalingModel): Map<string, Operation> {
+export function autoScalingOperations(model: AutoScalingApi): Map<string, Operation> {
   return methodTable(model, AUTOSCALING_OPERATIONS);
 }
 

@@ -7,7 +7,7 @@ import type { AbsoluteLocation, InitializeHandlerOptions, InitializeMiddleware, 
 import { AUTOSCALING_SERVICE, EC2_SERVICE, QueryService, ServiceName, operationOfCommand, operationSchema } from "./http/protocol";
 import { errorXml } from "./http/xml";
 import { Operations, QueryError, asServiceError, autoScalingOperations, ec2Operations } from "./operations";
-import type { AutoScalingModel } from "./autoscaling/model";
+import type { AutoScalingApi } from "./autoscaling/fleet";
 import type { Ec2Model } from "./ec2/model";
 
 export { AUTOSCALING_OPERATIONS, EC2_OPERATIONS } from "./operations";
@@ -168,9 +168,9 @@ export function ec2Client(target: Ec2Model | Operations, opts: SdkClientOptions 
   return simulatedClient(client, EC2_SERVICE, ops, opts);
 }
 
-/** An AutoScalingClient over an Auto Scaling model (one group) or an operation table, as `ec2Client`. */
-export function autoScalingClient(target: AutoScalingModel | Operations, opts: SdkClientOptions = {}): AutoScalingClient {
-  const ops = target instanceof Map ? (target as Operations) : autoScalingOperations(target as AutoScalingModel);
+/** An AutoScalingClient over an Auto Scaling model (one group, or a fleet of groups) or an operation table, as `ec2Client`. */
+export function autoScalingClient(target: AutoScalingApi | Operations, opts: SdkClientOptions = {}): AutoScalingClient {
+  const ops = target instanceof Map ? (target as Operations) : autoScalingOperations(target as AutoScalingApi);
   const client = new AutoScalingClient({ region: opts.region ?? "us-west-2", credentials: CREDENTIALS, maxAttempts: 1 });
   return simulatedClient(client, AUTOSCALING_SERVICE, ops, opts);
 }

@@ -4,6 +4,7 @@
 import { intToIp, overlaps, parseCidr } from "../contract/address";
 import { DEFAULT_HOOKS, TRANSITIONS, defaultAutoScalingGroupName } from "../contract/lifecycle";
 import type { MultusConfig } from "../ipam/config";
+import { asShorthand } from "../ipam/cluster-config";
 import type { NetworkPlan } from "../ipam/plan";
 import { AutoScalingService } from "./autoscaling/service";
 import type { LifecycleEvent } from "./autoscaling/model";
@@ -100,7 +101,9 @@ function freeBlock(vpc: string, prefix: number, taken: { first: number; last: nu
  * with its launch and terminate hooks at the node group module's defaults, at the config's
  * sizes. The Lambda environment the stack writes for the config works against it unchanged.
  */
-export async function buildConfigWorld(world: SimWorld, config: MultusConfig, plan: NetworkPlan): Promise<{ autoScalingGroupName: string }> {
+export async function buildConfigWorld(world: SimWorld, given: MultusConfig, plan: NetworkPlan): Promise<{ autoScalingGroupName: string }> {
+  // One Auto Scaling group: a config with several node groups is refused, saying so.
+  const config = asShorthand(given, "multus-sim serve --config");
   const { ec2World } = world;
   const taken = config.multus.subnets.map((s) => {
     const c = parseCidr(s.cidr, "cidr");

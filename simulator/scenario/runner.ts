@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { NetworkPlan } from "../../ipam/plan";
 import { AutoScalingModel, DEFAULT_GROUP_NAME, LifecycleEvent } from "../autoscaling/model";
+import { AutoScalingFleet } from "../autoscaling/fleet";
 import { DEFAULT_HOOKS, TRANSITIONS } from "../../contract/lifecycle";
 import { DhcpPolicy, Ec2Model } from "../ec2/model";
 import { Rng, randomInt, seededRandom } from "../rng";
@@ -28,6 +29,8 @@ export interface ScenarioFaults {
 export interface NodeView {
   readonly instanceId: string;
   readonly availabilityZone: string;
+  /** The plan's node group of the node (scenarios with `groups`). */
+  readonly group?: string;
   /** The node's secondary ENIs. */
   readonly enis: { subnetId: string; eniId: string; ip: string; deviceIndex: number }[];
 }
@@ -35,11 +38,30 @@ export interface NodeView {
 /** Gives the scenario's pods their multus addresses (a CNI IPAM model, say). */
 export type PodSource = (nodes: NodeView[], ctx: { plan: NetworkPlan; seed: number }) => PodIp[] | Promise<PodIp[]>;
 
+/** One Auto Scaling group of a scenario with several. */
+export interface ScenarioGroup {
+  /** Its Auto Scaling group name (the allocator must serve it). */
+  readonly autoScalingGroupName: string;
+  /** The plan's node group it runs: its worker and pod blocks are checked. */
+  readonly planGroup: string;
+  /** Instances to launch in it. */
+  readonly nodes: number;
+  /** @default the plan group's instance type */
+  readonly instanceType?: string;
+  /** Zones of its instances. @default the plan group's */
+  readonly availabilityZones?: readonly string[];
+}
+
 export interface ScenarioOptions {
   readonly plan: NetworkPlan;
   readonly allocator: Allocator;
-  /** Instances to launch. */
+  /** Instances to launch (with `groups`: their total). */
   readonly nodes: number;
+  /**
+   * Several Auto Scaling groups at once, their launches interleaved, each instance checked
+   * against its own group's blocks. @default one group (DEFAULT_GROUP_NAME) of `nodes`
+   */
+  readonly groups?: readonly ScenarioGroup[];
   /** Launches in flight at once. @default nodes */
   readonly concurrency?: number;
   /** DHCP ENIs created in the multus subnets during the launches by someone else. @default 0 */
@@ -196,7 +218,9 @@ interface World {
   /** The SDK clients every invocation shares; each call knows its invocation by `TASK`. */
   readonly clients: Pick<AllocatorContext, "ec2" | "autoscaling">;
   readonly ec2: Ec2Model;
-  readonly asg: AutoScalingModel;
+  readonly asg: AutoScalingFleet;
+  /** Which fleet member each launch goes to, in launch order. */
+  readonly launchOrder: readonly number[];
   readonly scheduler: ScenarioScheduler;
   readonly rng: Rng;
   readonly concurrency: number;
@@ -222,17 +246,30 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
   }
   ec2.setFaults({ throttle: faults.throttle ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0, attachRefusals: faults.attachRefusals ?? 0 });
   const hook = { ...DEFAULT_HOOKS.launch, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout };
-  const asg = new AutoScalingModel(ec2, {
-    groupName: DEFAULT_GROUP_NAME,
-    subnetIds: primaries,
-    instanceType: plan.instance.instanceType,
-    launchHook: hook,
-    terminateHook: { ...DEFAULT_HOOKS.terminate, heartbeatTimeout: hook.heartbeatTimeout },
-    duplicateRate: faults.duplicateRate ?? 0,
-    dropRate: faults.dropRate ?? 0,
-    seed: seed + 2,
-    epochMs: SIMULATION_EPOCH,
+  const groups: readonly (Pick<ScenarioGroup, "autoScalingGroupName" | "nodes"> & Partial<ScenarioGroup>)[] = opts.groups ?? [{ autoScalingGroupName: DEFAULT_GROUP_NAME, nodes: opts.nodes }];
+  const total = groups.reduce((n, g) => n + g.nodes, 0);
+  if (total !== opts.nodes) throw new Error(`runScenario: nodes is ${opts.nodes}, the groups launch ${total}`);
+  const members = groups.map((g, k) => {
+    const planned = g.planGroup !== undefined ? plan.groups.find((p) => p.name === g.planGroup) : undefined;
+    if (g.planGroup !== undefined && !planned) throw new Error(`runScenario: ${g.planGroup} is not a node group of the plan`);
+    const zones = g.availabilityZones ?? planned?.availabilityZones ?? azs;
+    const model = new AutoScalingModel(ec2, {
+      groupName: g.autoScalingGroupName,
+      subnetIds: primaries.filter((_, i) => zones.includes(azs[i]!)),
+      instanceType: g.instanceType ?? planned?.instance.instanceType ?? plan.instance.instanceType,
+      launchHook: hook,
+      terminateHook: { ...DEFAULT_HOOKS.terminate, heartbeatTimeout: hook.heartbeatTimeout },
+      duplicateRate: faults.duplicateRate ?? 0,
+      dropRate: faults.dropRate ?? 0,
+      seed: seed + 2 + 1000 * k,
+      epochMs: SIMULATION_EPOCH,
+    });
+    return { model, ...(planned ? { planGroup: planned.name } : {}) };
   });
+  const asg = new AutoScalingFleet(members);
+  // The groups' launches interleaved: one of each group in turn while it has some left.
+  const launchOrder: number[] = [];
+  for (let round = 0; launchOrder.length < total; round++) groups.forEach((g, k) => round < g.nodes && launchOrder.push(k));
 
   const scheduler = opts.scheduler ?? new VirtualScheduler(seed);
   ec2.setClock(() => SIMULATION_EPOCH + scheduler.now);
@@ -255,7 +292,7 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     duplicated: 0,
   };
   const rng = seededRandom(seed);
-  return { opts, ec2, asg, scheduler, rng, concurrency: Math.max(1, opts.concurrency ?? opts.nodes), tally, clients: sdkClients(opts, ec2, asg, scheduler, rng, tally) };
+  return { opts, ec2, asg, launchOrder, scheduler, rng, concurrency: Math.max(1, opts.concurrency ?? opts.nodes), tally, clients: sdkClients(opts, ec2, asg, scheduler, rng, tally) };
 }
 
 /** The invocation a call or a wait belongs to (its label in the trace), carried along its awaits. */
@@ -269,7 +306,7 @@ function task(): string {
  * The run's SDK clients, built once (a client costs more to build than most calls): every call
  * waits a seeded latency on the scheduler, labelled with its invocation, and is counted.
  */
-function sdkClients(opts: ScenarioOptions, ec2: Ec2Model, asg: AutoScalingModel, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] {
+function sdkClients(opts: ScenarioOptions, ec2: Ec2Model, asg: AutoScalingFleet, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] {
   const latency = opts.latencyMs ?? { min: 20, max: 200 };
   const sdkHook: SdkHook = async (call, next) => {
     const ms = latency.min + rng() * (latency.max - latency.min);
@@ -358,7 +395,7 @@ async function launchNodes(world: World): Promise<{ launchEvents: LifecycleEvent
     while (next < opts.nodes) {
       const i = next++;
       await scheduler.wait(randomInt(rng, 50), `L${i}:launch`);
-      const { instanceId, events } = asg.launch();
+      const { instanceId, events } = asg.launch(world.launchOrder[i]);
       noteDelivery(world, instanceId, TRANSITIONS.launching, events);
       launchEvents.push(...events);
       await Promise.all(events.map((e, k) => invokeAllocator(world, e, `L${i}${events.length > 1 ? `.${k}` : ""}`, true)));
@@ -394,6 +431,7 @@ function nodeViews(world: World): NodeView[] {
     .map((i) => ({
       instanceId: i.instanceId,
       availabilityZone: i.availabilityZone,
+      ...(i.planGroup !== undefined ? { group: i.planGroup } : {}),
       enis: live
         .filter((a) => a.instanceId === i.instanceId && a.primary && a.deviceIndex !== undefined && a.deviceIndex > 0)
         .map((a) => ({ subnetId: a.subnetId, eniId: a.eniId, ip: a.ip, deviceIndex: a.deviceIndex! })),

@@ -1,8 +1,8 @@
-import { DEFAULT_CONFIG, ipToInt, parseConfig, planNetwork, PlanError, rangeSize } from "../../ipam";
+import { DEFAULT_CONFIG, asShorthand, ipToInt, parseConfig, planNetwork, PlanError, rangeSize } from "../../ipam";
 
 describe("parseConfig", () => {
   test("GIVEN nothing WHEN parsed THEN the reference example's defaults", () => {
-    const c = parseConfig({});
+    const c = asShorthand(parseConfig({}));
     expect(c.vpc.cidr).toBe("10.0.0.0/16");
     expect(c.multus.subnets.map((s) => s.cidr)).toEqual(["10.0.4.0/24", "10.0.5.0/24"]);
     expect(c.nodeGroup.instanceType).toBe("c5.2xlarge");
@@ -11,7 +11,7 @@ describe("parseConfig", () => {
   });
 
   test("GIVEN a partial object WHEN parsed THEN it merges over the defaults and arrays replace", () => {
-    const c = parseConfig({ nodeGroup: { maxSize: 5 }, multus: { subnets: [{ cidr: "10.0.8.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2b" }] } });
+    const c = asShorthand(parseConfig({ nodeGroup: { maxSize: 5 }, multus: { subnets: [{ cidr: "10.0.8.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2b" }] } }));
     expect(c.nodeGroup.maxSize).toBe(5);
     expect(c.nodeGroup.instanceType).toBe(DEFAULT_CONFIG.nodeGroup.instanceType);
     expect(c.multus.subnets).toHaveLength(1);
@@ -73,7 +73,7 @@ describe("parseConfig", () => {
       region: "xx-test-1",
       multus: { image: "registry.example.com/multus-cni:v4.1.4-eksbuild.3_thick", subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "xx-test-1a" }] },
     });
-    expect(c.multus.image).toBe("registry.example.com/multus-cni:v4.1.4-eksbuild.3_thick");
+    expect(c.multus?.image).toBe("registry.example.com/multus-cni:v4.1.4-eksbuild.3_thick");
   });
 
   test("GIVEN podRange as a CIDR THEN it is accepted", () => {

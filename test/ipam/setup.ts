@@ -1,10 +1,11 @@
 import { PlanError } from "../../contract/errors";
-import { MultusConfig, parseConfig } from "../../ipam/config";
+import { parseConfig } from "../../ipam/config";
+import { asShorthand } from "../../ipam/cluster-config";
 import { planNetwork } from "../../ipam/plan";
 
-/** A config over the defaults, and its plan. */
+/** A single-group config over the defaults, and its plan. */
 export function setup(user: unknown = {}) {
-  const config: MultusConfig = parseConfig(user);
+  const config = asShorthand(parseConfig(user));
   return { config, plan: planNetwork(config) };
 }
 

@@ -1,21 +1,17 @@
-import { NetworkPlan, PlanError, PlannedSubnet, nadIpamRange, parseCidr, parseIp } from "../../../ipam";
+import { CNI_MODES, CniType, DEFAULT_CNI_MODE, IpRange, NetworkPlan, PlanError, PlannedSubnet, nadIpamRange, parseCidr, parseIp } from "../../../ipam";
 import { multusInterfaceName } from "../../../contract/node-network";
+import { MULTUS_NODE_LABEL, ZONE_LABEL } from "../../../contract/node-label";
 import { K8sObject, checkName, checkNamespace } from "./common";
 
-/**
- * CNI plugins a generated NetworkAttachmentDefinition can use. Both put the pod's interface on
- * the worker's multus ENI. ipvlan shares the ENI's MAC address, which is what the VPC delivers
- * to; macvlan gives every pod its own MAC, which the VPC does not know, so on EC2 it only works
- * where something else makes those MACs reachable. ipvlan is the default (as in the reference).
- */
-export type CniType = "ipvlan" | "macvlan";
+export { CNI_MODES, type CniType } from "../../../ipam";
 
-/** Modes each plugin accepts (containernetworking/plugins plugins/main/{ipvlan,macvlan}). */
-export const CNI_MODES: Record<CniType, readonly string[]> = {
-  ipvlan: ["l2", "l3", "l3s"],
-  macvlan: ["bridge", "private", "vepa", "passthru"],
-};
-const DEFAULT_MODE: Record<CniType, string> = { ipvlan: "l2", macvlan: "bridge" };
+/*
+ * CNI plugins a generated NetworkAttachmentDefinition can use (CNI_TYPES, CNI_MODES in
+ * ipam/cluster-config.ts). Both put the pod's interface on the worker's multus ENI. ipvlan
+ * shares the ENI's MAC address, which is what the VPC delivers to; macvlan gives every pod its
+ * own MAC, which the VPC does not know, so on EC2 it only works where something else makes
+ * those MACs reachable. ipvlan is the default (as in the reference).
+ */
 
 export type AmiFamily = "al2023" | "al2";
 
@@ -71,9 +67,24 @@ export interface NadProps {
   readonly subnets?: Readonly<Record<string, SubnetNetworkOptions>>;
 }
 
+/** A node selector term (core/v1 NodeSelectorTerm) with match expressions only. */
+export interface NodeSelectorTerm {
+  readonly matchExpressions: { readonly key: string; readonly operator: "In"; readonly values: string[] }[];
+}
+
 /** What one generated NAD is made of: the subnet, its names and the CNI config. */
 export interface NetworkDefinition {
   readonly subnet: PlannedSubnet;
+  /** The pod block its whereabouts pool covers. */
+  readonly pods: IpRange;
+  /** The node groups whose nodes can run its pods. */
+  readonly groups: readonly string[];
+  /**
+   * Where a pod using it can run: the subnet's zone and, when other groups have nodes there,
+   * nodes of these groups (MULTUS_NODE_LABEL, which every node group sets to its name). Cluster form only; the shorthand's one group has
+   * every network, so its NADs keep the zone annotation alone.
+   */
+  readonly nodeSelectorTerm?: NodeSelectorTerm;
   readonly name: string;
   readonly namespace: string;
   readonly masterInterface: string;
@@ -104,16 +115,52 @@ export const NAD_ANNOTATIONS = {
   subnetId: "multus-eks.io/subnet-id",
   availabilityZone: "multus-eks.io/availability-zone",
   deviceIndex: "multus-eks.io/device-index",
+  /** Cluster form: the network the NAD is of. */
+  network: "multus-eks.io/network",
+  /** Cluster form: the node groups whose nodes have the network (comma-separated). */
+  nodeGroups: "multus-eks.io/node-groups",
+  /**
+   * Cluster form: JSON of the node selector term a pod using the NAD needs (zone and node
+   * group), for its `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
+   * Multus itself does not place pods; the scheduler must be told
+   * (k8snetworkplumbingwg/multus-cni#1244).
+   */
+  nodeSelectorTerm: "multus-eks.io/node-selector-term",
 } as const;
 
 
+/** One NAD to make: a planned subnet and one of its pod blocks, with the groups using it. */
+interface NadSlot {
+  readonly subnet: PlannedSubnet;
+  /** Position of the subnet in the plan. */
+  readonly index: number;
+  readonly pods: IpRange;
+  readonly groups: readonly string[];
+  /** Per-group pod block: the group. */
+  readonly group?: string;
+}
+
+/** The NADs to make: one per planned subnet, or per group on a network whose groups each have their own pod block. */
+function slots(plan: NetworkPlan): NadSlot[] {
+  return plan.subnets.flatMap((subnet, index) => {
+    const net = plan.networks.find((n) => n.name === subnet.network);
+    if (net?.podBlock === "group") {
+      return subnet.groups.map((g) => ({ subnet, index, pods: subnet.podBlocks[g]!, groups: [g], group: g }));
+    }
+    return [{ subnet, index, pods: subnet.pods, groups: subnet.groups }];
+  });
+}
+
 /**
- * One NetworkAttachmentDefinition per multus subnet, IPAM whereabouts over exactly the plan's
- * pod block (nadIpamRange). No host-local: one NAD serves every node, and host-local keeps its
- * state per node, so one range hands out the same address on every node.
+ * One NetworkAttachmentDefinition per multus subnet (and pod block), IPAM whereabouts over
+ * exactly the plan's pod block (nadIpamRange). No host-local: one NAD serves every node, and
+ * host-local keeps its state per node, so one range hands out the same address on every node.
+ * The shorthand's NADs are `<type>-conf-<n>`; a network's are named after it (`nad.name`),
+ * with `-<group>` for a group's own pod block and `-<zone>` when the network spans zones, and
+ * say where their pods can run (nodeSelectorTerm).
  */
 export function networkDefinitions(plan: NetworkPlan, props: NadProps): NetworkDefinition[] {
-  const namespace = checkNamespace(props.namespace ?? "default", "networks.namespace");
+  const cluster = plan.form === "cluster";
   const known = new Set(plan.subnets.map((s) => s.id));
   for (const id of Object.keys(props.subnets ?? {})) {
     if (!known.has(id)) {
@@ -125,28 +172,32 @@ export function networkDefinitions(plan: NetworkPlan, props: NadProps): NetworkD
     if (r.gw !== undefined) parseIp(r.gw, `networks.routes[${i}].gw`);
   });
   const seen = new Map<string, string>();
-  return plan.subnets.map((subnet, i) => {
+  return slots(plan).map(({ subnet, index, pods, groups, group }) => {
+    const net = plan.networks.find((n) => n.name === subnet.network);
     const own = props.subnets?.[subnet.id] ?? {};
     const fieldOf = (key: keyof SubnetNetworkOptions) => (own[key] !== undefined ? `networks.subnets.${subnet.id}.${key}` : `networks.${key}`);
-    const type = own.type ?? props.type ?? "ipvlan";
+    const type = own.type ?? (cluster ? net?.type : undefined) ?? props.type ?? "ipvlan";
     if (!Object.hasOwn(CNI_MODES, type)) {
       throw new PlanError(fieldOf("type"), `${JSON.stringify(type)} is not supported`, "use ipvlan or macvlan (generated NADs use whereabouts; host-local NADs collide across nodes)");
     }
     // The network-wide mode applies to subnets of the network-wide type only.
-    const mode = own.mode ?? (type === (props.type ?? "ipvlan") ? props.mode : undefined) ?? DEFAULT_MODE[type];
-    if (!CNI_MODES[type].includes(mode)) {
-      throw new PlanError(fieldOf("mode"), `${JSON.stringify(mode)} is not a ${type} mode`, `use one of: ${CNI_MODES[type].join(", ")}`);
+    const mode = own.mode ?? (cluster ? net?.mode : undefined) ?? (type === (props.type ?? "ipvlan") ? props.mode : undefined) ?? DEFAULT_CNI_MODE[type as CniType];
+    if (!CNI_MODES[type as CniType].includes(mode)) {
+      throw new PlanError(fieldOf("mode"), `${JSON.stringify(mode)} is not a ${type} mode`, `use one of: ${CNI_MODES[type as CniType].join(", ")}`);
     }
-    const name = checkName(own.name ?? `${type}-conf-${i + 1}`, fieldOf("name"));
-    const clash = seen.get(name);
+    const namespace = checkNamespace((cluster ? net?.nad.namespace : undefined) ?? props.namespace ?? "default", "networks.namespace");
+    const spans = plan.subnets.filter((s) => s.network === subnet.network).length > 1;
+    const base = own.name ?? (cluster ? [net?.nad.name ?? subnet.network, ...(group ? [group.toLowerCase()] : []), ...(spans && !own.name ? [subnet.availabilityZone] : [])].join("-") : `${type}-conf-${index + 1}`);
+    const name = checkName(own.name && group ? `${own.name}-${group.toLowerCase()}` : base, fieldOf("name"));
+    const clash = seen.get(`${namespace}/${name}`);
     if (clash) throw new PlanError(fieldOf("name"), `${name} is also the NAD name of subnet ${clash}`, "give each subnet's NAD its own name");
-    seen.set(name, subnet.id);
+    seen.set(`${namespace}/${name}`, subnet.id);
     const master = checkInterfaceName(own.masterInterface ?? defaultMasterInterface(subnet.deviceIndex), fieldOf("masterInterface"));
-    const { gateway, ...range } = nadIpamRange(subnet);
+    const { gateway, ...range } = nadIpamRange(subnet, pods);
     const cniConfig: CniConfig = {
       cniVersion: props.cniVersion ?? "0.3.1",
       name,
-      type,
+      type: type as CniType,
       master,
       mode,
       ipam: {
@@ -156,6 +207,16 @@ export function networkDefinitions(plan: NetworkPlan, props: NadProps): NetworkD
         ...(props.routes?.length ? { routes: props.routes.map((r) => ({ ...r })) } : {}),
       },
     };
+    // Other groups with nodes in the zone lack this network (or pod block): pin to these groups.
+    const othersInZone = plan.groups.some((g) => !groups.includes(g.name) && g.availabilityZones.includes(subnet.availabilityZone));
+    const nodeSelectorTerm: NodeSelectorTerm | undefined = cluster
+      ? {
+          matchExpressions: [
+            { key: ZONE_LABEL, operator: "In", values: [subnet.availabilityZone] },
+            ...(othersInZone ? [{ key: MULTUS_NODE_LABEL, operator: "In" as const, values: [...groups] }] : []),
+          ],
+        }
+      : undefined;
     const manifest: K8sObject = {
       apiVersion: NAD_API_VERSION,
       kind: "NetworkAttachmentDefinition",
@@ -166,10 +227,17 @@ export function networkDefinitions(plan: NetworkPlan, props: NadProps): NetworkD
           [NAD_ANNOTATIONS.subnetId]: subnet.id,
           [NAD_ANNOTATIONS.availabilityZone]: subnet.availabilityZone,
           [NAD_ANNOTATIONS.deviceIndex]: String(subnet.deviceIndex),
+          ...(nodeSelectorTerm
+            ? {
+                [NAD_ANNOTATIONS.network]: subnet.network,
+                [NAD_ANNOTATIONS.nodeGroups]: groups.join(","),
+                [NAD_ANNOTATIONS.nodeSelectorTerm]: JSON.stringify(nodeSelectorTerm),
+              }
+            : {}),
         },
       },
       spec: { config: JSON.stringify(cniConfig) },
     };
-    return { subnet, name, namespace, masterInterface: master, cniConfig, manifest };
+    return { subnet, pods, groups, ...(nodeSelectorTerm ? { nodeSelectorTerm } : {}), name, namespace, masterInterface: master, cniConfig, manifest };
   });
 }

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { buildAgent, buildLambda } from "../../../build";
 import { contains, ipToInt } from "../../../contract/address";
 import { parseConfig } from "../../../ipam/config";
+import { asShorthand } from "../../../ipam/cluster-config";
 import { lambdaEnvironment } from "../../../ipam/lambda-env";
 import { nadIpamRange } from "../../../ipam/layout";
 import { planNetwork } from "../../../ipam/plan";
@@ -18,7 +19,7 @@ import { FAKE_CREDENTIALS, ServeProcess, eventually, startServe } from "./serve-
  * reached only through the standard endpoint variables, as they would reach AWS.
  */
 describe("the Lambda and agent bundles against multus-sim serve", () => {
-  const config = parseConfig({ nodeGroup: { minSize: 0, desiredSize: 0, maxSize: 3 } });
+  const config = asShorthand(parseConfig({ nodeGroup: { minSize: 0, desiredSize: 0, maxSize: 3 } }));
   const plan = planNetwork(config);
   let dir: string;
   let lambdaFile: string;

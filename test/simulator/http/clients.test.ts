@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { contains, ipToInt, parseCidr } from "../../../contract/address";
-import { DEFAULT_CONFIG } from "../../../ipam/config";
+import { DEFAULT_CONFIG, parseConfig } from "../../../ipam/config";
 import { planNetwork } from "../../../ipam/plan";
 import { FAKE_CREDENTIALS, ServeProcess, eventually, startServe } from "./serve-process";
 
@@ -121,7 +121,7 @@ function documentedDepartures(): string[] {
 
 describe("AWS clients nobody here wrote, against multus-sim serve (and moto)", () => {
   let serve: ServeProcess;
-  const plan = planNetwork(DEFAULT_CONFIG);
+  const plan = planNetwork(parseConfig({}));
   const clients: Partial<Record<"aws" | "boto3" | "moto", string | undefined>> = {};
 
   beforeAll(async () => {

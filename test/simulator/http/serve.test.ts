@@ -1,13 +1,14 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { DEFAULT_CONFIG } from "../../../ipam/config";
+import { parseConfig } from "../../../ipam/config";
 import { planNetwork } from "../../../ipam/plan";
 import type { LifecycleEvent } from "../../../simulator/autoscaling/model";
 import { Serving, serve } from "../../../simulator/http/serve";
 
 /** serve's two timing profiles, on a wall clock the test moves. */
 describe("serve's clock", () => {
-  const config = { config: DEFAULT_CONFIG, plan: planNetwork(DEFAULT_CONFIG) };
+  const defaults = parseConfig({});
+  const config = { config: defaults, plan: planNetwork(defaults) };
   const group = "eks-multus-cluster-ng1";
 
   async function start(timing: "aws" | "instant") {
