@@ -8,7 +8,8 @@ module.exports = {
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   // Two cores on CI: more workers only adds memory pressure.
   maxWorkers: 2,
-  testTimeout: 60000,
+  // Generous: the suites are not timed, and a loaded machine must not turn slowness into failures.
+  testTimeout: 180000,
   // A worker that loaded the AWS SDK (every test file has its own copy in its module registry)
   // takes 0.5-2 s to tear its heap down on a busy 2-core machine: past jest's 500 ms default,
   // jest kills it and reports a leak. With more time, every worker exits on its own (no handle

@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
 import { App } from "cdktf";
 import { Command, Option } from "commander";
-import { MultusConfig, NetworkPlan, planNetwork, refusePlaceholders, withSource } from "./ipam";
+import { MultusConfig, NetworkPlan, asWritten, planNetwork, refusePlaceholders, withSource } from "./ipam";
 import { buildLambda } from "./build";
 import { MultusAwsStack, NODE_ACCESS, NodeAccess, StackMode, eksAmiSsmParameter } from "./modules/aws";
-import { addKubernetesStacks, networkDefinitions } from "./modules/kubernetes";
+import { addKubernetesStacks, networkDefinitions, nodeRoleMapping } from "./modules/kubernetes";
 import { dependencies } from "./package.json";
 import { loadConfig } from "./cli/config-file";
 import { renderPlan, wrap } from "./cli/plan";
@@ -55,18 +55,19 @@ export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
     plan: opts.plan,
     bundlePath: opts.bundlePath,
     mode,
-    nodeGroup: {
-      nodeAccess: opts.nodeAccess ?? "access-entry",
-      ...(opts.amiFromSsm
-        ? { amiSsmParameter: eksAmiSsmParameter(opts.config.cluster.version, opts.config.nodeGroup.amiFamily, opts.config.nodeGroup.instanceType) }
-        : {}),
-    },
+    nodeGroup: { nodeAccess: opts.nodeAccess ?? "access-entry" },
+    // Each group's AMI from the parameter of its family and instance type.
+    ...(opts.amiFromSsm
+      ? { nodeGroups: Object.fromEntries(opts.config.nodeGroups.map((g) => [g.name, { amiSsmParameter: eksAmiSsmParameter(opts.config.cluster.version, g.amiFamily, g.instanceType) }])) }
+      : {}),
   });
   // The Kubernetes stacks (multus, whereabouts, node agent, NADs) belong to the root app only:
   // module mode is the AWS side for an existing Terraform pipeline.
-  // With aws-auth, the node role's ARN crosses stacks (cdktf wires an output and a remote state).
+  // With aws-auth, the node roles' ARNs cross stacks (cdktf wires an output and a remote state).
   if (mode === "root") {
-    const [addons] = addKubernetesStacks(app, opts.config, opts.plan, opts.nodeAccess === "aws-auth" ? { awsAuth: { nodeRoleArn: aws.nodeGroup.nodeRole.arn } } : {});
+    const [first, ...others] = aws.nodeGroups;
+    const awsAuth = { nodeRoleArn: first!.nodeRole.arn, ...(others.length ? { additionalRoles: others.map((ng) => nodeRoleMapping(ng.nodeRole.arn)) } : {}) };
+    const [addons] = addKubernetesStacks(app, opts.config, opts.plan, opts.nodeAccess === "aws-auth" ? { awsAuth } : {});
     // The nodes before the add-ons (the DaemonSets wait for their rollout on nodes), the add-ons
     // before the networks (the NAD CRD): cdktf deploys stacks in dependency order.
     addons.addDependency(aws);
@@ -74,11 +75,16 @@ export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
   return { app, aws };
 }
 
-/** Where each generated NAD can be used: only on nodes in its subnet's availability zone. */
-export function zoneNotes(config: MultusConfig, plan: NetworkPlan): string[] {
-  return networkDefinitions(plan, { amiFamily: config.nodeGroup.amiFamily }).map(
-    (n) => `NAD ${n.namespace}/${n.name} (${n.subnet.subnet.cidr}): only for pods on nodes in ${n.subnet.availabilityZone} (nodeSelector topology.kubernetes.io/zone: ${n.subnet.availabilityZone})`,
-  );
+/**
+ * Where each generated NAD can be used: only on nodes in its subnet's availability zone (and,
+ * with several node groups, on the nodes of the groups that have its network there).
+ */
+export function zoneNotes(_config: MultusConfig, plan: NetworkPlan): string[] {
+  return networkDefinitions(plan, {}).map((n) => {
+    const group = n.nodeSelectorTerm?.matchExpressions.find((e) => e.key !== "topology.kubernetes.io/zone");
+    const groups = group ? ` of node groups ${group.values.join(", ")} (${group.key} In ...)` : "";
+    return `NAD ${n.namespace}/${n.name} (${n.subnet.subnet.cidr}): only for pods on nodes${groups} in ${n.subnet.availabilityZone} (nodeSelector topology.kubernetes.io/zone: ${n.subnet.availabilityZone})`;
+  });
 }
 
 /** Builds the Lambda bundle (esbuild, build.ts) so a fresh clone synthesizes. */
@@ -110,7 +116,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     const mode: StackMode = flags.module ? "module" : "root";
     // A user's config is meant for deployment: no id may stay at the example's placeholder.
     // Module mode takes the ids as variables, so only the example's AMI default is dropped there.
-    if (file && mode === "root") refusePlaceholders(config, file, flags.amiFromSsm ? ["nodeGroup.amiId"] : []);
+    const amiFields = config.form === "shorthand" ? ["nodeGroup.amiId"] : config.nodeGroups.map((_, i) => `nodeGroups[${i}].amiId`);
+    if (file && mode === "root") refusePlaceholders(asWritten(config), file, flags.amiFromSsm ? amiFields : []);
     const plan = withSource(file ?? "", () => planNetwork(config));
     // CDKTF_OUTDIR: set by `cdktf synth --output`.
     const outdir = resolve(flags.outdir ?? (flags.module ? "dist/terraform-module" : process.env.CDKTF_OUTDIR ?? "cdktf.out"));

@@ -2,6 +2,7 @@ import type { AgentConfig } from "../contract/agent-env";
 import { ImdsGet, resolveIdentity } from "./config";
 import { KubeApi, WatchHandle } from "./kube";
 import { ReconcileLoop, Timers, doublingBackoffMs } from "./loop";
+import { HostNetworkView, fileHostView, liftStartupTaint, newTaintMemory } from "./readiness";
 import { Ec2, LogLine, newAgentMemory, reconcileNode } from "./reconcile";
 
 export interface AgentDeps {
@@ -11,7 +12,16 @@ export interface AgentDeps {
   readonly imds: ImdsGet;
   readonly log: (line: LogLine) => void;
   readonly timers?: Timers;
+  /** The host's multus network state. @default files at config.host */
+  readonly host?: HostNetworkView;
 }
+
+/**
+ * Rounds while the node waits for its multus network, instead of every sync period: ENIs
+ * attach and Multus starts within seconds to a minute of the kubelet registering. Each round is
+ * one DescribeNetworkInterfaces and one node GET, only until the taint is gone.
+ */
+export const STARTUP_ROUND_MS = 5000;
 
 export interface RunningAgent {
   readonly loop: ReconcileLoop;
@@ -43,6 +53,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     syncPeriodSeconds: config.syncPeriodSeconds,
   });
   const memory = newAgentMemory();
+  const taint = newTaintMemory();
+  const host = deps.host ?? fileHostView(config.host);
   const loop = new ReconcileLoop({
     run: async () => {
       const r = await reconcileNode({
@@ -59,6 +71,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       if (r.assigned.length || r.unassigned.length || r.errors.length) {
         log({ msg: "reconciled", assigned: r.assigned.length, unassigned: r.unassigned.length, errors: r.errors.length });
       }
+      const outcome = await liftStartupTaint({ kube: deps.kube, nodeName: config.nodeName, host, memory: taint, log }, r.enis);
+      return outcome === "waiting" || outcome === "failed" ? { againInMs: STARTUP_ROUND_MS } : undefined;
     },
     resyncMs: config.syncPeriodSeconds * 1000,
     debounceMs: config.debounceMs,

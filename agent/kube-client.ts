@@ -1,4 +1,4 @@
-import { CoreV1Api, CoreV1Event, KubeConfig, Watch } from "@kubernetes/client-node";
+import { CoreV1Api, CoreV1Event, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from "@kubernetes/client-node";
 import { AgentPod, ApiPod, KubeApi, NodeInfo, PodEvent, PodRef, WatchHandle, toAgentPod } from "./kube";
 
 /** Name the agent reports events under (`kubectl describe pod` shows it as the source). */
@@ -68,7 +68,29 @@ export class KubeClient implements KubeApi {
 
   async getNode(nodeName: string): Promise<NodeInfo> {
     const node = await this.core.readNode({ name: nodeName });
-    return { ...(node.spec?.providerID ? { providerId: node.spec.providerID } : {}), labels: { ...(node.metadata?.labels ?? {}) } };
+    return {
+      ...(node.spec?.providerID ? { providerId: node.spec.providerID } : {}),
+      labels: { ...(node.metadata?.labels ?? {}) },
+      taints: (node.spec?.taints ?? []).map((t) => ({
+        key: t.key,
+        effect: t.effect,
+        ...(t.value !== undefined ? { value: t.value } : {}),
+        ...(t.timeAdded !== undefined ? { timeAdded: new Date(t.timeAdded).toISOString() } : {}),
+      })),
+      ...(node.metadata?.resourceVersion ? { resourceVersion: node.metadata.resourceVersion } : {}),
+    };
+  }
+
+  async removeNodeTaint(nodeName: string, key: string, seen: Pick<NodeInfo, "taints" | "resourceVersion">): Promise<void> {
+    // A JSON merge patch replaces the whole list (RFC 7386); metadata.resourceVersion in it makes
+    // it conditional: the API server stores the patched object with that version as a
+    // precondition and answers 409 Conflict if the node changed since (kubernetes/kubernetes#63104;
+    // controller-runtime's MergeFromWithOptimisticLock works the same way).
+    const body = {
+      metadata: seen.resourceVersion !== undefined ? { resourceVersion: seen.resourceVersion } : {},
+      spec: { taints: (seen.taints ?? []).filter((t) => t.key !== key) },
+    };
+    await this.core.patchNode({ name: nodeName, body }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
   }
 }
 

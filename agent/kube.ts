@@ -35,10 +35,23 @@ export interface WatchHandle {
   stop(): void;
 }
 
+/** A node taint (core/v1 Taint). */
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: string;
+  /** RFC 3339; set by the API server on NoExecute taints. Kept as read when the list is written back. */
+  readonly timeAdded?: string;
+}
+
 export interface NodeInfo {
   /** `spec.providerID`, on EKS `aws:///<az>/<instance-id>`. */
   readonly providerId?: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** `spec.taints`. */
+  readonly taints?: readonly Taint[];
+  /** `metadata.resourceVersion`: the version the taints were read at. */
+  readonly resourceVersion?: string;
 }
 
 export interface KubeApi {
@@ -52,6 +65,13 @@ export interface KubeApi {
   /** Posts an event on a pod (`kubectl describe pod` shows it). */
   createEvent(pod: PodRef, reason: string, message: string, type?: "Normal" | "Warning"): Promise<void>;
   getNode(nodeName: string): Promise<NodeInfo>;
+  /**
+   * Removes the taints with `key` from the node as it was read (`seen`): the other taints are
+   * written back with the version read as a precondition, so a taint another controller added
+   * meanwhile is not lost; a node changed since fails the call (HTTP 409 Conflict) and the
+   * caller reads it again.
+   */
+  removeNodeTaint(nodeName: string, key: string, seen: Pick<NodeInfo, "taints" | "resourceVersion">): Promise<void>;
 }
 
 /** A pod as the Kubernetes API returns it, reduced to the fields read here. */

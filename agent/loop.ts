@@ -5,8 +5,12 @@ export interface Timers {
 }
 
 export interface LoopOptions {
-  /** One reconcile round; throwing means it failed and is retried with backoff. */
-  readonly run: () => Promise<void>;
+  /**
+   * One reconcile round; throwing means it failed and is retried with backoff. It may ask for
+   * the next round sooner than `resyncMs` (`againInMs`), e.g. while the node waits for its
+   * network.
+   */
+  readonly run: () => Promise<void | { readonly againInMs?: number }>;
   /** Full resync period after a successful round. */
   readonly resyncMs: number;
   /** Quiet time after a trigger before running, so a burst of pod events makes one round. */
@@ -85,9 +89,9 @@ export class ReconcileLoop {
     this.running = this.opts
       .run()
       .then(
-        () => {
+        (res) => {
           this.failures = 0;
-          this.schedule(this.opts.resyncMs);
+          this.schedule(Math.min(this.opts.resyncMs, res?.againInMs ?? Infinity));
         },
         (err: unknown) => {
           this.failures++;

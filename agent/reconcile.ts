@@ -1,21 +1,21 @@
 import {
   AssignPrivateIpAddressesCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeNetworkInterfacesCommandInput,
   DescribeSubnetsCommand,
   EC2Client,
   Filter,
   NetworkInterface,
   UnassignPrivateIpAddressesCommand,
+  paginateDescribeNetworkInterfaces,
 } from "@aws-sdk/client-ec2";
 import { EC2_ERROR_CODES, errorCode, errorText, isTransientFault } from "../contract/aws-errors";
 import { Subnet, ipToInt, parseCidr } from "../contract/address";
-import { EC2_MAX_RESULTS, paginate } from "../contract/paging";
+import { EC2_MAX_RESULTS } from "../contract/paging";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { NetworkStatusError, multusIps, networkStatusText, parseNetworkStatus } from "./annotation";
 import { AgentPod, KubeApi, PodRef, holdsAddresses } from "./kube";
 
-export type Ec2 = Pick<EC2Client, "send">;
+/** The real SDK client (against AWS, aws-sdk-client-mock, or the simulator): the SDK's paginators take nothing else. */
+export type Ec2 = EC2Client;
 
 /** Event reasons the agent posts on pods. */
 export const EVENT_REASONS = {
@@ -34,6 +34,10 @@ export interface NodeEni {
   readonly deviceIndex?: number;
   readonly primaryIp: string;
   readonly secondaryIps: readonly string[];
+  /** The MAC address EC2 gave it (the host finds its interface by it). */
+  readonly macAddress?: string;
+  /** attaching, attached, detaching or detached (EC2 NetworkInterfaceAttachment.Status). */
+  readonly attachmentStatus?: string;
 }
 
 export interface PodAddress {
@@ -188,8 +192,7 @@ export async function describeNodeEnis(ec2: Ec2, sel: EniSelector): Promise<Node
     sel.tagValue !== undefined ? { Name: `tag:${key}`, Values: [sel.tagValue] } : { Name: "tag-key", Values: [key] },
   ];
   const out: NodeEni[] = [];
-  const send = (input: DescribeNetworkInterfacesCommandInput) => ec2.send(new DescribeNetworkInterfacesCommand(input));
-  for await (const page of paginate(send, { Filters }, { pageSize: EC2_MAX_RESULTS })) {
+  for await (const page of paginateDescribeNetworkInterfaces({ client: ec2, pageSize: EC2_MAX_RESULTS }, { Filters })) {
     for (const n of page.NetworkInterfaces ?? []) {
       const eni = toNodeEni(n);
       if (eni && eni.deviceIndex !== 0) out.push(eni);
@@ -207,6 +210,8 @@ export function toNodeEni(n: NetworkInterface): NodeEni | undefined {
     ...(n.Attachment?.DeviceIndex !== undefined ? { deviceIndex: n.Attachment.DeviceIndex } : {}),
     primaryIp: n.PrivateIpAddress,
     secondaryIps: [...new Set(secondaries)],
+    ...(n.MacAddress ? { macAddress: n.MacAddress.toLowerCase() } : {}),
+    ...(n.Attachment?.Status ? { attachmentStatus: n.Attachment.Status } : {}),
   };
 }
 
@@ -244,6 +249,8 @@ export interface ReconcileDeps extends EniSelector {
 
 export interface ReconcileResult {
   readonly plan: NodePlan;
+  /** The node's multus ENIs as this round read them (for the readiness check). */
+  readonly enis: readonly NodeEni[];
   /** Addresses assigned and unassigned by this round. */
   readonly assigned: readonly { eniId: string; ip: string }[];
   readonly unassigned: readonly { eniId: string; ip: string }[];
@@ -264,15 +271,15 @@ export interface ReconcileResult {
  */
 export async function reconcileNode(deps: ReconcileDeps): Promise<ReconcileResult> {
   const log = deps.log ?? (() => undefined);
-  const { pods, plan } = await readNode(deps);
+  const { pods, enis, plan } = await readNode(deps);
   const applied = await applyPlan(deps.ec2, plan, ownerIndex(pods));
   logRound(deps.memory, log, plan, applied);
   await postEvents(deps, log, podEvents(plan, applied));
-  return { plan, assigned: applied.assigned, unassigned: applied.unassigned, errors: applied.errors };
+  return { plan, enis, assigned: applied.assigned, unassigned: applied.unassigned, errors: applied.errors };
 }
 
 /** Reads the node's pods and multus ENIs (and their subnets' CIDRs) and plans; forgets events of pods that are gone. */
-async function readNode(deps: ReconcileDeps): Promise<{ pods: AgentPod[]; plan: NodePlan }> {
+async function readNode(deps: ReconcileDeps): Promise<{ pods: AgentPod[]; enis: NodeEni[]; plan: NodePlan }> {
   const pods = await deps.kube.listPods(deps.nodeName);
   // Forget events of pods that are gone, so the memory stays as small as the node's pod list.
   const uids = new Set(pods.map((p) => p.uid));
@@ -283,7 +290,7 @@ async function readNode(deps: ReconcileDeps): Promise<{ pods: AgentPod[]; plan: 
     enis.map((e) => e.subnetId),
     deps.memory.subnets,
   );
-  return { pods, plan: planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni }) };
+  return { pods, enis, plan: planNode(pods, enis, subnets, { podsPerEni: deps.podsPerEni }) };
 }
 
 /** What applying a plan did. */

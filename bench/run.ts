@@ -10,6 +10,7 @@ import { AGENT_MEMORY_FILE, AGENT_PODS, AGENT_SYNC_SECONDS, AgentMemoryFigures, 
 import { BURST_SUBNET, BurstRow, runBurst, runCallVariants } from "./burst";
 import { LambdaFigures, measureLambda } from "./lambda";
 import { ScaleRow, measureScaleInChild } from "./scale";
+import { SERVE_TARGET_MS, ServeFigures, measureServe } from "./serve";
 import { Section, Verdict, burstVerdict, markdownSection, mb, ms, num, ratio, replaceBetween, scaleVerdict } from "./stats";
 import { SynthFigures, TestSuiteFigures, measureSynth, measureTestSuite } from "./synth";
 
@@ -26,6 +27,7 @@ export interface BenchSettings {
   readonly scaleRepeats: number;
   readonly synthRepeats: number;
   readonly lambdaRepeats: number;
+  readonly serveRepeats: number;
   readonly runTests: boolean;
   /** Seconds the node agent runs per scenario. */
   readonly agentSeconds: number;
@@ -33,8 +35,8 @@ export interface BenchSettings {
 
 export function settings(quick: boolean): BenchSettings {
   return quick
-    ? { quick, burstNodes: [10, 50, 100], burstRuns: 2, scaleRepeats: 1, synthRepeats: 1, lambdaRepeats: 3, runTests: false, agentSeconds: 15 }
-    : { quick, burstNodes: [10, 50, 100, 200], burstRuns: 5, scaleRepeats: 3, synthRepeats: 3, lambdaRepeats: 5, runTests: true, agentSeconds: 60 };
+    ? { quick, burstNodes: [10, 50, 100], burstRuns: 2, scaleRepeats: 1, synthRepeats: 1, lambdaRepeats: 3, serveRepeats: 3, runTests: false, agentSeconds: 15 }
+    : { quick, burstNodes: [10, 50, 100, 200], burstRuns: 5, scaleRepeats: 3, synthRepeats: 3, lambdaRepeats: 5, serveRepeats: 7, runTests: true, agentSeconds: 60 };
 }
 
 interface Machine {
@@ -196,6 +198,27 @@ function agentSection(a: AgentMemoryFigures, verdict: Verdict): Section {
   };
 }
 
+function serveVerdict(f: ServeFigures): Verdict {
+  const met = f.answerMs <= SERVE_TARGET_MS;
+  return { met, text: `serve answers all ${f.pages} pages of ${f.enis.toLocaleString("en-US")} ENIs in ${ms(f.answerMs)} (median of ${f.repeats}; target <= ${ms(SERVE_TARGET_MS)})` };
+}
+
+function serveSection(f: ServeFigures, verdict: Verdict): Section {
+  return {
+    title: `6. serve: DescribeNetworkInterfaces of ${f.enis.toLocaleString("en-US")} ENIs in a /20, every page`,
+    head: ["how", "all pages", "worst", "vs serve's answers", "pages", "bytes per page"],
+    rows: [
+      ["serve's answers (plain HTTP, bodies read whole)", ms(f.answerMs), ms(f.answerMaxMs), "1.00x", String(f.pages), `${(f.pageBytes / 1024).toFixed(0)} KB`],
+      ["JS SDK paginator over HTTP (its XML parsing included)", ms(f.sdkOverHttpMs), "", ratio(f.sdkOverHttpMs, f.answerMs), String(f.pages), ""],
+      ["JS SDK paginator in process (no HTTP, no XML)", ms(f.inProcessMs), "", ratio(f.inProcessMs, f.answerMs), String(f.pages), ""],
+    ],
+    notes: [
+      `bench/children/serve-enis.ts: the serve endpoint in its own node, one /20 with ${f.enis.toLocaleString("en-US")} DHCP ENIs; DescribeNetworkInterfaces filtered by subnet, MaxResults 1000 (what the Lambda and the agent ask), every page by NextToken. Median of ${f.repeats}, interleaved, after one unmeasured round each.`,
+      `Target: every page well under a second (<= ${ms(SERVE_TARGET_MS)}). ${verdict.met ? "MET" : "NOT MET"}: ${verdict.text}`,
+    ],
+  };
+}
+
 export function sectionText(s: Section): string {
   const table = new Table({ head: [...s.head], wordWrap: true, style: process.stdout.isTTY ? undefined : { head: [], border: [] } });
   for (const r of s.rows) table.push(s.head.map((_, i) => r[i] ?? ""));
@@ -223,7 +246,7 @@ export function renderResults(m: Machine, set: BenchSettings, sections: readonly
 export function benchFlags(argv: readonly string[]): { quick: boolean; write: boolean } {
   const program = new Command()
     .name("bench")
-    .description("Benchmarks: allocation under burst, simulator scale, synth and bundle cost. Prints the tables; --write also records them in bench/results.md and bench/README.md.")
+    .description("Benchmarks: allocation under burst, simulator scale, synth and bundle cost, agent memory, serve's answers. Prints the tables; --write also records them in bench/results.md and bench/README.md.")
     .option("--quick", "smaller N set, fewer repeats, no jest run")
     .option("--write", "write bench/results.md and the table in bench/README.md (tracked files)");
   program.parse([...argv], { from: "user" });
@@ -262,15 +285,20 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   progress(`agent memory: ${AGENT_PODS.join(" and ")} pods, ${set.agentSeconds} s each`);
   const agent = await measureAgentMemory({ pods: AGENT_PODS, seconds: set.agentSeconds, syncPeriodSeconds: AGENT_SYNC_SECONDS });
   const agentV = agentMemoryVerdict(agent);
+
+  progress("serve: DescribeNetworkInterfaces of 4,000 ENIs over HTTP");
+  const served = await measureServe(set.serveRepeats);
+  const serveV = serveVerdict(served);
   const totalMs = performance.now() - start;
 
-  const sections = [burstSection(burst, burstV, set.burstRuns), callsSection(calls), scaleSection(scale, scaleV), synthSection(synth, tests), lambdaSection(lambda), agentSection(agent, agentV)];
+  const sections = [burstSection(burst, burstV, set.burstRuns), callsSection(calls), scaleSection(scale, scaleV), synthSection(synth, tests), lambdaSection(lambda), agentSection(agent, agentV), serveSection(served, serveV)];
   process.stdout.write(`Benchmarks ${set.quick ? "(--quick) " : ""}${m.date}: ${m.cpus} CPUs, node ${m.node}, commit ${m.commit}\n`);
   for (const s of sections) printSection(s);
   const verdicts: [string, Verdict][] = [
     [`Burst (N = ${TARGET_NODES})`, burstV],
     ["Simulator scale", scaleV],
     ["Node agent memory", agentV],
+    ["serve (4,000 ENIs, all pages)", serveV],
   ];
   if (tests && !tests.success) verdicts.push(["Test suite", { met: false, text: `${tests.failed} failing test${tests.failed === 1 ? "" : "s"}${tests.failedFiles.length ? ` in ${tests.failedFiles.join(", ")}` : ""}` }]);
   process.stdout.write(`\nTargets:\n${verdicts.map(([n, v]) => wrap(`  ${n}: ${v.met ? "met" : "NOT MET"}: ${v.text}`)).join("\n")}\nTotal ${ms(totalMs)}\n`);

@@ -5,6 +5,7 @@ import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import type { NadAnalysis, ParsedNad } from "../simulator/cni/nad";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
 import { planFromFlags } from "./plan";
+import { loadConfig } from "./config-file";
 
 /** The NAD parser pulls in the YAML library: load it when `check` runs, not on every command. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -34,9 +35,15 @@ export function readNads(files: readonly string[], read: (file: string) => strin
   });
 }
 
-/** The plan for `check`: --nodes plays the part of the node group's max size. */
+/**
+ * The plan for `check`: --nodes plays the part of the node group's max size. A config with
+ * nodeGroups is planned as written; --nodes and --pods-per-node then only say how many pods the
+ * NADs are checked for.
+ */
 export function checkPlan(flags: CheckFlags): { config: MultusConfig; plan: NetworkPlan } {
+  const cluster = loadConfig(flags.config).config.form === "cluster";
   try {
+    if (cluster) return planFromFlags({ config: flags.config, subnet: flags.subnet, strategy: flags.strategy, workerHeadroom: flags.workerHeadroom });
     return planFromFlags({ config: flags.config, subnet: flags.subnet, strategy: flags.strategy, maxNodes: flags.nodes, podsPerNode: flags.podsPerNode, workerHeadroom: flags.workerHeadroom });
   } catch (err) {
     if (err instanceof PlanError && (err.field === "--max-nodes" || /--max-nodes/.test(err.fix + err.problem))) {
@@ -97,8 +104,9 @@ export function checkCommand(): Command {
       try {
         const { config, plan } = checkPlan(opts);
         const nads = readNads(opts.nad ?? []);
-        const nodes = opts.nodes ?? config.nodeGroup.maxSize;
-        const podsPerNode = opts.podsPerNode ?? config.multus.podsPerNode;
+        // Several groups: as many nodes and pods as the largest group has.
+        const nodes = opts.nodes ?? Math.max(...config.nodeGroups.map((g) => g.maxSize));
+        const podsPerNode = opts.podsPerNode ?? Math.max(...config.nodeGroups.map((g) => g.podsPerNode));
         const result = nadModule().analyseNads(nads, { plan: plan.subnets, nodes, podsPerNode });
         if (opts.json) {
           const collisions = result.collisions.map((c) => ({ kind: c.kind, ...(c.ip !== undefined ? { ip: c.ip } : { range: c.range }), detail: c.detail, nads: c.nads }));

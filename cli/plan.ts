@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import Table from "cli-table3";
-import { MultusConfig, NetworkPlan, PlanError, formatRange, networkPlanJson, parseConfig, placeholderFields, planNetwork, plural, withSource } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanBlock, PlanError, asWritten, formatRange, networkPlanJson, parseConfig, placeholderFields, planNetwork, plural, withSource } from "../ipam";
 import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import { loadConfig } from "./config-file";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
@@ -26,9 +26,25 @@ const FLAG_FIELDS: [RegExp, keyof PlanFlags, string][] = [
   [/^nodeGroup\.instanceType$/, "instanceType", "--instance-type"],
 ];
 
+/** The flags that reshape the single-group config, each with its name on the command line. */
+const SHAPING_FLAGS: [keyof PlanFlags, string][] = [
+  ["subnet", "--subnet"],
+  ["strategy", "--strategy"],
+  ["maxNodes", "--max-nodes"],
+  ["podsPerNode", "--pods-per-node"],
+  ["workerHeadroom", "--worker-headroom"],
+  ["instanceType", "--instance-type"],
+];
+
 /** Applies CLI flags over a config (`--subnet` replaces the multus subnets) and validates the result. */
 export function configFromFlags(flags: PlanFlags): { config: MultusConfig; file?: string } {
   const { config, file } = loadConfig(flags.config);
+  if (config.form === "cluster") {
+    // A config with node groups is planned as written: the flags would not say which group.
+    const given = SHAPING_FLAGS.find(([key]) => flags[key] !== undefined);
+    if (given) throw new PlanError(given[1], `reshapes the single-group config (nodeGroup + multus), but ${file ?? "the config"} has nodeGroups`, "set it per group in the config file, or leave the flag out");
+    return { config, file };
+  }
   const first = config.multus.subnets[0]!;
   const subnets = flags.subnet?.map((cidr, i) => ({
     cidr,
@@ -37,7 +53,7 @@ export function configFromFlags(flags: PlanFlags): { config: MultusConfig; file?
   }));
   const maxSize = flags.maxNodes ?? config.nodeGroup.maxSize;
   const user = {
-    ...config,
+    ...asWritten(config),
     nodeGroup: {
       ...config.nodeGroup,
       instanceType: flags.instanceType ?? config.nodeGroup.instanceType,
@@ -64,7 +80,7 @@ export function configFromFlags(flags: PlanFlags): { config: MultusConfig; file?
 export function planFromFlags(flags: PlanFlags): { config: MultusConfig; plan: NetworkPlan; placeholders: string[]; file?: string } {
   try {
     const { config, file } = configFromFlags(flags);
-    return { config, plan: withSource(file ?? "", () => planNetwork(config)), placeholders: file ? placeholderFields(config) : [], file };
+    return { config, plan: withSource(file ?? "", () => planNetwork(config)), placeholders: file ? placeholderFields(asWritten(config)) : [], file };
   } catch (err) {
     if (err instanceof PlanError) {
       const hit = FLAG_FIELDS.find(([re, key]) => re.test(err.field) && flags[key] !== undefined);
@@ -108,8 +124,48 @@ export function wrap(text: string, indent = "    ", width = PLAN_WIDTH): string 
   return lines.join("\n");
 }
 
+/** What each kind of block is called in the cluster tables. */
+const BLOCK_NAMES: Record<PlanBlock["kind"], string> = {
+  "aws-reserved": "AWS-reserved",
+  workers: "worker block (Lambda assigns)",
+  pods: "pod block (whereabouts)",
+  dhcp: "DHCP space",
+};
+
+/** A plan with node groups, for people: a line per group, a table of owners' blocks per subnet. */
+function renderClusterPlan(plan: NetworkPlan): string {
+  const lines: string[] = [];
+  for (const g of plan.groups) {
+    lines.push(
+      wrap(
+        `Group ${g.name} (${g.strategy}, ${g.instance.instanceType}, max ${g.maxSize}, ${g.availabilityZones.join(" ")}): networks ${g.networks.join(", ")}; ${g.instance.maxEnis} ENIs x ${g.instance.ipv4PerEni} IPv4; kubelet max-pods ${g.kubeletMaxPods}; up to ${plural(g.multusPodsPerEni, "routable multus pod")} per node per network`,
+        "  ",
+      ),
+    );
+  }
+  for (const s of plan.subnets) {
+    const table = new Table({
+      style: process.stdout.isTTY ? undefined : { head: [], border: [] },
+      head: [`${s.subnet.cidr} (network ${s.network}, ${s.availabilityZone}, device ${s.deviceIndex}; groups ${s.groups.join(", ")})`, "owner", "first", "last", "count"],
+    });
+    for (const b of s.blocks) {
+      const f = formatRange(b.range);
+      table.push([BLOCK_NAMES[b.kind], b.owner, f.first, f.last, f.count]);
+    }
+    lines.push(table.toString());
+    lines.push(wrap(`  reservations to create (explicit): ${s.reservations.map((r) => `${r.cidr} [${r.purpose} of ${r.owner}]`).join(", ") || "none"}`));
+    const perGroup = plan.groups.flatMap((g) =>
+      g.subnets.filter((x) => x.id === s.id).map((x) => `${g.name} ${plural(x.capacity.maxNodes, "node")}${x.workers ? "" : " (DHCP, shared)"} / ${plural(x.capacity.maxPods, "pod address", "pod addresses")}`),
+    );
+    lines.push(wrap(`  capacity: ${perGroup.join("; ")}; ${plural(s.capacity.freeAddresses, "address", "addresses")} in no block`));
+  }
+  for (const w of plan.warnings) lines.push(wrap(`warning: ${w}`, "  "));
+  return lines.join("\n");
+}
+
 /** The plan for people: a table per subnet. */
 export function renderPlan(plan: NetworkPlan): string {
+  if (plan.form === "cluster") return renderClusterPlan(plan);
   const lines: string[] = [];
   lines.push(
     `Instance ${plan.instance.instanceType}: ${plan.instance.maxEnis} ENIs x ${plan.instance.ipv4PerEni} IPv4`,

@@ -1,13 +1,14 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { SingleBar } from "cli-progress";
-import { NetworkPlan, PlanError, ipToInt, nadIpamRange } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, asShorthand, ipToInt, nadIpamRange, podBlockOf } from "../ipam";
+import { LambdaEnvironmentExtra, groupNames } from "../ipam/lambda-env";
 import { HostLocalModel, hostLocalConfig } from "../simulator/cni/host-local";
 import { WhereaboutsModel, whereaboutsConfig } from "../simulator/cni/whereabouts";
 import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../simulator/ec2/model";
 import type { PodIp } from "../simulator/invariants";
-import type { NodeView, PodSource, ScenarioReport } from "../simulator/scenario";
+import type { NodeView, PodSource, ScenarioGroup, ScenarioReport } from "../simulator/scenario";
 import { ALLOCATOR_NAMES, AllocatorName } from "../simulator/scenario/types";
-import { TimingName, parseTiming } from "../simulator/timing";
+import type { TimingName } from "../simulator/timing";
 
 /**
  * The scenario runner pulls in the Lambda and the SDK clients (~0.7 s to load): load it only
@@ -15,8 +16,9 @@ import { TimingName, parseTiming } from "../simulator/timing";
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const scenario = (): typeof import("../simulator/scenario") => require("../simulator/scenario");
-import { EXIT, parseIntFlag, reportError } from "./common";
+import { EXIT, parseIntFlag, reportError, timingOption } from "./common";
 import { PlanFlags, planFromFlags, withPlanOptions } from "./plan";
+import { loadConfig } from "./config-file";
 import { LiveAddresses, writePlanSvg } from "./svg";
 
 export type PodIpam = "whereabouts" | "host-local";
@@ -48,7 +50,7 @@ interface Capture {
  * pool; concurrent ADDs contend on it), or `host-local` over the same block on every node
  * (each node's own store, the reference example's NAD).
  */
-export function podSource(ipam: PodIpam, podsPerNode: number, capture?: Capture): PodSource {
+export function podSource(ipam: PodIpam, podsPerNode: number | ((node: NodeView) => number), capture?: Capture): PodSource {
   return async (nodes: NodeView[], { plan }) => {
     const wb = new WhereaboutsModel();
     const hl = new HostLocalModel();
@@ -59,8 +61,10 @@ export function podSource(ipam: PodIpam, podsPerNode: number, capture?: Capture)
         const s = plan.subnets.find((x) => x.id === eni.subnetId);
         if (!s) continue;
         if (capture) capture.workers.set(s.subnet.cidr, [...(capture.workers.get(s.subnet.cidr) ?? []), ipToInt(eni.ip)]);
-        const range = nadIpamRange(s);
-        for (let k = 0; k < podsPerNode; k++) {
+        // The pod block of the node's group (the network's shared one, or the group's own).
+        const range = nadIpamRange(s, podBlockOf(s, n.group));
+        const count = typeof podsPerNode === "number" ? podsPerNode : podsPerNode(n);
+        for (let k = 0; k < count; k++) {
           const name = `net${s.deviceIndex}-p${k}`;
           const podRef = `default/${n.instanceId}-${name}`;
           const job = async (): Promise<PodIp | undefined> => {
@@ -217,11 +221,55 @@ function liveOf(report: ScenarioReport, capture: Capture, plan: NetworkPlan): Ma
   return out;
 }
 
-export async function simulate(opts: SimulateFlags, onRun?: (done: number) => void) {
+/** What a simulation runs: the plan, its groups (a config with nodeGroups), launches and pods per node. */
+interface SimulationSetup {
+  readonly config: MultusConfig;
+  readonly plan: NetworkPlan;
+  readonly nodes: number;
+  readonly podsPerNode: number | ((node: NodeView) => number);
+  readonly groups?: ScenarioGroup[];
+  /** The Auto Scaling group names the Lambda is configured with. */
+  readonly names?: LambdaEnvironmentExtra;
+}
+
+/**
+ * A config with nodeGroups: every group at once, each launching `--nodes` (default: its
+ * maxSize) into its own Auto Scaling group, the Lambda serving them all.
+ */
+function clusterSetup(opts: SimulateFlags, config: MultusConfig): SimulationSetup {
+  if (opts.allocator === "baseline") throw new PlanError("--allocator", "baseline is the reference system's allocator, which serves one node group; the config has nodeGroups", "use --allocator project, or a single-group config");
+  const { plan } = planFromFlags(opts);
+  const names = groupNames(config);
+  const groups = plan.groups.map((g, i): ScenarioGroup => {
+    if (opts.nodes !== undefined && opts.nodes > g.maxSize) {
+      throw new PlanError("--nodes", `${opts.nodes} launches per group, but group "${g.name}" has maxSize ${g.maxSize}, which its blocks are sized for`, `give --nodes at most ${g.maxSize}, or raise the group's maxSize in the config`);
+    }
+    return { autoScalingGroupName: names[i]!.autoScalingGroupName, planGroup: g.name, nodes: opts.nodes ?? g.maxSize };
+  });
+  // As many pods as the plan sized each group's pod blocks for: what a node can route.
+  const perNode = new Map(plan.groups.map((g) => [g.name, Math.min(g.podsPerNode, g.multusPodsPerEni)]));
+  return {
+    config,
+    plan,
+    nodes: groups.reduce((n, g) => n + g.nodes, 0),
+    podsPerNode: opts.podsPerNode ?? ((node: NodeView) => perNode.get(node.group ?? "") ?? 1),
+    groups,
+    names: { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) },
+  };
+}
+
+function simulationSetup(opts: SimulateFlags): SimulationSetup {
+  const loaded = loadConfig(opts.config).config;
+  if (loaded.form === "cluster") return clusterSetup(opts, loaded);
   const nodes = opts.nodes;
   const { config, plan } = planFromFlags({ ...opts, maxNodes: opts.maxNodes ?? nodes });
-  const n = nodes ?? config.nodeGroup.maxSize;
-  const podsPerNode = opts.podsPerNode ?? config.multus.podsPerNode;
+  const single = asShorthand(config, "simulate");
+  const n = nodes ?? single.nodeGroup.maxSize;
+  return { config, plan, nodes: n, podsPerNode: opts.podsPerNode ?? single.multus.podsPerNode };
+}
+
+export async function simulate(opts: SimulateFlags, onRun?: (done: number) => void) {
+  const { config, plan, nodes: n, podsPerNode, groups, names } = simulationSetup(opts);
   const reports: ScenarioReport[] = [];
   let pictured: { report: ScenarioReport; capture: Capture } | undefined;
   const start = Date.now();
@@ -229,11 +277,12 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
     const capture: Capture = { workers: new Map(), pods: new Map() };
     // project: the lifecycle Lambda's own code, configured from the environment the stack writes.
     const { baselineAllocator, lambdaAllocator, runScenario } = scenario();
-    const allocator = opts.allocator === "project" ? lambdaAllocator(plan, config) : baselineAllocator(plan);
+    const allocator = opts.allocator === "project" ? lambdaAllocator(plan, config, names) : baselineAllocator(plan);
     const report = await runScenario({
       plan,
       allocator,
       nodes: n,
+      ...(groups ? { groups } : {}),
       concurrency: opts.concurrency ?? n,
       foreignEnis: opts.foreignEnis,
       dhcp: opts.dhcp,
@@ -258,22 +307,6 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
   return { summary, reports, plan };
 }
 
-/**
- * `--timing aws|instant` (default aws), for every command that runs the models (`simulate`,
- * `serve`): an unknown profile is bad input (exit 2) naming the choices.
- */
-export function timingOption(): Option {
-  return new Option("--timing <profile>", "simulated latencies, lags and throttling: aws (as slow and as lazy as AWS documents) or instant (none)")
-    .default("aws")
-    .argParser((value: string) => {
-      try {
-        return parseTiming(value);
-      } catch (err) {
-        throw new InvalidArgumentError((err as Error).message);
-      }
-    });
-}
-
 export function simulateCommand(): Command {
   return withPlanOptions(
     new Command("simulate").description(
@@ -290,7 +323,7 @@ export function simulateCommand(): Command {
     .addOption(new Option("--allocator <name>", "project: this project's lifecycle Lambda; baseline: the reference system's allocator").choices(ALLOCATOR_NAMES).default("project"))
     .addOption(new Option("--ipam <name>", "pod IPAM: whereabouts over the pod block, or host-local over it on every node").choices(["whereabouts", "host-local"]).default("whereabouts"))
     .addOption(new Option("--reservations <mode>", "plan: the plan's CIDR reservations exist; none: no reservations (default: plan for project, none for baseline, as the reference system had)").choices(["plan", "none"]))
-    .addOption(timingOption())
+    .addOption(timingOption("simulated latencies, lags and throttling: aws (as slow and as lazy as AWS documents) or instant (none)"))
     .option("--json", "print one JSON object (summary and per-run reports)")
     .option("--svg <file>", "draw the first failing run (else the last) with its live addresses")
     .addHelpText(

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { IpRange, NetworkPlan, PlanError, SubnetPlan, cidrBounds, intToIp, rangeSize } from "../ipam";
+import { IpRange, NetworkPlan, PlanBlock, PlanError, SubnetPlan, cidrBounds, intToIp, rangeSize } from "../ipam";
 
 /** Addresses seen live in a subnet (from a simulation), as 32-bit numbers. */
 export interface LiveAddresses {
@@ -13,7 +13,15 @@ export interface LiveAddresses {
 }
 
 export interface SvgSubnet {
-  readonly plan: SubnetPlan & { readonly id?: string; readonly availabilityZone?: string; readonly deviceIndex?: number };
+  readonly plan: SubnetPlan & {
+    readonly id?: string;
+    readonly availabilityZone?: string;
+    readonly deviceIndex?: number;
+    /** With several groups on the subnet, each owner's block gets its own colour. */
+    readonly blocks?: readonly PlanBlock[];
+    readonly groups?: readonly string[];
+    readonly network?: string;
+  };
   readonly live?: LiveAddresses;
   /** false when a simulation ran without the plan's CIDR reservations: they are not drawn. @default true */
   readonly reservationsCreated?: boolean;
@@ -41,6 +49,60 @@ function kindOf(plan: SubnetPlan, ip: number): Kind {
   return "dhcp";
 }
 
+/** What a cell is drawn as: a kind of block (one owner's, with several groups), its colour and legend text. */
+interface Category {
+  readonly kind: Kind;
+  readonly fill: string;
+  readonly label: string;
+}
+
+/** Colours of the owners' worker and pod blocks, in the order owners first appear in the picture. */
+const OWNER_FILLS: Record<"workers" | "pods", readonly string[]> = {
+  workers: ["#4a90d9", "#1f5fa8", "#8fbce9", "#2d6f9e", "#b9d3f0", "#3b4cc0"],
+  pods: ["#5cb85c", "#2e7d32", "#a5d6a7", "#7cb342", "#c5e1a5", "#00897b"],
+};
+
+/** A colour per owner, the same in every subnet of a picture. */
+type OwnerColours = Map<string, string>;
+
+function ownerColours(subnets: readonly SvgSubnet[]): OwnerColours {
+  const out: OwnerColours = new Map();
+  const used = { workers: 0, pods: 0 };
+  for (const s of subnets) {
+    for (const b of s.plan.blocks ?? []) {
+      if (b.kind !== "workers" && b.kind !== "pods") continue;
+      const key = `${b.kind}:${b.owner}`;
+      if (!out.has(key)) out.set(key, OWNER_FILLS[b.kind][used[b.kind]++ % OWNER_FILLS[b.kind].length]!);
+    }
+  }
+  return out;
+}
+
+/**
+ * How each address is drawn. One group (the shorthand, say): the four kinds. Several groups:
+ * each owner's worker and pod block in its own colour, the DHCP space saying whose workers use it.
+ */
+function classifier(s: SvgSubnet, colours: OwnerColours): { of: (ip: number) => Category; all: Category[] } {
+  const { plan } = s;
+  const text = labels(plan, s.podIpam);
+  const fixed = Object.fromEntries(PRIORITY.map((k) => [k, { kind: k, fill: FILL[k], label: text[k] }])) as Record<Kind, Category>;
+  if (!plan.blocks || (plan.groups?.length ?? 1) <= 1) return { of: (ip) => fixed[kindOf(plan, ip)], all: PRIORITY.map((k) => fixed[k]) };
+  const cats = plan.blocks.map((b): Category => {
+    if (b.kind === "aws-reserved") return fixed.aws;
+    if (b.kind === "dhcp") return { ...fixed.dhcp, label: b.groups.length ? `DHCP space (workers of ${b.groups.join(", ")}, and any other ENI)` : "DHCP space (ENIs created without the Lambda)" };
+    const fill = colours.get(`${b.kind}:${b.owner}`) ?? FILL[b.kind];
+    if (b.kind === "workers") return { kind: "workers", fill, label: `Worker block of ${b.owner} (the Lambda assigns these)` };
+    const whose = b.owner === plan.network ? `network ${b.owner}` : `group ${b.owner}`;
+    return { kind: "pods", fill, label: `Pod block of ${whose} (${s.podIpam === "host-local" ? "one host-local range on every node" : "whereabouts pool"})` };
+  });
+  const unique = [...new Map(cats.map((c) => [c.label, c])).values()];
+  const order = (c: Category) => PRIORITY.indexOf(c.kind);
+  return {
+    of: (ip) => cats[plan.blocks!.findIndex((b) => ip >= b.range.first && ip <= b.range.last)] ?? fixed.dhcp,
+    all: unique.sort((a, b) => order(a) - order(b)),
+  };
+}
+
 function labels(plan: SubnetPlan, podIpam: SvgSubnet["podIpam"] = "whereabouts"): Record<Kind, string> {
   return {
     aws: "AWS-reserved (first four and the last)",
@@ -51,8 +113,10 @@ function labels(plan: SubnetPlan, podIpam: SvgSubnet["podIpam"] = "whereabouts")
 }
 
 /** One subnet: an address grid (a cell per address, or per bucket for large subnets) and its legend. */
-function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: number } {
+function panel(s: SvgSubnet, y0: number, colours: OwnerColours): { svg: string; height: number; width: number } {
   const { plan, live } = s;
+  const classes = classifier(s, colours);
+  const rank = (c: Category) => classes.all.indexOf(c);
   const size = plan.subnet.size;
   const cells = Math.min(size, 1024);
   const per = size / cells;
@@ -70,8 +134,8 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
     collisions: new Set(live?.collisions ?? []),
   };
   const out: string[] = [];
-  const names = labels(plan, s.podIpam);
-  const where = [plan.strategy + " strategy", s.plan.availabilityZone, s.plan.deviceIndex !== undefined ? `device index ${s.plan.deviceIndex}` : undefined, s.plan.id].filter(Boolean).join(", ");
+  const shared = (plan.groups?.length ?? 1) > 1;
+  const where = [shared ? `network ${plan.network}, groups ${plan.groups!.join(", ")}` : plan.strategy + " strategy", s.plan.availabilityZone, s.plan.deviceIndex !== undefined ? `device index ${s.plan.deviceIndex}` : undefined, s.plan.id].filter(Boolean).join(", ");
   out.push(`<text x="16" y="${y0 + 24}" class="title">${esc(plan.subnet.cidr)}</text>`);
   out.push(`<text x="16" y="${y0 + 42}" class="sub">${esc(where)} · ${size} addresses · 1 cell = ${per} address${per === 1 ? "" : "es"}</text>`);
   if (per === 1) {
@@ -82,9 +146,9 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
     for (let c = 0; c < cols; c++) {
       const first = plan.subnet.base + (r * cols + c) * per;
       const last = first + per - 1;
-      const kinds = new Set<Kind>();
-      for (let a = first; a <= last; a++) kinds.add(kindOf(plan, a));
-      const kind = PRIORITY.find((k) => kinds.has(k))!;
+      const kinds = new Set<Category>();
+      for (let a = first; a <= last; a++) kinds.add(classes.of(a));
+      const kind = [...kinds].sort((a, b) => rank(a) - rank(b))[0]!;
       const x = gx + c * cell;
       const y = gy + r * cell;
       const inRes = reserved.some((res) => res.first <= last && first <= res.last);
@@ -93,8 +157,8 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
         for (const a of set) if (a >= first && a <= last) return true;
         return false;
       };
-      const tip = per === 1 ? `${intToIp(first)}: ${kind === "aws" ? `AWS-reserved (${AWS_REASONS[plan.awsReserved.indexOf(first)]})` : names[kind]}` : `${intToIp(first)} – ${intToIp(last)}: ${[...kinds].map((k) => names[k]).join("; ")}`;
-      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${FILL[kind]}" class="cell"><title>${esc(tip)}</title></rect>`);
+      const tip = per === 1 ? `${intToIp(first)}: ${kind.kind === "aws" ? `AWS-reserved (${AWS_REASONS[plan.awsReserved.indexOf(first)]})` : kind.label}` : `${intToIp(first)} – ${intToIp(last)}: ${[...kinds].map((k) => k.label).join("; ")}`;
+      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${kind.fill}" class="cell"><title>${esc(tip)}</title></rect>`);
       if (inRes) out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="url(#hatch)" pointer-events="none"/>`);
       if (any(sets.collisions)) {
         const p = cell * 0.18;
@@ -121,15 +185,18 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
   // Legend: what each colour means with counts, then the ranges in words.
   const lx = gx + gridW + 28;
   let ly = gy + 4;
-  const counts: Record<Kind, number> = { aws: 0, workers: 0, pods: 0, dhcp: 0 };
-  for (let a = plan.subnet.base; a <= plan.subnet.last; a++) counts[kindOf(plan, a)]++;
+  const counts = new Map<Category, number>();
+  for (let a = plan.subnet.base; a <= plan.subnet.last; a++) {
+    const c = classes.of(a);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
   const item = (swatch: string, text: string) => {
     out.push(`${swatch.replace(/\{x\}/g, String(lx)).replace(/\{y\}/g, String(ly))}<text x="${lx + 24}" y="${ly + 13}" class="legend">${esc(text)}</text>`);
     ly += 22;
   };
-  for (const k of PRIORITY) {
-    if (counts[k] === 0) continue;
-    item(`<rect x="{x}" y="{y}" width="16" height="16" fill="${FILL[k]}" stroke="#444" stroke-width="0.5"/>`, `${names[k]}: ${counts[k]}`);
+  for (const k of classes.all) {
+    if (!counts.get(k)) continue;
+    item(`<rect x="{x}" y="{y}" width="16" height="16" fill="${k.fill}" stroke="#444" stroke-width="0.5"/>`, `${k.label}: ${counts.get(k)}`);
   }
   item(
     `<rect x="{x}" y="{y}" width="16" height="16" fill="#fff" stroke="#444" stroke-width="0.5"/><rect x="{x}" y="{y}" width="16" height="16" fill="url(#hatch)"/>`,
@@ -152,13 +219,17 @@ function panel(s: SvgSubnet, y0: number): { svg: string; height: number; width: 
     out.push(`<text x="${lx + (cls.includes("indent") ? 14 : 0)}" y="${ly + 12}" class="${cls}">${esc(text)}</text>`);
     ly += 18;
   };
-  // reservation: the workers' addresses are the DHCP lines below, listed once.
-  if (plan.strategy === "static") line(`Workers: ${span(plan.workers)} (${rangeSize(plan.workers)})`);
-  line(`Pods: ${span(plan.pods)} (${rangeSize(plan.pods)})`);
+  if (shared) {
+    for (const b of plan.blocks!.filter((x) => x.kind === "workers" || x.kind === "pods")) line(`${b.kind === "workers" ? "Workers" : "Pods"} of ${b.owner}: ${span(b.range)} (${rangeSize(b.range)})`);
+  } else {
+    // reservation: the workers' addresses are the DHCP lines below, listed once.
+    if (plan.strategy === "static") line(`Workers: ${span(plan.workers)} (${rangeSize(plan.workers)})`);
+    line(`Pods: ${span(plan.pods)} (${rangeSize(plan.pods)})`);
+  }
   for (const r of plan.dhcp) line(`DHCP${plan.strategy === "reservation" ? " (workers)" : ""}: ${span(r)} (${rangeSize(r)})`);
   line(`Reservations${made ? "" : " (planned, not created)"}: ${plan.reservations.length === 0 ? "none" : ""}`);
   const shown = plan.reservations.slice(0, 12);
-  for (const r of shown) line(`${r.cidr} [${r.purpose}]`, "mono indent");
+  for (const r of shown) line(`${r.cidr} [${r.purpose}${shared && "owner" in r ? ` of ${String(r.owner)}` : ""}]`, "mono indent");
   if (plan.reservations.length > shown.length) line(`… ${plan.reservations.length - shown.length} more`, "info indent");
   const legendW = 400;
   return { svg: out.join("\n"), height: Math.max(gridH + 58, ly - y0) + 24, width: lx + legendW };
@@ -171,8 +242,9 @@ export function renderPlanSvg(subnets: readonly SvgSubnet[], title = "Multus sub
   notes.forEach((note, i) => parts.push(`<text x="16" y="${50 + i * 18}" class="info">${esc(note)}</text>`));
   let y = 44 + notes.length * 18;
   let width = 600;
+  const colours = ownerColours(subnets);
   for (const s of subnets) {
-    const p = panel(s, y);
+    const p = panel(s, y, colours);
     parts.push(p.svg);
     y += p.height;
     width = Math.max(width, p.width);

@@ -1,5 +1,17 @@
 import { PlanError } from "./errors";
+import { NODE_NETWORK_PATHS } from "./node-network";
 import { ENI_TAG_KEYS } from "./tags";
+
+/**
+ * Where the agent's container sees the host's multus-eni state and Multus's CNI configuration:
+ * read-only hostPath mounts of NODE_NETWORK_PATHS.stateDir and the CNI configuration directory
+ * (modules/kubernetes/objects/agent.ts mounts them here). /sys/class/net is the host's already,
+ * the pod being on the host network.
+ */
+export const AGENT_HOST_MOUNTS = {
+  stateDir: { host: NODE_NETWORK_PATHS.stateDir, container: `/host${NODE_NETWORK_PATHS.stateDir}` },
+  cniConfigDir: { host: "/etc/cni/net.d", container: "/host/etc/cni/net.d" },
+} as const;
 
 /**
  * Environment variables the node agent reads. The Kubernetes module (modules/kubernetes/objects/
@@ -23,6 +35,12 @@ export const AGENT_ENV = {
   tagValue: "MULTUS_NODE_GROUP_TAG",
   /** Milliseconds of quiet after a pod event before a round, 0..60000. @default 500 */
   debounce: "DEBOUNCE_MILLISECONDS",
+  /** multus-eni's state directory as the container sees it. @default /host/run/multus-eks */
+  hostStateDir: "MULTUS_ENI_STATE_DIR",
+  /** Multus's CNI configuration file as the container sees it. @default /host/etc/cni/net.d/00-multus.conf */
+  multusCniConfig: "MULTUS_CNI_CONFIG",
+  /** The host's network devices in sysfs. @default /sys/class/net */
+  sysClassNet: "SYS_CLASS_NET",
 } as const;
 
 export interface AgentConfig {
@@ -34,6 +52,8 @@ export interface AgentConfig {
   readonly tagKey: string;
   readonly tagValue?: string;
   readonly debounceMs: number;
+  /** Where the node's multus network state is read (the startup taint's readiness check). */
+  readonly host: { readonly stateDir: string; readonly multusCniConfig: string; readonly sysClassNet: string };
 }
 
 /** Seconds between the agent's full resyncs. */
@@ -68,6 +88,16 @@ export function parseAgentEnvironment(env: Readonly<Record<string, string | unde
   if (tagKey.length > 128 || /^aws:/i.test(tagKey)) throw new PlanError(AGENT_ENV.tagKey, `"${tagKey}" is not a valid EC2 tag key`, "use 1-128 characters, not starting with aws:");
   const tagValue = get(AGENT_ENV.tagValue);
   if (tagValue !== undefined && tagValue.length > 256) throw new PlanError(AGENT_ENV.tagValue, "is longer than 256 characters", "give the node group's tag value");
+  const path = (name: string, dflt: string) => {
+    const v = get(name) ?? dflt;
+    if (!v.startsWith("/")) throw new PlanError(name, `"${v}" is not an absolute path`, `give an absolute path, e.g. ${dflt}`);
+    return v;
+  };
+  const host = {
+    stateDir: path(AGENT_ENV.hostStateDir, AGENT_HOST_MOUNTS.stateDir.container),
+    multusCniConfig: path(AGENT_ENV.multusCniConfig, `${AGENT_HOST_MOUNTS.cniConfigDir.container}/${NODE_NETWORK_PATHS.multusCniConfig.split("/").pop()}`),
+    sysClassNet: path(AGENT_ENV.sysClassNet, "/sys/class/net"),
+  };
   return {
     nodeName,
     region,
@@ -77,6 +107,7 @@ export function parseAgentEnvironment(env: Readonly<Record<string, string | unde
     tagKey,
     ...(tagValue ? { tagValue } : {}),
     debounceMs,
+    host,
   };
 }
 

@@ -1,7 +1,7 @@
-import { IpRange, contains, formatRange, intToIp, parseRange, parseSubnet, usableRange } from "./address";
+import { IpRange, Subnet, contains, formatRange, intToIp, parseRange, parseSubnet, usableRange } from "./address";
 import { PlanError } from "./errors";
 import { isObject } from "./json";
-import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, STRATEGIES, Strategy } from "./lifecycle";
+import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "./lifecycle";
 import { TAG_TEXT, checkInterfaceTags } from "./tags";
 
 /** The environment variables the lifecycle Lambda reads. */
@@ -43,10 +43,20 @@ export interface LambdaSubnet {
   readonly deviceIndex: number;
   /** `static`: the worker block the Lambda assigns fixed addresses from. */
   readonly workers?: IpRange;
+  /** The multus network the subnet belongs to (several groups). */
+  readonly network?: string;
+  /** Security groups of this subnet's ENIs. @default the group's securityGroupIds */
+  readonly securityGroupIds?: string[];
+  /** Source/destination check of this subnet's ENIs. @default the group's sourceDestCheck */
+  readonly sourceDestCheck?: boolean;
+  /** Tags on this subnet's ENIs. @default the group's interfaceTags */
+  readonly interfaceTags?: Record<string, string>;
 }
 
-/** Everything the lifecycle Lambda is configured with. */
+/** Everything the lifecycle Lambda is configured with for one Auto Scaling group. */
 export interface LambdaConfig {
+  /** The node group's name (several groups: it keys the worker blocks). */
+  readonly name?: string;
   readonly nodeGroupTag: string;
   /** Events of another group are ignored. */
   readonly autoScalingGroupName: string;
@@ -91,16 +101,7 @@ export function lambdaConfigEnvironment(c: LambdaConfig): Record<string, string>
     [LAMBDA_ENV.launchHookTimeout]: String(c.launchHookTimeoutSeconds),
   };
   if (c.instanceLimits) env[LAMBDA_ENV.instanceLimits] = JSON.stringify(c.instanceLimits);
-  const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-  if (bytes > LAMBDA_ENV_MAX_BYTES) {
-    throw new PlanError(
-      "multus.subnets",
-      `the Lambda environment needs ${bytes} bytes; Lambda allows ${LAMBDA_ENV_MAX_BYTES} in total`,
-      "use fewer multus subnets or interface tags",
-      "infeasible",
-    );
-  }
-  return env;
+  return checkSize(env, "multus.subnets", "use fewer multus subnets or interface tags");
 }
 
 const DEPLOY_FIX = "deploy the function with the environment ipam/lambda-env.ts lambdaEnvironment() writes (the node group module does)";
@@ -124,94 +125,137 @@ function json(env: Record<string, string | undefined>, variable: string): unknow
   }
 }
 
-/**
- * Reads and validates the Lambda's configuration from its environment. Throws PlanError naming
- * the variable (and the element of a JSON list) and the fix.
- */
-export function parseLambdaEnvironment(env: Record<string, string | undefined>): LambdaConfig {
-  const nodeGroupTag = required(env, LAMBDA_ENV.nodeGroupTag);
-  if (nodeGroupTag.length > 256 || !TAG_TEXT.test(nodeGroupTag)) fail(LAMBDA_ENV.nodeGroupTag, `"${nodeGroupTag}" is not a valid EC2 tag value`);
-  const autoScalingGroupName = required(env, LAMBDA_ENV.autoScalingGroup);
-  if (autoScalingGroupName.length > 255 || autoScalingGroupName.includes(":")) fail(LAMBDA_ENV.autoScalingGroup, `"${autoScalingGroupName}" is not an Auto Scaling group name`);
+type Env = Record<string, string | undefined>;
 
-  const strategy = required(env, LAMBDA_ENV.strategy) as Strategy;
-  if (!STRATEGIES.includes(strategy)) fail(LAMBDA_ENV.strategy, `must be one of ${STRATEGIES.join(", ")}, got "${strategy}"`);
+/** `fn` with any PlanError it throws renamed to `variable` (its problem kept). */
+function as<T>(variable: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    return fail(variable, err instanceof PlanError ? err.problem : String(err));
+  }
+}
+
+function checkTagValue(value: string, variable: string): string {
+  if (value.length > 256 || !TAG_TEXT.test(value)) fail(variable, `"${value}" is not a valid EC2 tag value`);
+  return value;
+}
+
+function checkGroupName(value: string, variable: string): string {
+  if (value.length > 255 || value.includes(":")) fail(variable, `"${value}" is not an Auto Scaling group name`);
+  return value;
+}
+
+function checkStrategy(value: unknown, variable: string): Strategy {
+  if (!STRATEGIES.includes(value as Strategy)) fail(variable, `must be one of ${STRATEGIES.join(", ")}, got ${JSON.stringify(value)}`);
+  return value as Strategy;
+}
+
+/** One subnet entry `{id, az, cidr, dev}` of a JSON list. */
+function parseSubnetEntry(raw: unknown, at: string, shape: string) {
+  if (!isObject(raw)) fail(at, `must be an object ${shape}`);
+  const { id, az, cidr, dev } = raw;
+  if (typeof id !== "string" || !ID("subnet").test(id)) fail(`${at}.id`, `${JSON.stringify(id)} is not a subnet id`);
+  if (typeof az !== "string" || !AZ.test(az)) fail(`${at}.az`, `${JSON.stringify(az)} is not an availability zone`);
+  const subnet = as(`${at}.cidr`, () => parseSubnet(cidr, `${at}.cidr`));
+  if (typeof dev !== "number" || !Number.isInteger(dev) || dev < 1 || dev > 31) fail(`${at}.dev`, `${JSON.stringify(dev)} is not a device index (1..31)`);
+  return { raw, subnet, entry: { id, availabilityZone: az, cidr: subnet.cidr, deviceIndex: dev } };
+}
+
+/** A worker block `FIRST-LAST` inside the usable addresses of `subnet`. */
+function parseWorkers(text: unknown, at: string, subnet: Subnet): IpRange {
+  const block = as(at, () => parseRange(text, at));
+  const usable = usableRange(subnet);
+  if (!contains(usable, block.first) || !contains(usable, block.last)) {
+    const f = formatRange(usable);
+    fail(at, `${String(text)} is not inside the usable addresses ${f.first}-${f.last} of ${subnet.cidr}`);
+  }
+  return block;
+}
+
+/** No subnet twice, no device index twice in one AZ. */
+function checkSubnetList(subnets: readonly LambdaSubnet[], at: (i: number) => string): void {
+  subnets.forEach((s, i) => {
+    if (subnets.findIndex((o) => o.id === s.id) !== i) fail(`${at(i)}.id`, `${s.id} is listed twice`);
+    if (subnets.findIndex((o) => o.availabilityZone === s.availabilityZone && o.deviceIndex === s.deviceIndex) !== i) {
+      fail(`${at(i)}.dev`, `device index ${s.deviceIndex} is used twice in ${s.availabilityZone}`);
+    }
+  });
+}
+
+function parseSecurityGroups(text: string, variable: string): string[] {
+  const ids = text.split(",").map((s) => s.trim());
+  ids.forEach((g) => {
+    if (!ID("sg").test(g)) fail(variable, `"${g}" is not a security group id`);
+  });
+  return ids;
+}
+
+function parseTags(tags: unknown, variable: string): Record<string, string> {
+  if (!isObject(tags)) fail(variable, 'must be a JSON object {"key": "value"}');
+  try {
+    checkInterfaceTags(tags as Record<string, string>, variable);
+  } catch (err) {
+    if (err instanceof PlanError) fail(err.field, err.problem, err.fix);
+    throw err;
+  }
+  return tags as Record<string, string>;
+}
+
+function parseIpAttempts(env: Env): number {
+  const attemptsText = env[LAMBDA_ENV.ipAttempts] ?? String(DEFAULT_IP_ATTEMPTS);
+  const ipAttempts = Number(attemptsText);
+  if (!/^\d+$/.test(attemptsText) || ipAttempts < 1 || ipAttempts > 50) fail(LAMBDA_ENV.ipAttempts, `must be a whole number from 1 to 50, got "${attemptsText}"`);
+  return ipAttempts;
+}
+
+/** A launch hook's heartbeat timeout in seconds (text of a variable, or a JSON number); unset: the default hook's. */
+function parseHookTimeout(value: unknown, variable: string): number {
+  if (value === undefined) return DEFAULT_HOOKS.launch.heartbeatTimeout;
+  const text = String(value);
+  const seconds = Number(text);
+  const { min, max } = HEARTBEAT_TIMEOUT_RANGE;
+  if ((typeof value !== "string" && typeof value !== "number") || !/^\d+$/.test(text) || seconds < min || seconds > max) {
+    fail(variable, `must be a whole number of seconds from ${min} to ${max} (the hook's HeartbeatTimeout), got ${JSON.stringify(value)}`);
+  }
+  return seconds;
+}
+
+function parseLimits(l: unknown, variable: string): NonNullable<LambdaConfig["instanceLimits"]> {
+  if (!isObject(l) || typeof l.type !== "string" || typeof l.maxEnis !== "number" || !Number.isInteger(l.maxEnis) || l.maxEnis < 1) {
+    fail(variable, 'must be a JSON object {"type": "c5.2xlarge", "maxEnis": 4}');
+  }
+  return { type: l.type, maxEnis: l.maxEnis };
+}
+
+/**
+ * Reads and validates the Lambda's configuration from its environment (one Auto Scaling group,
+ * the variables of LAMBDA_ENV). Throws PlanError naming the variable (and the element of a JSON
+ * list) and the fix.
+ */
+export function parseLambdaEnvironment(env: Env): LambdaConfig {
+  const nodeGroupTag = checkTagValue(required(env, LAMBDA_ENV.nodeGroupTag), LAMBDA_ENV.nodeGroupTag);
+  const autoScalingGroupName = checkGroupName(required(env, LAMBDA_ENV.autoScalingGroup), LAMBDA_ENV.autoScalingGroup);
+  const strategy = checkStrategy(required(env, LAMBDA_ENV.strategy), LAMBDA_ENV.strategy);
 
   const rawSubnets = json(env, LAMBDA_ENV.subnets);
   if (!Array.isArray(rawSubnets) || rawSubnets.length === 0) fail(LAMBDA_ENV.subnets, "must be a non-empty JSON list of subnets");
   const subnets = rawSubnets.map((raw: unknown, i): LambdaSubnet => {
     const at = `${LAMBDA_ENV.subnets}[${i}]`;
-    if (!isObject(raw)) fail(at, "must be an object {id, az, cidr, dev, workers?}");
-    const { id, az, cidr, dev, workers } = raw;
-    if (typeof id !== "string" || !ID("subnet").test(id)) fail(`${at}.id`, `${JSON.stringify(id)} is not a subnet id`);
-    if (typeof az !== "string" || !AZ.test(az)) fail(`${at}.az`, `${JSON.stringify(az)} is not an availability zone`);
-    let subnet;
-    try {
-      subnet = parseSubnet(cidr, `${at}.cidr`);
-    } catch (err) {
-      return fail(`${at}.cidr`, err instanceof PlanError ? err.problem : String(err));
-    }
-    if (typeof dev !== "number" || !Number.isInteger(dev) || dev < 1 || dev > 31) fail(`${at}.dev`, `${JSON.stringify(dev)} is not a device index (1..31)`);
-    let block: IpRange | undefined;
-    if (workers !== undefined) {
-      try {
-        block = parseRange(workers, `${at}.workers`);
-      } catch (err) {
-        return fail(`${at}.workers`, err instanceof PlanError ? err.problem : String(err));
-      }
-      const usable = usableRange(subnet);
-      if (!contains(usable, block.first) || !contains(usable, block.last)) {
-        const f = formatRange(usable);
-        fail(`${at}.workers`, `${String(workers)} is not inside the usable addresses ${f.first}-${f.last} of ${subnet.cidr}`);
-      }
-    } else if (strategy === "static") {
-      fail(`${at}.workers`, "is missing; the static strategy assigns worker addresses from it");
-    }
-    return { id, availabilityZone: az, cidr: subnet.cidr, deviceIndex: dev, ...(block ? { workers: block } : {}) };
+    const { raw: obj, subnet, entry } = parseSubnetEntry(raw, at, "{id, az, cidr, dev, workers?}");
+    if (obj.workers === undefined && strategy === "static") fail(`${at}.workers`, "is missing; the static strategy assigns worker addresses from it");
+    return { ...entry, ...(obj.workers !== undefined ? { workers: parseWorkers(obj.workers, `${at}.workers`, subnet) } : {}) };
   });
-  subnets.forEach((s, i) => {
-    if (subnets.findIndex((o) => o.id === s.id) !== i) fail(`${LAMBDA_ENV.subnets}[${i}].id`, `${s.id} is listed twice`);
-    if (subnets.findIndex((o) => o.availabilityZone === s.availabilityZone && o.deviceIndex === s.deviceIndex) !== i) {
-      fail(`${LAMBDA_ENV.subnets}[${i}].dev`, `device index ${s.deviceIndex} is used twice in ${s.availabilityZone}`);
-    }
-  });
+  checkSubnetList(subnets, (i) => `${LAMBDA_ENV.subnets}[${i}]`);
 
-  const securityGroupIds = required(env, LAMBDA_ENV.securityGroups).split(",").map((s) => s.trim());
-  securityGroupIds.forEach((g) => {
-    if (!ID("sg").test(g)) fail(LAMBDA_ENV.securityGroups, `"${g}" is not a security group id`);
-  });
-
-  const tags = env[LAMBDA_ENV.interfaceTags] === undefined ? {} : json(env, LAMBDA_ENV.interfaceTags);
-  if (!isObject(tags)) fail(LAMBDA_ENV.interfaceTags, 'must be a JSON object {"key": "value"}');
-  try {
-    checkInterfaceTags(tags as Record<string, string>, LAMBDA_ENV.interfaceTags);
-  } catch (err) {
-    if (err instanceof PlanError) fail(err.field, err.problem, err.fix);
-    throw err;
-  }
-
+  const securityGroupIds = parseSecurityGroups(required(env, LAMBDA_ENV.securityGroups), LAMBDA_ENV.securityGroups);
+  const tags = parseTags(env[LAMBDA_ENV.interfaceTags] === undefined ? {} : json(env, LAMBDA_ENV.interfaceTags), LAMBDA_ENV.interfaceTags);
   const sdc = env[LAMBDA_ENV.sourceDestCheck] ?? "true";
   if (sdc !== "true" && sdc !== "false") fail(LAMBDA_ENV.sourceDestCheck, `must be true or false, got "${sdc}"`);
+  const ipAttempts = parseIpAttempts(env);
+  const instanceLimits = env[LAMBDA_ENV.instanceLimits] !== undefined ? parseLimits(json(env, LAMBDA_ENV.instanceLimits), LAMBDA_ENV.instanceLimits) : undefined;
 
-  const attemptsText = env[LAMBDA_ENV.ipAttempts] ?? String(DEFAULT_IP_ATTEMPTS);
-  const ipAttempts = Number(attemptsText);
-  if (!/^\d+$/.test(attemptsText) || ipAttempts < 1 || ipAttempts > 50) fail(LAMBDA_ENV.ipAttempts, `must be a whole number from 1 to 50, got "${attemptsText}"`);
-
-  let instanceLimits: LambdaConfig["instanceLimits"];
-  if (env[LAMBDA_ENV.instanceLimits] !== undefined) {
-    const l = json(env, LAMBDA_ENV.instanceLimits);
-    if (!isObject(l) || typeof l.type !== "string" || typeof l.maxEnis !== "number" || !Number.isInteger(l.maxEnis) || l.maxEnis < 1) {
-      fail(LAMBDA_ENV.instanceLimits, 'must be a JSON object {"type": "c5.2xlarge", "maxEnis": 4}');
-    }
-    instanceLimits = { type: l.type, maxEnis: l.maxEnis };
-  }
-
-  const hookText = env[LAMBDA_ENV.launchHookTimeout] ?? String(DEFAULT_HOOKS.launch.heartbeatTimeout);
-  const launchHookTimeoutSeconds = Number(hookText);
-  const { min, max } = HEARTBEAT_TIMEOUT_RANGE;
-  if (!/^\d+$/.test(hookText) || launchHookTimeoutSeconds < min || launchHookTimeoutSeconds > max) {
-    fail(LAMBDA_ENV.launchHookTimeout, `must be a whole number of seconds from ${min} to ${max} (the hook's HeartbeatTimeout), got "${hookText}"`);
-  }
+  const launchHookTimeoutSeconds = parseHookTimeout(env[LAMBDA_ENV.launchHookTimeout], LAMBDA_ENV.launchHookTimeout);
 
   return {
     nodeGroupTag,
@@ -219,10 +263,181 @@ export function parseLambdaEnvironment(env: Record<string, string | undefined>):
     strategy,
     subnets,
     securityGroupIds,
-    interfaceTags: tags as Record<string, string>,
+    interfaceTags: tags,
     sourceDestCheck: sdc === "true",
     ipAttempts,
     ...(instanceLimits ? { instanceLimits } : {}),
     launchHookTimeoutSeconds,
   };
+}
+
+/**
+ * The environment of a function serving several Auto Scaling groups (or one group whose
+ * networks differ in security groups, source/destination check or tags). With these set, the
+ * variables of LAMBDA_ENV but MULTUS_IP_ATTEMPTS are not written.
+ */
+export const LAMBDA_CLUSTER_ENV = {
+  /**
+   * Compact JSON, the groups by Auto Scaling group name:
+   * `{"<asg>":{"name","tag"?,"strategy","networks":[...],"azs":[...],"limits"?:{"type","maxEnis"},"hook"?:300}}`;
+   * `tag` (the ENI node-group tag) is left out when it is the Auto Scaling group name, `hook`
+   * (the launch hook's heartbeat timeout, seconds) when it is the default, and `networks` is in
+   * device order.
+   */
+  groups: "MULTUS_GROUPS",
+  /**
+   * Compact JSON, the networks by name: `{"<network>":{"sg":"sg-..,sg-..","sdc"?:false,"tags"?:{...},
+   * "subnets":[{"id","az","cidr","dev","workers"?:{"<group>":"FIRST-LAST"}}]}}`: per subnet the
+   * worker block of each static group.
+   */
+  networks: "MULTUS_NETWORKS",
+} as const;
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameTags = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+
+/** True when every subnet of the group uses the group's own ENI settings (the single-group variables can say it all). */
+function uniform(c: LambdaConfig): boolean {
+  return c.subnets.every(
+    (s) =>
+      (s.securityGroupIds === undefined || sameList(s.securityGroupIds, c.securityGroupIds)) &&
+      (s.sourceDestCheck === undefined || s.sourceDestCheck === c.sourceDestCheck) &&
+      (s.interfaceTags === undefined || sameTags(s.interfaceTags, c.interfaceTags)),
+  );
+}
+
+function checkSize(env: Record<string, string>, field: string, fix: string): Record<string, string> {
+  const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (bytes > LAMBDA_ENV_MAX_BYTES) {
+    throw new PlanError(field, `the Lambda environment needs ${bytes} bytes; Lambda allows ${LAMBDA_ENV_MAX_BYTES} in total`, fix, "infeasible");
+  }
+  return env;
+}
+
+/**
+ * Serialises the configuration of every group a function serves. One group whose subnets share
+ * its ENI settings: the single-group variables (lambdaConfigEnvironment). Otherwise
+ * LAMBDA_CLUSTER_ENV: per network its settings and subnets with each group's worker block,
+ * the groups by Auto Scaling group name. Every group needs `name`, every subnet `network`.
+ */
+export function lambdaGroupsEnvironment(groups: readonly LambdaConfig[]): Record<string, string> {
+  if (groups.length === 0) throw new PlanError("nodeGroups", "is empty", "give the function at least one node group");
+  if (groups.length === 1 && uniform(groups[0]!)) return lambdaConfigEnvironment(groups[0]!);
+  const nets: Record<string, { sg: string; sdc?: false; tags?: Record<string, string>; subnets: Record<string, unknown>[] }> = {};
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const g of groups) {
+    if (!g.name) throw new PlanError("name", `the Lambda configuration of ${g.autoScalingGroupName} has no group name`, "give every group its name (ipam/lambda-env.ts lambdaConfigs does)");
+    const networks: string[] = [];
+    for (const s of g.subnets) {
+      if (!s.network) throw new PlanError(`${g.name}.subnets`, `subnet ${s.id} names no network`, "give every subnet its network (ipam/lambda-env.ts lambdaConfigs does)");
+      if (!networks.includes(s.network)) networks.push(s.network);
+      const sg = (s.securityGroupIds ?? g.securityGroupIds).join(",");
+      const sdc = s.sourceDestCheck ?? g.sourceDestCheck;
+      const tags = s.interfaceTags ?? g.interfaceTags;
+      const net = (nets[s.network] ??= { sg, ...(sdc ? {} : { sdc: false as const }), ...(Object.keys(tags).length ? { tags } : {}), subnets: [] });
+      let entry = net.subnets.find((e) => e.id === s.id);
+      if (!entry) {
+        entry = { id: s.id, az: s.availabilityZone, cidr: s.cidr, dev: s.deviceIndex };
+        net.subnets.push(entry);
+      }
+      if (s.workers) entry.workers = { ...(entry.workers as object), [g.name]: `${intToIp(s.workers.first)}-${intToIp(s.workers.last)}` };
+    }
+    const azs = [...new Set(g.subnets.map((s) => s.availabilityZone))];
+    out[g.autoScalingGroupName] = {
+      name: g.name,
+      ...(g.nodeGroupTag !== g.autoScalingGroupName ? { tag: g.nodeGroupTag } : {}),
+      strategy: g.strategy,
+      networks,
+      azs,
+      ...(g.instanceLimits ? { limits: g.instanceLimits } : {}),
+      ...(g.launchHookTimeoutSeconds !== DEFAULT_HOOKS.launch.heartbeatTimeout ? { hook: g.launchHookTimeoutSeconds } : {}),
+    };
+  }
+  const env = {
+    [LAMBDA_CLUSTER_ENV.groups]: JSON.stringify(out),
+    [LAMBDA_CLUSTER_ENV.networks]: JSON.stringify(nets),
+    [LAMBDA_ENV.ipAttempts]: String(groups[0]!.ipAttempts),
+  };
+  return checkSize(env, "nodeGroups", "serve fewer node groups or networks from one function, or use fewer interface tags");
+}
+
+/** The networks of LAMBDA_CLUSTER_ENV.networks, their subnets as each group would see them. */
+function parseNetworks(env: Env) {
+  const v = LAMBDA_CLUSTER_ENV.networks;
+  const raw = json(env, v);
+  if (!isObject(raw) || Object.keys(raw).length === 0) fail(v, "must be a non-empty JSON object of networks by name");
+  return Object.entries(raw).map(([name, n]) => {
+    const at = `${v}.${name}`;
+    if (!isObject(n)) fail(at, 'must be an object {"sg", "sdc"?, "tags"?, "subnets"}');
+    if (typeof n.sg !== "string") fail(`${at}.sg`, "must be a comma-separated string of security group ids");
+    const securityGroupIds = parseSecurityGroups(n.sg, `${at}.sg`);
+    if (n.sdc !== undefined && typeof n.sdc !== "boolean") fail(`${at}.sdc`, `must be true or false, got ${JSON.stringify(n.sdc)}`);
+    const interfaceTags = parseTags(n.tags ?? {}, `${at}.tags`);
+    if (!Array.isArray(n.subnets) || n.subnets.length === 0) fail(`${at}.subnets`, "must be a non-empty JSON list of subnets");
+    const subnets = n.subnets.map((s: unknown, i) => {
+      const sat = `${at}.subnets[${i}]`;
+      const { raw: obj, subnet, entry } = parseSubnetEntry(s, sat, '{id, az, cidr, dev, workers?: {"<group>": "FIRST-LAST"}}');
+      if (obj.workers !== undefined && !isObject(obj.workers)) fail(`${sat}.workers`, 'must be a JSON object {"<group>": "FIRST-LAST"}');
+      const workers = Object.fromEntries(Object.entries((obj.workers ?? {}) as Record<string, unknown>).map(([g, text]) => [g, parseWorkers(text, `${sat}.workers.${g}`, subnet)]));
+      return { ...entry, network: name, securityGroupIds, sourceDestCheck: n.sdc !== false, interfaceTags, workers };
+    });
+    return { name, securityGroupIds, sourceDestCheck: n.sdc !== false, interfaceTags, subnets };
+  });
+}
+
+/**
+ * Reads the configuration of every group the function serves: the LAMBDA_CLUSTER_ENV variables
+ * when set, else the single-group variables (parseLambdaEnvironment) as one group. Throws
+ * PlanError naming the variable (and the key inside it) and the fix.
+ */
+export function parseLambdaGroups(env: Env): LambdaConfig[] {
+  if (env[LAMBDA_CLUSTER_ENV.groups] === undefined) return [parseLambdaEnvironment(env)];
+  const v = LAMBDA_CLUSTER_ENV.groups;
+  const raw = json(env, v);
+  if (!isObject(raw) || Object.keys(raw).length === 0) fail(v, "must be a non-empty JSON object of groups by Auto Scaling group name");
+  const networks = parseNetworks(env);
+  const ipAttempts = parseIpAttempts(env);
+  const groups = Object.entries(raw).map(([asg, g]): LambdaConfig => {
+    const at = `${v}.${asg}`;
+    checkGroupName(asg, at);
+    if (!isObject(g)) fail(at, 'must be an object {"name", "tag"?, "strategy", "networks", "azs", "limits"?, "hook"?}');
+    if (typeof g.name !== "string" || !NODE_GROUP_NAME_PATTERN.test(g.name)) fail(`${at}.name`, `${JSON.stringify(g.name)} is not a node group name`);
+    const name = g.name;
+    const nodeGroupTag = g.tag === undefined ? asg : typeof g.tag === "string" ? checkTagValue(g.tag, `${at}.tag`) : fail(`${at}.tag`, "must be a string");
+    const strategy = checkStrategy(g.strategy, `${at}.strategy`);
+    if (!Array.isArray(g.networks) || g.networks.length === 0) fail(`${at}.networks`, "must be a non-empty list of network names");
+    if (!Array.isArray(g.azs) || g.azs.length === 0 || g.azs.some((z) => typeof z !== "string" || !AZ.test(z))) fail(`${at}.azs`, "must be a non-empty list of availability zones");
+    const azs = g.azs as string[];
+    const subnets = g.networks.flatMap((n: unknown, k): LambdaSubnet[] => {
+      const net = networks.find((x) => x.name === n);
+      if (!net) fail(`${at}.networks[${k}]`, `${JSON.stringify(n)} is not a network of ${LAMBDA_CLUSTER_ENV.networks}`);
+      return net.subnets
+        .filter((s) => azs.includes(s.availabilityZone))
+        .map(({ workers, ...s }) => {
+          const block = workers[name];
+          if (!block && strategy === "static") fail(`${LAMBDA_CLUSTER_ENV.networks}.${net.name}.subnets.${s.id}.workers.${name}`, "is missing; the static strategy assigns worker addresses from it");
+          return { ...s, ...(block ? { workers: block } : {}) };
+        });
+    });
+    checkSubnetList(subnets, (i) => `${at}.subnets[${i}]`);
+    const first = subnets[0] ?? fail(`${at}.azs`, `no subnet of the group's networks is in ${azs.join(", ")}`);
+    return {
+      name,
+      nodeGroupTag,
+      autoScalingGroupName: asg,
+      strategy,
+      subnets,
+      securityGroupIds: first.securityGroupIds!,
+      interfaceTags: first.interfaceTags!,
+      sourceDestCheck: first.sourceDestCheck!,
+      ipAttempts,
+      ...(g.limits !== undefined ? { instanceLimits: parseLimits(g.limits, `${at}.limits`) } : {}),
+      launchHookTimeoutSeconds: parseHookTimeout(g.hook, `${at}.hook`),
+    };
+  });
+  groups.forEach((g, i) => {
+    const k = groups.findIndex((o) => o.name === g.name);
+    if (k !== i) fail(`${v}.${g.autoScalingGroupName}.name`, `"${g.name}" also names the group of ${groups[k]!.autoScalingGroupName}`);
+  });
+  return groups;
 }

@@ -7,6 +7,9 @@
  */
 export const MULTUS_NODE_LABEL = "multus.eks.amazonaws.com/node-group";
 
+/** The well-known zone label kubelet sets on every node (https://kubernetes.io/docs/reference/labels-annotations-taints/#topologykubernetesiozone). */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
 // Label values: at most 63 characters, alphanumerics with '-', '_' and '.' inside
 // (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;

@@ -27,3 +27,9 @@ export function cidrBounds(cidr: string): IpRange {
   const range = IPv4CidrRange.fromCidr(cidr);
   return { first: Number(range.getFirst().getValue()), last: Number(range.getLast().getValue()) };
 }
+
+/** Smallest prefix (largest subnet) that holds `needed` usable addresses, or undefined past /16. */
+export function prefixFor(needed: number): number | undefined {
+  for (let prefix = 28; prefix >= 16; prefix--) if (2 ** (32 - prefix) - 5 >= needed) return prefix;
+  return undefined;
+}

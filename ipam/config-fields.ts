@@ -8,10 +8,18 @@ export const CONFIG_FIELDS = {
   cluster: ["name", "version", "endpoint", "certificateAuthority", "serviceCidr", "securityGroupId"],
   vpc: ["id", "cidr"],
   nodeGroup: ["name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments"],
-  multus: ["strategy", "podsPerNode", "workerHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"],
+  multus: ["strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"],
   "multus.subnets[]": ["cidr", "id", "availabilityZone", "podRange"],
   whereabouts: ["image"],
   agent: ["image"],
+  /** The cluster form's top level (ipam/cluster-config.ts): `multus` then holds only `image`. */
+  "cluster-form": ["$schema", "region", "cluster", "vpc", "networks", "nodeGroups", "multus", "whereabouts", "agent"],
+  "networks[]": ["name", "subnets", "type", "mode", "securityGroupIds", "sourceDestCheck", "interfaceTags", "podBlock", "nad"],
+  "networks[].nad": ["name", "namespace"],
+  "nodeGroups[]": [
+    "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
+    "availabilityZones", "strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "networks",
+  ],
 } as const;
 
 /** Inclusive bounds of the whole-number fields. */
@@ -22,6 +30,7 @@ export const CONFIG_LIMITS: Readonly<Record<string, readonly [number, number]>> 
   "nodeGroup.volumeSize": [20, 16384],
   "multus.podsPerNode": [1, 65000],
   "multus.workerHeadroom": [0, 65000],
+  "multus.podHeadroom": [0, 65000],
 };
 
 /** Fields that may be left out (no default). */

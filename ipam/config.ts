@@ -1,4 +1,4 @@
-import { overlaps, parseCidr, parseSubnet, rangeInside } from "../contract/address";
+import { Subnet, overlaps, parseCidr, parseSubnet, rangeInside } from "../contract/address";
 import { PlanError } from "../contract/errors";
 import { DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "../contract/lifecycle";
 import { instanceLimits } from "./capacity";
@@ -10,6 +10,7 @@ import { parsePodRange } from "./layout";
 import { PLACEHOLDER_CERTIFICATE, PLACEHOLDER_ENDPOINT } from "./placeholders";
 import { REGION_PATTERN, checkAvailabilityZone, eksAddonRegistry, nearestRegions } from "./regions";
 import { withSource } from "./source";
+import { NetworkConfig, NodeGroupConfig, isClusterForm, notMixed, parseClusterConfig, shorthandCluster } from "./cluster-config";
 
 /** One multus subnet, in device order within its availability zone (device index 1, 2, ...). */
 export interface MultusSubnetConfig {
@@ -22,7 +23,8 @@ export interface MultusSubnetConfig {
   readonly podRange?: string;
 }
 
-export interface MultusConfig {
+/** The single-group shorthand: `nodeGroup` + `multus`, as the embedded defaults write it. */
+export interface ShorthandConfig {
   /** AWS region. @default "us-west-2" */
   readonly region: string;
   readonly cluster: {
@@ -75,6 +77,11 @@ export interface MultusConfig {
     readonly podsPerNode: number;
     /** Worker addresses beyond maxSize. @default maxSize */
     readonly workerHeadroom?: number;
+    /**
+     * Pod addresses per subnet beyond maxSize x podsPerNode: room for addresses whereabouts still
+     * holds for a failed node's pods until its ip-reconciler frees them. @default 0
+     */
+    readonly podHeadroom: number;
     /** `static`: reserve the worker block. @default true */
     readonly reserveWorkerBlock: boolean;
     /** Security groups of the multus ENIs. */
@@ -97,12 +104,40 @@ export interface MultusConfig {
   };
 }
 
+/** What every validated config holds, whichever form the user wrote. */
+interface ConfigCommon extends Omit<ShorthandConfig, "nodeGroup" | "multus"> {
+  /** The multus networks, in config order (the shorthand: one per subnet, `net1`, `net2`, ...). */
+  readonly networks: NetworkConfig[];
+  /** The node groups, in config order (the shorthand: one). */
+  readonly nodeGroups: NodeGroupConfig[];
+}
+
+/** A validated shorthand config: `nodeGroup` and `multus` as written, and the cluster they make. */
+export interface ShorthandMultusConfig extends ConfigCommon, Pick<ShorthandConfig, "nodeGroup" | "multus"> {
+  readonly form: "shorthand";
+}
+
+/** A validated cluster config (`networks` + `nodeGroups`); `multus` holds the Multus image alone. */
+export interface ClusterMultusConfig extends ConfigCommon {
+  readonly form: "cluster";
+  readonly nodeGroup?: undefined;
+  readonly multus?: { readonly image?: string };
+}
+
+/**
+ * A validated config. Whichever form the user wrote (the shorthand, or `networks` +
+ * `nodeGroups`), `networks` and `nodeGroups` hold the cluster: the shorthand is one group
+ * attaching one network per subnet. `form` tells which; `nodeGroup` and `multus` are there in
+ * the shorthand.
+ */
+export type MultusConfig = ShorthandMultusConfig | ClusterMultusConfig;
+
 /**
  * The reference example's values: VPC 10.0.0.0/16, multus subnets 10.0.4.0/24 and 10.0.5.0/24,
  * c5.2xlarge, 2..3 nodes. Ids, endpoint and certificate are placeholders (ipam/placeholders.ts):
  * the example plans and synthesizes but is not deployable.
  */
-export const DEFAULT_CONFIG: MultusConfig = {
+export const DEFAULT_CONFIG: ShorthandConfig = {
   region: "us-west-2",
   cluster: {
     name: "eks-multus-cluster",
@@ -128,6 +163,7 @@ export const DEFAULT_CONFIG: MultusConfig = {
   multus: {
     strategy: "static",
     podsPerNode: 10,
+    podHeadroom: 0,
     reserveWorkerBlock: true,
     securityGroupIds: ["sg-0c0ffee0c0ffee002"],
     interfaceTags: {},
@@ -139,15 +175,18 @@ export const DEFAULT_CONFIG: MultusConfig = {
 };
 
 
+/** What the cluster form (`networks` + `nodeGroups`) is merged over: the cluster and VPC of the defaults. */
+const CLUSTER_DEFAULTS = { region: DEFAULT_CONFIG.region, cluster: DEFAULT_CONFIG.cluster, vpc: DEFAULT_CONFIG.vpc };
+
 /** Deep-merges user JSON over the defaults: objects merge, arrays and scalars replace. */
-function merge(base: unknown, over: unknown): unknown {
+export function merge(base: unknown, over: unknown): unknown {
   if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
   const out: Json = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
   return out;
 }
 
-class Checker {
+export class Checker {
   fail(field: string, problem: string, fix: string): never {
     throw new PlanError(field, problem, fix);
   }
@@ -193,19 +232,81 @@ class Checker {
   }
 }
 
-const ID = (prefix: string) => new RegExp(idPattern(prefix));
+export const ID = (prefix: string) => new RegExp(idPattern(prefix));
+
+/** Checks a node group's EC2 and Auto Scaling fields (the shorthand's `nodeGroup`, or one of `nodeGroups`). */
+export function checkNodeGroupFields(ng: Json, at: string, c: Checker): void {
+  c.str(ng.name, `${at}.name`, NODE_GROUP_NAME_PATTERN, DEFAULT_NODE_GROUP_NAME);
+  if (!isLabelValue(String(ng.name))) {
+    throw new PlanError(`${at}.name`, `"${String(ng.name)}" ends with "-": it is the value of the node label ${MULTUS_NODE_LABEL}, which must end with a letter or digit`, "drop the trailing '-'");
+  }
+  instanceLimits(c.str(ng.instanceType, `${at}.instanceType`), `${at}.instanceType`);
+  const maxSize = c.int(ng.maxSize, `${at}.maxSize`, ...CONFIG_LIMITS["nodeGroup.maxSize"]!);
+  const minSize = c.int(ng.minSize, `${at}.minSize`, ...CONFIG_LIMITS["nodeGroup.minSize"]!);
+  if (minSize > maxSize) c.fail(`${at}.minSize`, `${minSize} is above ${at}.maxSize ${maxSize}`, `lower ${at}.minSize or raise ${at}.maxSize`);
+  const desiredSize = c.int(ng.desiredSize, `${at}.desiredSize`, ...CONFIG_LIMITS["nodeGroup.desiredSize"]!);
+  if (desiredSize < minSize || desiredSize > maxSize) {
+    c.fail(`${at}.desiredSize`, `${desiredSize} is outside ${at}.minSize ${minSize} .. ${at}.maxSize ${maxSize}`, `set ${at}.desiredSize from ${minSize} to ${maxSize}`);
+  }
+  c.oneOf(ng.amiFamily, `${at}.amiFamily`, ["al2023", "al2"] as const);
+  c.str(ng.amiId, `${at}.amiId`, ID("ami"), "ami-0123456789abcdef0");
+  c.int(ng.volumeSize, `${at}.volumeSize`, ...CONFIG_LIMITS["nodeGroup.volumeSize"]!);
+  if (ng.keyName !== undefined) c.str(ng.keyName, `${at}.keyName`);
+  c.list(ng.subnetIds, `${at}.subnetIds`).forEach((s, i) => c.str(s, `${at}.subnetIds[${i}]`, ID("subnet"), "subnet-0123456789abcdef0"));
+  if (typeof ng.bootstrapArguments !== "string") c.fail(`${at}.bootstrapArguments`, "must be a string", 'set it to "" or kubelet flags');
+}
+
+/** Checks a group's address fields: strategy, podsPerNode, workerHeadroom, podHeadroom, reserveWorkerBlock (under `multus`, or on each of `nodeGroups`). */
+export function checkGroupAddressFields(m: Json, at: string, c: Checker): void {
+  c.oneOf(m.strategy, `${at}.strategy`, STRATEGIES);
+  c.int(m.podsPerNode, `${at}.podsPerNode`, ...CONFIG_LIMITS["multus.podsPerNode"]!);
+  if (m.workerHeadroom !== undefined) c.int(m.workerHeadroom, `${at}.workerHeadroom`, ...CONFIG_LIMITS["multus.workerHeadroom"]!);
+  c.int(m.podHeadroom, `${at}.podHeadroom`, ...CONFIG_LIMITS["multus.podHeadroom"]!);
+  c.bool(m.reserveWorkerBlock, `${at}.reserveWorkerBlock`);
+}
+
+/** Checks ENI settings shared by the shorthand's `multus` and each of `networks`: security groups and interface tags. */
+export function checkInterfaceFields(m: Json, at: string, c: Checker): void {
+  c.list(m.securityGroupIds, `${at}.securityGroupIds`).forEach((s, i) => c.str(s, `${at}.securityGroupIds[${i}]`, ID("sg"), "sg-0123456789abcdef0"));
+  if (!isObject(m.interfaceTags) || Object.values(m.interfaceTags).some((v) => typeof v !== "string")) {
+    c.fail(`${at}.interfaceTags`, "must be an object of string values", 'write it as {"key": "value"}');
+  }
+}
+
+/** Multus subnets seen so far in a config: every subnet's CIDR is the VPC's and its own. */
+export type SeenSubnets = { cidr: string; field: string; range: { first: number; last: number } }[];
+
+/** Checks one multus subnet `{cidr, id, availabilityZone, podRange?}` at field `f`: in the region, inside the VPC, clear of those `seen`. */
+export function checkMultusSubnet(s: unknown, f: string, c: Checker, region: string, vpcRange: Subnet, seen: SeenSubnets): Json {
+  const sub = c.keys(s, f, CONFIG_FIELDS["multus.subnets[]"]);
+  const parsed = parseSubnet(sub.cidr, `${f}.cidr`);
+  c.str(sub.id, `${f}.id`, ID("subnet"), "subnet-0123456789abcdef0");
+  checkAvailabilityZone(sub.availabilityZone, region, `${f}.availabilityZone`);
+  if (sub.podRange !== undefined) parsePodRange(sub.podRange, parsed, `${f}.podRange`);
+  const range = { first: parsed.base, last: parsed.last };
+  if (!rangeInside(range, { first: vpcRange.base, last: vpcRange.last })) {
+    c.fail(`${f}.cidr`, `${parsed.cidr} is not inside vpc.cidr ${vpcRange.cidr}`, "use a subnet of the VPC, or correct vpc.cidr");
+  }
+  const clash = seen.find((o) => overlaps(o.range, range));
+  if (clash) c.fail(`${f}.cidr`, `${parsed.cidr} overlaps ${clash.field} (${clash.cidr})`, "give each multus subnet its own CIDR");
+  seen.push({ cidr: parsed.cidr, field: `${f}.cidr`, range });
+  return sub;
+}
 
 /**
  * Validates user JSON merged over DEFAULT_CONFIG, field by field. `source` (a file name) is
- * added to every message. Throws PlanError naming the field and the fix.
+ * added to every message. Throws PlanError naming the field and the fix. A config with
+ * `networks` and `nodeGroups` is the cluster form (ipam/cluster-config.ts), merged over the
+ * defaults' region, cluster and VPC only; otherwise `nodeGroup` + `multus` is the single-group
+ * shorthand.
  */
 export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
-  return withSource(source, () => checkConfig(merge(DEFAULT_CONFIG, user ?? {})));
+  return withSource(source, () => (isClusterForm(user) ? checkConfig(merge(CLUSTER_DEFAULTS, notMixed(user, new Checker())), true) : checkConfig(merge(DEFAULT_CONFIG, user ?? {}), false)));
 }
 
-function checkConfig(merged: unknown): MultusConfig {
+function checkConfig(merged: unknown, clusterForm: boolean): MultusConfig {
   const c = new Checker();
-  const raw = c.keys(merged, "", CONFIG_FIELDS[""]);
+  const raw = c.keys(merged, "", clusterForm ? CONFIG_FIELDS["cluster-form"] : CONFIG_FIELDS[""]);
   const region = c.str(raw.region, "region", REGION_PATTERN, "us-west-2");
   const multusImage = isObject(raw.multus) ? raw.multus.image : undefined;
   if (!eksAddonRegistry(region) && multusImage === undefined) {
@@ -227,56 +328,21 @@ function checkConfig(merged: unknown): MultusConfig {
   c.str(vpc.id, "vpc.id", ID("vpc"), "vpc-0123456789abcdef0");
   const vpcRange = parseCidr(c.str(vpc.cidr, "vpc.cidr"), "vpc.cidr");
 
+  if (clusterForm) return parseClusterConfig(raw, region, vpcRange, c);
+
   const ng = c.keys(raw.nodeGroup, "nodeGroup", CONFIG_FIELDS.nodeGroup);
-  c.str(ng.name, "nodeGroup.name", NODE_GROUP_NAME_PATTERN, DEFAULT_NODE_GROUP_NAME);
-  if (!isLabelValue(String(ng.name))) {
-    throw new PlanError("nodeGroup.name", `"${String(ng.name)}" ends with "-": it is the value of the node label ${MULTUS_NODE_LABEL}, which must end with a letter or digit`, "drop the trailing '-'");
-  }
-  instanceLimits(c.str(ng.instanceType, "nodeGroup.instanceType"), "nodeGroup.instanceType");
-  const maxSize = c.int(ng.maxSize, "nodeGroup.maxSize", ...CONFIG_LIMITS["nodeGroup.maxSize"]!);
-  const minSize = c.int(ng.minSize, "nodeGroup.minSize", ...CONFIG_LIMITS["nodeGroup.minSize"]!);
-  if (minSize > maxSize) c.fail("nodeGroup.minSize", `${minSize} is above nodeGroup.maxSize ${maxSize}`, "lower nodeGroup.minSize or raise nodeGroup.maxSize");
-  const desiredSize = c.int(ng.desiredSize, "nodeGroup.desiredSize", ...CONFIG_LIMITS["nodeGroup.desiredSize"]!);
-  if (desiredSize < minSize || desiredSize > maxSize) {
-    c.fail("nodeGroup.desiredSize", `${desiredSize} is outside nodeGroup.minSize ${minSize} .. nodeGroup.maxSize ${maxSize}`, `set nodeGroup.desiredSize from ${minSize} to ${maxSize}`);
-  }
-  c.oneOf(ng.amiFamily, "nodeGroup.amiFamily", ["al2023", "al2"] as const);
-  c.str(ng.amiId, "nodeGroup.amiId", ID("ami"), "ami-0123456789abcdef0");
-  c.int(ng.volumeSize, "nodeGroup.volumeSize", ...CONFIG_LIMITS["nodeGroup.volumeSize"]!);
-  if (ng.keyName !== undefined) c.str(ng.keyName, "nodeGroup.keyName");
-  c.list(ng.subnetIds, "nodeGroup.subnetIds").forEach((s, i) => c.str(s, `nodeGroup.subnetIds[${i}]`, ID("subnet"), "subnet-0123456789abcdef0"));
-  if (typeof ng.bootstrapArguments !== "string") c.fail("nodeGroup.bootstrapArguments", "must be a string", 'set it to "" or kubelet flags');
+  checkNodeGroupFields(ng, "nodeGroup", c);
 
   const m = c.keys(raw.multus, "multus", CONFIG_FIELDS.multus);
   c.image(m.image, "multus.image");
-  c.oneOf(m.strategy, "multus.strategy", STRATEGIES);
-  c.int(m.podsPerNode, "multus.podsPerNode", ...CONFIG_LIMITS["multus.podsPerNode"]!);
-  if (m.workerHeadroom !== undefined) c.int(m.workerHeadroom, "multus.workerHeadroom", ...CONFIG_LIMITS["multus.workerHeadroom"]!);
-  c.bool(m.reserveWorkerBlock, "multus.reserveWorkerBlock");
-  c.list(m.securityGroupIds, "multus.securityGroupIds").forEach((s, i) => c.str(s, `multus.securityGroupIds[${i}]`, ID("sg"), "sg-0123456789abcdef0"));
-  if (!isObject(m.interfaceTags) || Object.values(m.interfaceTags).some((v) => typeof v !== "string")) {
-    c.fail("multus.interfaceTags", "must be an object of string values", 'write it as {"key": "value"}');
-  }
+  checkGroupAddressFields(m, "multus", c);
+  checkInterfaceFields(m, "multus", c);
   const subnets = c.list(m.subnets, "multus.subnets");
-  const seen: { cidr: string; field: string; range: { first: number; last: number } }[] = [];
-  subnets.forEach((s, i) => {
-    const f = `multus.subnets[${i}]`;
-    const sub = c.keys(s, f, CONFIG_FIELDS["multus.subnets[]"]);
-    const parsed = parseSubnet(sub.cidr, `${f}.cidr`);
-    c.str(sub.id, `${f}.id`, ID("subnet"), "subnet-0123456789abcdef0");
-    checkAvailabilityZone(sub.availabilityZone, region, `${f}.availabilityZone`);
-    if (sub.podRange !== undefined) parsePodRange(sub.podRange, parsed, `${f}.podRange`);
-    const range = { first: parsed.base, last: parsed.last };
-    if (!rangeInside(range, { first: vpcRange.base, last: vpcRange.last })) {
-      c.fail(`${f}.cidr`, `${parsed.cidr} is not inside vpc.cidr ${vpcRange.cidr}`, "use a subnet of the VPC, or correct vpc.cidr");
-    }
-    const clash = seen.find((o) => overlaps(o.range, range));
-    if (clash) c.fail(`${f}.cidr`, `${parsed.cidr} overlaps ${clash.field} (${clash.cidr})`, "give each multus subnet its own CIDR");
-    seen.push({ cidr: parsed.cidr, field: `${f}.cidr`, range });
-  });
+  const seen: SeenSubnets = [];
+  subnets.forEach((s, i) => checkMultusSubnet(s, `multus.subnets[${i}]`, c, region, vpcRange, seen));
   const ids = subnets.map((s) => (s as Json).id);
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) c.fail(`multus.subnets[${i}].id`, `${String(id)} is listed twice`, "list each multus subnet once");
   });
-  return raw as unknown as MultusConfig;
+  return shorthandCluster(raw as unknown as ShorthandConfig);
 }

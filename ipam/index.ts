@@ -12,3 +12,5 @@ export * from "./image-ref";
 export * from "./placeholders";
 export * from "./config-schema";
 export * from "./config-fields";
+export * from "./cluster-config";
+export * from "./cluster-layout";

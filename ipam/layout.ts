@@ -13,7 +13,7 @@ import {
   subtractRange as subtract,
   usableRange,
 } from "../contract/address";
-import { cidrCover } from "./cidr";
+import { cidrCover, prefixFor } from "./cidr";
 import { plural } from "./wording";
 import { PlanError } from "../contract/errors";
 import type { Strategy } from "../contract/lifecycle";
@@ -34,6 +34,14 @@ export interface LayoutInput {
    */
   readonly workerHeadroom?: number;
   /**
+   * Pod addresses beyond maxNodes x podsPerNode: room for addresses whereabouts still holds for
+   * pods of a node that failed, until its ip-reconciler frees them (whereabouts #75; the
+   * reconciler runs every 5 minutes by default here), e.g. podsPerNode per node that may fail
+   * within that time.
+   * @default 0
+   */
+  readonly podHeadroom?: number;
+  /**
    * The pod block as `FIRST-LAST` or a CIDR (its AWS-reserved addresses left out).
    * @default the end of the subnet: maxNodes x podsPerNode addresses, widened down to an
    *   aligned start when that leaves the workers room
@@ -46,7 +54,7 @@ export interface LayoutInput {
   readonly reserveWorkerBlock?: boolean;
   /** Prefix for error fields, e.g. `multus.subnets[0]`. */
   readonly field?: string;
-  /** The config fields that set maxNodes, podsPerNode and workerHeadroom, for messages. @default the config's names */
+  /** The config fields that set maxNodes, podsPerNode, workerHeadroom and podHeadroom, for messages. @default the config's names */
   readonly fields?: Partial<LayoutFields>;
 }
 
@@ -55,12 +63,14 @@ export interface LayoutFields {
   readonly maxNodes: string;
   readonly podsPerNode: string;
   readonly workerHeadroom: string;
+  readonly podHeadroom: string;
 }
 
 export const CONFIG_LAYOUT_FIELDS: LayoutFields = {
   maxNodes: "nodeGroup.maxSize",
   podsPerNode: "multus.podsPerNode",
   workerHeadroom: "multus.workerHeadroom",
+  podHeadroom: "multus.podHeadroom",
 };
 
 /**
@@ -110,11 +120,6 @@ function positiveInt(value: number, field: string, min = 1): void {
   }
 }
 
-/** Smallest prefix (largest subnet) that holds `needed` usable addresses, or undefined past /16. */
-function prefixFor(needed: number): number | undefined {
-  for (let prefix = 28; prefix >= 16; prefix--) if (2 ** (32 - prefix) - 5 >= needed) return prefix;
-  return undefined;
-}
 
 
 /** Lays out one multus subnet for a strategy. Throws PlanError on bad or infeasible input. */
@@ -129,7 +134,12 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
   const usable = usableRange(subnet);
   const warnings: string[] = [];
   const workerCount = input.maxNodes + headroom;
-  const podCount = input.maxNodes * input.podsPerNode;
+  const podHeadroom = input.podHeadroom ?? 0;
+  positiveInt(podHeadroom, names.podHeadroom, 0);
+  const podCount = input.maxNodes * input.podsPerNode + podHeadroom;
+  // How the pod count is made, for messages.
+  const podNeed = `${names.maxNodes} ${input.maxNodes} x ${input.podsPerNode} pods per node${podHeadroom ? ` + ${names.podHeadroom} ${podHeadroom}` : ""}`;
+  const orPodHeadroom = podHeadroom ? ` or ${names.podHeadroom}` : "";
 
   const workersWanted = { first: usable.first, last: usable.first + workerCount - 1 };
   let pods: IpRange;
@@ -147,8 +157,8 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
     const problems: string[] = [];
     const fixes: string[] = [];
     if (rangeSize(pods) < podCount) {
-      problems.push(`${input.podRange} holds ${rangeSize(pods)} pods, but ${names.maxNodes} ${input.maxNodes} x ${input.podsPerNode} pods per node = ${podCount}`);
-      fixes.push(`widen the range to ${podCount} addresses or lower ${names.podsPerNode}`);
+      problems.push(`${input.podRange} holds ${rangeSize(pods)} pods, but ${podNeed} = ${podCount}`);
+      fixes.push(`widen the range to ${podCount} addresses or lower ${names.podsPerNode}${orPodHeadroom}`);
     }
     if (input.strategy === "static" && overlaps(workersWanted, pods)) {
       problems.push(`the worker block ${intToIp(workersWanted.first)}-${intToIp(Math.min(workersWanted.last, usable.last))} (${plural(workerCount, "address", "addresses")}) overlaps the pod block ${input.podRange}`);
@@ -161,9 +171,9 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
       const prefix = prefixFor(needed);
       throw new PlanError(
         input.strategy === "static" ? names.maxNodes : names.podsPerNode,
-        `${subnet.cidr} has ${rangeSize(usable)} usable addresses; ${workerCount} workers (${names.maxNodes} ${input.maxNodes} + ${names.workerHeadroom} ${headroom}) and ${podCount} pods (${names.maxNodes} ${input.maxNodes} x ${input.podsPerNode} pods per node) need ${needed}`,
+        `${subnet.cidr} has ${rangeSize(usable)} usable addresses; ${workerCount} workers (${names.maxNodes} ${input.maxNodes} + ${names.workerHeadroom} ${headroom}) and ${podCount} pods (${podNeed}) need ${needed}`,
         prefix
-          ? `use a /${prefix} or larger subnet, or lower ${names.maxNodes}, ${names.podsPerNode} or ${names.workerHeadroom}`
+          ? `use a /${prefix} or larger subnet, or lower ${names.maxNodes}, ${names.podsPerNode}${podHeadroom ? `, ${names.workerHeadroom} or ${names.podHeadroom}` : ` or ${names.workerHeadroom}`}`
           : `lower ${names.maxNodes} or ${names.podsPerNode}: no AWS subnet (at most /16) holds that many`,
         "infeasible",
       );
@@ -235,16 +245,17 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
 }
 
 /**
- * The IPAM range for a NetworkAttachmentDefinition over the pod block, in whereabouts' keys
+ * The IPAM range for a NetworkAttachmentDefinition over a pod block (the subnet's first unless
+ * given), in whereabouts' keys
  * (`range`, `range_start`, `range_end`; k8snetworkplumbingwg/whereabouts README, "Core
  * Parameters"). `range` is the whole subnet so whereabouts' own network/broadcast exclusion
  * falls on AWS-reserved addresses, never inside the block.
  */
-export function nadIpamRange(plan: SubnetPlan): { range: string; range_start: string; range_end: string; gateway: string } {
+export function nadIpamRange(plan: SubnetPlan, pods: IpRange = plan.pods): { range: string; range_start: string; range_end: string; gateway: string } {
   return {
     range: plan.subnet.cidr,
-    range_start: intToIp(plan.pods.first),
-    range_end: intToIp(plan.pods.last),
+    range_start: intToIp(pods.first),
+    range_end: intToIp(pods.last),
     gateway: intToIp(plan.subnet.base + 1),
   };
 }

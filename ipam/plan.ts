@@ -1,62 +1,230 @@
+import { IpRange, formatRange, rangeSize } from "../contract/address";
+import { PlanError } from "../contract/errors";
+import type { Strategy } from "../contract/lifecycle";
 import { InstanceLimits, checkRoomForPods, instanceLimits, kubeletMaxPods, multusPodsPerEni } from "./capacity";
-import { MultusConfig } from "./config";
-import { SubnetPlan, planSubnet, subnetPlanJson } from "./layout";
+import { ConfigForm, NetworkConfig, NodeGroupConfig, deviceIndexes } from "./cluster-config";
+import { OwnedReservation, PlanBlock, SharedSubnetPlan, planSharedSubnet, subnetBlocks } from "./cluster-layout";
+import type { MultusConfig, ShorthandMultusConfig } from "./config";
+import { planSubnet, subnetPlanJson } from "./layout";
 
-/** A multus subnet's plan with where it sits on the node. */
-export interface PlannedSubnet extends SubnetPlan {
+/**
+ * A multus subnet's plan with where it sits on the node. The single-group fields (`strategy`,
+ * `workers`, `pods`, `capacity`) are those of the first group attaching it; `blocks`,
+ * `workerBlocks` and `podBlocks` hold every owner's.
+ */
+export interface PlannedSubnet extends SharedSubnetPlan {
   readonly id: string;
   readonly availabilityZone: string;
-  /** EC2 device index of its ENI (1, 2, ... in config order within the AZ). */
+  /** EC2 device index of its ENI (the network's position among a group's networks in the AZ; the same on every group attaching it). */
   readonly deviceIndex: number;
+  /** The network the subnet belongs to. */
+  readonly network: string;
+  /** Groups whose nodes take an ENI in it, in config order. */
+  readonly groups: readonly string[];
+}
+
+/** A node group's share of the plan. */
+export interface PlannedGroup {
+  readonly name: string;
+  readonly strategy: Strategy;
+  readonly maxSize: number;
+  readonly podsPerNode: number;
+  readonly amiFamily: NodeGroupConfig["amiFamily"];
+  readonly instance: InstanceLimits;
+  /** kubelet --max-pods for the VPC CNI on the ENIs multus leaves it. */
+  readonly kubeletMaxPods: number;
+  /** Multus pods per node per network the node agent can route (IPv4 per ENI - 1). */
+  readonly multusPodsPerEni: number;
+  readonly availabilityZones: readonly string[];
+  /** Network names in device order. */
+  readonly networks: readonly string[];
+  /** The planned subnets its nodes take ENIs in, with the group's own blocks there. */
+  readonly subnets: readonly {
+    readonly id: string;
+    readonly network: string;
+    readonly availabilityZone: string;
+    readonly deviceIndex: number;
+    /** `static`: its worker block. */
+    readonly workers?: IpRange;
+    readonly pods: IpRange;
+    /** Nodes (static: its worker block; reservation: the DHCP space, shared with the other reservation groups) and pod addresses. */
+    readonly capacity: { readonly maxNodes: number; readonly maxPods: number };
+  }[];
 }
 
 /** The address plan of a whole config: computed once, used by constructs, Lambda, NADs and simulator. */
 export interface NetworkPlan {
+  readonly form: ConfigForm;
   readonly subnets: PlannedSubnet[];
+  readonly groups: PlannedGroup[];
+  /** The config's networks (ENI settings, NAD names). */
+  readonly networks: readonly NetworkConfig[];
+  /** The first group's instance limits, kubelet max-pods and pods per ENI (the single-group fields). */
   readonly instance: InstanceLimits;
-  /** kubelet --max-pods for the VPC CNI on the ENIs multus leaves it. */
   readonly kubeletMaxPods: number;
-  /** Multus pods per node per subnet the node agent can route (IPv4 per ENI - 1). */
   readonly multusPodsPerEni: number;
   readonly warnings: string[];
 }
 
-/** Plans every multus subnet of a validated config. Throws PlanError on infeasible input. */
-export function planNetwork(config: MultusConfig): NetworkPlan {
-  const instance = instanceLimits(config.nodeGroup.instanceType, "nodeGroup.instanceType");
-  const perEni = multusPodsPerEni(instance);
+/** The shorthand's subnet through the single-group layout (as before there were groups), with its blocks. */
+function shorthandSubnet(config: ShorthandMultusConfig, i: number): SharedSubnetPlan {
+  const m = config.multus;
+  const group = config.nodeGroups[0]!;
+  const network = config.networks[i]!.name;
+  const s = m.subnets[i]!;
   // Size the pod block for the pods a node can route, not for more than its ENIs hold.
-  const podsPerNode = Math.min(config.multus.podsPerNode, perEni);
-  const perAz = new Map<string, number>();
-  const subnets = config.multus.subnets.map((s, i): PlannedSubnet => {
-    const deviceIndex = (perAz.get(s.availabilityZone) ?? 0) + 1;
-    perAz.set(s.availabilityZone, deviceIndex);
-    const plan = planSubnet({
-      cidr: s.cidr,
-      strategy: config.multus.strategy,
-      maxNodes: config.nodeGroup.maxSize,
-      podsPerNode,
-      workerHeadroom: config.multus.workerHeadroom,
-      podRange: s.podRange,
-      reserveWorkerBlock: config.multus.reserveWorkerBlock,
-      field: `multus.subnets[${i}]`,
-    });
-    return { ...plan, id: s.id, availabilityZone: s.availabilityZone, deviceIndex };
+  const podsPerNode = Math.min(m.podsPerNode, multusPodsPerEni(instanceLimits(group.instanceType, "nodeGroup.instanceType")));
+  const plan = planSubnet({
+    cidr: s.cidr,
+    strategy: m.strategy,
+    maxNodes: config.nodeGroup.maxSize,
+    podsPerNode,
+    workerHeadroom: m.workerHeadroom,
+    podHeadroom: m.podHeadroom,
+    podRange: s.podRange,
+    reserveWorkerBlock: m.reserveWorkerBlock,
+    field: `multus.subnets[${i}]`,
   });
-  const multusEnis = Math.max(...perAz.values());
-  // Throws on field multus.subnets when the multus ENIs leave the VPC CNI none.
-  const maxPods = kubeletMaxPods(instance, multusEnis);
-  const warnings = subnets.flatMap((s) => s.warnings);
-  warnings.push(...checkRoomForPods(instance, maxPods, "nodeGroup.instanceType"));
-  if (config.multus.podsPerNode > perEni) {
-    warnings.push(
-      `multus.podsPerNode ${config.multus.podsPerNode} exceeds the ${perEni} secondary IPv4 addresses a ${instance.instanceType} ENI holds: the node agent can make only ${perEni} multus pods per node per subnet routable, so the pod blocks are sized for ${perEni} per node`,
-    );
-  }
-  return { subnets, instance, kubeletMaxPods: maxPods, multusPodsPerEni: perEni, warnings };
+  const workers = plan.strategy === "static" ? [{ group: group.name, range: plan.workers }] : [];
+  const pods = [{ owner: network, groups: [group.name], range: plan.pods }];
+  return {
+    ...plan,
+    reservations: plan.reservations.map((r) => ({ ...r, owner: r.purpose === "workers" ? group.name : network })),
+    blocks: subnetBlocks(plan.subnet, workers, pods, plan.dhcp, plan.strategy === "reservation" ? [group.name] : []),
+    workerBlocks: plan.strategy === "static" ? { [group.name]: plan.workers } : {},
+    podBlocks: { [group.name]: plan.pods },
+  };
 }
 
-/** The plan in the CLI's `plan --json` shape. */
+/** kubelet max-pods of a group; in the cluster form the error names the group and its networks. */
+function groupMaxPods(config: MultusConfig, i: number, instance: InstanceLimits, multusEnis: number, networks: string[]): number {
+  if (config.form === "shorthand") return kubeletMaxPods(instance, multusEnis);
+  const g = config.nodeGroups[i]!;
+  if (multusEnis >= instance.maxEnis) {
+    throw new PlanError(
+      `nodeGroups[${i}].instanceType`,
+      `group "${g.name}": ${instance.instanceType} has ${instance.maxEnis} ENIs; its ${multusEnis} networks per node (${networks.join(", ")}) leave none for the VPC CNI's primary ENI`,
+      `attach at most ${instance.maxEnis - 1} networks to "${g.name}", or use a larger instance type`,
+      "infeasible",
+    );
+  }
+  return kubeletMaxPods(instance, multusEnis);
+}
+
+/**
+ * Plans every multus subnet of a validated config for all its node groups. The shorthand goes
+ * through the single-group layout; the cluster form through the shared one (one worker block
+ * per static group per subnet, pod blocks per network or per group). Throws PlanError on
+ * infeasible input, naming the group and the subnet.
+ */
+export function planNetwork(config: MultusConfig): NetworkPlan {
+  const subnets: PlannedSubnet[] = [];
+  const warnings: string[] = [];
+  config.networks.forEach((net, ni) => {
+    net.subnets.forEach((s, si) => {
+      const users = config.nodeGroups.map((g, gi) => ({ g, gi })).filter(({ g }) => g.networks.includes(net.name) && g.availabilityZones.includes(s.availabilityZone));
+      if (users.length === 0) {
+        warnings.push(`${s.cidr} (network "${net.name}" in ${s.availabilityZone}): no node group attaches the network in that availability zone; nothing is planned or reserved there`);
+        return;
+      }
+      const deviceIndex = deviceIndexes(users[0]!.g, config.networks, s.availabilityZone).get(net.name)!;
+      const layout =
+        config.form === "shorthand"
+          ? shorthandSubnet(config as ShorthandMultusConfig, ni)
+          : planSharedSubnet({
+              cidr: s.cidr,
+              field: `networks[${ni}].subnets[${si}]`,
+              network: net.name,
+              where: `network "${net.name}" in ${s.availabilityZone}`,
+              podRange: s.podRange,
+              podBlock: net.podBlock,
+              groups: users.map(({ g, gi }) => ({
+                name: g.name,
+                field: `nodeGroups[${gi}]`,
+                strategy: g.strategy,
+                maxNodes: g.maxSize,
+                // Pod blocks for the pods a node can route, not for more than its ENIs hold.
+                podsPerNode: Math.min(g.podsPerNode, multusPodsPerEni(instanceLimits(g.instanceType, `nodeGroups[${gi}].instanceType`))),
+                workerHeadroom: g.workerHeadroom,
+                podHeadroom: g.podHeadroom,
+                reserveWorkerBlock: g.reserveWorkerBlock,
+              })),
+            });
+      subnets.push({ ...layout, id: s.id, availabilityZone: s.availabilityZone, deviceIndex, network: net.name, groups: users.map(({ g }) => g.name) });
+    });
+  });
+
+  // Per group: too few pods left for workloads once the DaemonSets run (refused when none).
+  const roomWarnings: string[] = [];
+  const groups = config.nodeGroups.map((g, gi): PlannedGroup => {
+    const at = config.form === "shorthand" ? "nodeGroup" : `nodeGroups[${gi}]`;
+    const instance = instanceLimits(g.instanceType, `${at}.instanceType`);
+    const perAz = g.availabilityZones.map((z) => [...deviceIndexes(g, config.networks, z).keys()]);
+    const widest = perAz.reduce((a, b) => (b.length > a.length ? b : a), []);
+    const maxPods = groupMaxPods(config, gi, instance, widest.length, widest);
+    roomWarnings.push(...checkRoomForPods(instance, maxPods, `${at}.instanceType`));
+    const perEni = multusPodsPerEni(instance);
+    const own = subnets.filter((s) => s.groups.includes(g.name));
+    const dhcpSize = (s: PlannedSubnet) => s.dhcp.reduce((n, r) => n + rangeSize(r), 0);
+    return {
+      name: g.name,
+      strategy: g.strategy,
+      maxSize: g.maxSize,
+      podsPerNode: g.podsPerNode,
+      amiFamily: g.amiFamily,
+      instance,
+      kubeletMaxPods: maxPods,
+      multusPodsPerEni: perEni,
+      availabilityZones: g.availabilityZones,
+      networks: g.networks,
+      subnets: own.map((s) => {
+        const workers = s.workerBlocks[g.name];
+        const pods = s.podBlocks[g.name]!;
+        return {
+          id: s.id,
+          network: s.network,
+          availabilityZone: s.availabilityZone,
+          deviceIndex: s.deviceIndex,
+          ...(workers ? { workers } : {}),
+          pods,
+          capacity: { maxNodes: workers ? rangeSize(workers) : dhcpSize(s), maxPods: rangeSize(pods) },
+        };
+      }),
+    };
+  });
+
+  warnings.push(...subnets.flatMap((s) => s.warnings), ...roomWarnings);
+  groups.forEach((g, gi) => {
+    if (g.podsPerNode <= g.multusPodsPerEni) return;
+    warnings.push(
+      config.form === "shorthand"
+        ? `multus.podsPerNode ${g.podsPerNode} exceeds the ${g.multusPodsPerEni} secondary IPv4 addresses a ${g.instance.instanceType} ENI holds: the node agent can make only ${g.multusPodsPerEni} multus pods per node per subnet routable, so the pod blocks are sized for ${g.multusPodsPerEni} per node`
+        : `nodeGroups[${gi}].podsPerNode ${g.podsPerNode} of group "${g.name}" exceeds the ${g.multusPodsPerEni} secondary IPv4 addresses a ${g.instance.instanceType} ENI holds: the node agent can make only ${g.multusPodsPerEni} multus pods per node per network routable, so its pod blocks are sized for ${g.multusPodsPerEni} per node`,
+    );
+  });
+  const first = groups[0]!;
+  return {
+    form: config.form,
+    subnets,
+    groups,
+    networks: config.networks,
+    instance: first.instance,
+    kubeletMaxPods: first.kubeletMaxPods,
+    multusPodsPerEni: first.multusPodsPerEni,
+    warnings,
+  };
+}
+
+/** The pod block pods on a node of `group` take addresses from in `s` (the subnet's first when the group is not known). */
+export function podBlockOf(s: PlannedSubnet, group: string | undefined): IpRange {
+  return (group !== undefined ? s.podBlocks[group] : undefined) ?? s.pods;
+}
+
+function blockJson(b: PlanBlock) {
+  return { kind: b.kind, owner: b.owner, groups: [...b.groups], ...formatRange(b.range) };
+}
+
+/** The plan in the CLI's `plan --json` shape: the single-group fields, plus blocks, owners and groups. */
 export function networkPlanJson(plan: NetworkPlan) {
   return {
     instanceType: plan.instance.instanceType,
@@ -66,7 +234,29 @@ export function networkPlanJson(plan: NetworkPlan) {
       id: s.id,
       availabilityZone: s.availabilityZone,
       deviceIndex: s.deviceIndex,
+      network: s.network,
+      groups: [...s.groups],
       ...subnetPlanJson(s),
+      reservations: s.reservations.map((r: OwnedReservation) => ({ cidr: r.cidr, purpose: r.purpose, owner: r.owner })),
+      blocks: s.blocks.map(blockJson),
+    })),
+    groups: plan.groups.map((g) => ({
+      name: g.name,
+      strategy: g.strategy,
+      instanceType: g.instance.instanceType,
+      kubeletMaxPods: g.kubeletMaxPods,
+      multusPodsPerEni: g.multusPodsPerEni,
+      availabilityZones: [...g.availabilityZones],
+      networks: [...g.networks],
+      subnets: g.subnets.map((s) => ({
+        id: s.id,
+        network: s.network,
+        availabilityZone: s.availabilityZone,
+        deviceIndex: s.deviceIndex,
+        ...(s.workers ? { workers: formatRange(s.workers) } : {}),
+        pods: formatRange(s.pods),
+        capacity: { ...s.capacity },
+      })),
     })),
     warnings: plan.warnings,
   };

@@ -1,7 +1,7 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
 import { errorCode, errorText } from "../contract/aws-errors";
-import { LambdaConfig, parseLambdaEnvironment } from "../contract/lambda-env";
+import { LambdaConfig, parseLambdaGroups } from "../contract/lambda-env";
 import { DEFAULT_LAMBDA_TIMEOUT, LifecycleResult } from "../contract/lifecycle";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, tagValue } from "./aws";
@@ -27,7 +27,8 @@ export interface LifecycleOutcome {
 export interface HandlerDeps {
   readonly ec2: Ec2;
   readonly autoscaling: AutoScaling;
-  readonly config: LambdaConfig;
+  /** One Auto Scaling group's configuration, or one per group the function serves. */
+  readonly config: LambdaConfig | readonly LambdaConfig[];
   /** One JSON object per action. @default console.log of the JSON */
   readonly log?: (line: object) => void;
   /** Backoff waits. @default setTimeout */
@@ -60,19 +61,29 @@ function noActiveAction(err: unknown): boolean {
   return errorCode(err) === "ValidationError" && /No active Lifecycle Action/i.test(err instanceof Error ? err.message : String(err));
 }
 
-/** Counts EC2 calls (failed ones too) of one invocation. */
+/**
+ * Counts EC2 calls (failed ones too) of one invocation: a view of the shared client whose
+ * `send` counts. It is still an EC2Client (its prototype is the client), so the SDK's
+ * paginators, which check `instanceof EC2Client`, take it.
+ */
 function counting(ec2: Ec2): { ec2: Ec2; calls: () => number } {
   let n = 0;
-  const send = ((command: never, ...rest: never[]) => {
+  const send = (...args: Parameters<Ec2["send"]>) => {
     n++;
-    return (ec2.send as (...a: unknown[]) => Promise<unknown>).apply(ec2, [command, ...rest]);
-  }) as Ec2["send"];
-  return { ec2: { send }, calls: () => n };
+    return (ec2.send as (...a: unknown[]) => Promise<unknown>).apply(ec2, args);
+  };
+  const view = Object.create(ec2, { send: { value: send } }) as Ec2;
+  return { ec2: view, calls: () => n };
 }
 
-/** What the phases of one invocation work with: the handler's dependencies, defaults filled in, and this invocation's counted EC2 client. */
-interface Invocation extends Required<Omit<HandlerDeps, "ec2">> {
+/**
+ * What the phases of one invocation work with: the handler's dependencies, defaults filled in,
+ * this invocation's counted EC2 client, and the configuration of the group the event is of.
+ */
+interface Invocation extends Required<Omit<HandlerDeps, "ec2" | "config">> {
   ec2: Ec2;
+  /** The event's group (the sweep: each group in turn). */
+  readonly config: LambdaConfig;
   /** EC2 calls so far. */
   readonly calls: () => number;
   /** ENI limit per instance type, shared across invocations of a warm container. */
@@ -286,6 +297,15 @@ async function instanceStates(run: Invocation, enis: NetworkInterface[]): Promis
   return states;
 }
 
+/** Every group's sweep, one after another, as one outcome (one group: its own). */
+async function sweepAll(runs: readonly Invocation[]): Promise<LifecycleOutcome> {
+  const outcomes: LifecycleOutcome[] = [];
+  for (const run of runs) outcomes.push(await sweep(run));
+  if (outcomes.length === 1) return outcomes[0]!;
+  const reasons = outcomes.map((o) => o.reason).filter(Boolean);
+  return { action: "sweep", result: "NONE", enis: outcomes.flatMap((o) => o.enis), ec2Calls: runs[0]?.calls() ?? 0, ...(reasons.length ? { reason: reasons.join("; ") } : {}) };
+}
+
 function ignored(run: Pick<Invocation, "log">, reason: string, instanceId?: string): LifecycleOutcome {
   run.log({ action: "ignored", result: "NONE", ...(instanceId ? { instanceId } : {}), reason });
   return { action: "ignored", result: "NONE", enis: [], ec2Calls: 0, reason };
@@ -296,9 +316,9 @@ function ignored(run: Pick<Invocation, "log">, reason: string, instanceId?: stri
  * completed (whatever throws); the returned promise never rejects for a lifecycle event.
  */
 export function createHandler(deps: HandlerDeps): (event: unknown, context?: InvocationContext) => Promise<LifecycleOutcome> {
+  const groups: readonly LambdaConfig[] = Array.isArray(deps.config) ? deps.config : [deps.config as LambdaConfig];
   const resolved = {
     autoscaling: deps.autoscaling,
-    config: deps.config,
     log: deps.log ?? ((line: object) => console.log(JSON.stringify(line))),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     random: deps.random ?? Math.random,
@@ -310,15 +330,22 @@ export function createHandler(deps: HandlerDeps): (event: unknown, context?: Inv
     const remaining = context?.getRemainingTimeInMillis() ?? DEFAULT_LAMBDA_TIMEOUT * 1000;
     const endsAt = resolved.now() + remaining;
     const counted = counting(deps.ec2);
-    const run: Invocation = { ...resolved, ...counted, endsAt, deadline: endsAt - CLEANUP_RESERVE_MS };
-    // Calls wait out throttling until the phase's deadline (set per action); every resend is counted.
-    run.ec2 = patientEc2(counted.ec2, run, () => run.deadline);
+    // The invocation's work for one group: its calls wait out throttling until the phase's
+    // deadline (set per action), and every resend is counted.
+    const begin = (config: LambdaConfig): Invocation => {
+      const run: Invocation = { ...resolved, ...counted, config, endsAt, deadline: endsAt - CLEANUP_RESERVE_MS };
+      run.ec2 = patientEc2(counted.ec2, run, () => run.deadline);
+      return run;
+    };
     const parsed = parseEvent(event);
-    if (parsed.kind === "ignored") return ignored(run, parsed.reason);
-    if (parsed.kind === "sweep") return sweep(run);
-    if (parsed.action.autoScalingGroupName !== run.config.autoScalingGroupName) {
-      return ignored(run, `event of Auto Scaling group ${parsed.action.autoScalingGroupName}; this function serves ${run.config.autoScalingGroupName}`, parsed.action.instanceId);
+    if (parsed.kind === "ignored") return ignored(resolved, parsed.reason);
+    if (parsed.kind === "sweep") return sweepAll(groups.map(begin));
+    // The event's group picks the configuration: its subnets, worker blocks and ENI tag.
+    const config = groups.find((g) => g.autoScalingGroupName === parsed.action.autoScalingGroupName);
+    if (!config) {
+      return ignored(resolved, `event of Auto Scaling group ${parsed.action.autoScalingGroupName}; this function serves ${groups.map((g) => g.autoScalingGroupName).join(", ")}`, parsed.action.instanceId);
     }
+    const run = begin(config);
     return parsed.kind === "launch" ? launch(run, parsed.action) : terminate(run, parsed.action);
   };
 }
@@ -331,7 +358,7 @@ let cold: ((event: unknown, context?: InvocationContext) => Promise<LifecycleOut
  */
 export async function handler(event: unknown, context?: InvocationContext): Promise<LifecycleOutcome> {
   if (!cold) {
-    const config = parseLambdaEnvironment(process.env);
+    const config = parseLambdaGroups(process.env);
     const { ec2, autoscaling } = createAwsClients({ region: process.env.AWS_REGION });
     cold = createHandler({ ec2, autoscaling, config });
   }

@@ -28,7 +28,8 @@ import { RetryClock, RetryPolicy, retry } from "./retry";
 export function patientEc2(ec2: Ec2, clock: RetryClock & { readonly now: () => number }, deadline: () => number): Ec2 {
   const send = ((command: never) =>
     retry(() => (ec2.send as (c: never) => Promise<unknown>)(command), { retryOn: isTransientFault, budgetMs: Math.max(0, deadline() - clock.now()), baseMs: 1000, capMs: 10_000 }, clock)) as Ec2["send"];
-  return { send };
+  // Still an EC2Client (its prototype is the client), so the SDK's paginators take it.
+  return Object.create(ec2, { send: { value: send } }) as Ec2;
 }
 
 /** A launch that cannot go on; its message is the logged reason. */
@@ -184,9 +185,10 @@ function onDefaultCard(attached: readonly InstanceNetworkInterface[]): InstanceN
   return attached.filter((n) => (n.Attachment?.NetworkCardIndex ?? 0) === 0);
 }
 
-function tagsFor(config: LambdaConfig, instanceId: string, now: number): Tag[] {
+/** Tags of a new ENI in `subnet`: its network's tags (else the group's), then the Lambda's own. */
+function tagsFor(config: LambdaConfig, subnet: LambdaSubnet, instanceId: string, now: number): Tag[] {
   return [
-    ...Object.entries(config.interfaceTags).map(([Key, Value]) => ({ Key, Value })),
+    ...Object.entries(subnet.interfaceTags ?? config.interfaceTags).map(([Key, Value]) => ({ Key, Value })),
     { Key: ENI_TAG_KEYS.nodeGroup, Value: config.nodeGroupTag },
     { Key: ENI_TAG_KEYS.instanceId, Value: instanceId },
     { Key: ENI_TAG_KEYS.noManage, Value: "true" },
@@ -331,9 +333,11 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
     if (attachment.DeleteOnTermination !== true) {
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Attachment: { AttachmentId: attachment.AttachmentId, DeleteOnTermination: true } }));
     }
-    // New ENIs have the check on (EC2 user guide, "Source/destination checks"): a call only to turn it off.
-    if ((eni.SourceDestCheck ?? true) !== config.sourceDestCheck) {
-      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, SourceDestCheck: { Value: config.sourceDestCheck } }));
+    // New ENIs have the check on (EC2 user guide, "Source/destination checks"): a call only to
+    // turn it off. Each network says what it wants.
+    const sourceDestCheck = subnet.sourceDestCheck ?? config.sourceDestCheck;
+    if ((eni.SourceDestCheck ?? true) !== sourceDestCheck) {
+      await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, SourceDestCheck: { Value: sourceDestCheck } }));
     }
     progress.enis.push({ subnetId: subnet.id, eniId, ip: eni.PrivateIpAddress ?? "", deviceIndex: subnet.deviceIndex, attempts, reused: attempts === 0 });
   }
@@ -392,9 +396,10 @@ async function createEni(
   const { ec2, config } = deps;
   const base = {
     SubnetId: subnet.id,
-    Groups: config.securityGroupIds,
+    // The network's security groups: each multus network can have its own.
+    Groups: subnet.securityGroupIds ?? config.securityGroupIds,
     Description: `multus ${config.nodeGroupTag} ${instanceId} device ${subnet.deviceIndex}`,
-    TagSpecifications: [{ ResourceType: "network-interface" as const, Tags: tagsFor(config, instanceId, deps.now()) }],
+    TagSpecifications: [{ ResourceType: "network-interface" as const, Tags: tagsFor(config, subnet, instanceId, deps.now()) }],
   };
   if (config.strategy === "reservation" || !subnet.workers) {
     // AWS DHCP never hands out explicitly reserved addresses (the pod block): no collision to retry.

@@ -190,3 +190,123 @@ export class DiscreteClock implements SimClock {
     });
   }
 }
+
+export interface WallClockOptions {
+  /** Orders entries due at the same time. @default 1 */
+  readonly seed?: number;
+  /** Simulated ms per wall-clock ms. @default 1 (real time) */
+  readonly speed?: number;
+  /** The wall clock, epoch ms. @default Date.now */
+  readonly wall?: () => number;
+}
+
+/**
+ * Simulated time that follows the wall clock, `speed` simulated ms per real ms: the clock of
+ * an endpoint that clients nobody here wrote talk to (`multus-sim serve` under `aws`). Model
+ * events fire on a real timer when they fall due, and `catchUp` fires what is due before a
+ * request is served, so a client polling over HTTP sees an attachment go `attaching` →
+ * `attached` after the profile's attach time and a hook time out after its heartbeat
+ * timeout. An event runs at its own due time (what it schedules counts from then), however
+ * late the timer fired. `advance` jumps ahead (a test that will not wait a pending instance
+ * out); time never runs backwards.
+ */
+export class WallClock implements SimClock {
+  readonly trace: string[] = [];
+  private readonly queue: TimerQueue;
+  private readonly wall: () => number;
+  private readonly speed: number;
+  private readonly start: number;
+  /** Simulated ms jumped ahead by `advance` and `settle`. */
+  private offset = 0;
+  private last = 0;
+  /** The due time of the entry being released. */
+  private releasing: number | undefined;
+  private handle: ReturnType<typeof setTimeout> | undefined;
+  private handleAt = Infinity;
+
+  constructor(opts: WallClockOptions = {}) {
+    this.queue = new TimerQueue(seededRandom((opts.seed ?? 1) ^ 0x5eed));
+    this.wall = opts.wall ?? Date.now;
+    this.speed = opts.speed ?? 1;
+    if (!(this.speed > 0)) throw new Error(`WallClock: speed must be > 0, got ${this.speed}`);
+    this.start = this.wall();
+  }
+
+  now(): number {
+    return this.releasing ?? this.wallNow();
+  }
+
+  sleep(ms: number, label = "sleep"): Promise<void> {
+    return new Promise((resolve) => {
+      this.queue.push(this.now() + Math.max(0, ms), "sleep", label, resolve);
+      this.arm();
+    });
+  }
+
+  setTimer(ms: number, fn: () => void, label = "timer"): Timer {
+    const e = this.queue.push(this.now() + Math.max(0, ms), "timer", label, fn);
+    this.arm();
+    return { cancel: () => this.queue.cancel(e) };
+  }
+
+  /** Fires every entry due by the wall clock now, in time order. */
+  catchUp(): void {
+    for (let e = this.queue.peek(); e && e.at <= this.wallNow(); e = this.queue.peek()) this.release(this.queue.shift()!);
+    this.arm();
+  }
+
+  advance(ms: number): void {
+    this.offset += Math.max(0, ms);
+    this.catchUp();
+  }
+
+  settle(): void {
+    for (let e = this.queue.peek(); e; e = this.queue.peek()) {
+      const behind = e.at - this.wallNow();
+      if (behind > 0) this.offset += behind;
+      this.release(this.queue.shift()!);
+    }
+    this.arm();
+  }
+
+  /** Stops the real timer (the endpoint closes); entries still due stay queued. */
+  stop(): void {
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.handleAt = Infinity;
+  }
+
+  private wallNow(): number {
+    this.last = Math.max(this.last, (this.wall() - this.start) * this.speed + this.offset);
+    return this.last;
+  }
+
+  private release(e: { readonly at: number; readonly label: string; readonly fire: () => void }): void {
+    this.releasing = e.at;
+    try {
+      if (this.trace.length < TRACE_CAP) this.trace.push(`t=${Math.round(e.at)} ${e.label}`);
+      e.fire();
+    } finally {
+      this.releasing = undefined;
+    }
+  }
+
+  /** One real timer, for the earliest entry. */
+  private arm(): void {
+    const e = this.queue.peek();
+    if (!e) return this.stop();
+    if (this.handle !== undefined && this.handleAt <= e.at) return;
+    this.stop();
+    this.handleAt = e.at;
+    this.handle = setTimeout(
+      () => {
+        this.handle = undefined;
+        this.handleAt = Infinity;
+        this.catchUp();
+      },
+      Math.max(0, (e.at - this.wallNow()) / this.speed),
+    );
+    // The endpoint's server keeps the process alive, not the simulated clock.
+    this.handle.unref?.();
+  }
+}

@@ -1,6 +1,7 @@
 import { contains, intToIp, ipToInt, isAwsReserved, isIpv4 } from "../contract/address";
 import type { NetworkPlan } from "../ipam/plan";
 import type { AutoScalingModel } from "./autoscaling/model";
+import { podBlockOf } from "../ipam/plan";
 import type { Ec2Model, LiveAddress } from "./ec2/model";
 
 /** A pod's multus address, as the CNI side reports it. */
@@ -18,8 +19,13 @@ export type ViolationKind =
   | "duplicate-ip"
   | "outside-subnet"
   | "aws-reserved"
-  /** A pod address outside its subnet's planned pod block. */
+  /** A pod address outside its subnet's planned pod block (its node group's, with several). */
   | "pod-outside-block"
+  /**
+   * A worker ENI of a node group's instance outside that group's part of the subnet: a static
+   * group's worker block, or (reservation) the DHCP space. Checked when the instances' groups are known.
+   */
+  | "worker-outside-block"
   /** A lifecycle action never completed (its heartbeat timeout took the default result). */
   | "incomplete-action"
   /** A lifecycle action still open at the end. */
@@ -47,9 +53,17 @@ export interface Violation {
   readonly holders?: string[];
 }
 
+/** The Auto Scaling side the invariants read: one group's model, or a fleet whose instances name their plan group. */
+export interface InvariantGroups {
+  readonly results: AutoScalingModel["results"];
+  pending(): ReturnType<AutoScalingModel["pending"]>;
+  instances(): { instanceId: string; availabilityZone: string; state: string; planGroup?: string }[];
+  lifecycleState(instanceId: string): string | undefined;
+}
+
 export interface InvariantInput {
   readonly ec2: Ec2Model;
-  readonly asg?: AutoScalingModel;
+  readonly asg?: InvariantGroups;
   /** With a plan: pod blocks and the ENI every node needs are checked. */
   readonly plan?: NetworkPlan;
   readonly pods?: readonly PodIp[];
@@ -81,6 +95,9 @@ export function checkInvariants(input: InvariantInput): Violation[] {
   const foreign = input.foreignEniIds ?? new Set<string>();
   const out: Violation[] = [];
   const multusSubnets = new Set(plan?.subnets.map((s) => s.id) ?? ec2.subnetIds());
+  // The plan group of each instance, when the scenario says (several node groups).
+  const groupOf = new Map<string, string>();
+  for (const i of asg?.instances() ?? []) if (i.planGroup !== undefined) groupOf.set(i.instanceId, i.planGroup);
 
   // 1. Unique addresses.
   const byIp = new Map<string, Holder[]>();
@@ -132,11 +149,12 @@ export function checkInvariants(input: InvariantInput): Violation[] {
     }
     if (isAwsReserved(s, n)) out.push({ kind: "aws-reserved", ip: p.ip, detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is AWS-reserved in ${s.cidr}` });
     const planned = plan?.subnets.find((x) => x.id === p.subnet);
-    if (planned && !contains(planned.pods, n)) {
+    const block = planned && podBlockOf(planned, groupOf.get(p.node));
+    if (block && !contains(block, n)) {
       out.push({
         kind: "pod-outside-block",
         ip: p.ip,
-        detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is outside the pod block ${intToIp(planned.pods.first)}-${intToIp(planned.pods.last)}`,
+        detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is outside the pod block ${intToIp(block.first)}-${intToIp(block.last)}`,
       });
     }
   }
@@ -173,6 +191,21 @@ export function checkInvariants(input: InvariantInput): Violation[] {
       out.push({ kind: "eni-on-dead-node", ip: eni.PrivateIpAddress, detail: `${id} is attached to terminated ${eni.Attachment.InstanceId}` });
     }
   }
+  // 2b. Every worker ENI of a known group inside that group's part of its subnet.
+  if (plan && groupOf.size) {
+    for (const a of live) {
+      const group = a.instanceId ? groupOf.get(a.instanceId) : undefined;
+      if (!group || !a.primary || !a.deviceIndex || foreign.has(a.eniId)) continue;
+      const s = plan.subnets.find((x) => x.id === a.subnetId);
+      if (!s) continue;
+      const n = ipToInt(a.ip);
+      const block = s.workerBlocks[group];
+      const where = block ? `the worker block ${intToIp(block.first)}-${intToIp(block.last)} of group ${group}` : `the DHCP space of ${s.subnet.cidr}`;
+      const inside = block ? contains(block, n) : s.dhcp.some((r) => contains(r, n));
+      if (!inside) out.push({ kind: "worker-outside-block", ip: a.ip, detail: `${a.ip} on ${a.eniId} of ${a.instanceId} (group ${group}) is outside ${where}` });
+    }
+  }
+
   if (asg && plan) {
     const enisByInstance = new Map<string, { subnetId: string; deviceIndex: number }[]>();
     for (const a of live) {
@@ -184,7 +217,8 @@ export function checkInvariants(input: InvariantInput): Violation[] {
     for (const inst of asg.instances()) {
       if (inst.state !== "InService") continue;
       const have = enisByInstance.get(inst.instanceId) ?? [];
-      for (const s of plan.subnets.filter((x) => x.availabilityZone === inst.availabilityZone)) {
+      const group = groupOf.get(inst.instanceId);
+      for (const s of plan.subnets.filter((x) => x.availabilityZone === inst.availabilityZone && (group === undefined || x.groups.includes(group)))) {
         const eni = have.find((h) => h.subnetId === s.id);
         if (!eni) out.push({ kind: "node-missing-eni", detail: `InService ${inst.instanceId} has no ENI in ${s.id} (${s.subnet.cidr})` });
         else if (eni.deviceIndex !== s.deviceIndex) {

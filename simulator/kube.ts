@@ -1,5 +1,5 @@
 import { NETWORK_STATUS_ANNOTATION } from "../agent/annotation";
-import type { AgentPod, KubeApi, NodeInfo, PodEvent, PodEventType, PodRef, WatchHandle } from "../agent/kube";
+import type { AgentPod, KubeApi, NodeInfo, PodEvent, PodEventType, PodRef, Taint, WatchHandle } from "../agent/kube";
 
 /** One multus attachment of a simulated pod. */
 export interface SimAttachment {
@@ -34,6 +34,8 @@ export interface FakeKubeFaults {
   readonly listFails?: (nodeName: string, call: number) => boolean;
   /** Decides per createEvent call whether it fails. @default never */
   readonly eventFails?: (call: number) => boolean;
+  /** Decides per node patch whether it fails (an API server error, not a conflict). @default never */
+  readonly patchFails?: (nodeName: string, call: number) => boolean;
 }
 
 export interface RecordedEvent {
@@ -65,6 +67,8 @@ export class FakeKube implements KubeApi {
   private clock = 0;
   private listCalls = 0;
   private eventCalls = 0;
+  private patchCalls = 0;
+  private versions = 0;
   readonly events: RecordedEvent[] = [];
 
   constructor(faults: FakeKubeFaults = {}) {
@@ -77,8 +81,25 @@ export class FakeKube implements KubeApi {
 
   // ------------------------------------------------------------------ simulator helpers
 
-  addNode(name: string, info: { providerId?: string; labels?: Record<string, string> } = {}): void {
-    this.nodes.set(name, { ...(info.providerId ? { providerId: info.providerId } : {}), labels: { ...(info.labels ?? {}) } });
+  addNode(name: string, info: { providerId?: string; labels?: Record<string, string>; taints?: readonly Taint[] } = {}): void {
+    this.nodes.set(name, {
+      ...(info.providerId ? { providerId: info.providerId } : {}),
+      labels: { ...(info.labels ?? {}) },
+      taints: (info.taints ?? []).map((t) => ({ ...t })),
+      resourceVersion: String(++this.versions),
+    });
+  }
+
+  /** The node's taints now. */
+  nodeTaints(name: string): Taint[] {
+    return (this.nodes.get(name)?.taints ?? []).map((t) => ({ ...t }));
+  }
+
+  /** Another controller changes the node's taints (a new version). */
+  setNodeTaints(name: string, taints: readonly Taint[]): void {
+    const node = this.nodes.get(name);
+    if (!node) throw new Error(`no node ${name}`);
+    this.nodes.set(name, { ...node, taints: taints.map((t) => ({ ...t })), resourceVersion: String(++this.versions) });
   }
 
   /** Creates a running pod on a node with these multus attachments. Returns it. */
@@ -158,7 +179,19 @@ export class FakeKube implements KubeApi {
   async getNode(nodeName: string): Promise<NodeInfo> {
     const node = this.nodes.get(nodeName);
     if (!node) throw Object.assign(new Error(`nodes "${nodeName}" not found`), { statusCode: 404 });
-    return { ...node, labels: { ...node.labels } };
+    return { ...node, labels: { ...node.labels }, taints: (node.taints ?? []).map((t) => ({ ...t })) };
+  }
+
+  /** As the API server does with a merge patch carrying metadata.resourceVersion: 409 when the node changed since. */
+  async removeNodeTaint(nodeName: string, key: string, seen: Pick<NodeInfo, "taints" | "resourceVersion">): Promise<void> {
+    const call = this.patchCalls++;
+    if (this.faults.patchFails?.(nodeName, call)) throw Object.assign(new Error("the server is currently unable to handle the request"), { statusCode: 503 });
+    const node = this.nodes.get(nodeName);
+    if (!node) throw Object.assign(new Error(`nodes "${nodeName}" not found`), { statusCode: 404 });
+    if (seen.resourceVersion !== undefined && seen.resourceVersion !== node.resourceVersion) {
+      throw Object.assign(new Error(`Operation cannot be fulfilled on nodes "${nodeName}": the object has been modified; please apply your changes to the latest version and try again`), { statusCode: 409 });
+    }
+    this.setNodeTaints(nodeName, (seen.taints ?? []).filter((t) => t.key !== key));
   }
 
   // ------------------------------------------------------------------ internals

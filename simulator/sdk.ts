@@ -1,140 +1,176 @@
-import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
-import type { AutoScalingModel } from "./autoscaling/model";
-import { AutoScalingError } from "./autoscaling/model";
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { HttpResponse } from "@smithy/core/protocols";
+import { DEFAULT_RETRY_DELAY_BASE, MAXIMUM_RETRY_DELAY, THROTTLING_RETRY_DELAY_BASE, defaultRetryDecider, isServerError, isThrottlingError } from "@smithy/core/retry";
+import { operation } from "@smithy/core/schema";
+import type { AbsoluteLocation, InitializeHandlerOptions, InitializeMiddleware, MetadataBearer, MiddlewareStack, SdkError } from "@smithy/types";
+import { AUTOSCALING_SERVICE, EC2_SERVICE, QueryService, ServiceName, operationOfCommand, operationSchema } from "./http/protocol";
+import { errorXml } from "./http/xml";
+import { Operations, QueryError, asServiceError, autoScalingOperations, ec2Operations } from "./operations";
+import type { AutoScalingApi } from "./autoscaling/fleet";
 import type { Ec2Model } from "./ec2/model";
-import { Ec2Error } from "./ec2/errors";
+
+export { AUTOSCALING_OPERATIONS, EC2_OPERATIONS } from "./operations";
 
 /** One SDK call on its way to a model. */
 export interface SdkCall {
-  readonly service: "ec2" | "autoscaling";
+  readonly service: ServiceName;
   /** The command's operation name, e.g. `CreateNetworkInterface`. */
   readonly operation: string;
   readonly input: unknown;
 }
 
 /**
- * Wraps every call: may delay it (an fc.scheduler or an interleaving step), count it, or fail
- * it; `next()` runs it against the model.
+ * Wraps every attempt of a call: may delay it (an fc.scheduler or an interleaving step),
+ * count it, or fail it; `next()` runs it against the model.
  */
 export type SdkHook = (call: SdkCall, next: () => Promise<unknown>) => Promise<unknown>;
 
 /**
- * The SDK's own retry of throttled and server errors, which real clients do before the
- * caller sees an error: up to `maxAttempts` attempts, exponential backoff with full jitter
- * (AWS SDKs and Tools reference guide, "Retry behavior",
- * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html). Each attempt
- * is a separate call through the hook.
+ * The SDK's own retry of throttled, transient and server errors, which real clients do
+ * before the caller sees an error, as a middleware sleeping on the simulated clock: up to
+ * `maxAttempts` attempts, the SDK's classification (@smithy/core/retry) and its backoff
+ * (full jitter, base 100 ms, 500 ms after a throttle, cap 20 s: AWS SDKs and Tools reference
+ * guide, "Retry behavior", https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+ * Each attempt is a separate call through the hook.
  */
 export interface SdkRetry {
   readonly maxAttempts: number;
+  /** Waits on the simulated clock. */
   readonly sleep: (ms: number) => Promise<void>;
+  /** Jitter, seeded so a run replays. */
   readonly random: () => number;
-  /** @default 100 */
-  readonly baseDelayMs?: number;
 }
 
 export interface SdkClientOptions {
   readonly hook?: SdkHook;
   /** @default no retry (one attempt) */
   readonly retry?: SdkRetry;
+  /** @default "us-west-2" */
+  readonly region?: string;
+  /** Sees every error the caller gets, after the retries (to count throttles that got through, say). */
+  readonly onError?: (err: unknown) => void;
 }
 
-/** Throttling codes the SDKs retry (a subset of @smithy/service-error-classification's list). */
-const THROTTLING = new Set(["RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestThrottled", "EC2ThrottledException"]);
-
+/** Whether the SDK's standard retry would try `err` again. */
 export function isRetryable(err: unknown): boolean {
-  const e = err as { name?: string; $fault?: string; $retryable?: unknown } | undefined;
-  return !!e && (THROTTLING.has(e.name ?? "") || e.$fault === "server" || !!e.$retryable);
+  return !!err && typeof err === "object" && (defaultRetryDecider(err as SdkError) || isServerError(err as SdkError));
 }
 
-/** EC2 operations the model serves (the SDK command name without `Command`). */
-export const EC2_OPERATIONS = [
-  "CreateNetworkInterface",
-  "AttachNetworkInterface",
-  "DetachNetworkInterface",
-  "ModifyNetworkInterfaceAttribute",
-  "DeleteNetworkInterface",
-  "DescribeNetworkInterfaces",
-  "DescribeSubnets",
-  "DescribeInstances",
-  "DescribeInstanceTypes",
-  "CreateTags",
-  "CreateSubnetCidrReservation",
-  "DeleteSubnetCidrReservation",
-  "GetSubnetCidrReservations",
-  "AssignPrivateIpAddresses",
-  "UnassignPrivateIpAddresses",
-] as const;
-
-export const AUTOSCALING_OPERATIONS = [
-  "CompleteLifecycleAction",
-  "RecordLifecycleActionHeartbeat",
-  "DescribeAutoScalingInstances",
-  "DescribeLifecycleHooks",
-] as const;
-
-interface CommandLike {
-  readonly input?: unknown;
-  readonly constructor: { readonly name: string };
-}
-
-function operationOf(command: unknown): string {
-  const name = (command as CommandLike | undefined)?.constructor?.name ?? "";
-  return name.endsWith("Command") ? name.slice(0, -"Command".length) : name;
-}
-
-function methodName(operation: string): string {
-  return operation.charAt(0).toLowerCase() + operation.slice(1);
-}
-
-function dispatcher(service: SdkCall["service"], target: object, operations: readonly string[], unknown: (op: string) => Error, opts: SdkClientOptions) {
-  const { hook, retry } = opts;
-  return {
-    async send(command: unknown): Promise<unknown> {
-      const operation = operationOf(command);
-      if (!operations.includes(operation)) throw unknown(operation || String(command));
-      const input = (command as CommandLike).input ?? {};
-      const fn = (target as Record<string, (input: unknown) => Promise<unknown>>)[methodName(operation)]!;
-      const next = () => fn.call(target, input);
-      const once = () => (hook ? hook({ service, operation, input }, next) : next());
-      const attempts = Math.max(1, retry?.maxAttempts ?? 1);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await once();
-        } catch (err) {
-          if (!retry || attempt >= attempts || !isRetryable(err)) throw err;
-          await retry.sleep(Math.floor(retry.random() * Math.min(20_000, (retry.baseDelayMs ?? 100) * 2 ** attempt)));
-        }
-      }
-    },
-  };
-}
+type Metadata = MetadataBearer["$metadata"];
 
 /**
- * An EC2 client over the model: `send(new CreateNetworkInterfaceCommand(input))` runs
- * `model.createNetworkInterface(input)`. Commands are recognised by their class name, so the
- * real SDK's command classes work unchanged. An unmodelled command fails with `InvalidAction`.
+ * Deserialised output carries no undefined members and shares nothing with the model (its
+ * lagged reads hand out stored views). On the hot path of every simulated call: loops, no
+ * intermediate arrays.
  */
-export function ec2Client(model: Ec2Model, opts: SdkClientOptions = {}): Pick<EC2Client, "send"> {
-  const client = dispatcher(
-    "ec2",
-    model,
-    EC2_OPERATIONS,
-    (op) => new Ec2Error("InvalidAction", `The action ${op} is not valid for this web service.`),
-    opts,
-  );
-  return client as unknown as Pick<EC2Client, "send">;
+function detach(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || value instanceof Date || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = detach(value[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  const from = value as Record<string, unknown>;
+  for (const k in from) {
+    const v = from[k];
+    if (v !== undefined) out[k] = detach(v);
+  }
+  return out;
 }
 
-/** An Auto Scaling client over the Auto Scaling model, as `ec2Client`. */
-export function autoScalingClient(model: AutoScalingModel, opts: SdkClientOptions = {}): Pick<AutoScalingClient, "send"> {
-  const client = dispatcher(
-    "autoscaling",
-    model,
-    AUTOSCALING_OPERATIONS,
-    (op) => new AutoScalingError("InvalidAction", `The action ${op} is not valid for this web service.`),
-    opts,
-  );
-  return client as unknown as Pick<AutoScalingClient, "send">;
+const RETRY_STEP: InitializeHandlerOptions & AbsoluteLocation = { step: "initialize", priority: "normal", name: "simulatedRetry", override: true };
+const MODEL_STEP: InitializeHandlerOptions & AbsoluteLocation = { step: "initialize", priority: "low", name: "simulatorModel", override: true };
+
+/**
+ * A real SDK client whose last middleware hands each command, by `context.commandName`, to
+ * the model and answers what the SDK's deserializer would: the output without undefined
+ * members and with `$metadata`, or the service's exception exactly as the SDK's protocol
+ * parses it from the service's error document (EC2ServiceException or an
+ * AutoScalingServiceException subclass, with `$metadata`, `$fault`, `Code`). Nothing goes
+ * over the network; the SDK's paginators and `instanceof` checks work as with AWS.
+ */
+function simulatedClient<C extends EC2Client | AutoScalingClient>(client: C, service: QueryService, ops: Operations, opts: SdkClientOptions): C {
+  const { hook, retry } = opts;
+  let requests = 0;
+  // The service's exception, parsed by the client's own protocol from the error document.
+  const serviceError = async (action: string, err: unknown, context: object): Promise<Error> => {
+    const { code, message, status } = asServiceError(service, err);
+    const requestId = `sim-${service.name}-${++requests}`;
+    // The error document parses the same for every action: one the SDK lacks borrows another's schema.
+    const schema = operationSchema(service, action) ?? operationSchema(service, service.name === "ec2" ? "DescribeSubnets" : "DescribeAutoScalingGroups")!;
+    const [, ns, n, t, i, o] = schema;
+    const body = new TextEncoder().encode(errorXml(service, code, message, requestId, status));
+    const response = new HttpResponse({ statusCode: status, headers: { "x-amzn-requestid": requestId }, body });
+    const config = client.config as unknown as { protocol: { deserializeResponse(op: unknown, ctx: unknown, res: HttpResponse): Promise<unknown> } };
+    try {
+      await config.protocol.deserializeResponse(operation(ns, n, t, i, o), { ...client.config, ...context }, response);
+    } catch (parsed) {
+      return parsed as Error;
+    }
+    return new Error(`${code}: ${message}`);
+  };
+
+  const model: InitializeMiddleware<object, MetadataBearer> = (_next, context) => async (args) => {
+    const action = operationOfCommand(context.commandName ?? "");
+    const run = ops.get(action);
+    const input = args.input ?? {};
+    try {
+      if (!run) throw new QueryError("InvalidAction", `The action ${action || "(none)"} is not valid for this web service.`);
+      const next = () => run(input);
+      const out = (await (hook ? hook({ service: service.name, operation: action, input }, next) : next())) as Record<string, unknown>;
+      const { $metadata: m, ...members } = out ?? {};
+      const requestId = (m as Metadata | undefined)?.requestId ?? `sim-${service.name}-${++requests}`;
+      const $metadata: Metadata = { httpStatusCode: 200, requestId, extendedRequestId: undefined, cfId: undefined };
+      return { output: { ...(detach(members) as object), $metadata }, response: undefined };
+    } catch (err) {
+      throw await serviceError(action, err, context);
+    }
+  };
+
+  const retrying: InitializeMiddleware<object, MetadataBearer> = (next) => async (args) => {
+    const attempts = Math.max(1, retry?.maxAttempts ?? 1);
+    let totalRetryDelay = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await next(args);
+        Object.assign(out.output.$metadata, { attempts: attempt, totalRetryDelay });
+        return out;
+      } catch (err) {
+        const e = err as SdkError;
+        if (e && typeof e === "object" && e.$metadata) Object.assign(e.$metadata, { attempts: attempt, totalRetryDelay });
+        if (!retry || attempt >= attempts || !isRetryable(err)) {
+          opts.onError?.(err);
+          throw err;
+        }
+        const base = isThrottlingError(e) ? THROTTLING_RETRY_DELAY_BASE : DEFAULT_RETRY_DELAY_BASE;
+        const delay = Math.floor(retry.random() * Math.min(MAXIMUM_RETRY_DELAY, base * 2 ** (attempt - 1)));
+        totalRetryDelay += delay;
+        await retry.sleep(delay);
+      }
+    }
+  };
+
+  const stack = client.middlewareStack as unknown as MiddlewareStack<object, MetadataBearer>;
+  stack.add(retrying, RETRY_STEP);
+  stack.add(model, MODEL_STEP);
+  return client;
+}
+
+/** Fake credentials: the simulated services sign nothing, but the SDK wants some. */
+const CREDENTIALS = { accessKeyId: "AKIDSIMULATOR", secretAccessKey: "simulator" };
+
+/** An EC2Client over the EC2 model (or any operation table, e.g. a world's). Unmodelled actions fail with `InvalidAction`. */
+export function ec2Client(target: Ec2Model | Operations, opts: SdkClientOptions = {}): EC2Client {
+  const ops = target instanceof Map ? (target as Operations) : ec2Operations(target as Ec2Model);
+  const client = new EC2Client({ region: opts.region ?? "us-west-2", credentials: CREDENTIALS, maxAttempts: 1 });
+  return simulatedClient(client, EC2_SERVICE, ops, opts);
+}
+
+/** An AutoScalingClient over an Auto Scaling model (one group, or a fleet of groups) or an operation table, as `ec2Client`. */
+export function autoScalingClient(target: AutoScalingApi | Operations, opts: SdkClientOptions = {}): AutoScalingClient {
+  const ops = target instanceof Map ? (target as Operations) : autoScalingOperations(target as AutoScalingApi);
+  const client = new AutoScalingClient({ region: opts.region ?? "us-west-2", credentials: CREDENTIALS, maxAttempts: 1 });
+  return simulatedClient(client, AUTOSCALING_SERVICE, ops, opts);
 }

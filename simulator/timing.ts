@@ -207,6 +207,11 @@ export function timingProfile(name: TimingName, overrides: Partial<TimingValues>
   };
 }
 
+/** The profile without token buckets (a world set up at leisure, as Terraform does, before a run). */
+export function withoutThrottling(profile: TimingProfile): TimingProfile {
+  return { ...profile, throttling: false, bucket: () => undefined };
+}
+
 /** `--timing` as the CLI takes it: a bad name is bad input naming the choices. */
 export function parseTiming(value: string, flag = "--timing"): TimingName {
   if ((TIMING_NAMES as readonly string[]).includes(value)) return value as TimingName;

@@ -18,6 +18,18 @@ import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, EVENT_DELIVERY, HO
 /** The input the sweep schedule sends the function. */
 export const DEFAULT_SWEEP_EVENT = { source: "multus.sweep", action: "sweep" } as const;
 
+/** One Auto Scaling group a lifecycle Lambda serves. */
+export interface LifecycleGroup {
+  /** The group: its lifecycle actions reach the function, which may complete them. */
+  readonly autoScalingGroupName: string;
+  /** Value of the node-group tag (ENI_TAG_KEYS.nodeGroup) on the group's ENIs. */
+  readonly eniTagValue: string;
+  /** @default ["multus-launch", "multus-terminate"] */
+  readonly lifecycleHookNames?: string[];
+  /** @default 300 */
+  readonly hookTimeout?: number;
+}
+
 /** Props of {@link LifecycleLambda}. */
 export interface LifecycleLambdaProps {
   /**
@@ -25,16 +37,27 @@ export interface LifecycleLambdaProps {
    * Built by `build.ts` (`npm run build:lambda`, default `dist/lambda`).
    */
   readonly bundlePath: string;
-  /** The node group's Auto Scaling group: the only one whose events reach the function and whose actions it may complete. */
-  readonly autoScalingGroupName: string;
+  /**
+   * The node group's Auto Scaling group: the only one whose events reach the function and whose
+   * actions it may complete. Required unless `groups` is given.
+   */
+  readonly autoScalingGroupName?: string;
+  /**
+   * Every Auto Scaling group the function serves (several node groups, one function): each
+   * one's events reach it, its actions it may complete, its tagged ENIs it may manage.
+   * @default one group: autoScalingGroupName, eniTagValue, lifecycleHookNames, hookTimeout
+   */
+  readonly groups?: LifecycleGroup[];
+  /** Prefix of the function's, rules' and role's names. @default autoScalingGroupName (required with several groups) */
+  readonly name?: string;
   /** Subnet ids the function creates ENIs in. */
   readonly multusSubnetIds: string[];
   /** Security groups of the multus ENIs. */
   readonly multusSecurityGroupIds: string[];
   /** Function environment, written from the address plan (ipam/lambda-env.ts lambdaEnvironment). */
   readonly environment: Record<string, string>;
-  /** Value of the node-group tag (ENI_TAG_KEYS.nodeGroup) the function puts on its ENIs. */
-  readonly eniTagValue: string;
+  /** Value of the node-group tag (ENI_TAG_KEYS.nodeGroup) the function puts on its ENIs. Required unless `groups` is given. */
+  readonly eniTagValue?: string;
   /**
    * The node group's lifecycle hook names: only their actions reach the function, so a hook
    * someone else adds to the group is left to its own handler.
@@ -93,15 +116,36 @@ export class LifecycleLambda extends Construct {
     const isZip = statSync(props.bundlePath).isFile();
     if (isZip && !props.bundlePath.endsWith(".zip")) c.fail("bundlePath", `${props.bundlePath} is a file but not a .zip`, "give the bundle directory (with index.js) or a .zip");
     if (!isZip && !existsSync(`${props.bundlePath}/index.js`)) c.fail("bundlePath", `${props.bundlePath} has no index.js`, "give the directory `npm run build:lambda` writes (dist/lambda)");
-    c.str(props.autoScalingGroupName, "autoScalingGroupName", /^[^:]{1,255}$/, "eks-multus-cluster-ng1");
+    const groups: Required<LifecycleGroup>[] = (
+      props.groups ?? [{ autoScalingGroupName: props.autoScalingGroupName!, eniTagValue: props.eniTagValue!, lifecycleHookNames: props.lifecycleHookNames, hookTimeout: props.hookTimeout }]
+    ).map((g) => ({
+      autoScalingGroupName: g.autoScalingGroupName,
+      eniTagValue: g.eniTagValue,
+      lifecycleHookNames: g.lifecycleHookNames ?? [DEFAULT_HOOKS.launch.name, DEFAULT_HOOKS.terminate.name],
+      hookTimeout: g.hookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout,
+    }));
+    if (groups.length === 0) c.fail("groups", "is empty", "give the Auto Scaling groups the function serves");
+    const one = groups.length === 1;
+    groups.forEach((g, i) => {
+      const at = (prop: string) => (props.groups ? `groups[${i}].${prop}` : prop);
+      c.str(g.autoScalingGroupName, at("autoScalingGroupName"), /^[^:]{1,255}$/, "eks-multus-cluster-ng1");
+      c.str(g.eniTagValue, at("eniTagValue"));
+      if (!Array.isArray(g.lifecycleHookNames) || g.lifecycleHookNames.length === 0) c.fail(at("lifecycleHookNames"), "is empty", "give the node group's launch and terminate hook names");
+      g.lifecycleHookNames.forEach((h, k) => c.str(h, `${at("lifecycleHookNames")}[${k}]`, HOOK_NAME_PATTERN, DEFAULT_HOOKS.launch.name));
+      c.int(g.hookTimeout, at("hookTimeout"), 30, 7200);
+    });
+    if (!one && props.name === undefined) c.fail("name", "is not set and the function serves several groups", "give the prefix of the function's names, e.g. the cluster's name");
+    const name = props.name ?? groups[0]!.autoScalingGroupName;
+    c.str(name, "name", /^[^:]{1,255}$/, "eks-multus-cluster");
     c.ids(props.multusSubnetIds, "multusSubnetIds", "subnet");
     c.ids(props.multusSecurityGroupIds, "multusSecurityGroupIds", "sg");
-    c.str(props.eniTagValue, "eniTagValue");
-    const hookNames = props.lifecycleHookNames ?? [DEFAULT_HOOKS.launch.name, DEFAULT_HOOKS.terminate.name];
-    if (!Array.isArray(hookNames) || hookNames.length === 0) c.fail("lifecycleHookNames", "is empty", "give the node group's launch and terminate hook names");
-    hookNames.forEach((h, i) => c.str(h, `lifecycleHookNames[${i}]`, HOOK_NAME_PATTERN, DEFAULT_HOOKS.launch.name));
-    const hookTimeout = props.hookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout;
-    c.int(hookTimeout, "hookTimeout", 30, 7200);
+    const asgNames = groups.map((g) => g.autoScalingGroupName);
+    const tagValues = [...new Set(groups.map((g) => g.eniTagValue))];
+    const hookNames = [...new Set(groups.flatMap((g) => g.lifecycleHookNames))];
+    // The function must finish within the shortest hook; events are worth retrying until the longest gives up.
+    const hookTimeout = Math.min(...groups.map((g) => g.hookTimeout));
+    const longestHook = Math.max(...groups.map((g) => g.hookTimeout));
+    const groupsText = one ? `Auto Scaling group ${asgNames[0]}` : `Auto Scaling groups ${asgNames.join(", ")}`;
     const timeout = props.timeout ?? DEFAULT_LAMBDA_TIMEOUT;
     c.int(timeout, "timeout", 3, 900);
     if (isLiteral(timeout) && isLiteral(hookTimeout) && timeout >= hookTimeout) {
@@ -113,7 +157,7 @@ export class LifecycleLambda extends Construct {
     if (!LOG_RETENTION_DAYS.includes(retention)) c.fail("logRetentionDays", `${retention} is not a CloudWatch retention value`, `use one of ${LOG_RETENTION_DAYS.join(", ")}`);
     const runtime = props.runtime ?? "nodejs22.x";
     c.str(runtime, "runtime", /^nodejs\d+\.x$/, "nodejs22.x");
-    const functionName = props.functionName ?? fitName(`${props.autoScalingGroupName}-multus-eni`, 64);
+    const functionName = props.functionName ?? fitName(`${name}-multus-eni`, 64);
     c.str(functionName, "functionName", /^[A-Za-z0-9\-_]{1,64}$/, "eks-multus-cluster-ng1-multus-eni");
     for (const [k, v] of Object.entries(props.environment)) {
       if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(k)) c.fail("environment", `"${k}" is not a valid variable name`, "use letters, digits and underscores, starting with a letter");
@@ -139,7 +183,7 @@ export class LifecycleLambda extends Construct {
     // Attach and Detach also against the instance, which Auto Scaling tags with
     // aws:autoscaling:groupName. Describe* takes no resource-level permissions ("*").
     const eniArn = arn(ctx.partition, "ec2", ctx.region, "network-interface/*");
-    const ownEni = [{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [props.eniTagValue] }];
+    const ownEni = [{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: tagValues }];
     const statements: DataAwsIamPolicyDocumentStatement[] = [
       {
         sid: "Describe",
@@ -161,7 +205,7 @@ export class LifecycleLambda extends Construct {
         effect: "Allow",
         actions: ["ec2:CreateNetworkInterface"],
         resources: [eniArn],
-        condition: [{ test: "StringEquals", variable: `aws:RequestTag/${ENI_TAG_KEYS.nodeGroup}`, values: [props.eniTagValue] }],
+        condition: [{ test: "StringEquals", variable: `aws:RequestTag/${ENI_TAG_KEYS.nodeGroup}`, values: tagValues }],
       },
       {
         sid: "TagOnCreate",
@@ -185,7 +229,7 @@ export class LifecycleLambda extends Construct {
         effect: "Allow",
         actions: ["ec2:AttachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
         resources: [arn(ctx.partition, "ec2", ctx.region, "instance/*")],
-        condition: [{ test: "StringEquals", variable: "aws:ResourceTag/aws:autoscaling:groupName", values: [props.autoScalingGroupName] }],
+        condition: [{ test: "StringEquals", variable: "aws:ResourceTag/aws:autoscaling:groupName", values: asgNames }],
       },
       {
         sid: "CompleteOwnLifecycleActions",
@@ -193,7 +237,7 @@ export class LifecycleLambda extends Construct {
         actions: ["autoscaling:CompleteLifecycleAction"],
         // By name: the group's ARN holds a generated id, and the group itself waits for this
         // function (no dependency cycle).
-        resources: [arn(ctx.partition, "autoscaling", ctx.region, `autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`)],
+        resources: asgNames.map((g) => arn(ctx.partition, "autoscaling", ctx.region, `autoScalingGroup:*:autoScalingGroupName/${g}`)),
       },
       {
         sid: "WriteOwnLogs",
@@ -207,7 +251,7 @@ export class LifecycleLambda extends Construct {
     });
     this.role = new IamRole(this, "role", {
       namePrefix: fitName(`${functionName}-`, 38),
-      description: `Lifecycle Lambda of Auto Scaling group ${props.autoScalingGroupName}: multus ENIs`,
+      description: fitName(`Lifecycle Lambda of ${groupsText}: multus ENIs`, 1000),
       assumeRolePolicy: assume.json,
       tags,
     });
@@ -230,20 +274,21 @@ export class LifecycleLambda extends Construct {
       dependsOn: [this.logGroup, policy],
     });
 
-    // --- EventBridge: this group's lifecycle actions, of its multus hooks only.
+    // --- EventBridge: the groups' lifecycle actions, of their multus hooks only.
     this.lifecycleRule = new CloudwatchEventRule(this, "lifecycle-rule", {
-      name: fitName(`${props.autoScalingGroupName}-lifecycle`, 64),
-      description: `Launch and terminate lifecycle actions of ${props.autoScalingGroupName}`,
+      name: fitName(`${name}-lifecycle`, 64),
+      description: fitName(`Launch and terminate lifecycle actions of ${asgNames.join(", ")}`, 512),
       eventPattern: JSON.stringify({
         source: ["aws.autoscaling"],
         "detail-type": [DETAIL_TYPES.launch, DETAIL_TYPES.terminate],
-        detail: { AutoScalingGroupName: [props.autoScalingGroupName], LifecycleHookName: hookNames },
+        detail: { AutoScalingGroupName: asgNames, LifecycleHookName: hookNames },
       }),
       tags,
     });
-    // An event older than the launch hook's timeout finds its action closed: neither EventBridge
-    // nor Lambda's queue keeps one longer (EVENT_DELIVERY; modules/aws/README.md, "Event delivery").
-    const eventAge = isLiteral(hookTimeout) ? maximumEventAgeSeconds(hookTimeout) : hookTimeout;
+    // An event older than the longest launch hook's timeout finds its action closed: neither
+    // EventBridge nor Lambda's queue keeps one longer (EVENT_DELIVERY; modules/aws/README.md,
+    // "Event delivery").
+    const eventAge = isLiteral(longestHook) ? maximumEventAgeSeconds(longestHook) : longestHook;
     const lifecycleTarget = new CloudwatchEventTarget(this, "lifecycle-target", {
       rule: this.lifecycleRule.name,
       targetId: "multus-lifecycle",
@@ -266,8 +311,8 @@ export class LifecycleLambda extends Construct {
 
     if (sweepSchedule !== null) {
       this.sweepRule = new CloudwatchEventRule(this, "sweep-rule", {
-        name: fitName(`${props.autoScalingGroupName}-eni-sweep`, 64),
-        description: `Deletes orphaned available multus ENIs of ${props.autoScalingGroupName}`,
+        name: fitName(`${name}-eni-sweep`, 64),
+        description: fitName(`Deletes orphaned available multus ENIs of ${asgNames.join(", ")}`, 512),
         scheduleExpression: sweepSchedule,
         tags,
       });

@@ -20,7 +20,7 @@ import { awsContext } from "./aws-context";
 import { DEFAULT_HOOKS, DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, LIFECYCLE_RESULTS, LifecycleResult, TRANSITIONS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { PropChecker, arn, fitName, isLiteral } from "./common";
-import { AMI_FAMILIES, AmiFamily, nodeUserData } from "./user-data";
+import { AMI_FAMILIES, AmiFamily, HOST_ADDRESSES, HostAddress, MultusEniSpec, nodeUserData } from "./user-data";
 
 /** How the nodes are allowed into the cluster. */
 export type NodeAccess = "access-entry" | "aws-auth" | "none";
@@ -132,6 +132,25 @@ export interface MultusNodeGroupProps {
   readonly agentPermissions?: AgentPermissions;
   /** Value of the node-group tag on the multus ENIs (ENI_TAG_KEYS.nodeGroup). @default the Auto Scaling group name */
   readonly eniTagValue?: string;
+  /**
+   * The multus ENIs the lifecycle Lambda attaches (the plan's subnets: device index, subnet,
+   * zone). The user data installs their host configuration (modules/aws/host/multus-eni.sh):
+   * the name multus<N> the NADs use as `master`, link up, rp_filter off, no host address.
+   * @default [] (no multus ENIs: the node agent lifts the startup taint once Multus runs)
+   */
+  readonly multusInterfaces?: readonly MultusEniSpec[];
+  /**
+   * What the host gives a multus ENI besides the link: "none" (no address, no default route:
+   * ipvlan and macvlan need only the link) or "dhcp" (its primary address, no gateway or routes).
+   * AL2023 only; on AL2 ec2-net-utils configures the ENI by DHCP either way. @default "none"
+   */
+  readonly hostAddress?: HostAddress;
+  /**
+   * Register nodes with the startup taint STARTUP_TAINT (`multus.eks.amazonaws.com/network-not-ready`,
+   * NoSchedule), which the node agent lifts once the node's multus ENIs and Multus are ready,
+   * so no pod lands before its extra interfaces can be set up. @default true
+   */
+  readonly startupTaint?: boolean;
   /** Resources the Auto Scaling group waits for, e.g. the lifecycle Lambda and its EventBridge rule, so the first launch already has its handler. @default [] */
   readonly launchDependsOn?: ITerraformDependable[];
   /** Tags on every resource and propagated to the instances. @default {} */
@@ -288,6 +307,9 @@ export class MultusNodeGroup extends Construct {
       kubeletFlags: p.bootstrapArguments,
       // The node agent (and Multus and whereabouts, when asked) select multus nodes by it.
       nodeLabels: { [MULTUS_NODE_LABEL]: p.nodeGroupName },
+      multusEnis: p.multusInterfaces,
+      hostAddress: p.hostAddress,
+      startupTaint: p.startupTaint,
     });
     const instanceTags = { ...tags, Name: `${p.clusterName}-${p.nodeGroupName}-Node`, [clusterTag]: "owned" };
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
@@ -429,6 +451,10 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
       if (flag.startsWith("--node-labels=") && flag.slice("--node-labels=".length).split(",").some((l) => l.split("=")[0] === MULTUS_NODE_LABEL)) {
         c.fail("bootstrapArguments", `sets the node label ${MULTUS_NODE_LABEL}, which the node group sets to its name`, `remove ${MULTUS_NODE_LABEL} from --node-labels`);
       }
+      // A kubelet flag wins over its configuration file: it would drop the startup taint.
+      if (/^--register-with-taints\b/.test(flag) && (props.startupTaint ?? true)) {
+        c.fail("bootstrapArguments", "sets --register-with-taints, which would replace the startup taint", "remove it, or set startupTaint: false and add the startup taint to your list yourself");
+      }
     }
   }
   c.int(props.kubeletMaxPods, "kubeletMaxPods", 1, 1000);
@@ -456,6 +482,14 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
   const agentPermissions = props.agentPermissions ?? "node-role";
   c.oneOf(agentPermissions, "agentPermissions", AGENT_PERMISSIONS);
   if (props.eniTagValue !== undefined) c.str(props.eniTagValue, "eniTagValue", /^[\w.:/=+\-@ ]{1,256}$/, "eks-multus-cluster-ng1");
+  const hostAddress = props.hostAddress ?? "none";
+  c.oneOf(hostAddress, "hostAddress", HOST_ADDRESSES);
+  const multusInterfaces = props.multusInterfaces ?? [];
+  multusInterfaces.forEach((e, i) => {
+    c.int(e.deviceIndex, `multusInterfaces[${i}].deviceIndex`, 1, 99);
+    c.id(e.subnetId, `multusInterfaces[${i}].subnetId`, "subnet");
+    c.str(e.availabilityZone, `multusInterfaces[${i}].availabilityZone`, /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "us-west-2a");
+  });
   return {
     clusterName: props.clusterName,
     clusterEndpoint: props.clusterEndpoint,
@@ -485,5 +519,8 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
     terminateHookName,
     nodeAccess,
     agentPermissions,
+    multusInterfaces,
+    hostAddress,
+    startupTaint: props.startupTaint ?? true,
   };
 }

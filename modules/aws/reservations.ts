@@ -12,7 +12,9 @@ export interface ReservedSubnet {
   readonly id: string;
   readonly subnet: { readonly cidr: string };
   readonly strategy: PlannedSubnet["strategy"];
-  readonly reservations: readonly Reservation[];
+  readonly reservations: readonly (Reservation & { readonly owner?: string })[];
+  /** Node groups sharing the subnet: with several, each reservation's description names its owner. @default one */
+  readonly groups?: readonly string[];
 }
 
 export interface MultusSubnetReservationsProps {
@@ -51,7 +53,7 @@ export class MultusSubnetReservations extends Construct {
           subnetId: s.id,
           cidrBlock: r.cidr,
           reservationType: "explicit",
-          description: `multus ${r.purpose} (${s.strategy})`,
+          description: (s.groups?.length ?? 1) > 1 && r.owner ? `multus ${r.purpose} of ${r.owner}` : `multus ${r.purpose} (${s.strategy})`,
         });
         this.reservations.push({ subnetId: s.id, cidr: r.cidr, purpose: r.purpose, resource });
       });

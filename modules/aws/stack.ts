@@ -3,15 +3,15 @@ import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { MultusConfig } from "../../ipam/config";
 import { isPlaceholder } from "../../ipam/placeholders";
-import { LambdaEnvironmentExtra, lambdaEnvironment } from "../../ipam/lambda-env";
+import { LambdaEnvironmentExtra, groupNames, lambdaEnvironment } from "../../ipam/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
 import { RelativeLocalBackend } from "../backend";
 import { ENI_TAG_KEYS } from "../../contract/tags";
-import { isLiteral, propError } from "./common";
+import { concatLists, isLiteral, propError } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
 import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
 import { MultusSubnetReservations } from "./reservations";
-import { DEFAULT_HOOKS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
+import { DEFAULT_HOOKS } from "../../contract/lifecycle";
 
 /** The AWS provider versions the generated Terraform accepts (5.100.0 is what the bindings wrap). */
 export const AWS_PROVIDER_CONSTRAINT = ">= 5.100.0, < 7.0.0";
@@ -33,15 +33,18 @@ export interface MultusAwsStackProps {
    */
   readonly mode?: StackMode;
   /**
-   * Node group props beyond the config (nodeAccess, agentPermissions, amiSsmParameter, ...).
-   * instanceType, kubeletMaxPods and maxSize come from the config and plan and are refused here;
-   * launchDependsOn adds to the stack's own dependencies.
+   * Node group props beyond the config (nodeAccess, agentPermissions, amiSsmParameter, ...), for
+   * every node group. instanceType, kubeletMaxPods and maxSize come from the config and plan and
+   * are refused here; launchDependsOn adds to the stack's own dependencies. With several groups,
+   * autoScalingGroupName and eniTagValue go in `nodeGroups` (each group needs its own).
    */
   readonly nodeGroup?: Partial<MultusNodeGroupProps>;
+  /** Node group props for one group, by the group's name, over `nodeGroup`. @default {} */
+  readonly nodeGroups?: Readonly<Record<string, Partial<MultusNodeGroupProps>>>;
   /**
    * Lifecycle Lambda props beyond the config (timeout, sweepSchedule, ...). environment and the
-   * props wired from the node group (autoScalingGroupName, eniTagValue, hook names and timeout,
-   * subnet and security group ids, bundlePath) are refused here.
+   * props wired from the node groups (autoScalingGroupName, groups, eniTagValue, hook names and
+   * timeout, subnet and security group ids, bundlePath) are refused here.
    */
   readonly lambda?: Partial<LifecycleLambdaProps>;
   /** Tags on every resource. @default {} */
@@ -57,24 +60,37 @@ const DERIVED_NODE_GROUP_PROPS: Partial<Record<keyof MultusNodeGroupProps, strin
   instanceType: "set nodeGroup.instanceType in the config: the address plan (ENIs, pods per node) is made for it",
   kubeletMaxPods: "leave it out: it is the address plan's kubeletMaxPods; change the config (instance type, multus subnets) to change it",
   maxSize: "set nodeGroup.maxSize in the config: the address plan sizes the worker blocks for it",
+  multusInterfaces: "set multus.subnets in the config: the plan gives each subnet its device index",
 };
 const DERIVED_LAMBDA_PROPS: Partial<Record<keyof LifecycleLambdaProps, string>> = {
   environment: "leave it out: it is written from the config and plan; change the config, or pass lambdaEnvironment (sourceDestCheck, ipAttempts)",
   bundlePath: "pass the stack's bundlePath instead",
   autoScalingGroupName: "set nodeGroup.autoScalingGroupName instead: the function gets the node group's",
+  groups: "leave it out: the function serves every node group of the config",
   eniTagValue: "set nodeGroup.eniTagValue instead: the function gets the node group's",
   lifecycleHookNames: "set nodeGroup.launchHookName and nodeGroup.terminateHookName instead: the function gets the node group's",
   hookTimeout: "set nodeGroup.launchHookTimeout instead: the function gets the node group's",
   multusSubnetIds: "set multus.subnets in the config (or the module's multus_subnet_ids)",
   multusSecurityGroupIds: "set multus.securityGroupIds in the config (or the module's multus_security_group_ids)",
 };
+/** With several groups one value for all would make them collide. */
+const PER_GROUP_PROPS: (keyof MultusNodeGroupProps)[] = ["autoScalingGroupName", "eniTagValue", "nodeGroupName"];
 
-function rejectDerived(group: "nodeGroup" | "lambda", given: object | undefined, derived: Record<string, string | undefined>): void {
+function rejectDerived(group: string, given: object | undefined, derived: Record<string, string | undefined>): void {
   for (const [prop, fix] of Object.entries(derived)) {
     if (given && (given as Record<string, unknown>)[prop] !== undefined) {
       propError("MultusAwsStack", `${group}.${prop}`, "is set by the stack from the config and plan", fix!);
     }
   }
+}
+
+/** What a module caller passes in per node group. */
+interface GroupInputs {
+  nodeSubnetIds: string[];
+  amiId: string;
+  keyName?: string;
+  minSize: number;
+  desiredSize: number;
 }
 
 /** The ids a module caller passes in; everything that shapes the address plan stays fixed at synth. */
@@ -83,87 +99,134 @@ interface StackInputs {
   clusterCertificateAuthority: string;
   clusterSecurityGroupId: string;
   vpcId: string;
-  nodeSubnetIds: string[];
+  /** In plan order. */
   multusSubnetIds: string[];
-  multusSecurityGroupIds: string[];
-  amiId: string;
-  keyName?: string;
-  minSize: number;
-  desiredSize: number;
+  /** By network name. */
+  networkSecurityGroupIds: Record<string, string[]>;
+  /** By group name. */
+  groups: Record<string, GroupInputs>;
 }
 
-function configInputs(config: MultusConfig): StackInputs {
+function configInputs(config: MultusConfig, plan: NetworkPlan): StackInputs {
   return {
     clusterEndpoint: config.cluster.endpoint,
     clusterCertificateAuthority: config.cluster.certificateAuthority,
     clusterSecurityGroupId: config.cluster.securityGroupId,
     vpcId: config.vpc.id,
-    nodeSubnetIds: config.nodeGroup.subnetIds,
-    multusSubnetIds: config.multus.subnets.map((s) => s.id),
-    multusSecurityGroupIds: config.multus.securityGroupIds,
-    amiId: config.nodeGroup.amiId,
-    keyName: config.nodeGroup.keyName,
-    minSize: config.nodeGroup.minSize,
-    desiredSize: config.nodeGroup.desiredSize,
+    multusSubnetIds: plan.subnets.map((s) => s.id),
+    networkSecurityGroupIds: Object.fromEntries(config.networks.map((n) => [n.name, n.securityGroupIds])),
+    groups: Object.fromEntries(
+      config.nodeGroups.map((g) => [g.name, { nodeSubnetIds: g.subnetIds, amiId: g.amiId, keyName: g.keyName, minSize: g.minSize, desiredSize: g.desiredSize }]),
+    ),
   };
 }
 
-/** Module variables; the address plan's inputs (CIDRs, strategy, sizes that shape it) are not among them. */
-function variableInputs(scope: Construct, config: MultusConfig): StackInputs {
+/** A Terraform variable name from a group or network name. */
+const varName = (name: string) => name.replace(/-/g, "_");
+
+/**
+ * Module variables; the address plan's inputs (CIDRs, strategy, sizes that shape it) are not
+ * among them. The shorthand's names are kept; with `nodeGroups`, each group's are prefixed with
+ * its name (`<group>_node_subnet_ids`, ...) and each network's security groups are
+ * `<network>_security_group_ids`.
+ */
+function variableInputs(scope: Construct, config: MultusConfig, plan: NetworkPlan): StackInputs {
   const v = (name: string, type: string, description: string, extra: Partial<ConstructorParameters<typeof TerraformVariable>[2]> = {}) => {
     const variable = new TerraformVariable(scope, name, { type, description, ...extra });
     variable.overrideLogicalId(name);
     return variable;
   };
-  const n = config.multus.subnets.length;
-  const multus = v("multus_subnet_ids", "list(string)", `Multus subnet ids in the order the module was generated for: ${config.multus.subnets.map((s) => `${s.cidr} (${s.availabilityZone})`).join(", ")}`, {
+  const n = plan.subnets.length;
+  const cluster = config.form === "cluster";
+  const where = (s: NetworkPlan["subnets"][number]) => `${s.subnet.cidr} (${cluster ? `${s.network}, ` : ""}${s.availabilityZone})`;
+  const multus = v("multus_subnet_ids", "list(string)", `Multus subnet ids in the order the module was generated for: ${plan.subnets.map(where).join(", ")}`, {
     validation: [{ condition: `\${length(var.multus_subnet_ids) == ${n}}`, errorMessage: `multus_subnet_ids must list exactly ${n} subnets, in the order of the generated address plan.` }],
   });
-  const keyName = v("key_name", "string", 'EC2 key pair for SSH; "" for none', { default: config.nodeGroup.keyName ?? "" });
+  const shared = cluster ? undefined : v("multus_security_group_ids", "list(string)", "Security groups of the multus ENIs").listValue;
+  const groupInputs = (g: MultusConfig["nodeGroups"][number]): GroupInputs => {
+    const p = cluster ? `${varName(g.name)}_` : "";
+    const of = cluster ? ` of node group ${g.name}` : "";
+    const keyName = v(`${p}key_name`, "string", `EC2 key pair for SSH${of}; "" for none`, { default: g.keyName ?? "" });
+    return {
+      nodeSubnetIds: v(`${p}node_subnet_ids`, "list(string)", `Subnets of the nodes' primary interface${of}`).listValue,
+      // No default from the example: a placeholder AMI must not reach a plan unnoticed.
+      amiId: v(`${p}ami_id`, "string", `EKS-optimized AMI id of the nodes${of}`, isPlaceholder(g.amiId) ? {} : { default: g.amiId }).stringValue,
+      // "" means none: the launch template then gets no key_name at all.
+      keyName: `\${var.${keyName.friendlyUniqueId} == "" ? null : var.${keyName.friendlyUniqueId}}`,
+      minSize: v(`${p}min_size`, "number", `Auto Scaling group minimum size${of}`, { default: g.minSize }).numberValue,
+      desiredSize: v(`${p}desired_size`, "number", `Auto Scaling group desired capacity${of}`, { default: g.desiredSize }).numberValue,
+    };
+  };
   return {
     clusterEndpoint: v("cluster_endpoint", "string", "EKS API server endpoint").stringValue,
     clusterCertificateAuthority: v("cluster_certificate_authority", "string", "EKS cluster certificate authority data (base64)").stringValue,
     clusterSecurityGroupId: v("cluster_security_group_id", "string", "The cluster control plane's security group").stringValue,
     vpcId: v("vpc_id", "string", "VPC of the nodes").stringValue,
-    nodeSubnetIds: v("node_subnet_ids", "list(string)", "Subnets of the nodes' primary interface").listValue,
-    multusSubnetIds: config.multus.subnets.map((_, i) => Token.asString(Fn.element(multus.listValue, i))),
-    multusSecurityGroupIds: v("multus_security_group_ids", "list(string)", "Security groups of the multus ENIs").listValue,
-    // No default from the example: a placeholder AMI must not reach a plan unnoticed.
-    amiId: v("ami_id", "string", "EKS-optimized AMI id of the nodes", isPlaceholder(config.nodeGroup.amiId) ? {} : { default: config.nodeGroup.amiId }).stringValue,
-    // "" means none: the launch template then gets no key_name at all.
-    keyName: `\${var.${keyName.friendlyUniqueId} == "" ? null : var.${keyName.friendlyUniqueId}}`,
-    minSize: v("min_size", "number", "Auto Scaling group minimum size", { default: config.nodeGroup.minSize }).numberValue,
-    desiredSize: v("desired_size", "number", "Auto Scaling group desired capacity", { default: config.nodeGroup.desiredSize }).numberValue,
+    multusSubnetIds: plan.subnets.map((_, i) => Token.asString(Fn.element(multus.listValue, i))),
+    networkSecurityGroupIds: Object.fromEntries(
+      config.networks.map((net) => [net.name, shared ?? v(`${varName(net.name)}_security_group_ids`, "list(string)", `Security groups of the ENIs of multus network ${net.name}`).listValue]),
+    ),
+    groups: Object.fromEntries(config.nodeGroups.map((g) => [g.name, groupInputs(g)])),
   };
 }
 
 /**
- * The config and plan with the ids the stack actually uses (module variables in module mode),
- * so the Lambda's environment names the same subnets and groups as its IAM policy.
+ * The plan with the ids the stack actually uses (module variables in module mode), so the
+ * Lambda's environment names the same subnets and security groups as its IAM policy.
  */
-function withInputs(config: MultusConfig, plan: NetworkPlan, inputs: StackInputs): [MultusConfig, NetworkPlan] {
-  const sgs = inputs.multusSecurityGroupIds;
-  return [
-    // A list variable cannot be joined in JS; Terraform's join does it at plan time.
-    { ...config, multus: { ...config.multus, securityGroupIds: isLiteral(sgs) ? sgs : [Token.asString(Fn.join(",", sgs))] } },
-    { ...plan, subnets: plan.subnets.map((s, i) => ({ ...s, id: inputs.multusSubnetIds[i]! })) },
-  ];
+function withInputs(plan: NetworkPlan, inputs: StackInputs): NetworkPlan {
+  // A list variable cannot be joined in JS; Terraform's join does it at plan time (once per
+  // variable, so networks sharing one read as sharing it).
+  const joined = new Map<string[], string[]>();
+  const sgs = (name: string) => {
+    const list = inputs.networkSecurityGroupIds[name]!;
+    if (isLiteral(list)) return list;
+    if (!joined.has(list)) joined.set(list, [Token.asString(Fn.join(",", list))]);
+    return joined.get(list)!;
+  };
+  const idOf = new Map(plan.subnets.map((s, i) => [s.id, inputs.multusSubnetIds[i]!]));
+  return {
+    ...plan,
+    subnets: plan.subnets.map((s) => ({ ...s, id: idOf.get(s.id)! })),
+    groups: plan.groups.map((g) => ({ ...g, subnets: g.subnets.map((s) => ({ ...s, id: idOf.get(s.id)! })) })),
+    networks: plan.networks.map((n) => ({ ...n, securityGroupIds: sgs(n.name) })),
+  };
 }
 
 /**
- * The AWS side of a multus node group: node group, lifecycle Lambda, subnet CIDR reservations
- * and node access, from one validated config and its address plan.
+ * The AWS side of the multus node groups of a cluster: a node group (Auto Scaling group,
+ * launch template, role) per group of the config, one lifecycle Lambda serving all of them,
+ * the subnet CIDR reservations of every block and node access, from one validated config and
+ * its address plan.
  */
 export class MultusAwsStack extends TerraformStack {
-  readonly nodeGroup: MultusNodeGroup;
+  /** The node groups, in config order. */
+  readonly nodeGroups: MultusNodeGroup[];
   readonly lifecycle: LifecycleLambda;
   readonly reservations: MultusSubnetReservations;
   readonly mode: StackMode;
 
+  /** The first (in the shorthand, the only) node group. */
+  get nodeGroup(): MultusNodeGroup {
+    return this.nodeGroups[0]!;
+  }
+
   constructor(scope: Construct, id: string, props: MultusAwsStackProps) {
     super(scope, id);
     const { config, plan } = props;
+    const cluster = config.form === "cluster";
     rejectDerived("nodeGroup", props.nodeGroup, DERIVED_NODE_GROUP_PROPS);
+    for (const [name, over] of Object.entries(props.nodeGroups ?? {})) {
+      if (!config.nodeGroups.some((g) => g.name === name)) {
+        propError("MultusAwsStack", `nodeGroups.${name}`, "is not a node group of the config", `use one of: ${config.nodeGroups.map((g) => g.name).join(", ")}`);
+      }
+      rejectDerived(`nodeGroups.${name}`, over, { ...DERIVED_NODE_GROUP_PROPS, nodeGroupName: "rename the group in the config" });
+    }
+    if (config.nodeGroups.length > 1) {
+      for (const prop of PER_GROUP_PROPS) {
+        if (props.nodeGroup?.[prop] !== undefined) propError("MultusAwsStack", `nodeGroup.${prop}`, "would be the same for every node group", `set it per group in nodeGroups.<name>.${prop}`);
+      }
+    }
     rejectDerived("lambda", props.lambda, DERIVED_LAMBDA_PROPS);
     this.mode = props.mode ?? "root";
     const tags = props.tags ?? {};
@@ -176,28 +239,42 @@ export class MultusAwsStack extends TerraformStack {
       // A module declares what it needs; the caller configures the provider.
       this.addOverride("terraform.required_providers", { aws: { source: "hashicorp/aws", version: AWS_PROVIDER_CONSTRAINT } });
     }
-    const inputs = this.mode === "root" ? configInputs(config) : variableInputs(this, config);
+    const inputs = this.mode === "root" ? configInputs(config, plan) : variableInputs(this, config, plan);
+    const used = withInputs(plan, inputs);
 
-    const autoScalingGroupName = props.nodeGroup?.autoScalingGroupName ?? defaultAutoScalingGroupName(config.cluster.name, config.nodeGroup.name);
-    const eniTagValue = props.nodeGroup?.eniTagValue ?? autoScalingGroupName;
-    const hookTimeout = props.nodeGroup?.launchHookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout;
-    const hookNames = [props.nodeGroup?.launchHookName ?? DEFAULT_HOOKS.launch.name, props.nodeGroup?.terminateHookName ?? DEFAULT_HOOKS.terminate.name];
+    // Each group's props over the stack-wide ones, and the names the function is wired to.
+    const overrides = (name: string): Partial<MultusNodeGroupProps> => ({ ...props.nodeGroup, ...props.nodeGroups?.[name] });
+    const names = groupNames(config, {
+      groups: Object.fromEntries(config.nodeGroups.map((g) => [g.name, { autoScalingGroupName: overrides(g.name).autoScalingGroupName, nodeGroupTag: overrides(g.name).eniTagValue }])),
+    });
+    const wiring = config.nodeGroups.map((g, i) => {
+      const over = overrides(g.name);
+      return {
+        autoScalingGroupName: names[i]!.autoScalingGroupName,
+        eniTagValue: names[i]!.nodeGroupTag,
+        hookTimeout: over.launchHookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout,
+        lifecycleHookNames: [over.launchHookName ?? DEFAULT_HOOKS.launch.name, over.terminateHookName ?? DEFAULT_HOOKS.terminate.name],
+      };
+    });
+    const environment = lambdaEnvironment(config, used, {
+      ...props.lambdaEnvironment,
+      groups: Object.fromEntries(
+        config.nodeGroups.map((g, i) => {
+          const w = wiring[i]!;
+          // A Terraform expression (module mode) cannot be checked here: the function assumes the default then.
+          return [g.name, { autoScalingGroupName: w.autoScalingGroupName, nodeGroupTag: w.eniTagValue, ...(isLiteral(w.hookTimeout) ? { launchHookTimeout: w.hookTimeout } : {}) }];
+        }),
+      ),
+    });
+    const sgLists = [...new Set(Object.values(inputs.networkSecurityGroupIds))];
+    const securityGroupIds = sgLists.every((l) => isLiteral(l)) ? [...new Set(sgLists.flat())] : sgLists.length === 1 ? sgLists[0]! : concatLists(...sgLists);
 
     this.lifecycle = new LifecycleLambda(this, "lifecycle", {
       bundlePath: props.bundlePath,
-      autoScalingGroupName,
+      ...(wiring.length === 1 ? wiring[0]! : { groups: wiring, name: config.cluster.name }),
       multusSubnetIds: inputs.multusSubnetIds,
-      multusSecurityGroupIds: inputs.multusSecurityGroupIds,
-      eniTagValue,
-      hookTimeout,
-      lifecycleHookNames: hookNames,
-      environment: lambdaEnvironment(...withInputs(config, plan, inputs), {
-        ...props.lambdaEnvironment,
-        autoScalingGroupName,
-        nodeGroupTag: eniTagValue,
-        // A Terraform expression (module mode) cannot be checked here: the function assumes the default then.
-        ...(isLiteral(hookTimeout) ? { launchHookTimeout: hookTimeout } : {}),
-      }),
+      multusSecurityGroupIds: securityGroupIds,
+      environment,
       tags,
       ...props.lambda,
     });
@@ -205,53 +282,79 @@ export class MultusAwsStack extends TerraformStack {
     // Reservations before any instance: creating a reservation does not unassign addresses
     // already in use, so a worker ENI that DHCP put in a pod block first would stay there
     // (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-cidr-reservation.html).
-    this.reservations = new MultusSubnetReservations(this, "reservations", {
-      subnets: plan.subnets.map((s, i) => ({ ...s, id: inputs.multusSubnetIds[i]! })),
-    });
+    this.reservations = new MultusSubnetReservations(this, "reservations", { subnets: used.subnets });
 
-    this.nodeGroup = new MultusNodeGroup(this, "node-group", {
-      clusterName: config.cluster.name,
-      clusterEndpoint: inputs.clusterEndpoint,
-      clusterCertificateAuthority: inputs.clusterCertificateAuthority,
-      clusterServiceCidr: config.cluster.serviceCidr,
-      clusterSecurityGroupId: inputs.clusterSecurityGroupId,
-      nodeGroupName: config.nodeGroup.name,
-      vpcId: inputs.vpcId,
-      subnetIds: inputs.nodeSubnetIds,
-      instanceType: config.nodeGroup.instanceType,
-      minSize: inputs.minSize,
-      desiredSize: inputs.desiredSize,
-      maxSize: config.nodeGroup.maxSize,
-      amiFamily: config.nodeGroup.amiFamily,
-      amiId: props.nodeGroup?.amiSsmParameter ? undefined : inputs.amiId,
-      volumeSize: config.nodeGroup.volumeSize,
-      keyName: inputs.keyName,
-      bootstrapArguments: config.nodeGroup.bootstrapArguments,
-      kubeletMaxPods: plan.kubeletMaxPods,
-      autoScalingGroupName,
-      eniTagValue,
-      launchHookTimeout: hookTimeout,
-      tags,
-      ...props.nodeGroup,
-      // The caller's dependencies add to the stack's, never replace them.
-      launchDependsOn: [...this.lifecycle.ready, ...this.reservations.reservations.map((r) => r.resource), ...(props.nodeGroup?.launchDependsOn ?? [])],
+    this.nodeGroups = config.nodeGroups.map((g, i) => {
+      const over = overrides(g.name);
+      const gi = inputs.groups[g.name]!;
+      const w = wiring[i]!;
+      return new MultusNodeGroup(this, cluster ? `node-group-${g.name}` : "node-group", {
+        clusterName: config.cluster.name,
+        clusterEndpoint: inputs.clusterEndpoint,
+        clusterCertificateAuthority: inputs.clusterCertificateAuthority,
+        clusterServiceCidr: config.cluster.serviceCidr,
+        clusterSecurityGroupId: inputs.clusterSecurityGroupId,
+        nodeGroupName: g.name,
+        vpcId: inputs.vpcId,
+        subnetIds: gi.nodeSubnetIds,
+        instanceType: g.instanceType,
+        minSize: gi.minSize,
+        desiredSize: gi.desiredSize,
+        maxSize: g.maxSize,
+        amiFamily: g.amiFamily,
+        amiId: over.amiSsmParameter ? undefined : gi.amiId,
+        volumeSize: g.volumeSize,
+        keyName: gi.keyName,
+        bootstrapArguments: g.bootstrapArguments,
+        kubeletMaxPods: plan.groups[i]!.kubeletMaxPods,
+        // The group's multus ENIs, as the ids the stack uses (module variables in module mode).
+        multusInterfaces: used.groups[i]!.subnets.map((s) => ({ deviceIndex: s.deviceIndex, subnetId: s.id, availabilityZone: s.availabilityZone })),
+        autoScalingGroupName: w.autoScalingGroupName,
+        eniTagValue: w.eniTagValue,
+        launchHookTimeout: w.hookTimeout,
+        tags,
+        ...over,
+        // The caller's dependencies add to the stack's, never replace them.
+        launchDependsOn: [...this.lifecycle.ready, ...this.reservations.reservations.map((r) => r.resource), ...(over.launchDependsOn ?? [])],
+      });
     });
 
     const out = (name: string, value: unknown, description: string) => {
       const o = new TerraformOutput(this, name, { value, description });
       o.overrideLogicalId(name);
     };
-    out("autoscaling_group_name", this.nodeGroup.autoScalingGroup.name, "Auto Scaling group of the multus nodes");
-    out("autoscaling_group_arn", this.nodeGroup.autoScalingGroup.arn, "Auto Scaling group ARN");
-    out("launch_template_id", this.nodeGroup.launchTemplate.id, "Launch template of the nodes");
-    out("node_role_arn", this.nodeGroup.nodeRole.arn, "Node IAM role (for aws-auth mapRoles when nodeAccess is aws-auth)");
-    out("node_security_group_id", this.nodeGroup.nodeSecurityGroupId, "Security group of the nodes' primary interface");
+    // With several groups: one map per attribute, keyed by node group name.
+    const byGroup = (f: (ng: MultusNodeGroup) => unknown, only: (ng: MultusNodeGroup) => boolean = () => true) =>
+      Object.fromEntries(this.nodeGroups.map((ng, i) => [config.nodeGroups[i]!.name, ng] as const).filter(([, ng]) => only(ng)).map(([name, ng]) => [name, f(ng)]));
+    if (!cluster) {
+      const ng = this.nodeGroup;
+      out("autoscaling_group_name", ng.autoScalingGroup.name, "Auto Scaling group of the multus nodes");
+      out("autoscaling_group_arn", ng.autoScalingGroup.arn, "Auto Scaling group ARN");
+      out("launch_template_id", ng.launchTemplate.id, "Launch template of the nodes");
+      out("node_role_arn", ng.nodeRole.arn, "Node IAM role (for aws-auth mapRoles when nodeAccess is aws-auth)");
+      out("node_security_group_id", ng.nodeSecurityGroupId, "Security group of the nodes' primary interface");
+    } else {
+      out("autoscaling_group_names", byGroup((ng) => ng.autoScalingGroup.name), "Auto Scaling group of each node group");
+      out("autoscaling_group_arns", byGroup((ng) => ng.autoScalingGroup.arn), "Auto Scaling group ARN of each node group");
+      out("launch_template_ids", byGroup((ng) => ng.launchTemplate.id), "Launch template of each node group");
+      out("node_role_arns", byGroup((ng) => ng.nodeRole.arn), "Node IAM role of each node group (for aws-auth mapRoles when nodeAccess is aws-auth)");
+      out("node_security_group_ids", byGroup((ng) => ng.nodeSecurityGroupId), "Security group of each node group's primary interface");
+    }
     out("lambda_function_arn", this.lifecycle.function.arn, "Lifecycle Lambda that manages the multus ENIs");
     out("subnet_cidr_reservation_ids", this.reservations.ids, "Explicit subnet CIDR reservations, in plan order");
     out("eni_tag_key", ENI_TAG_KEYS.nodeGroup, "Tag key on this node group's multus ENIs (the node agent selects ENIs by it)");
-    out("eni_tag_value", this.nodeGroup.eniTagValue, "Tag value on this node group's multus ENIs");
-    out("agent_policy_json", this.nodeGroup.agentPolicyJson, "IAM policy the node agent needs (on the node role by default)");
-    if (this.nodeGroup.agentPolicy) out("agent_policy_arn", this.nodeGroup.agentPolicy.arn, "IAM policy for the node agent's IRSA or Pod Identity role");
+    if (!cluster) {
+      const ng = this.nodeGroup;
+      out("eni_tag_value", ng.eniTagValue, "Tag value on this node group's multus ENIs");
+      out("agent_policy_json", ng.agentPolicyJson, "IAM policy the node agent needs (on the node role by default)");
+      if (ng.agentPolicy) out("agent_policy_arn", ng.agentPolicy.arn, "IAM policy for the node agent's IRSA or Pod Identity role");
+    } else {
+      out("eni_tag_values", byGroup((ng) => ng.eniTagValue), "Tag value on each node group's multus ENIs");
+      out("agent_policy_jsons", byGroup((ng) => ng.agentPolicyJson), "IAM policy the node agent needs on each node group (on its node role by default)");
+      if (this.nodeGroups.some((ng) => ng.agentPolicy)) {
+        out("agent_policy_arns", byGroup((ng) => ng.agentPolicy!.arn, (ng) => !!ng.agentPolicy), "IAM policy for the node agent's IRSA or Pod Identity role, per node group");
+      }
+    }
   }
 
   /** Module mode: no backend block (cdktf adds a local one to every stack; a called module must not have one). */

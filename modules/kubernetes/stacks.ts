@@ -22,7 +22,7 @@ export interface KubernetesStacksOptions {
   readonly agent?: Omit<NodeAgentProps, "region"> & { readonly create?: boolean };
   /** The aws-auth mapping for the node role. @default not created (use an EKS access entry) */
   readonly awsAuth?: AwsAuthProps & { readonly create?: boolean };
-  /** The generated NADs. @default ipvlan l2 in "default", interface names from nodeGroup.amiFamily */
+  /** The generated NADs. @default ipvlan l2 in "default" (or each network's settings), interface names from the groups' amiFamily */
   readonly networks?: Omit<NadProps, "amiFamily"> & { readonly amiFamily?: NadProps["amiFamily"] };
   /** The sample pod. @default not created */
   readonly sample?: SampleProps & { readonly create?: boolean };
@@ -51,7 +51,7 @@ export function buildKubernetesStacks(app: App, config: MultusConfig, plan: Netw
   new RelativeLocalBackend(addons);
   kubernetesProvider(addons, "kubernetes", config, opts.connection);
   const { create: createMultus = true, ...multusProps } = opts.multus ?? {};
-  const multus = createMultus ? new MultusAddon(addons, "multus", { ...multusProps, image: multusProps.image ?? config.multus.image, region: config.region }) : undefined;
+  const multus = createMultus ? new MultusAddon(addons, "multus", { ...multusProps, image: multusProps.image ?? config.multus?.image, region: config.region }) : undefined;
   const { create: createWhereabouts = true, ...whereaboutsProps } = opts.whereabouts ?? {};
   // whereabouts goes wherever Multus goes unless told otherwise: Multus without it fails every
   // whereabouts NAD on that node.
@@ -75,7 +75,8 @@ export function buildKubernetesStacks(app: App, config: MultusConfig, plan: Netw
   new RelativeLocalBackend(networks);
   networks.addDependency(addons);
   kubernetesProvider(networks, "kubernetes", config, opts.connection);
-  const network = new MultusNetwork(networks, "networks", { ...opts.networks, amiFamily: opts.networks?.amiFamily ?? config.nodeGroup.amiFamily, plan });
+  // Interface names default to the family of each network's groups (the shorthand: its one group).
+  const network = new MultusNetwork(networks, "networks", { ...opts.networks, plan });
   const { create: createSample = false, ...sampleProps } = opts.sample ?? {};
   const sample = createSample ? new SampleWorkload(networks, "sample", { ...sampleProps, networks: network }) : undefined;
   return { addons, networks, multus, whereabouts, agent, awsAuth, network, sample };

@@ -9,7 +9,7 @@ import type {
   RecordLifecycleActionHeartbeatCommandOutput,
 } from "@aws-sdk/client-auto-scaling";
 import type { Ec2Model } from "../ec2/model";
-import { DEFAULT_HOOKS, DETAIL_TYPES, DetailType, LifecycleResult, isLifecycleResult, TRANSITIONS, Transition } from "../../contract/lifecycle";
+import { DEFAULT_HOOKS, DETAIL_TYPES, DetailType, HookDefaults, LifecycleResult, isLifecycleResult, TRANSITIONS, Transition } from "../../contract/lifecycle";
 import { Rng, seededRandom } from "../rng";
 import type { SimClock, Timer } from "../clock";
 import { draw } from "../timing";
@@ -30,6 +30,10 @@ export class AutoScalingError extends Error {
   }
 }
 
+function withDefaults(h: LifecycleHookSpec, d: HookDefaults): Required<LifecycleHookSpec> {
+  return { ...h, heartbeatTimeout: h.heartbeatTimeout ?? d.heartbeatTimeout, notificationMetadata: h.notificationMetadata ?? "" };
+}
+
 const LAUNCHING = TRANSITIONS.launching;
 const TERMINATING = TRANSITIONS.terminating;
 
@@ -45,6 +49,8 @@ export interface LifecycleHookSpec {
    */
   readonly heartbeatTimeout?: number;
   readonly defaultResult: LifecycleResult;
+  /** Passed on in every event of the hook (PutLifecycleHook NotificationMetadata). @default "" */
+  readonly notificationMetadata?: string;
 }
 
 /**
@@ -126,6 +132,10 @@ export interface AutoScalingModelOptions {
   readonly epochMs?: number;
   /** Interfaces every instance is launched with besides its primary (a launch template's network interfaces). @default none */
   readonly launchInterfaces?: readonly { subnetId: string; deviceIndex: number; networkCardIndex?: number }[];
+  /** The group's id in its ARN. @default "7c3c2d1e-0000-4000-8000-000000000001" */
+  readonly groupId?: string;
+  /** Called as each lifecycle action ends, by the API or on timeout (the group API refills the group then). */
+  readonly onResult?: (record: LifecycleRecord) => void;
 }
 
 interface ActionState {
@@ -142,6 +152,7 @@ interface ActionState {
 interface MemberState {
   readonly instanceId: string;
   readonly availabilityZone: string;
+  readonly instanceType: string;
   state: LifecycleState;
 }
 
@@ -166,8 +177,11 @@ function uuid(rng: Rng): string {
 export class AutoScalingModel {
   readonly groupName: string;
   readonly instanceType: string;
-  readonly launchHook?: Required<LifecycleHookSpec>;
-  readonly terminateHook?: Required<LifecycleHookSpec>;
+  /** The group's ARN, as events name it in `resources`. */
+  readonly arn: string;
+  /** PutLifecycleHook replaces them; instances already waiting keep the hook they wait on. */
+  launchHook?: Required<LifecycleHookSpec>;
+  terminateHook?: Required<LifecycleHookSpec>;
   /** Every completed lifecycle action, in order. */
   readonly results: LifecycleRecord[] = [];
   /** Every event emitted (duplicates included, dropped ones excluded), in order. */
@@ -186,15 +200,33 @@ export class AutoScalingModel {
     private readonly opts: AutoScalingModelOptions,
   ) {
     this.groupName = opts.groupName ?? DEFAULT_GROUP_NAME;
+    this.arn = `arn:aws:autoscaling:${ec2.region}:${ec2.accountId}:autoScalingGroup:${opts.groupId ?? "7c3c2d1e-0000-4000-8000-000000000001"}:autoScalingGroupName/${this.groupName}`;
     this.instanceType = opts.instanceType ?? "c5.2xlarge";
     if (!opts.subnetIds.length) throw new Error("AutoScalingModel: subnetIds must name at least one subnet to launch into");
     this.subnetIds = [...opts.subnetIds];
     this.rng = seededRandom(opts.seed ?? 1);
     this.clock = ec2.clock;
-    const fill = (h: LifecycleHookSpec | null | undefined, d: Required<LifecycleHookSpec>) =>
-      h === null ? undefined : { ...d, ...h, heartbeatTimeout: h?.heartbeatTimeout ?? d.heartbeatTimeout };
+    const fill = (h: LifecycleHookSpec | null | undefined, d: HookDefaults) => (h === null ? undefined : withDefaults({ ...d, ...h }, d));
     this.launchHook = fill(opts.launchHook, DEFAULT_HOOKS.launch);
     this.terminateHook = fill(opts.terminateHook, DEFAULT_HOOKS.terminate);
+  }
+
+  /**
+   * Creates or updates the group's hook for a transition (PutLifecycleHook). The model holds
+   * one hook per transition: a hook of another name replaces it.
+   */
+  putLifecycleHook(transition: Transition, hook: LifecycleHookSpec): void {
+    const d = transition === LAUNCHING ? DEFAULT_HOOKS.launch : DEFAULT_HOOKS.terminate;
+    if (transition === LAUNCHING) this.launchHook = withDefaults(hook, d);
+    else this.terminateHook = withDefaults(hook, d);
+  }
+
+  /** Removes the group's hook of that name (DeleteLifecycleHook); false when there is none. */
+  deleteLifecycleHook(name: string): boolean {
+    if (this.launchHook?.name === name) this.launchHook = undefined;
+    else if (this.terminateHook?.name === name) this.terminateHook = undefined;
+    else return false;
+    return true;
   }
 
   /** Simulated time in ms. */
@@ -206,16 +238,17 @@ export class AutoScalingModel {
    * Launches one instance (in the next primary subnet, or `subnetId`), puts it in
    * Pending:Wait and returns its launch events. Without a launch hook it goes InService at once.
    */
-  launch(opts: { subnetId?: string } = {}): { instanceId: string; events: LifecycleEvent[] } {
+  launch(opts: { subnetId?: string; instanceType?: string; tags?: Record<string, string>; securityGroupIds?: string[] } = {}): { instanceId: string; events: LifecycleEvent[] } {
     const subnetId = opts.subnetId ?? this.subnetIds[this.nextSubnet++ % this.subnetIds.length]!;
     const { instanceId } = this.ec2.launchInstance({
-      instanceType: this.instanceType,
+      instanceType: opts.instanceType ?? this.instanceType,
       subnetId,
-      tags: { "aws:autoscaling:groupName": this.groupName },
+      tags: { ...opts.tags, "aws:autoscaling:groupName": this.groupName },
+      ...(opts.securityGroupIds ? { securityGroupIds: opts.securityGroupIds } : {}),
       ...(this.opts.launchInterfaces ? { interfaces: this.opts.launchInterfaces } : {}),
     });
     const az = this.ec2.subnetInfo(subnetId).availabilityZone;
-    const member: MemberState = { instanceId, availabilityZone: az, state: "InService" };
+    const member: MemberState = { instanceId, availabilityZone: az, instanceType: opts.instanceType ?? this.instanceType, state: "InService" };
     this.members.set(instanceId, member);
     if (!this.launchHook) return { instanceId, events: [] };
     member.state = "Pending:Wait";
@@ -273,7 +306,7 @@ export class AutoScalingModel {
   }
 
   /** Group members and their lifecycle states. */
-  instances(): { instanceId: string; availabilityZone: string; state: LifecycleState }[] {
+  instances(): { instanceId: string; availabilityZone: string; instanceType: string; state: LifecycleState }[] {
     return [...this.members.values()].map((m) => ({ ...m }));
   }
 
@@ -317,7 +350,7 @@ export class AutoScalingModel {
         AvailabilityZone: m.availabilityZone,
         LifecycleState: m.state,
         HealthStatus: "HEALTHY",
-        InstanceType: this.instanceType,
+        InstanceType: m.instanceType,
         ProtectedFromScaleIn: false,
       }));
     return { AutoScalingInstances: list, $metadata: { httpStatusCode: 200, requestId: "sim", attempts: 1, totalRetryDelay: 0 } };
@@ -364,16 +397,14 @@ export class AutoScalingModel {
       account: this.ec2.accountId,
       time: new Date((this.opts.epochMs ?? 0) + this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
       region: this.ec2.region,
-      resources: [
-        `arn:aws:autoscaling:${this.ec2.region}:${this.ec2.accountId}:autoScalingGroup:7c3c2d1e-0000-4000-8000-000000000001:autoScalingGroupName/${this.groupName}`,
-      ],
+      resources: [this.arn],
       detail: {
         LifecycleActionToken: token,
         AutoScalingGroupName: this.groupName,
         LifecycleHookName: hook.name,
         EC2InstanceId: instanceId,
         LifecycleTransition: transition,
-        NotificationMetadata: "",
+        NotificationMetadata: hook.notificationMetadata,
         Origin: launch ? "EC2" : "AutoScalingGroup",
         Destination: launch ? "AutoScalingGroup" : "EC2",
       },
@@ -433,6 +464,7 @@ export class AutoScalingModel {
       timeoutMs: action.hook.heartbeatTimeout * 1000,
     };
     this.results.push(record);
+    this.opts.onResult?.(record);
     return record;
   }
 

@@ -10,6 +10,7 @@ import { LineCounter, parseAllDocuments } from "yaml";
 import {
   IpRange,
   PlanError,
+  SharedSubnetPlan,
   SubnetPlan,
   formatRange,
   intToIp,
@@ -391,24 +392,33 @@ function planChecks(nad: ParsedNad, r: IpRange, plans: readonly SubnetPlan[], co
         collisions.push({ kind: "aws-reserved", ip: intToIp(ip), detail: `${what} can hand out ${intToIp(ip)}, which AWS reserves in ${s.cidr} (network, VPC router, DNS, future use, broadcast)`, nads: [nad.name] });
       }
     }
-    const workers = intersect(inside, plan.workers);
-    if (plan.strategy === "static" && workers) {
+    // Every group's worker block (a plan for several groups has one per static group).
+    const shared = plan as Partial<SharedSubnetPlan>;
+    const blocks: [string, IpRange][] = shared.workerBlocks ? Object.entries(shared.workerBlocks) : plan.strategy === "static" ? [["", plan.workers]] : [];
+    for (const [group, block] of blocks) {
+      const workers = intersect(inside, block);
+      if (!workers) continue;
+      const of = blocks.length > 1 ? ` of group ${group}` : "";
       collisions.push({
         kind: "pod-worker",
         range: showRange(workers),
-        detail: `${what} overlaps the worker block ${formatRange(plan.workers).first}-${formatRange(plan.workers).last} of ${s.cidr}, where the lifecycle Lambda gives worker ENIs their addresses`,
+        detail: `${what} overlaps the worker block${of} ${formatRange(block).first}-${formatRange(block).last} of ${s.cidr}, where the lifecycle Lambda gives worker ENIs their addresses`,
         nads: [nad.name],
       });
     }
+    // Workers take DHCP addresses when a group of the subnet uses the reservation strategy.
+    const dhcpWorkers = shared.blocks ? shared.blocks.some((b) => b.kind === "dhcp" && b.groups.length > 0) : plan.strategy === "reservation";
     for (const d of plan.dhcp) {
       const o = intersect(inside, d);
       if (!o) continue;
-      if (plan.strategy === "reservation") {
+      if (dhcpWorkers) {
         collisions.push({ kind: "pod-worker", range: showRange(o), detail: `${what} overlaps ${showRange(o)}, the DHCP space of ${s.cidr} where worker ENIs (and any other ENI) take their addresses`, nads: [nad.name] });
         continue;
       }
-      // static: the worker block was reported above (it is DHCP space too when not reserved).
-      for (const piece of subtract(o, plan.workers)) {
+      // static: the worker blocks were reported above (they are DHCP space too when not reserved).
+      let pieces = [o];
+      for (const [, block] of blocks) pieces = pieces.flatMap((x) => subtract(x, block));
+      for (const piece of pieces) {
         collisions.push({ kind: "pod-dhcp", range: showRange(piece), detail: `${what} overlaps ${showRange(piece)}, the DHCP space of ${s.cidr}: any ENI created without a fixed address can take these`, nads: [nad.name] });
       }
     }

@@ -25,7 +25,7 @@ export function matchFilters<T>(item: T, filters: Filter[] | undefined, fields: 
 }
 
 /** `tag:<key>`, `tag-key` and `tag-value`, which every taggable resource's Describe* takes. */
-function tagFields<T>(name: string, tags: (item: T) => Map<string, string>): ((item: T) => string[]) | undefined {
+export function tagFields<T>(name: string, tags: (item: T) => Map<string, string>): ((item: T) => string[]) | undefined {
   if (name.startsWith("tag:")) {
     const key = name.slice(4);
     return (item) => {

@@ -184,7 +184,8 @@ export class Ec2Model {
   /** The run's simulated clock. */
   readonly clock: SimClock;
   private timingProfile: TimingProfile;
-  private readonly epochMs: number;
+  /** Wall-clock time (epoch ms) of simulated time 0. */
+  readonly epochMs: number;
   /** Token buckets by action (and `:unfiltered`), with their level and when it was last refilled. */
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   /** Model step: advances on every SDK call (the unit of the faults' consistency lag). */
@@ -225,6 +226,11 @@ export class Ec2Model {
   }
 
   /** The timing profile in force. */
+  /** Now, as a wall-clock time (launch and attach times). */
+  wallTime(): Date {
+    return new Date(this.epochMs + this.clock.now());
+  }
+
   get timing(): TimingProfile {
     return this.timingProfile;
   }
@@ -242,18 +248,19 @@ export class Ec2Model {
     return this.dhcp;
   }
 
-  /** Adds a subnet (IPv4 /16../28, canonical). Subnets may not overlap, as in a VPC. */
-  addSubnet(input: { cidr: string; id?: string; availabilityZone: string }): { subnetId: string; cidr: string } {
+  /** Adds a subnet (IPv4 /16../28, canonical) to `vpcId` (default the model's VPC). Subnets of a VPC may not overlap. */
+  addSubnet(input: { cidr: string; id?: string; availabilityZone: string; vpcId?: string }): { subnetId: string; cidr: string } {
     const subnet = parseSubnet(input.cidr, "cidr");
+    const vpcId = input.vpcId ?? this.vpcId;
     let id = input.id;
     while (id === undefined || (input.id === undefined && this.subnets.has(id))) id = hexId("subnet", ++this.ids);
     if (this.subnets.has(id)) throw new PlanError("id", `subnet ${id} already exists`, "give each subnet its own id");
     for (const other of this.subnets.values()) {
-      if (other.subnet.base <= subnet.last && subnet.base <= other.subnet.last) {
+      if (other.vpcId === vpcId && other.subnet.base <= subnet.last && subnet.base <= other.subnet.last) {
         throw new PlanError("cidr", `${subnet.cidr} overlaps ${other.id} (${other.subnet.cidr})`, "subnets of a VPC may not overlap");
       }
     }
-    this.subnets.set(id, new SubnetState(id, subnet, input.availabilityZone, this.vpcId));
+    this.subnets.set(id, new SubnetState(id, subnet, input.availabilityZone, vpcId));
     return { subnetId: id, cidr: subnet.cidr };
   }
 
@@ -266,6 +273,7 @@ export class Ec2Model {
     subnetId: string;
     privateIpAddress?: string;
     tags?: Record<string, string>;
+    securityGroupIds?: string[];
     /** More ENIs the launch itself attaches (a launch template's interfaces, say), DHCP-addressed. */
     interfaces?: readonly { subnetId: string; deviceIndex: number; networkCardIndex?: number }[];
   }): {
@@ -276,7 +284,7 @@ export class Ec2Model {
     const limits = instanceLimits(input.instanceType, "instanceType");
     const subnet = this.subnet(input.subnetId);
     const id = hexId("i", ++this.ids);
-    const eni = this.newEni(subnet, input.privateIpAddress, undefined, "Primary network interface", [], new Map());
+    const eni = this.newEni(subnet, input.privateIpAddress, undefined, "Primary network interface", input.securityGroupIds ?? [], new Map());
     const pendingMs = draw(this.timing.pendingMs, this.rng);
     const now = this.clock.now();
     const inst: InstanceRecord = {
@@ -286,7 +294,7 @@ export class Ec2Model {
       availabilityZone: subnet.availabilityZone,
       subnetId: subnet.id,
       state: pendingMs > 0 ? "pending" : "running",
-      launchTime: new Date(this.epochMs + now),
+      launchTime: this.wallTime(),
       tags: new Map(Object.entries(input.tags ?? {})),
       primaryEniId: eni.id,
       refuseAttachUntil: pendingMs > 0 ? now + Math.round(pendingMs * drawShare(this.timing.attachRefusedShare, this.rng)) : now,
@@ -382,6 +390,12 @@ export class Ec2Model {
     return eni && this.view(eni);
   }
 
+  /** Current state of one instance as DescribeInstances shows it (not lagged), or undefined. */
+  instanceDescription(instanceId: string): Instance | undefined {
+    const inst = this.instances.get(instanceId);
+    return inst && this.instanceView(inst);
+  }
+
   instanceState(instanceId: string): InstanceRecord["state"] | undefined {
     return this.instances.get(instanceId)?.state;
   }
@@ -465,31 +479,21 @@ export class Ec2Model {
       this.attachRefused.set(inst.id, refused + 1);
       throw new Ec2Error("IncorrectInstanceState", `The instance '${inst.id}' is not in a valid state for this operation.`);
     }
-    if (eni.attachment) throw new Ec2Error("InvalidNetworkInterface.InUse", `Interface: [${eni.id}] in use.`);
-    const subnet = this.subnet(eni.subnetId);
-    if (subnet.availabilityZone !== inst.availabilityZone) {
-      throw new Ec2Error(
-        "InvalidParameterValue",
-        `The network interface ${eni.id} is in availability zone ${subnet.availabilityZone} but instance ${inst.id} is in ${inst.availabilityZone}; they must be in the same availability zone.`,
-      );
-    }
-    // Attaching, attached and detaching interfaces all hold their device index and card slot.
-    const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === inst.id);
-    if (attached.some((e) => e.attachment!.deviceIndex === input.DeviceIndex)) {
-      throw new Ec2Error("InvalidParameterValue", `Instance '${inst.id}' already has an interface attached at device index '${input.DeviceIndex}'.`);
-    }
-    const card = input.NetworkCardIndex ?? 0;
-    const cardLimit = inst.limits.networkCards[card];
-    if (cardLimit === undefined) {
-      throw new Ec2Error("InvalidParameterValue", `Network card index ${card} is not valid for ${inst.instanceType}: it has ${inst.limits.networkCards.length} network card(s).`);
-    }
-    const onCard = attached.filter((e) => e.attachment!.networkCardIndex === card).length;
-    if (onCard >= cardLimit) {
-      throw new Ec2Error("AttachmentLimitExceeded", `Interface count ${onCard + 1} exceeds the limit of network card ${card} for ${inst.instanceType} (${cardLimit})`);
-    }
-    if (1 + eni.secondaryIps.length > inst.limits.ipv4PerEni) throw ipLimit(inst);
+    const card = this.checkAttach(eni, inst, input.DeviceIndex, input.NetworkCardIndex ?? 0);
     const att = this.attach(eni, inst, input.DeviceIndex, card, false, "attaching");
     return { AttachmentId: att.id, NetworkCardIndex: card, $metadata: metadata(requestId) };
+  }
+
+  /**
+   * Attaches an ENI as part of its instance's launch (RunInstances' network interfaces):
+   * `attached` at once, with AttachNetworkInterface's checks but no refusal of the pending
+   * instance. Not an SDK call: no faults.
+   */
+  attachAtLaunch(input: { eniId: string; instanceId: string; deviceIndex: number; networkCardIndex: number; deleteOnTermination: boolean }): void {
+    const eni = this.eni(input.eniId);
+    const inst = this.instance(input.instanceId);
+    const card = this.checkAttach(eni, inst, input.deviceIndex, input.networkCardIndex);
+    this.attach(eni, inst, input.deviceIndex, card, input.deleteOnTermination, "attached");
   }
 
   async detachNetworkInterface(input: DetachNetworkInterfaceCommandInput): Promise<DetachNetworkInterfaceCommandOutput> {
@@ -894,6 +898,33 @@ export class Ec2Model {
     return eni;
   }
 
+  /** AttachNetworkInterface's checks of the ENI, the instance's slots and its card's limit; returns the card. */
+  private checkAttach(eni: EniRecord, inst: InstanceRecord, deviceIndex: number, card: number): number {
+    if (eni.attachment) throw new Ec2Error("InvalidNetworkInterface.InUse", `Interface: [${eni.id}] in use.`);
+    const subnet = this.subnet(eni.subnetId);
+    if (subnet.availabilityZone !== inst.availabilityZone) {
+      throw new Ec2Error(
+        "InvalidParameterValue",
+        `The network interface ${eni.id} is in availability zone ${subnet.availabilityZone} but instance ${inst.id} is in ${inst.availabilityZone}; they must be in the same availability zone.`,
+      );
+    }
+    // Attaching, attached and detaching interfaces all hold their device index and card slot.
+    const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === inst.id);
+    if (attached.some((e) => e.attachment!.deviceIndex === deviceIndex)) {
+      throw new Ec2Error("InvalidParameterValue", `Instance '${inst.id}' already has an interface attached at device index '${deviceIndex}'.`);
+    }
+    const cardLimit = inst.limits.networkCards[card];
+    if (cardLimit === undefined) {
+      throw new Ec2Error("InvalidParameterValue", `Network card index ${card} is not valid for ${inst.instanceType}: it has ${inst.limits.networkCards.length} network card(s).`);
+    }
+    const onCard = attached.filter((e) => e.attachment!.networkCardIndex === card).length;
+    if (onCard >= cardLimit) {
+      throw new Ec2Error("AttachmentLimitExceeded", `Interface count ${onCard + 1} exceeds the limit of network card ${card} for ${inst.instanceType} (${cardLimit})`);
+    }
+    if (1 + eni.secondaryIps.length > inst.limits.ipv4PerEni) throw ipLimit(inst);
+    return card;
+  }
+
   /** Attaches at once (`attached`: a launch's own interfaces) or after the profile's attach time. */
   private attach(eni: EniRecord, inst: InstanceRecord, deviceIndex: number, networkCardIndex: number, deleteOnTermination: boolean, status: "attaching" | "attached"): AttachmentRecord {
     const ms = status === "attaching" ? draw(this.timing.attachMs, this.rng) : 0;
@@ -903,7 +934,7 @@ export class Ec2Model {
       deviceIndex,
       networkCardIndex,
       deleteOnTermination,
-      attachTime: new Date(this.epochMs + this.clock.now()),
+      attachTime: this.wallTime(),
       status: ms > 0 ? "attaching" : "attached",
     };
     eni.attachment = att;
@@ -987,7 +1018,7 @@ export class Ec2Model {
 
   private instanceView(i: InstanceRecord): Instance {
     const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === i.id).map((e) => this.view(e));
-    return instanceView(i, attached, this.enis.get(i.primaryEniId), this);
+    return instanceView(i, attached, this.enis.get(i.primaryEniId), { accountId: this.accountId, vpcId: this.subnet(i.subnetId).vpcId });
   }
 }
 

@@ -1,8 +1,9 @@
 import { intToIp } from "../../contract/address";
 import { nadIpamRange } from "../../ipam/layout";
+import { podBlockOf } from "../../ipam/plan";
 import { WhereaboutsError, WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
 import type { PodIp } from "../invariants";
-import type { PodSource } from "./runner";
+import type { NodeView, PodSource } from "./runner";
 
 /**
  * Pods with cluster-wide unique addresses from each subnet's pod block (whereabouts-like):
@@ -77,17 +78,27 @@ async function allocateWithKubeletRetry(add: () => Promise<string[]>): Promise<s
  * node one pod after another (as one kubelet would), so the pools' compare-and-swap
  * conflicts happen without a thundering herd that whereabouts' 100 retries cannot absorb.
  */
-export function whereaboutsPods(podsPerNode: number): PodSource {
+export function whereaboutsPods(podsPerNode: number | ((node: NodeView) => number)): PodSource {
   return async (nodes, { plan }) => {
     const model = new WhereaboutsModel();
-    const configs = new Map(plan.subnets.map((s) => [s.id, whereaboutsConfig({ type: "whereabouts", network_name: `multus-${s.id}`, ...nadIpamRange(s) })]));
+    // One NAD per pod block: the subnet's, or (several groups) the node group's own.
+    const configs = new Map<string, ReturnType<typeof whereaboutsConfig>>();
+    const configFor = (subnetId: string, group: string | undefined) => {
+      const s = plan.subnets.find((x) => x.id === subnetId);
+      if (!s) return undefined;
+      const block = podBlockOf(s, group);
+      const key = `${s.id}/${block.first}`;
+      if (!configs.has(key)) configs.set(key, whereaboutsConfig({ type: "whereabouts", network_name: `multus-${s.id}`, ...nadIpamRange(s, block) }));
+      return configs.get(key)!;
+    };
     const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
     const perNode = nodes.map(async (n) => {
       const out: PodIp[] = [];
       for (const eni of n.enis) {
-        const config = configs.get(eni.subnetId);
+        const config = configFor(eni.subnetId, n.group);
         if (!config) continue;
-        for (let k = 0; k < podsPerNode; k++) {
+        const count = typeof podsPerNode === "number" ? podsPerNode : podsPerNode(n);
+        for (let k = 0; k < count; k++) {
           const name = `${n.instanceId}-${eni.subnetId}-p${k}`;
           const ip = await allocateWithKubeletRetry(() =>
             model.allocate(config, { node: n.instanceId, containerId: name, podRef: `default/${name}` }, { betweenReadAndUpdate: yieldTurn }),

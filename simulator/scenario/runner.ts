@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { NetworkPlan } from "../../ipam/plan";
 import { ipToInt } from "../../contract/address";
 import { AutoScalingModel, DEFAULT_GROUP_NAME, LifecycleEvent } from "../autoscaling/model";
+import { AutoScalingFleet } from "../autoscaling/fleet";
 import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, EVENT_DELIVERY, TRANSITIONS, maximumEventAgeSeconds } from "../../contract/lifecycle";
 import { DhcpPolicy, Ec2Model } from "../ec2/model";
 import { Rng, randomInt, seededRandom } from "../rng";
@@ -29,6 +31,8 @@ export interface ScenarioFaults {
 export interface NodeView {
   readonly instanceId: string;
   readonly availabilityZone: string;
+  /** The plan's node group of the node (scenarios with `groups`). */
+  readonly group?: string;
   /** The node's secondary ENIs. */
   readonly enis: { subnetId: string; eniId: string; ip: string; deviceIndex: number }[];
 }
@@ -36,11 +40,30 @@ export interface NodeView {
 /** Gives the scenario's pods their multus addresses (a CNI IPAM model, say). */
 export type PodSource = (nodes: NodeView[], ctx: { plan: NetworkPlan; seed: number }) => PodIp[] | Promise<PodIp[]>;
 
+/** One Auto Scaling group of a scenario with several. */
+export interface ScenarioGroup {
+  /** Its Auto Scaling group name (the allocator must serve it). */
+  readonly autoScalingGroupName: string;
+  /** The plan's node group it runs: its worker and pod blocks are checked. */
+  readonly planGroup: string;
+  /** Instances to launch in it. */
+  readonly nodes: number;
+  /** @default the plan group's instance type */
+  readonly instanceType?: string;
+  /** Zones of its instances. @default the plan group's */
+  readonly availabilityZones?: readonly string[];
+}
+
 export interface ScenarioOptions {
   readonly plan: NetworkPlan;
   readonly allocator: Allocator;
-  /** Instances to launch. */
+  /** Instances to launch (with `groups`: their total). */
   readonly nodes: number;
+  /**
+   * Several Auto Scaling groups at once, their launches interleaved, each instance checked
+   * against its own group's blocks. @default one group (DEFAULT_GROUP_NAME) of `nodes`
+   */
+  readonly groups?: readonly ScenarioGroup[];
   /** Launches in flight at once. @default nodes */
   readonly concurrency?: number;
   /** DHCP ENIs created in the multus subnets during the launches by someone else. @default 0 */
@@ -226,8 +249,12 @@ interface Tally {
 interface World {
   readonly opts: ScenarioOptions;
   readonly timing: TimingProfile;
+  /** The SDK clients every invocation shares; each call knows its invocation by `TASK`. */
+  readonly clients: Pick<AllocatorContext, "ec2" | "autoscaling">;
   readonly ec2: Ec2Model;
-  readonly asg: AutoScalingModel;
+  readonly asg: AutoScalingFleet;
+  /** Which fleet member each launch goes to, in launch order. */
+  readonly launchOrder: readonly number[];
   readonly scheduler: ScenarioScheduler;
   readonly rng: Rng;
   readonly concurrency: number;
@@ -257,17 +284,30 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
   ec2.setTiming(timing);
   ec2.setFaults({ throttle: faults.throttle ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0, attachRefusals: faults.attachRefusals ?? 0 });
   const hook = { ...DEFAULT_HOOKS.launch, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout };
-  const asg = new AutoScalingModel(ec2, {
-    groupName: DEFAULT_GROUP_NAME,
-    subnetIds: primaries,
-    instanceType: plan.instance.instanceType,
-    launchHook: hook,
-    terminateHook: { ...DEFAULT_HOOKS.terminate, heartbeatTimeout: hook.heartbeatTimeout },
-    duplicateRate: faults.duplicateRate ?? 0,
-    dropRate: faults.dropRate ?? 0,
-    seed: seed + 2,
-    epochMs: SIMULATION_EPOCH,
+  const groups: readonly (Pick<ScenarioGroup, "autoScalingGroupName" | "nodes"> & Partial<ScenarioGroup>)[] = opts.groups ?? [{ autoScalingGroupName: DEFAULT_GROUP_NAME, nodes: opts.nodes }];
+  const total = groups.reduce((n, g) => n + g.nodes, 0);
+  if (total !== opts.nodes) throw new Error(`runScenario: nodes is ${opts.nodes}, the groups launch ${total}`);
+  const members = groups.map((g, k) => {
+    const planned = g.planGroup !== undefined ? plan.groups.find((p) => p.name === g.planGroup) : undefined;
+    if (g.planGroup !== undefined && !planned) throw new Error(`runScenario: ${g.planGroup} is not a node group of the plan`);
+    const zones = g.availabilityZones ?? planned?.availabilityZones ?? azs;
+    const model = new AutoScalingModel(ec2, {
+      groupName: g.autoScalingGroupName,
+      subnetIds: primaries.filter((_, i) => zones.includes(azs[i]!)),
+      instanceType: g.instanceType ?? planned?.instance.instanceType ?? plan.instance.instanceType,
+      launchHook: hook,
+      terminateHook: { ...DEFAULT_HOOKS.terminate, heartbeatTimeout: hook.heartbeatTimeout },
+      duplicateRate: faults.duplicateRate ?? 0,
+      dropRate: faults.dropRate ?? 0,
+      seed: seed + 2 + 1000 * k,
+      epochMs: SIMULATION_EPOCH,
+    });
+    return { model, ...(planned ? { planGroup: planned.name } : {}) };
   });
+  const asg = new AutoScalingFleet(members);
+  // The groups' launches interleaved: one of each group in turn while it has some left.
+  const launchOrder: number[] = [];
+  for (let round = 0; launchOrder.length < total; round++) groups.forEach((g, k) => round < g.nodes && launchOrder.push(k));
 
   const tally: Tally = {
     byOperation: {},
@@ -287,7 +327,19 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     lost: [],
     duplicated: 0,
   };
-  return { opts, timing, ec2, asg, scheduler, rng: seededRandom(seed), concurrency: Math.max(1, opts.concurrency ?? opts.nodes), tally };
+  const rng = seededRandom(seed);
+  return {
+    opts,
+    timing,
+    ec2,
+    asg,
+    launchOrder,
+    scheduler,
+    rng,
+    concurrency: Math.max(1, opts.concurrency ?? opts.nodes),
+    tally,
+    clients: sdkClients(opts, timing, ec2, asg, scheduler, rng, tally),
+  };
 }
 
 /** An invocation cut off by the function's timeout: its sandbox is frozen, it calls nothing more. */
@@ -295,21 +347,36 @@ class InvocationTimedOut extends Error {
   override readonly name = "InvocationTimedOut";
 }
 
+/** The invocation a call or a wait belongs to, carried along its awaits: its label in the trace and its deadline. */
+interface Invocation {
+  readonly name: string;
+  /** The function's timeout, simulated ms: past it, calls and sleeps fail. */
+  readonly deadlineMs: number;
+}
+
+const TASK = new AsyncLocalStorage<Invocation>();
+
+function task(): string {
+  return TASK.getStore()?.name ?? "runner";
+}
+
+/** Throws once the current invocation has run past its deadline. */
+function alive(scheduler: ScenarioScheduler): void {
+  const inv = TASK.getStore();
+  if (inv && scheduler.now() >= inv.deadlineMs) throw new InvocationTimedOut(`${inv.name} ran past the function's timeout`);
+}
+
 /**
- * What one invocation (`task`) gets: SDK clients whose every call waits a seeded latency on
- * the scheduler and is counted, sleeps on the scheduler, the run's random numbers and clock,
- * and its deadline (`deadlineMs`, simulated ms): past it, calls and sleeps fail.
+ * The run's SDK clients, built once (a client costs more to build than most calls): every call
+ * waits a seeded latency on the scheduler, labelled with its invocation, and is counted; past
+ * the invocation's deadline it fails.
  */
-function allocatorContext(world: World, task: string, deadlineMs: number): AllocatorContext {
-  const { opts, ec2, asg, scheduler, rng, tally, timing } = world;
+function sdkClients(opts: ScenarioOptions, timing: TimingProfile, ec2: Ec2Model, asg: AutoScalingFleet, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] {
   const latency = opts.latencyMs ?? timing.callLatencyMs;
-  const alive = () => {
-    if (scheduler.now() >= deadlineMs) throw new InvocationTimedOut(`${task} ran past the function's timeout`);
-  };
   const sdkHook: SdkHook = async (call, next) => {
-    alive();
+    alive(scheduler);
     const ms = latency.min + rng() * (latency.max - latency.min);
-    await scheduler.sleep(Math.round(ms), `${task}:${call.operation}`);
+    await scheduler.sleep(Math.round(ms), `${task()}:${call.operation}`);
     if (call.service === "autoscaling") {
       tally.asgCalls++;
       return next();
@@ -329,29 +396,34 @@ function allocatorContext(world: World, task: string, deadlineMs: number): Alloc
       throw err;
     }
   };
-  const sleep = async (ms: number) => {
-    alive();
-    await scheduler.sleep(ms, `${task}:sleep(${ms})`);
+  const retry = {
+    maxAttempts: opts.allocator.sdkMaxAttempts ?? 1,
+    // A timed-out invocation's client stops retrying (the model's InternalError for it is retryable).
+    sleep: (ms: number) => (alive(scheduler), scheduler.sleep(ms, `${task()}:sdk-backoff(${ms})`)),
+    random: rng,
   };
-  const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.sleep(ms, `${task}:sdk-backoff(${ms})`), random: rng };
-  const client = ec2Client(ec2, { hook: sdkHook, retry });
-  const counted = {
-    send: async (command: never) => {
-      try {
-        return await client.send(command);
-      } catch (err) {
-        if ((err as Error).name === "RequestLimitExceeded") tally.throttledOut++;
-        throw err;
-      }
-    },
-  } as unknown as typeof client;
+  // Throttles the client's retry gave up on: what the allocator itself sees.
+  const onError = (err: unknown) => {
+    if ((err as Error).name === "RequestLimitExceeded") tally.throttledOut++;
+  };
+  return { ec2: ec2Client(ec2, { hook: sdkHook, retry, onError }), autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }) };
+}
+
+/**
+ * What one invocation gets: the run's SDK clients, sleeps on the scheduler (failing past its
+ * deadline), the run's random numbers and clock, and its deadline.
+ */
+function allocatorContext(world: World, inv: Invocation): AllocatorContext {
+  const { opts, scheduler, rng } = world;
   return {
-    ec2: counted,
-    autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }),
-    sleep,
+    ...world.clients,
+    sleep: async (ms: number) => {
+      alive(scheduler);
+      await scheduler.sleep(ms, `${inv.name}:sleep(${ms})`);
+    },
     random: rng,
     now: () => SIMULATION_EPOCH + scheduler.now(),
-    deadline: SIMULATION_EPOCH + deadlineMs,
+    deadline: SIMULATION_EPOCH + inv.deadlineMs,
     log: opts.log,
   };
 }
@@ -393,12 +465,12 @@ async function deliverOnce(world: World, event: LifecycleEvent, task: string, de
   for (let attempt = 0; attempt <= retries; attempt++) {
     tally.invocations++;
     const name = attempt ? `${task}#${attempt}` : task;
-    const deadline = scheduler.now() + timeoutMs;
+    const inv: Invocation = { name, deadlineMs: scheduler.now() + timeoutMs };
     let timer: { cancel(): void } | undefined;
     const cutOff = new Promise<"timeout">((resolve) => {
       timer = scheduler.setTimer(timeoutMs, () => resolve("timeout"), `${name}:lambda-timeout`);
     });
-    const call = () => opts.allocator(event, allocatorContext(world, name, deadline));
+    const call = () => TASK.run(inv, () => opts.allocator(event, allocatorContext(world, inv)));
     const run = (countInFlight ? tally.launchesInFlight.run(event.detail.EC2InstanceId, call) : call()).then(
       (out) => ({ out }),
       (error: unknown) => ({ error }),
@@ -438,7 +510,7 @@ async function launchNodes(world: World): Promise<{ launchEvents: LifecycleEvent
     while (next < opts.nodes) {
       const i = next++;
       await scheduler.sleep(randomInt(rng, 50), `L${i}:launch`);
-      const { instanceId, events } = asg.launch();
+      const { instanceId, events } = asg.launch(world.launchOrder[i]);
       noteDelivery(world, instanceId, TRANSITIONS.launching, events);
       launchEvents.push(...events);
       await Promise.all(events.map((e, k) => invokeAllocator(world, e, `L${i}${events.length > 1 ? `.${k}` : ""}`, true)));
@@ -474,6 +546,7 @@ function nodeViews(world: World): NodeView[] {
     .map((i) => ({
       instanceId: i.instanceId,
       availabilityZone: i.availabilityZone,
+      ...(i.planGroup !== undefined ? { group: i.planGroup } : {}),
       enis: live
         .filter((a) => a.instanceId === i.instanceId && a.primary && a.deviceIndex !== undefined && a.deviceIndex > 0)
         .map((a) => ({ subnetId: a.subnetId, eniId: a.eniId, ip: a.ip, deviceIndex: a.deviceIndex! })),

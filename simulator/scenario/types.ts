@@ -3,8 +3,8 @@ import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 
 /** What an allocator gets for one lifecycle event: SDK clients and the simulation's clock. */
 export interface AllocatorContext {
-  readonly ec2: Pick<EC2Client, "send">;
-  readonly autoscaling: Pick<AutoScalingClient, "send">;
+  readonly ec2: EC2Client;
+  readonly autoscaling: AutoScalingClient;
   /** Waits `ms` of simulated time (other invocations run meanwhile). */
   readonly sleep: (ms: number) => Promise<void>;
   /** Seeded random numbers in [0, 1). */

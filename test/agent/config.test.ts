@@ -8,7 +8,15 @@ const BASE = { NODE_NAME: "ip-10-0-0-10.us-west-2.compute.internal", AWS_REGION:
 describe("parseAgentEnv", () => {
   it("GIVEN only the variables the DaemonSet sets WHEN parsed THEN the defaults apply: 30 s resync, the node-group tag key, any tag value", () => {
     const c = parseAgentEnv({ ...BASE, SYNC_PERIOD_SECONDS: "30" });
-    expect(c).toEqual({ nodeName: BASE.NODE_NAME, region: "us-west-2", syncPeriodSeconds: 30, tagKey: ENI_TAG_KEYS.nodeGroup, debounceMs: 500 });
+    expect(c).toEqual({
+      nodeName: BASE.NODE_NAME,
+      region: "us-west-2",
+      syncPeriodSeconds: 30,
+      tagKey: ENI_TAG_KEYS.nodeGroup,
+      debounceMs: 500,
+      // Where the DaemonSet mounts the host's multus-eni state and CNI configuration.
+      host: { stateDir: "/host/run/multus-eks", multusCniConfig: "/host/etc/cni/net.d/00-multus.conf", sysClassNet: "/sys/class/net" },
+    });
   });
 
   it("GIVEN every override WHEN parsed THEN each is used", () => {

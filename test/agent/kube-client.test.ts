@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { build } from "esbuild";
+import { STARTUP_TAINT } from "../../contract/node-network";
 import { FakeServer, apiPod, fakeServer, kubeHandler, writeKubeconfig } from "./fake-servers";
 
 /**
@@ -25,6 +26,11 @@ describe("KubeClient", () => {
         instanceId: "i-0123456789abcdef0",
         // The second pod lacks a uid: the client drops it.
         pods: [a, apiPod("b", "n1", "10.0.16.101", { metadata: { name: "b", namespace: "default" } })],
+        // The startup taint, and one the node controller added (with its timeAdded).
+        taints: [
+          { key: STARTUP_TAINT.key, value: "true", effect: "NoSchedule" },
+          { key: "node.kubernetes.io/unreachable", effect: "NoExecute", timeAdded: "2026-01-01T00:00:00Z" },
+        ],
         watchEvents: [
           { type: "ADDED", object: a },
           { type: "BOOKMARK", object: { kind: "Pod", apiVersion: "v1", metadata: { resourceVersion: "7" } } },
@@ -42,10 +48,14 @@ async function main() {
   const kube = new KubeClient("n1");
   const pods = await kube.listPods("n1");
   const node = await kube.getNode("n1");
+  await kube.removeNodeTaint("n1", ${JSON.stringify(STARTUP_TAINT.key)}, node);
+  // The node changed since it was read: the same patch again is a conflict.
+  const stale = await kube.removeNodeTaint("n1", ${JSON.stringify(STARTUP_TAINT.key)}, node).then(() => "applied", (e) => String(e.code ?? e.statusCode ?? e));
+  const after = await kube.getNode("n1");
   await kube.createEvent(pods[0]!, "MultusIpLimitExceeded", "full", "Warning");
   const events: string[] = [];
   await new Promise<void>((resolve) => { void kube.watchPods("n1", (e) => events.push(e.type + " " + e.pod.name + " " + e.pod.phase), () => resolve()); });
-  process.stdout.write(JSON.stringify({ pods: pods.map((p) => p.name), node, events }));
+  process.stdout.write(JSON.stringify({ pods: pods.map((p) => p.name), node, stale, after, events }));
 }
 main().catch((e) => { process.stderr.write(String(e)); process.exit(1); });
 `,
@@ -67,9 +77,22 @@ main().catch((e) => { process.stderr.write(String(e)); process.exit(1); });
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
-    const seen = JSON.parse(out) as { pods: string[]; node: unknown; events: string[] };
+    const seen = JSON.parse(out) as { pods: string[]; node: unknown; stale: string; after: { taints: unknown[]; resourceVersion: string }; events: string[] };
     expect(seen.pods).toEqual(["a"]);
-    expect(seen.node).toEqual({ providerId: "aws:///us-west-2a/i-0123456789abcdef0", labels: { "node.kubernetes.io/instance-type": "t3.medium" } });
+    const unreachable = { key: "node.kubernetes.io/unreachable", effect: "NoExecute", timeAdded: "2026-01-01T00:00:00.000Z" };
+    expect(seen.node).toEqual({
+      providerId: "aws:///us-west-2a/i-0123456789abcdef0",
+      labels: { "node.kubernetes.io/instance-type": "t3.medium" },
+      taints: [{ key: STARTUP_TAINT.key, value: "true", effect: "NoSchedule" }, unreachable],
+      resourceVersion: "1",
+    });
+    // The taint removal: a merge patch of the other taints, conditional on the version read.
+    const patch = api.requests.find((r) => r.method === "PATCH")!;
+    expect(patch.url).toBe("/api/v1/nodes/n1");
+    expect(patch.contentType).toBe("application/merge-patch+json");
+    expect(JSON.parse(patch.body)).toEqual({ metadata: { resourceVersion: "1" }, spec: { taints: [unreachable] } });
+    expect(seen.stale).toBe("409");
+    expect(seen.after).toMatchObject({ taints: [unreachable], resourceVersion: "2" });
     // The bookmark is skipped.
     expect(seen.events).toEqual(["ADDED a Running", "MODIFIED a Succeeded", "DELETED a Running"]);
 

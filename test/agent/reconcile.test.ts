@@ -4,6 +4,7 @@ import { EVENT_REASONS, LogLine, NodeEni, describeNodeEnis, newAgentMemory, plan
 import { parseCidr } from "../../contract/address";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { networkStatusAnnotation } from "../../simulator/kube";
+import { ec2Client } from "../../simulator/sdk";
 import { NODE_GROUP, makeWorld, reconcile, secondaries } from "./world";
 
 const SUBNETS = new Map([
@@ -205,13 +206,11 @@ describe("reconcileNode against the simulated EC2", () => {
     // Another agent moves `ip` to node b after node a's read: node a's view is stale.
     const stale = world.model.networkInterface(a!.enis[0]!)!;
     await world.model.assignPrivateIpAddresses({ NetworkInterfaceId: b!.enis[0]!, PrivateIpAddresses: [ip!], AllowReassignment: true });
-    const ec2 = {
-      send: async (cmd: { constructor: { name: string } }) =>
-        cmd.constructor.name === "DescribeNetworkInterfacesCommand" && (cmd as unknown as { input: { Filters: { Values: string[] }[] } }).input.Filters[0]!.Values[0] === a!.instanceId
-          ? { NetworkInterfaces: [stale] }
-          : world.ec2.send(cmd as never),
-    };
-    const result = await reconcileNode({ ec2: ec2 as never, kube: world.kube, nodeName: a!.name, instanceId: a!.instanceId, memory: newAgentMemory() });
+    const ec2 = ec2Client(world.model, {
+      hook: async (call, next) =>
+        call.operation === "DescribeNetworkInterfaces" && (call.input as { Filters: { Values: string[] }[] }).Filters[0]!.Values[0] === a!.instanceId ? { NetworkInterfaces: [stale] } : next(),
+    });
+    const result = await reconcileNode({ ec2, kube: world.kube, nodeName: a!.name, instanceId: a!.instanceId, memory: newAgentMemory() });
     expect(result.unassigned).toEqual([{ eniId: a!.enis[0], ip: other }]);
     expect(result.errors).toEqual([expect.stringMatching(new RegExp(`unassign ${ip!.replace(/\./g, "\\.")}: InvalidParameterValue`))]);
     expect(secondaries(world, b!.enis[0]!)).toEqual([ip]);

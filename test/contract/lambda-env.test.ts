@@ -1,23 +1,8 @@
-import { DEFAULT_CONFIG, MultusConfig, parseConfig } from "../../ipam/config";
-import { PlanError } from "../../contract/errors";
+import { planError, setup } from "../ipam/setup";
+import { DEFAULT_CONFIG } from "../../ipam/config";
 import { lambdaEnvironment } from "../../ipam/lambda-env";
 import { LAMBDA_ENV, parseLambdaEnvironment } from "../../contract/lambda-env";
-import { planNetwork } from "../../ipam/plan";
 
-function setup(user: unknown = {}) {
-  const config: MultusConfig = parseConfig(user);
-  return { config, plan: planNetwork(config) };
-}
-
-function planError(fn: () => unknown): PlanError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PlanError) return err;
-    throw err;
-  }
-  throw new Error("expected a PlanError");
-}
 
 describe("parseLambdaEnvironment", () => {
   const good = () => {

@@ -1,8 +1,8 @@
-import { DEFAULT_CONFIG, ipToInt, parseConfig, planNetwork, PlanError, rangeSize } from "../../ipam";
+import { DEFAULT_CONFIG, asShorthand, ipToInt, parseConfig, planNetwork, PlanError, rangeSize } from "../../ipam";
 
 describe("parseConfig", () => {
   test("GIVEN nothing WHEN parsed THEN the reference example's defaults", () => {
-    const c = parseConfig({});
+    const c = asShorthand(parseConfig({}));
     expect(c.vpc.cidr).toBe("10.0.0.0/16");
     expect(c.multus.subnets.map((s) => s.cidr)).toEqual(["10.0.4.0/24", "10.0.5.0/24"]);
     expect(c.nodeGroup.instanceType).toBe("c5.2xlarge");
@@ -11,14 +11,20 @@ describe("parseConfig", () => {
   });
 
   test("GIVEN a partial object WHEN parsed THEN it merges over the defaults and arrays replace", () => {
-    const c = parseConfig({ nodeGroup: { maxSize: 5 }, multus: { subnets: [{ cidr: "10.0.8.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2b" }] } });
+    const c = asShorthand(parseConfig({ nodeGroup: { maxSize: 5 }, multus: { subnets: [{ cidr: "10.0.8.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "us-west-2b" }] } }));
     expect(c.nodeGroup.maxSize).toBe(5);
     expect(c.nodeGroup.instanceType).toBe(DEFAULT_CONFIG.nodeGroup.instanceType);
     expect(c.multus.subnets).toHaveLength(1);
   });
 
+  test("GIVEN multus.podHeadroom WHEN planned THEN every subnet's pod block holds maxSize x podsPerNode plus it", () => {
+    const plan = planNetwork(parseConfig({ multus: { podHeadroom: 10 } }));
+    for (const s of plan.subnets) expect(s.pods.last - s.pods.first + 1).toBeGreaterThanOrEqual(3 * 10 + 10);
+  });
+
   test.each([
     [{ multus: { strategy: "dhcp" } }, /multus\.strategy: must be one of static, reservation/],
+    [{ multus: { podHeadroom: -3 } }, /multus\.podHeadroom: must be a whole number from 0/],
     [{ nodeGroup: { maxSize: 0 } }, /nodeGroup\.maxSize: must be a whole number from 1/],
     [{ nodeGroup: { minSize: 5 } }, /nodeGroup\.minSize: 5 is above nodeGroup\.maxSize 3.*Fix: lower nodeGroup\.minSize or raise nodeGroup\.maxSize/],
     [{ nodeGroup: { desiredSize: 4 } }, /nodeGroup\.desiredSize: 4 is outside nodeGroup\.minSize 2 \.\. nodeGroup\.maxSize 3/],
@@ -67,7 +73,7 @@ describe("parseConfig", () => {
       region: "xx-test-1",
       multus: { image: "registry.example.com/multus-cni:v4.1.4-eksbuild.3_thick", subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0123456789abcdef0", availabilityZone: "xx-test-1a" }] },
     });
-    expect(c.multus.image).toBe("registry.example.com/multus-cni:v4.1.4-eksbuild.3_thick");
+    expect(c.multus?.image).toBe("registry.example.com/multus-cni:v4.1.4-eksbuild.3_thick");
   });
 
   test("GIVEN podRange as a CIDR THEN it is accepted", () => {

@@ -1,23 +1,7 @@
-import { MultusConfig, parseConfig } from "../../ipam/config";
-import { PlanError } from "../../contract/errors";
+import { planError, setup } from "./setup";
 import { lambdaConfig, lambdaEnvironment } from "../../ipam/lambda-env";
 import { LAMBDA_ENV, LAMBDA_ENV_MAX_BYTES, parseLambdaEnvironment } from "../../contract/lambda-env";
-import { planNetwork } from "../../ipam/plan";
 
-function setup(user: unknown = {}) {
-  const config: MultusConfig = parseConfig(user);
-  return { config, plan: planNetwork(config) };
-}
-
-function planError(fn: () => unknown): PlanError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PlanError) return err;
-    throw err;
-  }
-  throw new Error("expected a PlanError");
-}
 
 describe("lambdaEnvironment", () => {
   it("GIVEN the default config WHEN the environment is written and read back THEN the Lambda sees exactly the plan's layout", () => {

@@ -30,6 +30,25 @@ describe("planSubnet: static", () => {
   });
 });
 
+describe("planSubnet: pod headroom", () => {
+  test("PROPERTY: with pod headroom the pod block holds maxNodes x podsPerNode plus the headroom, for either strategy, and the static worker block stays", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("static" as const, "reservation" as const), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 40 }), (strategy, maxNodes, podsPerNode, podHeadroom) => {
+        const more = planSubnet({ cidr: "10.0.8.0/22", strategy, maxNodes, podsPerNode, podHeadroom });
+        expect(rangeSize(more.pods)).toBeGreaterThanOrEqual(maxNodes * podsPerNode + podHeadroom);
+        expect(more.capacity.maxPods).toBe(rangeSize(more.pods));
+        // Static: the worker block stays where it was; the headroom comes out of the DHCP space.
+        if (strategy === "static") expect(more.workers).toEqual(planSubnet({ cidr: "10.0.8.0/22", strategy, maxNodes, podsPerNode }).workers);
+      }),
+    );
+  });
+
+  test("GIVEN a /28 that holds the pods but not the headroom THEN the plan is infeasible and says so", () => {
+    expect(planSubnet({ cidr: "10.0.4.0/28", strategy: "reservation", maxNodes: 2, podsPerNode: 3 }).pods).toBeDefined();
+    expect(() => planSubnet({ cidr: "10.0.4.0/28", strategy: "reservation", maxNodes: 2, podsPerNode: 3, podHeadroom: 6 })).toThrow(/multus.podHeadroom 6/);
+  });
+});
+
 describe("planSubnet: reservation", () => {
   test("GIVEN strategy reservation THEN only the pod block is reserved and workers use the DHCP space", () => {
     const p = planSubnet({ cidr: "10.0.5.0/24", strategy: "reservation", maxNodes: 3, podsPerNode: 10 });
@@ -69,6 +88,13 @@ describe("planSubnet: errors", () => {
 
   test("GIVEN a pod range smaller than the pods THEN it says how wide it must be", () => {
     expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 4, podsPerNode: 5, podRange: "10.0.4.100-10.0.4.109" })).toThrow(/widen the range to 20/);
+  });
+
+  test("GIVEN a pod range that holds the pods but not the pod headroom THEN it says how wide it must be, counting the headroom", () => {
+    expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 4, podsPerNode: 5, podHeadroom: 5, podRange: "10.0.4.100-10.0.4.119" })).toThrow(
+      /holds 20 pods, but nodeGroup.maxSize 4 x 5 pods per node \+ multus.podHeadroom 5 = 25.*widen the range to 25 addresses or lower multus.podsPerNode or multus.podHeadroom/,
+    );
+    expect(() => planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 4, podsPerNode: 5, podHeadroom: -1 })).toThrow(/^multus.podHeadroom: /);
   });
 
   test("GIVEN zero nodes THEN the config field that sets them is named, or the caller's name for it", () => {

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DEFAULT_CONFIG } from "../../ipam/config";
+import { parseConfig } from "../../ipam/config";
 import { lambdaEnvironment } from "../../ipam/lambda-env";
 import { planNetwork } from "../../ipam/plan";
 import { buildLambda } from "../../build";
@@ -42,7 +42,8 @@ describe("buildLambda", () => {
   });
 
   it("GIVEN the bundle with the environment the module writes WHEN invoked with a test notification THEN it starts, validates its configuration and ignores the event", () => {
-    const env = lambdaEnvironment(DEFAULT_CONFIG, planNetwork(DEFAULT_CONFIG));
+    const config = parseConfig({});
+    const env = lambdaEnvironment(config, planNetwork(config));
     const script = `require(${JSON.stringify(built.file)}).handler({ Event: "autoscaling:TEST_NOTIFICATION" }).then((o) => process.stdout.write(JSON.stringify(o)), (e) => process.stdout.write("error " + e.message))`;
     const out = execFileSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", AWS_REGION: "us-west-2", ...env } }).toString();
     const lines = out.trim().split("\n");

@@ -5,6 +5,7 @@ import { EC2Client, NetworkInterface } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { contains, ipToInt } from "../../contract/address";
 import { parseConfig } from "../../ipam/config";
+import { asShorthand } from "../../ipam/cluster-config";
 import { LambdaEnvironmentExtra, lambdaConfig } from "../../ipam/lambda-env";
 import { LambdaConfig } from "../../contract/lambda-env";
 import { NetworkPlan, planNetwork } from "../../ipam/plan";
@@ -76,7 +77,7 @@ export async function world(opts: WorldOptions = {}) {
   const cidrs = opts.multusCidrs ?? ["10.0.4.0/24", "10.0.5.0/24"];
   const subnets = cidrs.slice(0, opts.subnets ?? 2).map((cidr, i) => ({ cidr, id: MULTUS_SUBNETS[i]!, availabilityZone: multusAz }));
   const maxSize = opts.maxSize ?? 3;
-  const config = parseConfig({
+  const config = asShorthand(parseConfig({
     nodeGroup: { maxSize, minSize: 0, desiredSize: 0, ...(opts.plannedInstanceType ? { instanceType: opts.plannedInstanceType } : {}) },
     multus: {
       strategy: opts.strategy ?? "static",
@@ -85,7 +86,7 @@ export async function world(opts: WorldOptions = {}) {
       ...(opts.workerHeadroom !== undefined ? { workerHeadroom: opts.workerHeadroom } : {}),
       ...(opts.podsPerNode !== undefined ? { podsPerNode: opts.podsPerNode } : {}),
     },
-  });
+  }));
   const plan: NetworkPlan = planNetwork(config);
   for (const s of plan.subnets) model.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
   if (opts.reservations ?? true) {

@@ -393,16 +393,11 @@ async function deliver(w: CmdWorld, events: LifecycleEvent[]): Promise<void> {
       await w.scheduler.sleep(20 + Math.floor(w.rng() * 180), `${task}:${call.operation}`);
       return next();
     };
-    const client = ec2Client(w.ec2, { hook, retry });
-    const counted = {
-      send: (command: never) =>
-        client.send(command).catch((err: Error) => {
-          if (err.name === "RequestLimitExceeded") w.throttledOut++;
-          throw err;
-        }),
-    } as unknown as typeof client;
+    const onError = (err: unknown) => {
+      if ((err as Error).name === "RequestLimitExceeded") w.throttledOut++;
+    };
     return {
-      ec2: counted,
+      ec2: ec2Client(w.ec2, { hook, retry, onError }),
       autoscaling: autoScalingClient(w.asg, { hook, retry }),
       sleep: (ms) => w.scheduler.sleep(ms, `${task}:sleep`),
       random: w.rng,

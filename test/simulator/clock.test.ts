@@ -1,4 +1,4 @@
-import { DiscreteClock } from "../../simulator/clock";
+import { DiscreteClock, WallClock } from "../../simulator/clock";
 
 describe("DiscreteClock", () => {
   test("GIVEN tasks sleeping different times WHEN they run THEN each wakes at its simulated time, in order, without wall time passing", async () => {
@@ -56,5 +56,41 @@ describe("DiscreteClock", () => {
     expect(await order(3)).toBe(await order(3));
     const orders = new Set(await Promise.all([1, 2, 3, 4, 5].map(order)));
     expect(orders.size).toBeGreaterThan(1);
+  });
+});
+
+describe("WallClock", () => {
+  test("GIVEN a wall clock the test moves WHEN it passes two timers' times THEN catchUp fires both in order, each at its own due time, and what they schedule counts from then", () => {
+    let wall = 1_000_000;
+    const clock = new WallClock({ wall: () => wall });
+    const fired: string[] = [];
+    clock.setTimer(500, () => {
+      fired.push(`a@${clock.now()}`);
+      clock.setTimer(1000, () => fired.push(`c@${clock.now()}`));
+    });
+    clock.setTimer(800, () => fired.push(`b@${clock.now()}`));
+    wall += 1200;
+    expect(fired).toEqual([]);
+    clock.catchUp();
+    expect(fired).toEqual(["a@500", "b@800"]);
+    expect(clock.now()).toBe(1200);
+    wall += 300;
+    clock.catchUp();
+    expect(fired).toEqual(["a@500", "b@800", "c@1500"]);
+    clock.stop();
+  });
+
+  test("GIVEN real time at 100 simulated ms per ms WHEN nobody calls in THEN a timer fires on its own after its time; advance jumps ahead; a cancelled one never fires", async () => {
+    const clock = new WallClock({ speed: 100 });
+    const fired: string[] = [];
+    clock.setTimer(2000, () => fired.push("due"));
+    clock.setTimer(3000, () => fired.push("cancelled")).cancel();
+    clock.setTimer(3_600_000, () => fired.push("jumped"));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(fired).toEqual(["due"]);
+    expect(clock.now()).toBeGreaterThanOrEqual(2000);
+    clock.advance(3_600_000);
+    expect(fired).toEqual(["due", "jumped"]);
+    clock.stop();
   });
 });

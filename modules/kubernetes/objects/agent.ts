@@ -1,4 +1,4 @@
-import { AGENT_ENV, AGENT_SYNC_PERIOD, agentEnvironment } from "../../../contract/agent-env";
+import { AGENT_ENV, AGENT_HOST_MOUNTS, AGENT_SYNC_PERIOD, agentEnvironment } from "../../../contract/agent-env";
 import { PlanError } from "../../../contract/errors";
 import { AGENT_IMAGE_PLACEHOLDER } from "../versions";
 import { K8sObject, ObjectList, checkImage, checkName, checkNamespace, checkRoleArn, daemonSetAffinity, nodeNameEnv, priorityClass } from "./common";
@@ -106,8 +106,10 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
         { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
         // core/v1 events on pods when an address cannot be assigned (each posted once: no patch).
         { apiGroups: [""], resources: ["events"], verbs: ["create"] },
-        // The node's provider ID (its instance id) and instance type label.
-        { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
+        // The node's provider ID (its instance id) and instance type label; patch: removing the
+        // startup taint (contract/node-network.ts STARTUP_TAINT) once the node's multus network is
+        // ready. RBAC cannot limit it to the agent's own node; the agent patches no other.
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] },
       ],
     },
     {
@@ -138,8 +140,9 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
             affinity: daemonSetAffinity(props.multusNodesOnly ?? true),
             ...(props.nodeSelector ? { nodeSelector: { ...props.nodeSelector } } : {}),
             ...priorityClass(props.priorityClassName, "agent.priorityClassName"),
-            // Every multus node needs its agent, whatever its taints (the affinity keeps it off
-            // the nodes where it can never run, so the rollout cannot wait for them).
+            // Every multus node needs its agent, whatever its taints, the startup taint it lifts
+            // first (the affinity keeps it off the nodes where it can never run, so the rollout
+            // cannot wait for them).
             tolerations: [{ operator: "Exists" }],
             containers: [
               {
@@ -163,7 +166,17 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
                   runAsGroup: 65532,
                   seccompProfile: { type: "RuntimeDefault" },
                 },
+                // The readiness check reads what multus-eni recorded and whether Multus wrote its
+                // CNI configuration (agent/readiness.ts); read-only.
+                volumeMounts: [
+                  { name: "multus-eni-state", mountPath: AGENT_HOST_MOUNTS.stateDir.container, readOnly: true },
+                  { name: "cni-config", mountPath: AGENT_HOST_MOUNTS.cniConfigDir.container, readOnly: true },
+                ],
               },
+            ],
+            volumes: [
+              { name: "multus-eni-state", hostPath: { path: AGENT_HOST_MOUNTS.stateDir.host, type: "DirectoryOrCreate" } },
+              { name: "cni-config", hostPath: { path: AGENT_HOST_MOUNTS.cniConfigDir.host, type: "DirectoryOrCreate" } },
             ],
             terminationGracePeriodSeconds: 10,
           },

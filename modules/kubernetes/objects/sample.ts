@@ -1,3 +1,4 @@
+import { MULTUS_NODE_LABEL, ZONE_LABEL } from "../../../contract/node-label";
 import { SAMPLE_IMAGE } from "../versions";
 import { K8sObject, checkImage, checkName } from "./common";
 import { NetworkDefinition } from "./nad";
@@ -15,11 +16,14 @@ export const NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
 /**
  * A pod like the reference's sample: attached to every network of one availability zone (the
  * zone of the first multus subnet) and pinned to that zone, since a NAD's subnet exists only
- * there. `kubectl exec sampleapp-1 -- ip addr` shows net1, net2, ...
+ * there; with several node groups, to the networks of the first NAD's group and that group's
+ * nodes. `kubectl exec sampleapp-1 -- ip addr` shows net1, net2, ...
  */
 export function samplePod(networks: NetworkDefinition[], props: SampleProps = {}): K8sObject {
   const zone = networks[0]!.subnet.availabilityZone;
-  const inZone = networks.filter((n) => n.subnet.availabilityZone === zone);
+  // Several node groups: the networks the first NAD's first group has in that zone, on its nodes.
+  const group = networks[0]!.nodeSelectorTerm ? networks[0]!.groups[0] : undefined;
+  const inZone = networks.filter((n) => n.subnet.availabilityZone === zone && (group === undefined || n.groups.includes(group)));
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -30,7 +34,7 @@ export function samplePod(networks: NetworkDefinition[], props: SampleProps = {}
       labels: { "app.kubernetes.io/name": "multus-sample" },
     },
     spec: {
-      nodeSelector: { "topology.kubernetes.io/zone": zone },
+      nodeSelector: { [ZONE_LABEL]: zone, ...(group !== undefined ? { [MULTUS_NODE_LABEL]: group } : {}) },
       containers: [
         {
           name: "sampleapp",

@@ -16,7 +16,8 @@ export interface WhereaboutsObjectsProps {
   readonly image?: string;
   /**
    * When the ip-reconciler frees addresses of pods that are gone, as a 5-field cron
-   * expression (UTC). @default "30 4 * * *" (upstream: daily at 04:30)
+   * expression (UTC). @default WHEREABOUTS_RECONCILER_SCHEDULE, every 5 minutes (upstream:
+   * daily at 04:30)
    */
   readonly reconcilerSchedule?: string;
   /** Log level of ip-control-loop and ip-reconciler. @default "debug" as upstream */
@@ -38,6 +39,15 @@ export interface WhereaboutsObjectsProps {
 }
 
 export const WHEREABOUTS_NAMESPACE = "kube-system";
+
+/**
+ * Every 5 minutes rather than upstream's daily "30 4 * * *": whereabouts frees a pod's address
+ * on CNI DEL, which never comes for the pods of a node that crashed or was terminated; only the
+ * ip-reconciler frees those, once the pods are gone from the API (whereabouts #75). Until then
+ * they hold pod-block addresses: daily, that is up to a day of a failed node's addresses;
+ * the plan's `multus.podHeadroom` leaves room for them. One run lists the pods and the IP pools.
+ */
+export const WHEREABOUTS_RECONCILER_SCHEDULE = "*/5 * * * *";
 export const WHEREABOUTS_GROUP = "whereabouts.cni.cncf.io";
 const SA = "whereabouts";
 
@@ -141,7 +151,7 @@ export function checkCron(expr: unknown, field: string): string {
 
 export function whereaboutsObjects(props: WhereaboutsObjectsProps = {}): ObjectList {
   const image = checkImage(props.image ?? WHEREABOUTS_IMAGE, "whereabouts.image");
-  const schedule = checkCron(props.reconcilerSchedule ?? "30 4 * * *", "whereabouts.reconcilerSchedule");
+  const schedule = checkCron(props.reconcilerSchedule ?? WHEREABOUTS_RECONCILER_SCHEDULE, "whereabouts.reconcilerSchedule");
   const logLevel = props.logLevel ?? "debug";
   const namespaceEnv = { name: "WHEREABOUTS_NAMESPACE", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } } };
   const objects: ObjectList = [

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { MultusConfig, NetworkPlan, parseConfig, planNetwork } from "../../../ipam";
+import { MultusConfig, NetworkPlan, ShorthandMultusConfig, asShorthand, parseConfig, planNetwork } from "../../../ipam";
 import { MultusAwsStack, MultusAwsStackProps } from "../../../modules/aws/stack";
 
 /** A stand-in Lambda bundle: the constructs only need a directory with index.js. */
@@ -47,13 +47,14 @@ export function statements(tf: Json): Json[] {
   return dataSources(tf, "aws_iam_policy_document").flatMap((d) => d.statement ?? []);
 }
 
-export function defaultSetup(user: unknown = {}): { config: MultusConfig; plan: NetworkPlan } {
-  const config = parseConfig(user);
+/** A single-group (shorthand) config over the defaults, and its plan. */
+export function defaultSetup(user: unknown = {}): { config: ShorthandMultusConfig; plan: NetworkPlan } {
+  const config = asShorthand(parseConfig(user));
   return { config, plan: planNetwork(config) };
 }
 
 /** The whole AWS stack for a config, synthesized. */
-export function synthAwsStack(user: unknown = {}, extra: Partial<MultusAwsStackProps> = {}): { tf: Json; config: MultusConfig; plan: NetworkPlan; stack: MultusAwsStack } {
+export function synthAwsStack(user: unknown = {}, extra: Partial<MultusAwsStackProps> = {}): { tf: Json; config: ShorthandMultusConfig; plan: NetworkPlan; stack: MultusAwsStack } {
   const { config, plan } = defaultSetup(user);
   const app = Testing.app({ fakeCdktfJsonPath: true });
   const stack = new MultusAwsStack(app as Construct, "multus-aws", {
@@ -65,12 +66,21 @@ export function synthAwsStack(user: unknown = {}, extra: Partial<MultusAwsStackP
   return { tf: JSON.parse(Testing.synth(stack)), config, plan, stack };
 }
 
+/** The AWS stack for any config (the cluster form too), synthesized. */
+export function synthConfigStack(user: unknown, extra: Partial<MultusAwsStackProps> = {}): { tf: Json; config: MultusConfig; plan: NetworkPlan; stack: MultusAwsStack } {
+  const config = parseConfig(user);
+  const plan = planNetwork(config);
+  const app = Testing.app({ fakeCdktfJsonPath: true });
+  const stack = new MultusAwsStack(app as Construct, "multus-aws", { config, plan, bundlePath: fakeBundle(), ...extra });
+  return { tf: JSON.parse(Testing.synth(stack)), config, plan, stack };
+}
+
 /** Decodes a launch template's user data (base64 in the synthesized JSON). */
 export function userData(tf: Json): string {
   return Buffer.from(only(tf, "aws_launch_template").user_data, "base64").toString("utf8");
 }
 
-/** `service:Action` for every AWS SDK v3 command the .ts files of a source folder construct. */
+/** `service:Action` for every AWS SDK v3 command the .ts files of a source folder construct or page through. */
 export function sdkActionsCalled(dir: string, skip: string[] = []): Set<string> {
   const out = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !skip.includes(f))) {
@@ -80,6 +90,9 @@ export function sdkActionsCalled(dir: string, skip: string[] = []): Set<string> 
       for (const name of m[1]!.split(",").map((n) => n.trim())) {
         const command = /^(\w+)Command$/.exec(name);
         if (command && new RegExp(`new ${name}\\(`).test(text)) out.add(`${service}:${command[1]}`);
+        // The SDK's paginators send the command they are named after.
+        const paginator = /^paginate(\w+)$/.exec(name);
+        if (paginator && new RegExp(`${name}\\(`).test(text)) out.add(`${service}:${paginator[1]}`);
       }
     }
   }

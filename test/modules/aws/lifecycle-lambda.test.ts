@@ -8,14 +8,14 @@ import { DEFAULT_SWEEP_EVENT, LifecycleLambda, LifecycleLambdaProps } from "../.
 import { Json, fakeBundle, only, resources, sdkActionsCalled, statements, synthStack } from "./helpers";
 
 const BUNDLE = fakeBundle();
-const BASE: LifecycleLambdaProps = {
+const BASE = {
   bundlePath: BUNDLE,
   autoScalingGroupName: "demo-ng1",
   multusSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
   multusSecurityGroupIds: ["sg-0bbbbbbbbbbbbbbb1"],
   environment: { MULTUS_STRATEGY: "static", MULTUS_SUBNET_IDS: "subnet-0aaaaaaaaaaaaaaa1,subnet-0aaaaaaaaaaaaaaa2" },
   eniTagValue: "demo-ng1",
-};
+} satisfies LifecycleLambdaProps;
 
 function synthLambda(props: Partial<LifecycleLambdaProps> = {}): Json {
   return synthStack((stack) => new LifecycleLambda(stack, "lifecycle", { ...BASE, ...props }));

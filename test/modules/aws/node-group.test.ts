@@ -1,3 +1,4 @@
+import { STARTUP_TAINT } from "../../../contract/node-network";
 import { parse } from "yaml";
 import { PlanError } from "../../../ipam";
 import { ENI_TAG_KEYS } from "../../../contract/tags";
@@ -93,11 +94,12 @@ describe("MultusNodeGroup", () => {
       });
     });
 
-    test("THEN the host script turns rp_filter off and brings interfaces up, also those attached later", () => {
+    test("THEN the host script turns rp_filter off and configures the multus ENIs, also those attached later, and the node registers tainted", () => {
       const text = userData(tf);
       expect(text).toMatch(/net\.ipv4\.conf\.all\.rp_filter = 0/);
       expect(text).toMatch(/net\.ipv4\.conf\.\*\.rp_filter = 0/);
-      expect(text).toMatch(/ACTION=="add", SUBSYSTEM=="net".*ip link set dev \$name up/);
+      expect(text).toMatch(/SUBSYSTEM=="net", ACTION=="add", DRIVERS=="ena\|ixgbevf\|vif", RUN\+="\/usr\/bin\/systemctl start --no-block multus-eni@\$name\.service"/);
+      expect(nodeConfigOf(text).spec.kubelet.config.registerWithTaints).toEqual([{ key: STARTUP_TAINT.key, value: "true", effect: "NoSchedule" }]);
       expect(text).not.toMatch(/\$\{/);
     });
 
@@ -148,13 +150,25 @@ describe("MultusNodeGroup", () => {
       const tf = synthNodeGroup({ amiFamily: "al2", bootstrapArguments: "--node-labels=cnf=xyz" });
       const text = userData(tf);
       expect(text).toMatch(/\/etc\/eks\/bootstrap\.sh 'demo' .*--use-max-pods false/);
-      expect(text).toMatch(new RegExp(`--kubelet-extra-args '--max-pods=42 --node-labels=${MULTUS_NODE_LABEL}=ng1 --node-labels=cnf=xyz'`));
+      expect(text).toMatch(new RegExp(`--kubelet-extra-args '--max-pods=42 --register-with-taints=${STARTUP_TAINT.key}=true:NoSchedule --node-labels=${MULTUS_NODE_LABEL}=ng1 --node-labels=cnf=xyz'`));
       expect(text).not.toMatch(/node\.eks\.aws/);
     });
 
     test("WHEN bootstrapArguments has flags on al2023 THEN they become NodeConfig kubelet flags after the multus node label", () => {
-      const doc = nodeConfigOf(userData(synthNodeGroup({ nodeGroupName: "fast-lane", bootstrapArguments: "--node-labels=cnf=xyz  --register-with-taints=a=b:NoSchedule" })));
+      const doc = nodeConfigOf(userData(synthNodeGroup({ nodeGroupName: "fast-lane", bootstrapArguments: "--node-labels=cnf=xyz  --register-with-taints=a=b:NoSchedule", startupTaint: false })));
       expect(doc.spec.kubelet.flags).toEqual([`--node-labels=${MULTUS_NODE_LABEL}=fast-lane`, "--node-labels=cnf=xyz", "--register-with-taints=a=b:NoSchedule"]);
+      expect(doc.spec.kubelet.config.registerWithTaints).toBeUndefined();
+    });
+
+    test("WHEN bootstrapArguments registers taints while the startup taint is on THEN synth fails: the flag would replace the startup taint", () => {
+      expect(() => synthNodeGroup({ bootstrapArguments: "--register-with-taints=a=b:NoSchedule" })).toThrow(/MultusNodeGroup.bootstrapArguments: sets --register-with-taints.*startupTaint: false/);
+    });
+
+    test("WHEN multus interfaces are given THEN the user data lists them for multus-eni; a bad one fails naming it", () => {
+      const enis = [{ deviceIndex: 1, subnetId: "subnet-0123456789abcdef1", availabilityZone: "us-west-2a" }];
+      expect(userData(synthNodeGroup({ multusInterfaces: enis }))).toContain("eni 1 subnet-0123456789abcdef1 us-west-2a");
+      expect(() => synthNodeGroup({ multusInterfaces: [{ ...enis[0]!, deviceIndex: 0 }] })).toThrow(/MultusNodeGroup.multusInterfaces\[0\].deviceIndex/);
+      expect(() => synthNodeGroup({ hostAddress: "static" as never })).toThrow(/MultusNodeGroup.hostAddress/);
     });
 
     test("WHEN no bootstrapArguments are given THEN the kubelet still labels the node with the node group's name, the label the node agent selects", () => {

@@ -2,7 +2,7 @@ import { PlanError, intToIp } from "../../../ipam";
 import { parseLambdaEnvironment } from "../../../contract/lambda-env";
 import { ENI_TAG_KEYS } from "../../../contract/tags";
 import { AWS_PROVIDER_CONSTRAINT, MultusAwsStackProps } from "../../../modules/aws/stack";
-import { only, resources, statements, synthAwsStack } from "./helpers";
+import { only, resources, statements, synthAwsStack, userData } from "./helpers";
 
 describe("MultusAwsStack", () => {
   describe("GIVEN the default config in root mode", () => {
@@ -43,8 +43,19 @@ describe("MultusAwsStack", () => {
     });
   });
 
+  test("GIVEN the default config THEN the user data lists every planned multus ENI (device, subnet, zone) for multus-eni", () => {
+    const { tf, plan } = synthAwsStack();
+    const text = userData(tf);
+    for (const s of plan.subnets) expect(text).toContain(`eni ${s.deviceIndex} ${s.id} ${s.availabilityZone}`);
+  });
+
   describe("GIVEN module mode", () => {
     const { tf, config } = synthAwsStack({}, { mode: "module" });
+
+    test("THEN the user data takes the multus subnet ids from the variable, in plan order", () => {
+      const ud = String(only(tf, "aws_launch_template").user_data);
+      config.multus.subnets.forEach((_, i) => expect(ud).toContain(`element(var.multus_subnet_ids, ${i})`));
+    });
 
     test("THEN there is no provider and no backend, only the required provider constraint", () => {
       expect(tf.provider).toBeUndefined();

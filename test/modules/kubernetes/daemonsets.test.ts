@@ -7,7 +7,8 @@ import { buildAgent } from "../../../build";
 import { AGENT_MEMORY_FILE, AgentMemoryFigures, agentMemoryVerdict, mebibytes } from "../../../bench/agent-memory";
 import { K8sObject, KubernetesStacksOptions, MULTUS_NODE_LABEL, agentObjects, buildKubernetesStacks, multusObjects, whereaboutsObjects } from "../../../modules/kubernetes";
 import { MIME_BOUNDARY } from "../../../modules/aws/user-data";
-import { apiPod, ec2Handler, fakeServer, kubeHandler, writeKubeconfig } from "../../agent/fake-servers";
+import { STARTUP_TAINT } from "../../../contract/node-network";
+import { apiPod, ec2Handler, fakeServer, kubeHandler, writeKubeconfig, writeReadyHost } from "../../agent/fake-servers";
 import { synthAwsStack, userData } from "../aws/helpers";
 import { DEFAULT, find, manifestsOf, newApp, resourcesOf, synthJson, validateObject } from "./helpers";
 
@@ -91,10 +92,18 @@ function multusNodeLabels(): Record<string, string> {
   return (nodeLabels ??= readNodeLabels());
 }
 
-function readNodeLabels(): Record<string, string> {
+type NodeConfigDoc = { spec: { kubelet: { flags: string[]; config: { registerWithTaints?: Taint[] } } } };
+let nodeConfigDoc: NodeConfigDoc | undefined;
+/** The NodeConfig of the node group's synthesized user data (synthesized once). */
+function nodeConfig(): NodeConfigDoc {
+  if (nodeConfigDoc) return nodeConfigDoc;
   const text = userData(synthAwsStack().tf);
   const part = text.split(`--${MIME_BOUNDARY}`).find((p) => p.includes("application/node.eks.aws"))!;
-  const flags = (parse(part.slice(part.indexOf("---"))) as { spec: { kubelet: { flags: string[] } } }).spec.kubelet.flags;
+  return (nodeConfigDoc = parse(part.slice(part.indexOf("---"))) as NodeConfigDoc);
+}
+
+function readNodeLabels(): Record<string, string> {
+  const flags = nodeConfig().spec.kubelet.flags;
   const labels: Record<string, string> = {};
   for (const f of flags.filter((x) => x.startsWith("--node-labels="))) {
     for (const pair of f.slice("--node-labels=".length).split(",")) labels[pair.slice(0, pair.indexOf("="))] = pair.slice(pair.indexOf("=") + 1);
@@ -160,6 +169,15 @@ describe("where the DaemonSets run", () => {
         ]),
       );
     }
+  });
+
+  it("GIVEN a multus node as its user data registers it, with the startup taint THEN Multus, whereabouts and the agent run on it (the agent lifts the taint once they are ready), and a pod without a toleration does not", () => {
+    const taints = nodeConfig().spec.kubelet.config.registerWithTaints!;
+    expect(taints).toEqual([{ key: STARTUP_TAINT.key, value: STARTUP_TAINT.value, effect: "NoSchedule" }]);
+    const starting: Node = { name: "multus-starting", labels: { ...LINUX, ...multusNodeLabels() }, taints };
+    for (const [component, spec] of Object.entries(daemonSets(addons().objects))) expect({ component, runs: runsOn(spec, starting) }).toEqual({ component, runs: true });
+    expect(runsOn({}, starting)).toBe(false);
+    expect(runsOn({}, { ...starting, taints: [] })).toBe(true);
   });
 
   it("GIVEN whereabouts THEN it tolerates NoSchedule and NoExecute taints, as Multus does", () => {
@@ -290,17 +308,18 @@ describe("the node agent's RBAC against the requests it makes", () => {
     const instanceId = "i-0123456789abcdef0";
     // Seven pods on a t3.medium ENI (5 secondary addresses): two get an event.
     const pods = Array.from({ length: 7 }, (_, i) => apiPod(`p${i}`, "n1", `10.0.16.${100 + i}`));
-    const api = await fakeServer(kubeHandler({ instanceId, pods, keepWatchOpen: true }));
+    // The node registered with the startup taint, and its host is ready: the agent lifts it.
+    const api = await fakeServer(kubeHandler({ instanceId, pods, keepWatchOpen: true, taints: [{ ...STARTUP_TAINT }] }));
     const ec2 = await fakeServer(ec2Handler({ instanceId, secondaries: [] }));
     try {
       const child = spawn(process.execPath, [file], {
         cwd: os.tmpdir(),
         stdio: "ignore",
-        env: { PATH: process.env.PATH ?? "", NODE_NAME: "n1", AWS_REGION: "us-west-2", KUBECONFIG: writeKubeconfig(dir, api.url), AWS_ENDPOINT_URL_EC2: ec2.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret", AWS_EC2_METADATA_DISABLED: "true" },
+        env: { PATH: process.env.PATH ?? "", NODE_NAME: "n1", AWS_REGION: "us-west-2", KUBECONFIG: writeKubeconfig(dir, api.url), AWS_ENDPOINT_URL_EC2: ec2.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret", AWS_EC2_METADATA_DISABLED: "true", ...writeReadyHost(dir) },
       });
       const exited = new Promise((resolve) => child.on("exit", resolve));
       const seen = () => api.requests.map((r) => attributes(r.method, r.url));
-      for (let i = 0; i < 200 && !(seen().includes("/events:create") && seen().includes("/pods:watch")); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && !["/events:create", "/pods:watch", "/nodes:patch"].every((a) => seen().includes(a)); i++) await new Promise((r) => setTimeout(r, 50));
       child.kill("SIGTERM");
       await exited;
       requests = api.requests.map((r) => ({ method: r.method, url: r.url }));
@@ -315,7 +334,7 @@ describe("the node agent's RBAC against the requests it makes", () => {
   it("GIVEN the agent bundle run against a recording API server THEN every request is allowed by its ClusterRole and every permission is used", () => {
     const role = find(agentObjects({ image: AGENT_IMAGE, region: "us-west-2" }), "ClusterRole");
     const made = [...new Set(requests.map((r) => attributes(r.method, r.url)))].sort();
-    expect(made).toEqual(["/events:create", "/nodes:get", "/pods:list", "/pods:watch"]);
+    expect(made).toEqual(["/events:create", "/nodes:get", "/nodes:patch", "/pods:list", "/pods:watch"]);
     expect(granted(role).sort()).toEqual(made);
   });
 

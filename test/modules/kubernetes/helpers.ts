@@ -5,7 +5,7 @@ import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io
 import { DaemonSet, Deployment } from "kubernetes-models/apps/v1";
 import { ClusterRole, ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { ConfigMap, Pod, ServiceAccount } from "kubernetes-models/v1";
-import { DEFAULT_CONFIG, MultusConfig, NetworkPlan, parseConfig, planNetwork } from "../../../ipam";
+import { DEFAULT_CONFIG, NetworkPlan, ShorthandMultusConfig, asShorthand, parseConfig, planNetwork } from "../../../ipam";
 import { K8sObject, nadCrd, unescapeTerraform, whereaboutsCrds } from "../../../modules/kubernetes";
 import { isObject } from "../../../contract/json";
 
@@ -13,8 +13,8 @@ type Json = Record<string, unknown>;
 
 
 /** Config over the defaults, and its plan. */
-export function configAndPlan(user: unknown = {}): { config: MultusConfig; plan: NetworkPlan } {
-  const config = parseConfig(user);
+export function configAndPlan(user: unknown = {}): { config: ShorthandMultusConfig; plan: NetworkPlan } {
+  const config = asShorthand(parseConfig(user));
   return { config, plan: planNetwork(config) };
 }
 
@@ -159,7 +159,7 @@ export interface ConfigShape {
 }
 
 /** A user config with `subnets` multus subnets of /`prefix` spread over `zones` zones, or undefined when the plan cannot fit. */
-export function configFor(shape: ConfigShape): { config: MultusConfig; plan: NetworkPlan } | undefined {
+export function configFor(shape: ConfigShape): { config: ShorthandMultusConfig; plan: NetworkPlan } | undefined {
   const size = 2 ** (32 - shape.prefix);
   const base = 10 * 2 ** 24; // 10.0.0.0
   const subnets = Array.from({ length: shape.subnets }, (_, k) => {

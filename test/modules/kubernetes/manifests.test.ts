@@ -140,6 +140,10 @@ describe("generated manifests against the Kubernetes schemas", () => {
     expect(whereaboutsObjects({ reconciler: false }).some((o) => o.kind === "Deployment")).toBe(false);
     expect(() => whereaboutsObjects({ reconcilerSchedule: "daily" })).toThrow(/whereabouts.reconcilerSchedule.*cron/);
   });
+
+  it("GIVEN no schedule THEN the ip-reconciler runs every 5 minutes, not upstream's daily, so a failed node's pod addresses come back within minutes", () => {
+    expect(find(whereaboutsObjects(), "ConfigMap", "whereabouts-config").data).toEqual({ "cron-expression": "*/5 * * * *" });
+  });
 });
 
 describe("synthesized NADs against the plan", () => {
@@ -167,7 +171,7 @@ describe("synthesized NADs against the plan", () => {
       masters[subnetId] = cni.master;
     }
     // Device indexes count per zone: the second subnet of us-west-2a is the node's second multus ENI.
-    expect(masters).toEqual({ "subnet-0c0ffee0c0ffee004": "ens6", "subnet-0c0ffee0c0ffee008": "ens6", "subnet-0c0ffee0c0ffee005": "ens7" });
+    expect(masters).toEqual({ "subnet-0c0ffee0c0ffee004": "multus1", "subnet-0c0ffee0c0ffee008": "multus1", "subnet-0c0ffee0c0ffee005": "multus2" });
     expect(made.plan.subnets.find((s) => s.id === "subnet-0c0ffee0c0ffee005")!.pods).toEqual({ first: ipToInt("10.0.5.100"), last: ipToInt("10.0.5.199") });
   });
 });

@@ -38,7 +38,9 @@ describe("NetworkAttachmentDefinitions over the address plan", () => {
           expect(pool[0]).toBe(subnet.pods.first);
           expect(pool[pool.length - 1]).toBe(subnet.pods.last);
           expect(pool).toHaveLength(subnet.pods.last - subnet.pods.first + 1);
-          expect(cni.master).toBe(defaultMasterInterface(config.nodeGroup.amiFamily, subnet.deviceIndex));
+          // The stable name the node's host configuration gives the ENI, never a kernel name.
+          expect(cni.master).toBe(`multus${subnet.deviceIndex}`);
+          expect(cni.master).not.toMatch(/^(ens|enp|eth)/);
         }
         expect(new Set(nads.map((n) => n.name)).size).toBe(nads.length);
       }),
@@ -46,14 +48,18 @@ describe("NetworkAttachmentDefinitions over the address plan", () => {
     );
   });
 
-  it("GIVEN AL2023 and AL2 nodes THEN the default master interfaces follow each OS's naming (ens5+N, ethN)", () => {
-    expect([1, 2, 3].map((i) => defaultMasterInterface("al2023", i))).toEqual(["ens6", "ens7", "ens8"]);
-    expect([1, 2, 3].map((i) => defaultMasterInterface("al2", i))).toEqual(["eth1", "eth2", "eth3"]);
+  it("GIVEN AL2023 and AL2 nodes THEN the default master of device N is multus<N> on both, within IFNAMSIZ, and device 0 (the primary ENI) has none", () => {
+    expect([1, 2, 3].map((i) => defaultMasterInterface(i))).toEqual(["multus1", "multus2", "multus3"]);
+    for (const amiFamily of ["al2023", "al2"] as const) {
+      expect(networkDefinitions(DEFAULT.plan, { amiFamily }).map((n) => n.masterInterface)).toEqual(["multus1", "multus2"]);
+    }
+    expect(defaultMasterInterface(99).length).toBeLessThanOrEqual(15);
+    expect(() => defaultMasterInterface(0)).toThrow(/device index/);
   });
 
   it("GIVEN the reference layout THEN the NADs reproduce its ipvlan l2 networks, with whereabouts instead of host-local and the VPC router as gateway", () => {
     const [first] = networkDefinitions(DEFAULT.plan, { amiFamily: "al2" });
-    expect(first!.cniConfig).toMatchObject({ type: "ipvlan", mode: "l2", master: "eth1", name: "ipvlan-conf-1", ipam: { type: "whereabouts", gateway: "10.0.4.1" } });
+    expect(first!.cniConfig).toMatchObject({ type: "ipvlan", mode: "l2", master: "multus1", name: "ipvlan-conf-1", ipam: { type: "whereabouts", gateway: "10.0.4.1" } });
     expect(first!.manifest.metadata.namespace).toBe("default");
   });
 
@@ -68,7 +74,7 @@ describe("NetworkAttachmentDefinitions over the address plan", () => {
       subnets: { [b!.id]: { name: "data-plane", masterInterface: "enp40s0", type: "macvlan" } },
     };
     const [na, nb] = networkDefinitions(DEFAULT.plan, props);
-    expect(na!.cniConfig).toMatchObject({ name: "ipvlan-conf-1", master: "ens6", type: "ipvlan", mode: "l3" });
+    expect(na!.cniConfig).toMatchObject({ name: "ipvlan-conf-1", master: "multus1", type: "ipvlan", mode: "l3" });
     expect(nb!.cniConfig).toMatchObject({ name: "data-plane", master: "enp40s0", type: "macvlan", mode: "bridge" });
     expect(na!.cniConfig.ipam.gateway).toBeUndefined();
     expect(na!.cniConfig.ipam.routes).toEqual([{ dst: "10.1.0.0/16" }]);

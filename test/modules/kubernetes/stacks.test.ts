@@ -144,7 +144,7 @@ describe("node agent", () => {
     ]);
     const role = find(addonObjects, "ClusterRole", "multus-node-agent");
     const allowed = (role.rules as Json[]).flatMap((r) => (r.apiGroups as string[]).flatMap((g) => (r.resources as string[]).flatMap((res) => (r.verbs as string[]).map((v) => `${g}/${res}:${v}`))));
-    expect(allowed.sort()).toEqual(["/pods:list", "/pods:watch", "/events:create", "/nodes:get"].sort());
+    expect(allowed.sort()).toEqual(["/pods:list", "/pods:watch", "/events:create", "/nodes:get", "/nodes:patch"].sort());
     expect(find(addonObjects, "ServiceAccount", "multus-node-agent").metadata.annotations).toBeUndefined();
   });
 

@@ -1,0 +1,309 @@
+import type { Subnet } from "../contract/address";
+import { JsonObject as Json, isObject } from "../contract/json";
+import type { Strategy } from "../contract/lifecycle";
+import { checkInterfaceTags } from "../contract/tags";
+import { PlanError } from "../contract/errors";
+import { CONFIG_FIELDS } from "./config-fields";
+import { checkAvailabilityZone } from "./regions";
+import {
+  Checker,
+  ClusterMultusConfig,
+  DEFAULT_CONFIG,
+  MultusConfig,
+  MultusSubnetConfig,
+  SeenSubnets,
+  ShorthandConfig,
+  ShorthandMultusConfig,
+  checkGroupAddressFields,
+  checkInterfaceFields,
+  checkMultusSubnet,
+  checkNodeGroupFields,
+  merge,
+} from "./config";
+
+/**
+ * CNI plugins a generated NetworkAttachmentDefinition can use, and the modes each accepts
+ * (containernetworking/plugins plugins/main/{ipvlan,macvlan}). Both put the pod's interface on
+ * the worker's multus ENI; ipvlan shares the ENI's MAC address, which is what the VPC delivers to.
+ */
+export const CNI_TYPES = ["ipvlan", "macvlan"] as const;
+export type CniType = (typeof CNI_TYPES)[number];
+export const CNI_MODES: Record<CniType, readonly string[]> = {
+  ipvlan: ["l2", "l3", "l3s"],
+  macvlan: ["bridge", "private", "vepa", "passthru"],
+};
+export const DEFAULT_CNI_MODE: Record<CniType, string> = { ipvlan: "l2", macvlan: "bridge" };
+
+/**
+ * Where the pods of a network's groups take their addresses in each subnet: one block shared by
+ * every group attaching the network (`network`), or a block per group (`group`, e.g. so one
+ * group's pods cannot exhaust another's).
+ */
+export const POD_BLOCKS = ["network", "group"] as const;
+export type PodBlockMode = (typeof POD_BLOCKS)[number];
+
+/**
+ * A network name: it names the network's NADs by default, module variables and plan owners, so
+ * lowercase DNS-label characters, short enough for the NAD suffixes (`-<group>-<zone>`).
+ */
+export const NETWORK_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A multus network: a subnet per availability zone, the ENI settings and the NAD that pods use. */
+export interface NetworkConfig {
+  /** Referred to by `nodeGroups[].networks`. */
+  readonly name: string;
+  /** At most one per availability zone (a node takes one ENI per network). */
+  readonly subnets: MultusSubnetConfig[];
+  /** CNI plugin of the NAD. @default the Kubernetes stack's networks.type, else "ipvlan" */
+  readonly type?: CniType;
+  /** @default the Kubernetes stack's networks.mode, else l2 (ipvlan) or bridge (macvlan) */
+  readonly mode?: string;
+  /** Security groups of the network's ENIs. */
+  readonly securityGroupIds: string[];
+  /** EC2's source/destination check on the network's ENIs. @default true (the stack's lambdaEnvironment.sourceDestCheck, when set) */
+  readonly sourceDestCheck?: boolean;
+  /** Tags on the network's ENIs. @default {} */
+  readonly interfaceTags: Record<string, string>;
+  /** @default "network" */
+  readonly podBlock: PodBlockMode;
+  /** The network's NetworkAttachmentDefinitions. */
+  readonly nad: {
+    /** @default the network's name (`-<zone>` added per AZ when the network has several, `-<group>` per group's pod block) */
+    readonly name?: string;
+    /** @default the Kubernetes stack's networks.namespace, else "default" */
+    readonly namespace?: string;
+  };
+}
+
+/** A node group: today's `nodeGroup` fields, its address strategy and the networks it attaches. */
+export interface NodeGroupConfig extends Readonly<ShorthandConfig["nodeGroup"]> {
+  /** AZs of its primary `subnetIds` (an id alone does not tell). */
+  readonly availabilityZones: string[];
+  /** @default "static" */
+  readonly strategy: Strategy;
+  /** Multus pods per node on each network. @default 10 */
+  readonly podsPerNode: number;
+  /** Worker addresses beyond maxSize. @default maxSize */
+  readonly workerHeadroom?: number;
+  /** Pod addresses per subnet beyond maxSize x podsPerNode (a failed node's pods' addresses until whereabouts' reconciler frees them). @default 0 */
+  readonly podHeadroom: number;
+  /** `static`: reserve the worker block. @default true */
+  readonly reserveWorkerBlock: boolean;
+  /** Networks it attaches, by name, in device order (device index 1, 2, ...). */
+  readonly networks: string[];
+}
+
+/** `shorthand`: the config wrote `nodeGroup` + `multus`; `cluster`: `networks` + `nodeGroups`. */
+export type ConfigForm = "shorthand" | "cluster";
+
+/** True when the user wrote the cluster form (`networks` or `nodeGroups`). */
+export function isClusterForm(user: unknown): user is Json {
+  return isObject(user) && (user.networks !== undefined || user.nodeGroups !== undefined);
+}
+
+/**
+ * Refuses the shorthand's `nodeGroup` and `multus` beside `networks` and `nodeGroups`, saying
+ * where their fields go; `multus` may still give the Multus `image`, which is the cluster's.
+ */
+export function notMixed(user: Json, c: Checker): Json {
+  if (user.nodeGroup !== undefined) c.fail("nodeGroup", "is the single-group shorthand and cannot be mixed with networks and nodeGroups", "move its fields into nodeGroups[]");
+  if (user.multus !== undefined) {
+    const extra = isObject(user.multus) ? Object.keys(user.multus).filter((k) => k !== "image") : [];
+    if (!isObject(user.multus) || extra.length) {
+      c.fail(
+        extra.length ? `multus.${extra[0]}` : "multus",
+        "is the single-group shorthand and cannot be mixed with networks and nodeGroups (only multus.image, the Multus image, is the cluster's)",
+        "move it into networks[] (subnets, securityGroupIds, interfaceTags) or nodeGroups[] (strategy, podsPerNode, workerHeadroom, reserveWorkerBlock)",
+      );
+    }
+  }
+  return user;
+}
+
+
+/** What a group defaults to: the shorthand's node group and address defaults, but no name, subnets, zones or networks. */
+function groupDefaults(): Json {
+  const { name: _name, subnetIds: _subnets, ...ng } = DEFAULT_CONFIG.nodeGroup;
+  const { strategy, podsPerNode, podHeadroom, reserveWorkerBlock } = DEFAULT_CONFIG.multus;
+  return { ...ng, strategy, podsPerNode, podHeadroom, reserveWorkerBlock };
+}
+
+function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRange: Subnet, seen: SeenSubnets): NetworkConfig {
+  const raw = c.keys(n, at, CONFIG_FIELDS["networks[]"]);
+  const net = { interfaceTags: {}, podBlock: "network", nad: {}, ...raw } as Json;
+  const name = c.str(net.name, `${at}.name`, NETWORK_NAME_PATTERN, "data");
+  if (net.type !== undefined) c.oneOf(net.type, `${at}.type`, CNI_TYPES);
+  if (net.mode !== undefined) {
+    const type = (net.type ?? "ipvlan") as CniType;
+    if (typeof net.mode !== "string" || !CNI_MODES[type].includes(net.mode)) {
+      c.fail(`${at}.mode`, `${JSON.stringify(net.mode)} is not a ${type} mode`, `use one of: ${CNI_MODES[type].join(", ")}`);
+    }
+  }
+  checkInterfaceFields(net, at, c);
+  checkInterfaceTags(net.interfaceTags as Record<string, string>, `${at}.interfaceTags`);
+  if (net.sourceDestCheck !== undefined) c.bool(net.sourceDestCheck, `${at}.sourceDestCheck`);
+  c.oneOf(net.podBlock, `${at}.podBlock`, POD_BLOCKS);
+  const nad = c.keys(net.nad, `${at}.nad`, CONFIG_FIELDS["networks[].nad"]);
+  if (nad.name !== undefined) c.str(nad.name, `${at}.nad.name`, DNS_SUBDOMAIN, "data-net");
+  if (nad.namespace !== undefined) c.str(nad.namespace, `${at}.nad.namespace`, DNS_LABEL, "default");
+  const subnets = c.list(net.subnets, `${at}.subnets`).map((s, j) => checkMultusSubnet(s, `${at}.subnets[${j}]`, c, region, vpcRange, seen) as unknown as MultusSubnetConfig);
+  subnets.forEach((s, j) => {
+    const k = subnets.findIndex((o) => o.availabilityZone === s.availabilityZone);
+    if (k !== j) {
+      c.fail(
+        `${at}.subnets[${j}].availabilityZone`,
+        `network "${name}" has two subnets in ${s.availabilityZone} (subnets[${k}] and subnets[${j}]); a node takes one ENI per network`,
+        "give the network one subnet per availability zone, or make the second subnet a network of its own",
+      );
+    }
+    if (s.podRange !== undefined && net.podBlock === "group") {
+      c.fail(`${at}.subnets[${j}].podRange`, `sets one pod block for the subnet, but network "${name}" gives each group its own (podBlock "group")`, 'remove podRange, or set podBlock to "network"');
+    }
+  });
+  return net as unknown as NetworkConfig;
+}
+
+function parseGroup(g: unknown, at: string, c: Checker, region: string, networks: readonly NetworkConfig[]): NodeGroupConfig {
+  c.keys(g, at, CONFIG_FIELDS["nodeGroups[]"]);
+  const ng = merge(groupDefaults(), g) as Json;
+  checkNodeGroupFields(ng, at, c);
+  checkGroupAddressFields(ng, at, c);
+  const name = ng.name as string;
+  const zones = c.list(ng.availabilityZones, `${at}.availabilityZones`).map((z, k) => checkAvailabilityZone(z, region, `${at}.availabilityZones[${k}]`));
+  zones.forEach((z, k) => {
+    if (zones.indexOf(z) !== k) c.fail(`${at}.availabilityZones[${k}]`, `${z} is listed twice`, "list each availability zone once");
+  });
+  const known = networks.map((n) => n.name);
+  const attached = c.list(ng.networks, `${at}.networks`).map((n, k) => {
+    const field = `${at}.networks[${k}]`;
+    if (typeof n !== "string" || !known.includes(n)) c.fail(field, `${JSON.stringify(n)} is not a network of the config`, `use one of: ${known.join(", ")}`);
+    return n;
+  });
+  attached.forEach((n, k) => {
+    if (attached.indexOf(n) !== k) c.fail(`${at}.networks[${k}]`, `group "${name}" lists network "${n}" twice`, "list each network once: a node takes one ENI per network");
+  });
+  for (const n of attached) {
+    const ni = known.indexOf(n);
+    zones.forEach((z, k) => {
+      if (!networks[ni]!.subnets.some((s) => s.availabilityZone === z)) {
+        c.fail(
+          `${at}.availabilityZones[${k}]`,
+          `network "${n}" has no subnet in ${z}, an availability zone of group "${name}": its nodes there would lack the network's ENI`,
+          `add a subnet in ${z} to networks[${ni}].subnets, or remove ${z} from ${at}.availabilityZones (or "${n}" from ${at}.networks)`,
+        );
+      }
+    });
+  }
+  return ng as unknown as NodeGroupConfig;
+}
+
+/**
+ * Device index of each network a group attaches in an AZ: 1, 2, ... in the group's order, over
+ * the networks with a subnet in that AZ. (In the cluster form every attached network has one in
+ * every AZ of the group; the shorthand's subnets each sit in one AZ, numbered per AZ as before.)
+ */
+export function deviceIndexes(group: NodeGroupConfig, networks: readonly NetworkConfig[], availabilityZone: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of group.networks) {
+    const net = networks.find((n) => n.name === name);
+    if (net?.subnets.some((s) => s.availabilityZone === availabilityZone)) out.set(name, out.size + 1);
+  }
+  return out;
+}
+
+/**
+ * Groups that attach one network must agree on the device index of its ENI: the NAD names the
+ * node interface by it (`multus<N>`, contract/node-network.ts), one name for every node.
+ * Throws a PlanError naming both groups and the network.
+ */
+function checkSharedNetworks(groups: readonly NodeGroupConfig[], networks: readonly NetworkConfig[], c: Checker): void {
+  for (const net of networks) {
+    const users = groups.map((g, i) => ({ g, i })).filter(({ g }) => g.networks.includes(net.name));
+    const first = users[0];
+    if (!first) continue;
+    for (const { g, i } of users.slice(1)) {
+      for (const z of g.availabilityZones.filter((zone) => first.g.availabilityZones.includes(zone))) {
+        const mine = deviceIndexes(g, networks, z).get(net.name);
+        const theirs = deviceIndexes(first.g, networks, z).get(net.name);
+        if (mine !== theirs) {
+          c.fail(
+            `nodeGroups[${i}].networks`,
+            `network "${net.name}" is device ${mine} on group "${g.name}" but device ${theirs} on group "${first.g.name}" (nodeGroups[${first.i}]) in ${z}; its NAD names the node interface by device index, one for every node`,
+            `list "${net.name}" at the same position in both groups' networks`,
+          );
+        }
+      }
+    }
+  }
+}
+
+/** The cluster form after the common fields (region, cluster, vpc) were checked. */
+export function parseClusterConfig(raw: Json, region: string, vpcRange: Subnet, c: Checker): ClusterMultusConfig {
+  const seen: SeenSubnets = [];
+  const networks = c.list(raw.networks, "networks").map((n, i) => parseNetwork(n, `networks[${i}]`, c, region, vpcRange, seen));
+  networks.forEach((n, i) => {
+    const k = networks.findIndex((o) => o.name === n.name);
+    if (k !== i) c.fail(`networks[${i}].name`, `"${n.name}" is also the name of networks[${k}]`, "give each network its own name");
+  });
+  const subnetIds = networks.flatMap((n, i) => n.subnets.map((s, j) => ({ id: s.id, field: `networks[${i}].subnets[${j}].id` })));
+  subnetIds.forEach((s, k) => {
+    const other = subnetIds.findIndex((o) => o.id === s.id);
+    if (other !== k) c.fail(s.field, `${s.id} is also ${subnetIds[other]!.field}`, "list each multus subnet once, in one network");
+  });
+  const nodeGroups = c.list(raw.nodeGroups, "nodeGroups").map((g, i) => parseGroup(g, `nodeGroups[${i}]`, c, region, networks));
+  nodeGroups.forEach((g, i) => {
+    // Case-blind: the name also goes into NAD names and labels, which are lowercase.
+    const k = nodeGroups.findIndex((o) => o.name.toLowerCase() === g.name.toLowerCase());
+    if (k !== i) {
+      c.fail(`nodeGroups[${i}].name`, `"${g.name}" is also the name of nodeGroups[${k}]`, "give each node group its own name: it names the Auto Scaling group, its role and launch template");
+    }
+  });
+  checkSharedNetworks(nodeGroups, networks, c);
+  const { networks: _n, nodeGroups: _g, $schema: _s, ...common } = raw;
+  return { ...(common as unknown as Pick<ClusterMultusConfig, "region" | "cluster" | "vpc">), networks, nodeGroups, form: "cluster" };
+}
+
+/** The shorthand as a cluster: one group attaching one network per subnet, `net1`, `net2`, ..., in config order. */
+export function shorthandCluster(raw: ShorthandConfig): ShorthandMultusConfig {
+  const { multus: m, nodeGroup: ng } = raw;
+  const networks: NetworkConfig[] = m.subnets.map((s, i) => ({
+    name: `net${i + 1}`,
+    subnets: [s],
+    securityGroupIds: m.securityGroupIds,
+    interfaceTags: m.interfaceTags,
+    podBlock: "network",
+    nad: {},
+  }));
+  const group: NodeGroupConfig = {
+    ...ng,
+    availabilityZones: [...new Set(m.subnets.map((s) => s.availabilityZone))],
+    strategy: m.strategy,
+    podsPerNode: m.podsPerNode,
+    ...(m.workerHeadroom !== undefined ? { workerHeadroom: m.workerHeadroom } : {}),
+    podHeadroom: m.podHeadroom,
+    reserveWorkerBlock: m.reserveWorkerBlock,
+    networks: networks.map((n) => n.name),
+  };
+  const { $schema: _s, ...rest } = raw as ShorthandConfig & { $schema?: unknown };
+  return { ...rest, networks, nodeGroups: [group], form: "shorthand" };
+}
+
+/** The config as its user wrote it: without the cluster view parseConfig adds to the shorthand. */
+export function asWritten(config: MultusConfig): Omit<MultusConfig, "form" | "networks" | "nodeGroups"> | Omit<MultusConfig, "form"> {
+  if (config.form === "cluster") {
+    const { form: _f, ...written } = config;
+    return written;
+  }
+  const { networks: _n, nodeGroups: _g, form: _f, ...written } = config;
+  return written;
+}
+
+/** The config as the shorthand (`nodeGroup` + `multus`); a cluster config is refused, naming what needs the shorthand. */
+export function asShorthand(config: MultusConfig, what = "this"): ShorthandMultusConfig {
+  if (config.form !== "shorthand") {
+    throw new PlanError("nodeGroups", `${what} takes the single-group config (nodeGroup + multus); the config has ${config.nodeGroups.length} node groups`, "use a config with nodeGroup and multus");
+  }
+  return config;
+}

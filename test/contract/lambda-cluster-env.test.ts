@@ -1,0 +1,86 @@
+import { parseConfig, planNetwork } from "../../ipam";
+import { lambdaConfigs, lambdaEnvironment } from "../../ipam/lambda-env";
+import { LAMBDA_CLUSTER_ENV, LAMBDA_ENV, LAMBDA_ENV_MAX_BYTES, LambdaConfig, parseLambdaEnvironment, parseLambdaGroups } from "../../contract/lambda-env";
+import { EXAMPLE } from "../ipam/cluster-helpers";
+import { planError } from "../ipam/setup";
+
+const setup = (user: unknown = EXAMPLE) => {
+  const config = parseConfig(user);
+  return { config, plan: planNetwork(config) };
+};
+
+describe("the Lambda environment of several node groups", () => {
+  const { config, plan } = setup();
+  const env = lambdaEnvironment(config, plan);
+
+  test("GIVEN the example cluster WHEN written THEN the groups and networks variables (and the attempts), within Lambda's 4 KB", () => {
+    expect(Object.keys(env).sort()).toEqual([LAMBDA_CLUSTER_ENV.groups, LAMBDA_ENV.ipAttempts, LAMBDA_CLUSTER_ENV.networks].sort());
+    const bytes = Object.entries(env).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    expect(bytes).toBeLessThan(LAMBDA_ENV_MAX_BYTES / 2);
+  });
+
+  test("WHEN read back as the function does THEN every group's configuration, as the plan made it", () => {
+    expect(parseLambdaGroups(env)).toEqual(lambdaConfigs(config, plan));
+  });
+
+  test("THEN each group has its own worker blocks and only its zones' subnets; each subnet its network's security groups, check and tags", () => {
+    const groups = parseLambdaGroups(env);
+    const byName: Record<string, LambdaConfig> = Object.fromEntries(groups.map((g) => [g.name!, g]));
+    expect(groups.map((g) => g.autoScalingGroupName)).toEqual(["eks-multus-cluster-cnf-a", "eks-multus-cluster-cnf-b", "eks-multus-cluster-edge"]);
+    expect(byName.edge!.subnets.map((s) => s.cidr)).toEqual(["10.0.4.0/24"]);
+    expect(byName.edge!.subnets[0]!.workers).toBeUndefined();
+    for (const name of ["cnf-a", "cnf-b"]) {
+      const g = byName[name]!;
+      expect(g.subnets).toHaveLength(4);
+      for (const s of g.subnets) {
+        const planned = plan.subnets.find((p) => p.id === s.id)!;
+        expect(s.workers).toEqual(planned.workerBlocks[name]);
+        expect(s.securityGroupIds).toEqual(s.network === "data" ? ["sg-0c0ffee0c0ffee002"] : ["sg-0c0ffee0c0ffee003"]);
+        expect(s.sourceDestCheck).toBe(s.network === "data");
+        expect(s.interfaceTags).toEqual(s.network === "storage" ? { network: "storage" } : {});
+      }
+    }
+  });
+
+  test("GIVEN the single-group environment THEN the same reader reads it as one group", () => {
+    const single = setup({});
+    const legacy = lambdaEnvironment(single.config, single.plan);
+    expect(legacy[LAMBDA_CLUSTER_ENV.groups]).toBeUndefined();
+    expect(parseLambdaGroups(legacy)).toEqual([parseLambdaEnvironment(legacy)]);
+  });
+
+  test("GIVEN one group whose networks have different security groups THEN the groups variables carry them per network", () => {
+    const one = setup({ ...EXAMPLE, nodeGroups: [EXAMPLE.nodeGroups[0]] });
+    const e = lambdaEnvironment(one.config, one.plan);
+    expect(e[LAMBDA_CLUSTER_ENV.groups]).toBeDefined();
+    expect(e[LAMBDA_ENV.securityGroups]).toBeUndefined();
+    expect(new Set(parseLambdaGroups(e)[0]!.subnets.map((s) => s.securityGroupIds!.join()))).toEqual(new Set(["sg-0c0ffee0c0ffee002", "sg-0c0ffee0c0ffee003"]));
+  });
+
+  test.each([
+    ["networks missing", (e: Record<string, string>) => delete e[LAMBDA_CLUSTER_ENV.networks], LAMBDA_CLUSTER_ENV.networks, /is not set/],
+    [
+      "a static group's worker block missing",
+      (e: Record<string, string>) => (e[LAMBDA_CLUSTER_ENV.networks] = e[LAMBDA_CLUSTER_ENV.networks]!.replace(/"cnf-b":"[^"]*"/, '"cnf-x":"10.0.4.12-10.0.4.16"')),
+      `${LAMBDA_CLUSTER_ENV.networks}.data.subnets.subnet-0c0ffee0c0ffee004.workers.cnf-b`,
+      /is missing; the static strategy assigns worker addresses from it/,
+    ],
+    ["a group naming an unknown network", (e: Record<string, string>) => (e[LAMBDA_CLUSTER_ENV.groups] = e[LAMBDA_CLUSTER_ENV.groups]!.replace('"networks":["data"]', '"networks":["dat"]')), `${LAMBDA_CLUSTER_ENV.groups}.eks-multus-cluster-edge.networks[0]`, /"dat" is not a network/],
+    ["a bad security group", (e: Record<string, string>) => (e[LAMBDA_CLUSTER_ENV.networks] = e[LAMBDA_CLUSTER_ENV.networks]!.replace('"sg":"sg-0c0ffee0c0ffee003"', '"sg":"default"')), `${LAMBDA_CLUSTER_ENV.networks}.storage.sg`, /"default" is not a security group id/],
+    ["a worker block outside its subnet", (e: Record<string, string>) => (e[LAMBDA_CLUSTER_ENV.networks] = e[LAMBDA_CLUSTER_ENV.networks]!.replace('"cnf-a":"10.0.4.4-10.0.4.11"', '"cnf-a":"10.0.9.4-10.0.9.11"')), `${LAMBDA_CLUSTER_ENV.networks}.data.subnets[0].workers.cnf-a`, /not inside the usable addresses/],
+  ])("GIVEN %s WHEN the function starts THEN the error names the variable and key", (_what, spoil, field, message) => {
+    const e = { ...env };
+    spoil(e);
+    const err = planError(() => parseLambdaGroups(e));
+    expect(err.field).toBe(field);
+    expect(err.message).toMatch(message);
+  });
+
+  test("GIVEN more groups than 4 KB can describe THEN an infeasible plan naming the fix", () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ ...EXAMPLE.nodeGroups[0], name: `group-${i}`, minSize: 0, desiredSize: 0, maxSize: 1, podsPerNode: 1, workerHeadroom: 0 }));
+    const big = setup({ ...EXAMPLE, nodeGroups: many });
+    const err = planError(() => lambdaEnvironment(big.config, big.plan));
+    expect(err.kind).toBe("infeasible");
+    expect(err.message).toMatch(/the Lambda environment needs \d+ bytes; Lambda allows 4096.*Fix: serve fewer node groups or networks from one function/);
+  });
+});
