@@ -23,12 +23,25 @@ export interface Subnet {
 export const MIN_SUBNET_PREFIX = 16;
 export const MAX_SUBNET_PREFIX = 28;
 
+// ip-num parses through binary strings and BigInt: correct, but slow on the simulator's hot
+// path, which converts the same few thousand addresses per scenario over and over. Both
+// directions are memoised in bounded maps (cleared when full, so memory stays flat).
+const MEMO_LIMIT = 1 << 17;
+const intOf = new Map<string, number>();
+const ipOf = new Map<number, string>();
+
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): V {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
 export function ipToInt(ip: string): number {
-  return Number(IPv4.fromString(ip).getValue());
+  return intOf.get(ip) ?? remember(intOf, ip, Number(IPv4.fromString(ip).getValue()));
 }
 
 export function intToIp(n: number): string {
-  return IPv4.fromNumber(BigInt(n)).toString();
+  return ipOf.get(n) ?? remember(ipOf, n, IPv4.fromNumber(BigInt(n)).toString());
 }
 
 export function isIpv4(ip: string): boolean {

@@ -1,19 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cidrBounds, ipToInt, parseSubnet } from "../../ipam";
 import { simulate } from "../../cli/simulate";
 import { EXAMPLE, expectSoundSubnet } from "../ipam/cluster-helpers";
+import { ROOT, cli } from "./run";
 
-const ROOT = join(__dirname, "../..");
 const CONFIG = join(ROOT, "examples/cluster.config.json");
-
-/** Runs the real CLI binary as a user would. */
-function cli(args: string[]) {
-  const res = spawnSync(process.execPath, [join(ROOT, "bin/multus-sim.js"), ...args], { cwd: mkdtempSync(join(tmpdir(), "cluster-")), env: { ...process.env, MULTUS_CONFIG: "" }, encoding: "utf8" });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
 
 function writeConfig(edit: (c: any) => void): string {
   const c = JSON.parse(JSON.stringify(EXAMPLE));
@@ -26,8 +19,8 @@ function writeConfig(edit: (c: any) => void): string {
 const range = (r: { first: string; last: string }) => ({ first: ipToInt(r.first), last: ipToInt(r.last) });
 
 describe("multus-sim with a config of several node groups", () => {
-  test("GIVEN the example WHEN plan --json THEN every subnet's blocks by owner tile it, every worker and pod block is reserved by its owner, and the single-group fields stay", () => {
-    const { code, stdout, stderr } = cli(["plan", "--config", CONFIG, "--json"]);
+  test("GIVEN the example WHEN plan --json THEN every subnet's blocks by owner tile it, every worker and pod block is reserved by its owner, and the single-group fields stay", async () => {
+    const { code, stdout, stderr } = await cli(["plan", "--config", CONFIG, "--json"]);
     // The example's ids are placeholders, named by their cluster-form fields.
     expect(stderr).toMatch(/^note: .*cluster\.config\.json leaves 18 ids at the example's placeholders/);
     expect(stderr.replace(/\s+/g, " ")).toContain("networks[1].securityGroupIds[0]");
@@ -51,8 +44,8 @@ describe("multus-sim with a config of several node groups", () => {
     }
   });
 
-  test("GIVEN the example WHEN plan THEN a line per group and each owner's block in the tables", () => {
-    const { code, stdout } = cli(["plan", "--config", CONFIG]);
+  test("GIVEN the example WHEN plan THEN a line per group and each owner's block in the tables", async () => {
+    const { code, stdout } = await cli(["plan", "--config", CONFIG]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Group cnf-a \(static, c5\.2xlarge, max 4, us-west-2a us-west-2b\): networks data, storage/m);
     expect(stdout).toMatch(/^Group edge \(reservation, m5\.xlarge, max 3, us-west-2a\): networks data/m);
@@ -61,38 +54,38 @@ describe("multus-sim with a config of several node groups", () => {
     expect(stdout).toContain("[pods of data]");
   });
 
-  test("GIVEN a flag that reshapes the single-group config THEN exit 2 naming the flag", () => {
-    const { code, stderr } = cli(["plan", "--config", CONFIG, "--max-nodes", "9"]);
+  test("GIVEN a flag that reshapes the single-group config THEN exit 2 naming the flag", async () => {
+    const { code, stderr } = await cli(["plan", "--config", CONFIG, "--max-nodes", "9"]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^error: --max-nodes: reshapes the single-group config \(nodeGroup \+ multus\), but .* has nodeGroups\. Fix: set it per group in the config file/);
   });
 
-  test("GIVEN groups that do not fit a shared subnet THEN exit 1 naming the group, the subnet and by how much", () => {
+  test("GIVEN groups that do not fit a shared subnet THEN exit 1 naming the group, the subnet and by how much", async () => {
     const file = writeConfig((c) => (c.nodeGroups[2].maxSize = 60));
-    const { code, stderr } = cli(["plan", "--config", file]);
+    const { code, stderr } = await cli(["plan", "--config", file]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error: nodeGroups\[2\]\.maxSize: 10\.0\.4\.0\/24 \(network "data" in us-west-2a\) has 251 usable addresses; the groups attaching it need \d+, \d+ more than it has, from group "edge" on/);
   });
 
-  test("GIVEN a group name used twice THEN exit 2 naming the group and the fix", () => {
-    const { code, stderr } = cli(["plan", "--config", writeConfig((c) => (c.nodeGroups[1].name = "cnf-a"))]);
+  test("GIVEN a group name used twice THEN exit 2 naming the group and the fix", async () => {
+    const { code, stderr } = await cli(["plan", "--config", writeConfig((c) => (c.nodeGroups[1].name = "cnf-a"))]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/nodeGroups\[1\]\.name: "cnf-a" is also the name of nodeGroups\[0\].*Fix: give each node group its own name/);
   });
 
-  test("GIVEN the example WHEN check --nad over the worker blocks THEN each group's block is named, and --nodes only sets how many pods are checked", () => {
+  test("GIVEN the example WHEN check --nad over the worker blocks THEN each group's block is named, and --nodes only sets how many pods are checked", async () => {
     const nad = join(mkdtempSync(join(tmpdir(), "cluster-nad-")), "data.yaml");
     const cni = { cniVersion: "0.3.1", name: "data", type: "ipvlan", master: "ens6", mode: "l2", ipam: { type: "whereabouts", range: "10.0.4.0/24", range_start: "10.0.4.10", range_end: "10.0.4.40" } };
     writeFileSync(nad, JSON.stringify({ apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition", metadata: { name: "data" }, spec: { config: JSON.stringify(cni) } }));
-    const { code, stdout } = cli(["check", "--config", CONFIG, "--nad", nad, "--nodes", "3"]);
+    const { code, stdout } = await cli(["check", "--config", CONFIG, "--nad", nad, "--nodes", "3"]);
     expect(code).toBe(1);
     expect(stdout).toContain("overlaps the worker block of group cnf-a 10.0.4.4-10.0.4.11");
     expect(stdout).toContain("overlaps the worker block of group cnf-b 10.0.4.12-10.0.4.16");
     expect(stdout).toMatch(/overlaps 10\.0\.4\.17-10\.0\.4\.40, the DHCP space of 10\.0\.4\.0\/24 where worker ENIs/);
   });
 
-  test("GIVEN the example WHEN map --svg THEN each owner's block has its own colour and legend entry", () => {
-    const { code, stdout } = cli(["map", "--config", CONFIG, "--svg", "-"]);
+  test("GIVEN the example WHEN map --svg THEN each owner's block has its own colour and legend entry", async () => {
+    const { code, stdout } = await cli(["map", "--config", CONFIG, "--svg", "-"]);
     expect(code).toBe(0);
     const fill = (label: string) => new RegExp(`fill="(#[0-9a-f]+)" stroke="#444" stroke-width="0\\.5"/><text [^>]*>${label}`).exec(stdout)?.[1];
     const a = fill("Worker block of cnf-a");
@@ -117,8 +110,8 @@ describe("multus-sim with a config of several node groups", () => {
     expect(reports.every((r) => r.pods === 4 * 2 * 10 + 3 * 2 * 8 + 3 * 5)).toBe(true);
   });
 
-  test("GIVEN the example WHEN simulate with the reference allocator THEN exit 2: it serves one group", () => {
-    const { code, stderr } = cli(["simulate", "--config", CONFIG, "--allocator", "baseline"]);
+  test("GIVEN the example WHEN simulate with the reference allocator THEN exit 2: it serves one group", async () => {
+    const { code, stderr } = await cli(["simulate", "--config", CONFIG, "--allocator", "baseline"]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/--allocator: baseline is the reference system's allocator, which serves one node group/);
   });

@@ -1,21 +1,15 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ipToInt, planNetwork, parseConfig } from "../../ipam";
 import { podSource, simulate } from "../../cli/simulate";
+import { cli } from "./run";
 
-const ROOT = join(__dirname, "../..");
 const base = ["--subnet", "10.0.4.0/24", "--nodes", "50", "--concurrency", "50", "--pods-per-node", "1", "--seed", "7"];
 
-function cli(args: string[]) {
-  const res = spawnSync(process.execPath, [join(ROOT, "bin/multus-sim.js"), ...args], { cwd: mkdtempSync(join(tmpdir(), "sim-")), env: { ...process.env, MULTUS_CONFIG: "" }, encoding: "utf8" });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
 describe("multus-sim simulate", () => {
-  test("GIVEN 50 concurrent launches WHEN the reference allocator runs THEN exit 1 with ABANDONs; WHEN this project's Lambda runs on the same seed THEN exit 0 and none", () => {
-    const baseline = cli(["simulate", ...base, "--allocator", "baseline", "--json"]);
+  test("GIVEN 50 concurrent launches WHEN the reference allocator runs THEN exit 1 with ABANDONs; WHEN this project's Lambda runs on the same seed THEN exit 0 and none", async () => {
+    const baseline = await cli(["simulate", ...base, "--allocator", "baseline", "--json"]);
     expect(baseline.stderr).toBe("");
     expect(baseline.code).toBe(1);
     const b = JSON.parse(baseline.stdout);
@@ -24,9 +18,9 @@ describe("multus-sim simulate", () => {
     expect(b.summary).toMatchObject({ timing: "aws", abandoned: 29 });
     expect(b.summary.lastActionMs).toBeGreaterThan(0);
     expect(b.runs[0].lastActionMs).toBe(b.summary.lastActionMs);
-    expect(JSON.parse(cli(["simulate", ...base, "--allocator", "baseline", "--json", "--timing", "instant"]).stdout).summary.abandoned).toBe(31);
+    expect(JSON.parse((await cli(["simulate", ...base, "--allocator", "baseline", "--json", "--timing", "instant"])).stdout).summary.abandoned).toBe(31);
     const dirB = mkdtempSync(join(tmpdir(), "sim-svg-"));
-    const human = cli(["simulate", ...base, "--allocator", "baseline", "--svg", join(dirB, "b.svg")]);
+    const human = await cli(["simulate", ...base, "--allocator", "baseline", "--svg", join(dirB, "b.svg")]);
     // The replay hint names the seed to replay, and the picture says what it cannot draw.
     expect(human.stdout).toMatch(/replay the first with the same flags and --seed 7 --runs 1/);
     expect(human.stdout).not.toContain("SEED");
@@ -35,7 +29,7 @@ describe("multus-sim simulate", () => {
     expect(svgB).not.toContain("(violations)");
 
     const dir = mkdtempSync(join(tmpdir(), "sim-svg-"));
-    const project = cli(["simulate", ...base, "--allocator", "project", "--svg", join(dir, "run.svg")]);
+    const project = await cli(["simulate", ...base, "--allocator", "project", "--svg", join(dir, "run.svg")]);
     expect(project.code).toBe(0);
     expect(project.stdout).toMatch(/collisions \(duplicate IPs\): 0/);
     expect(project.stdout).toMatch(/ABANDONed launches: 0/);
@@ -45,8 +39,8 @@ describe("multus-sim simulate", () => {
     expect(project.stdout).toMatch(/simulated time \(aws timing\): last lifecycle action completed at [\d.]+ s/);
   });
 
-  test("GIVEN an unknown --timing THEN exit 2 naming the flag and the choices", () => {
-    const res = cli(["simulate", ...base, "--timing", "fast"]);
+  test("GIVEN an unknown --timing THEN exit 2 naming the flag and the choices", async () => {
+    const res = await cli(["simulate", ...base, "--timing", "fast"]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--timing: unknown timing profile "fast".*use one of aws, instant/);
   });

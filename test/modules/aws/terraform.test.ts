@@ -56,15 +56,17 @@ interface Checked {
   planned: number;
 }
 
-/** init (local backend, mirror only), validate, plan -refresh=false; `show` also returns the saved plan as JSON. */
-async function initValidatePlan(dir: string, show = false): Promise<Checked & { json?: any }> {
+/**
+ * init (local backend, mirror only) and plan -refresh=false to a file, shown as JSON. `plan`
+ * validates the configuration before it plans (an invalid one fails here), so no separate
+ * `validate` run: each terraform command that loads the 700 MB provider costs seconds.
+ */
+async function initPlanShow(dir: string): Promise<{ planned: number; json: any }> {
   await terraform(dir, "init", "-input=false", "-no-color", `-plugin-dir=${PLUGIN_DIR}`);
-  const validate = JSON.parse(await terraform(dir, "validate", "-json", "-no-color")) as { valid: boolean };
-  const plan = await terraform(dir, "plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", ...(show ? ["-out=tf.plan"] : []));
+  const plan = await terraform(dir, "plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=tf.plan");
   const m = /Plan: (\d+) to add, 0 to change, 0 to destroy/.exec(plan);
   if (!m) throw new Error(`no plan summary in:\n${plan}`);
-  const json = show ? JSON.parse(await terraform(dir, "show", "-json", "-no-color", "tf.plan")) : undefined;
-  return { valid: validate.valid, planned: Number(m[1]), ...(json ? { json } : {}) };
+  return { planned: Number(m[1]), json: JSON.parse(await terraform(dir, "show", "-json", "-no-color", "tf.plan")) };
 }
 
 /** `npm run plan:offline -- DIR` as a user runs it: validate, then plan with the offline override. */
@@ -94,29 +96,45 @@ function synthRootAndModule(config: MultusConfig, plan: NetworkPlan, work: strin
   return { rootDir: join(rootOut, "stacks", AWS_STACK), moduleDir: join(moduleOut, "stacks", AWS_STACK) };
 }
 
+interface ModuleCall {
+  readonly name: string;
+  readonly source: string;
+  /** `name = value` lines beside the cluster's ids. */
+  readonly inputs: string[];
+  readonly output: string;
+}
+
 /**
- * A hand-written HCL root in `dir` that calls the module at `moduleDir` with the offline
- * provider, the cluster's ids, `inputs` (`name = value` lines) and one of its outputs.
+ * A hand-written HCL root in `dir` with the offline provider that calls each module with the
+ * cluster's ids, its `inputs`, and passes one of its outputs on.
  */
-function hclRootCalling(dir: string, moduleDir: string, inputs: string[], output: string): string {
+function hclRootCalling(dir: string, calls: ModuleCall[]): string {
   mkdirSync(dir);
   const provider = Object.entries(OFFLINE_PROVIDER).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`).join("\n");
   writeFileSync(
     join(dir, "main.tf"),
     [
       `provider "aws" {\n${provider}\n}`,
-      `module "multus" {`,
-      `  source                        = "${moduleDir}"`,
-      `  cluster_endpoint              = "https://0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com"`,
-      `  cluster_certificate_authority = "LS0tLS1CRUdJTg=="`,
-      `  cluster_security_group_id     = "sg-0123456789abcdef0"`,
-      `  vpc_id                        = "vpc-0123456789abcdef0"`,
-      ...inputs.map((line) => `  ${line}`),
-      `}`,
-      `output "${output}" { value = module.multus.${output} }`,
+      ...calls.flatMap((c) => [
+        `module "${c.name}" {`,
+        `  source                        = "${c.source}"`,
+        `  cluster_endpoint              = "https://0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com"`,
+        `  cluster_certificate_authority = "LS0tLS1CRUdJTg=="`,
+        `  cluster_security_group_id     = "sg-0123456789abcdef0"`,
+        `  vpc_id                        = "vpc-0123456789abcdef0"`,
+        ...c.inputs.map((line) => `  ${line}`),
+        `}`,
+        `output "${c.name}_${c.output}" { value = module.${c.name}.${c.output} }`,
+      ]),
       "",
     ].join("\n"),
   );
+  return dir;
+}
+
+/** The offline provider settings as an override file beside a synthesized root stack (what plan:offline writes for its plan). */
+function withOfflineOverride(dir: string): string {
+  writeFileSync(join(dir, "zz_offline_override.tf.json"), JSON.stringify({ provider: { aws: [OFFLINE_PROVIDER] } }));
   return dir;
 }
 
@@ -124,75 +142,87 @@ function resourceCount(tf: { resource?: Record<string, Record<string, unknown>> 
   return Object.values(tf.resource ?? {}).reduce((n, byId) => n + Object.keys(byId).length, 0);
 }
 
+/** Planned creates of managed resources in one module call (or in the root, with no name); data sources read at apply are left out. */
+function changesOf(json: any, moduleName?: string): any[] {
+  return (json.resource_changes as any[]).filter((r) => r.mode === "managed" && r.change.actions.includes("create") && (moduleName ? r.module_address === `module.${moduleName}` : r.module_address === undefined));
+}
+
+const readTf = (dir: string) => JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, unknown>> };
+
+/**
+ * Every check in one beforeAll: three terraform roots (the default app as `npm run plan:offline`
+ * runs it, the example cluster's root stack, and one HCL root calling both as modules), so the
+ * provider is loaded as few times as the checks need.
+ */
 describeTf("GIVEN terraform and the aws provider mirror", () => {
-  const { config, plan } = defaultSetup();
+  const defaults = defaultSetup();
+  const cluster = { config: parseConfig(EXAMPLE) };
+  const clusterPlan = planNetwork(cluster.config);
   const work = mkdtempSync(join(tmpdir(), "multus-tf-"));
   let rootResult: Checked;
-  let moduleResult: Checked;
-  let rootResources = 0;
   let rootLeftOver: string[] = [];
-  let moduleResources = 0;
+  let rootTf: ReturnType<typeof readTf>;
+  let clusterRoot: { planned: number; json: any };
+  let clusterTf: ReturnType<typeof readTf>;
+  let called: { planned: number; json: any };
+  let moduleTf: ReturnType<typeof readTf>;
+  let clusterModuleTf: ReturnType<typeof readTf>;
 
   beforeAll(async () => {
     // The default app, as `npm run synth` writes it, and the module called from a hand-written HCL root.
-    const { rootDir, moduleDir } = synthRootAndModule(config, plan, work);
-    rootResources = resourceCount(JSON.parse(readFileSync(join(rootDir, "cdk.tf.json"), "utf8")));
-    moduleResources = resourceCount(JSON.parse(readFileSync(join(moduleDir, "cdk.tf.json"), "utf8")));
-    const hclRoot = hclRootCalling(join(work, "hcl-root"), moduleDir, [
-      `node_subnet_ids = ["subnet-0123456789abcdef0"]`,
-      `multus_subnet_ids = ${JSON.stringify(config.multus.subnets.map((_, i) => `subnet-0123456789abcde${i}f`))}`,
-      `multus_security_group_ids = ["sg-0123456789abcdef1"]`,
-      `ami_id = "ami-0123456789abcdef0"`,
-    ], "autoscaling_group_name");
-    // The two roots are independent: check them side by side.
-    [rootResult, moduleResult] = await Promise.all([planOffline(rootDir), initValidatePlan(hclRoot)]);
-    rootLeftOver = readdirSync(rootDir).filter((f) => f.endsWith("_override.tf.json"));
-  }, 150000);
+    for (const sub of ["default", "cluster"]) mkdirSync(join(work, sub));
+    const byDefault = synthRootAndModule(defaults.config, defaults.plan, join(work, "default"));
+    const byCluster = synthRootAndModule(cluster.config, clusterPlan, join(work, "cluster"));
+    [rootTf, moduleTf, clusterTf, clusterModuleTf] = [byDefault.rootDir, byDefault.moduleDir, byCluster.rootDir, byCluster.moduleDir].map(readTf);
+    const hclRoot = hclRootCalling(join(work, "hcl-root"), [
+      {
+        name: "multus",
+        source: byDefault.moduleDir,
+        inputs: [
+          `node_subnet_ids = ["subnet-0123456789abcdef0"]`,
+          `multus_subnet_ids = ${JSON.stringify(defaults.config.multus.subnets.map((_, i) => `subnet-0123456789abcde${i}f`))}`,
+          `multus_security_group_ids = ["sg-0123456789abcdef1"]`,
+          `ami_id = "ami-0123456789abcdef0"`,
+        ],
+        output: "autoscaling_group_name",
+      },
+      {
+        name: "cluster",
+        source: byCluster.moduleDir,
+        inputs: [
+          `multus_subnet_ids = ${JSON.stringify(clusterPlan.subnets.map((_, i) => `subnet-0123456789abcde${i}f`))}`,
+          ...cluster.config.nodeGroups.flatMap((g) => [`${g.name.replace(/-/g, "_")}_node_subnet_ids = ["subnet-0123456789abcdef0"]`, `${g.name.replace(/-/g, "_")}_ami_id = "ami-0123456789abcdef0"`]),
+          ...cluster.config.networks.map((n, i) => `${n.name}_security_group_ids = ["sg-0123456789abcdef${i}"]`),
+        ],
+        output: "autoscaling_group_names",
+      },
+    ]);
+    [rootResult, clusterRoot, called] = await Promise.all([planOffline(byDefault.rootDir), initPlanShow(withOfflineOverride(byCluster.rootDir)), initPlanShow(hclRoot)]);
+    rootLeftOver = readdirSync(byDefault.rootDir).filter((f) => f.endsWith("_override.tf.json"));
+  }, 180000);
 
   test("WHEN the default synth is validated and planned (npm run plan:offline) THEN it is valid, plans every resource and leaves no override behind", () => {
     expect(rootResult.valid).toBe(true);
     expect(rootLeftOver).toEqual([]);
-    expect(rootResources).toBeGreaterThan(0);
-    expect(rootResult.planned).toBe(rootResources);
+    expect(resourceCount(rootTf)).toBeGreaterThan(0);
+    expect(rootResult.planned).toBe(resourceCount(rootTf));
   });
 
-  test("WHEN an HCL root calls the module THEN it is valid and plans every module resource", () => {
-    expect(moduleResult.valid).toBe(true);
-    expect(moduleResult.planned).toBe(moduleResources);
-  });
-});
-
-describeTf("GIVEN terraform, the provider mirror and the example cluster (three node groups)", () => {
-  const config = parseConfig(EXAMPLE);
-  const plan = planNetwork(config);
-  const work = mkdtempSync(join(tmpdir(), "multus-tf-cluster-"));
-  let root: Checked;
-  let called: Checked & { json?: any };
-  let rootTf: { resource?: Record<string, Record<string, unknown>> };
-  let moduleResources = 0;
-
-  beforeAll(async () => {
-    const { rootDir, moduleDir } = synthRootAndModule(config, plan, work);
-    rootTf = JSON.parse(readFileSync(join(rootDir, "cdk.tf.json"), "utf8"));
-    moduleResources = resourceCount(JSON.parse(readFileSync(join(moduleDir, "cdk.tf.json"), "utf8")));
-    const hclRoot = hclRootCalling(join(work, "hcl-root"), moduleDir, [
-      `multus_subnet_ids = ${JSON.stringify(plan.subnets.map((_, i) => `subnet-0123456789abcde${i}f`))}`,
-      ...config.nodeGroups.flatMap((g) => [`${g.name.replace(/-/g, "_")}_node_subnet_ids = ["subnet-0123456789abcdef0"]`, `${g.name.replace(/-/g, "_")}_ami_id = "ami-0123456789abcdef0"`]),
-      ...config.networks.map((n, i) => `${n.name}_security_group_ids = ["sg-0123456789abcdef${i}"]`),
-    ], "autoscaling_group_names");
-    [root, called] = await Promise.all([planOffline(rootDir), initValidatePlan(hclRoot, true)]);
-  }, 180000);
-
-  test("WHEN the root synth is validated and planned (npm run plan:offline) THEN it is valid, plans every resource, and has one Auto Scaling group per node group", () => {
-    expect(root.valid).toBe(true);
-    expect(root.planned).toBe(resourceCount(rootTf));
-    expect(Object.keys(rootTf.resource!.aws_autoscaling_group!)).toHaveLength(3);
+  test("WHEN an HCL root calls the default stack as a module THEN it plans every module resource", () => {
+    expect(changesOf(called.json, "multus")).toHaveLength(resourceCount(moduleTf));
   });
 
-  test("WHEN an HCL root calls the module THEN it is valid, and the Lambda's planned environment reads back with the caller's ids", () => {
-    expect(called.valid).toBe(true);
-    expect(called.planned).toBe(moduleResources);
-    const fn = (called.json.resource_changes as any[]).find((r) => r.type === "aws_lambda_function");
+  test("WHEN the example cluster's root synth is planned offline THEN it plans every resource, with one Auto Scaling group per node group", () => {
+    expect(clusterRoot.planned).toBe(resourceCount(clusterTf));
+    expect(changesOf(clusterRoot.json).filter((r) => r.type === "aws_autoscaling_group")).toHaveLength(cluster.config.nodeGroups.length);
+    expect(Object.keys(clusterTf.resource!.aws_autoscaling_group!)).toHaveLength(3);
+  });
+
+  test("WHEN an HCL root calls the cluster stack as a module THEN it plans every module resource, and the Lambda's planned environment reads back with the caller's ids", () => {
+    const changes = changesOf(called.json, "cluster");
+    expect(changes).toHaveLength(resourceCount(clusterModuleTf));
+    expect(called.planned).toBe(resourceCount(moduleTf) + resourceCount(clusterModuleTf));
+    const fn = changes.find((r) => r.type === "aws_lambda_function");
     const env = fn.change.after.environment[0].variables as Record<string, string>;
     const groups = parseLambdaGroups(env);
     expect(groups.map((g) => g.autoScalingGroupName).sort()).toEqual(["eks-multus-cluster-cnf-a", "eks-multus-cluster-cnf-b", "eks-multus-cluster-edge"]);
