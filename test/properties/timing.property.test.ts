@@ -6,9 +6,10 @@
  */
 import fc from "fast-check";
 import { MultusConfig, parseConfig, planNetwork } from "../../ipam";
+import type { LambdaEnvironmentExtra } from "../../ipam/lambda-env";
 import { HOOK_MARGIN_MS } from "../../lambda/launch";
-import { ScenarioReport, formatFailure, lambdaAllocator, runScenario, whereaboutsPods } from "../../simulator/scenario";
-import { TimingValues, timingProfile } from "../../simulator/timing";
+import { ScenarioOptions, ScenarioReport, formatFailure, lambdaAllocator, runScenario, whereaboutsPods } from "../../simulator/scenario";
+import { ReadLag, TimingValues, timingProfile } from "../../simulator/timing";
 
 type Strategy = "static" | "reservation";
 
@@ -41,7 +42,42 @@ function expectNoViolation(report: ScenarioReport): void {
   if (report.violations.length) throw new Error(formatFailure(report));
 }
 
+const seen = { scenarios: 0, launches: 0, abandoned: 0, minMarginMs: Infinity };
+
+/**
+ * One run of the real Lambda, as deployed for `config`, under the aws profile with the swept
+ * rows, every launch in flight at once and every action due HOOK_MARGIN_MS before its hook's
+ * timeout.
+ */
+async function awsRun(
+  config: MultusConfig,
+  swept: { readLag: ReadLag; rows: Partial<TimingValues> },
+  opts: Pick<ScenarioOptions, "nodes" | "seed"> & Partial<ScenarioOptions>,
+  extra: LambdaEnvironmentExtra = {},
+): Promise<{ report: ScenarioReport; plan: ReturnType<typeof planNetwork> }> {
+  const plan = planNetwork(config);
+  const report = await runScenario({
+    plan,
+    concurrency: opts.nodes,
+    timing: timingProfile("aws", { ...swept.rows, readLag: swept.readLag }),
+    actionMarginMs: HOOK_MARGIN_MS,
+    allocator: lambdaAllocator(plan, config, extra),
+    ...opts,
+  });
+  seen.scenarios++;
+  seen.launches += opts.nodes;
+  seen.abandoned += report.launches.abandoned;
+  if (report.minActionMarginMs !== null) seen.minMarginMs = Math.min(seen.minMarginMs, report.minActionMarginMs);
+  return { report, plan };
+}
+
 describe("under the aws timing profile", () => {
+  afterAll(() =>
+    process.stdout.write(
+      `timing property: ${seen.scenarios} scenarios, ${seen.launches} launches under swept aws timing; ${seen.abandoned} ABANDONed; smallest margin to a hook's timeout ${(seen.minMarginMs / 1000).toFixed(1)} s\n`,
+    ),
+  );
+
   test("GIVEN reads lagging by seconds to a minute, instances pending and refusing attaches, throttling buckets and duplicate deliveries THEN no healthy instance is ABANDONed, and a lagging InvalidInstanceID.NotFound never makes the Lambda detach an ENI of a live node", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -52,20 +88,7 @@ describe("under the aws timing profile", () => {
         fc.constantFrom(0, 0.3),
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         async (strategy, nodes, readLag, rows, duplicateRate, seed) => {
-          const config = configOf(strategy, 40);
-          const plan = planNetwork(config);
-          const report = await runScenario({
-            plan,
-            nodes,
-            concurrency: nodes,
-            foreignEnis: 3,
-            seed,
-            timing: timingProfile("aws", { ...rows, readLag } as Partial<TimingValues>),
-            faults: { duplicateRate },
-            replay: true,
-            actionMarginMs: HOOK_MARGIN_MS,
-            allocator: lambdaAllocator(plan, config),
-          });
+          const { report } = await awsRun(configOf(strategy, 40), { readLag, rows }, { nodes, foreignEnis: 3, seed, faults: { duplicateRate }, replay: true });
           // touched-live-eni, node-missing-eni and late-action are among the violations checked.
           expectNoViolation(report);
           if (report.launches.abandoned > 0) throw new Error(`${report.launches.abandoned} healthy launch(es) ABANDONed: ${report.abandonReasons.join(" | ")}\n${formatFailure(report)}`);
@@ -81,19 +104,7 @@ describe("under the aws timing profile", () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 14, max: 24 }), fc.integer({ min: 1, max: 4 }), laggingReads, undocumented, fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (nodes, terminations, readLag, rows, seed) => {
         // maxSize 10 + headroom 2: a 12-address worker block.
-        const config = configOf("static", 10, 2);
-        const plan = planNetwork(config);
-        const report = await runScenario({
-          plan,
-          nodes,
-          concurrency: nodes,
-          seed,
-          terminations,
-          pods: whereaboutsPods(1),
-          timing: timingProfile("aws", { ...rows, readLag } as Partial<TimingValues>),
-          actionMarginMs: HOOK_MARGIN_MS,
-          allocator: lambdaAllocator(plan, config),
-        });
+        const { report, plan } = await awsRun(configOf("static", 10, 2), { readLag, rows }, { nodes, seed, terminations, pods: whereaboutsPods(1) });
         // eni-outlived-instance (an attached ENI not deleted with its instance) and leaked-eni
         // (one left attached to nothing) are among the violations checked.
         expectNoViolation(report);
@@ -116,21 +127,12 @@ describe("under the aws timing profile", () => {
   ])("GIVEN a launch hook of $hook s and a function timeout of $lambda s THEN every lifecycle action completes at least HOOK_MARGIN_MS (60 s) before its hook's timeout", async ({ hook, lambda }) => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom<Strategy>("static", "reservation"), fc.integer({ min: 10, max: 40 }), laggingReads, undocumented, fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (strategy, nodes, readLag, rows, seed) => {
-        const config = configOf(strategy, 40);
-        const plan = planNetwork(config);
-        const report = await runScenario({
-          plan,
-          nodes,
-          concurrency: nodes,
-          foreignEnis: 2,
-          seed,
-          terminations: 2,
-          heartbeatTimeoutSeconds: hook,
-          lambdaTimeoutSeconds: lambda,
-          timing: timingProfile("aws", { ...rows, readLag } as Partial<TimingValues>),
-          actionMarginMs: HOOK_MARGIN_MS,
-          allocator: lambdaAllocator(plan, config, { launchHookTimeout: hook }),
-        });
+        const { report } = await awsRun(
+          configOf(strategy, 40),
+          { readLag, rows },
+          { nodes, foreignEnis: 2, seed, terminations: 2, heartbeatTimeoutSeconds: hook, lambdaTimeoutSeconds: lambda },
+          { launchHookTimeout: hook },
+        );
         expectNoViolation(report);
         expect(report.invocationTimeouts).toBe(0);
         expect(report.minActionMarginMs).toBeGreaterThanOrEqual(HOOK_MARGIN_MS);
