@@ -138,8 +138,15 @@ function withOfflineOverride(dir: string): string {
   return dir;
 }
 
-function resourceCount(tf: { resource?: Record<string, Record<string, unknown>> }): number {
-  return Object.values(tf.resource ?? {}).reduce((n, byId) => n + Object.keys(byId).length, 0);
+/**
+ * Resources the plan adds: one per resource block, and per for_each block as many as its set
+ * holds (`forEach`: by logical id, for those that a module variable's default feeds; none: 0).
+ */
+function resourceCount(tf: { resource?: Record<string, Record<string, unknown>> }, forEach: Record<string, number> = {}): number {
+  return Object.values(tf.resource ?? {}).reduce(
+    (n, byId) => n + Object.entries(byId).reduce((m, [id, r]) => m + ((r as { for_each?: unknown }).for_each === undefined ? 1 : (forEach[id] ?? 0)), 0),
+    0,
+  );
 }
 
 /** Planned creates of managed resources in one module call (or in the root, with no name); data sources read at apply are left out. */
