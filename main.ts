@@ -34,8 +34,8 @@ export interface AppOptions {
   readonly plan: NetworkPlan;
   readonly outdir: string;
   readonly mode?: StackMode;
-  /** Lambda bundle directory (with index.js) or zip. */
-  readonly bundlePath: string;
+  /** Lambda bundle directory (with index.js) or zip; unused when the config's lambda gives the code's S3 object. */
+  readonly bundlePath?: string;
   /** How nodes join: EKS access entry, or the aws-auth ConfigMap written by the Kubernetes stack. @default "access-entry" */
   readonly nodeAccess?: NodeAccess;
   /**
@@ -66,8 +66,11 @@ export function buildApp(opts: AppOptions): { app: App; aws: MultusAwsStack } {
   // With aws-auth, the node roles' ARNs cross stacks (cdktf wires an output and a remote state).
   if (mode === "root") {
     const [first, ...others] = aws.nodeGroups;
-    const awsAuth = { nodeRoleArn: first!.nodeRole.arn, ...(others.length ? { additionalRoles: others.map((ng) => nodeRoleMapping(ng.nodeRole.arn)) } : {}) };
-    const [addons] = addKubernetesStacks(app, opts.config, opts.plan, opts.nodeAccess === "aws-auth" ? { awsAuth } : {});
+    const awsAuth = { nodeRoleArn: first!.nodeRoleArn, ...(others.length ? { additionalRoles: others.map((ng) => nodeRoleMapping(ng.nodeRoleArn)) } : {}) };
+    // The agent's own role: nothing on its service account with Pod Identity, the role's ARN with IRSA.
+    const agentRole = aws.nodeAgentRole;
+    const agent = agentRole ? { agent: { iam: agentRole.credentials === "irsa" ? { mode: "irsa" as const, roleArn: agentRole.role.arn } : { mode: "podIdentity" as const } } } : {};
+    const [addons] = addKubernetesStacks(app, opts.config, opts.plan, { ...(opts.nodeAccess === "aws-auth" ? { awsAuth } : {}), ...agent });
     // The nodes before the add-ons (the DaemonSets wait for their rollout on nodes), the add-ons
     // before the networks (the NAD CRD): cdktf deploys stacks in dependency order.
     addons.addDependency(aws);
@@ -121,7 +124,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     const plan = withSource(file ?? "", () => planNetwork(config));
     // CDKTF_OUTDIR: set by `cdktf synth --output`.
     const outdir = resolve(flags.outdir ?? (flags.module ? "dist/terraform-module" : process.env.CDKTF_OUTDIR ?? "cdktf.out"));
-    const bundlePath = flags.bundle ? resolve(flags.bundle) : await ensureBundle();
+    // Code from S3 (the config's lambda): nothing to build here.
+    const bundlePath = flags.bundle ? resolve(flags.bundle) : config.lambda ? undefined : await ensureBundle();
     const { app } = buildApp({ config, plan, outdir, mode, bundlePath, nodeAccess: flags.nodeAccess, amiFromSsm: flags.amiFromSsm });
     app.synth();
     const stacksDir = resolve(outdir, "stacks");

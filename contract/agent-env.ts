@@ -56,6 +56,13 @@ export interface AgentConfig {
   readonly host: { readonly stateDir: string; readonly multusCniConfig: string; readonly sysClassNet: string };
 }
 
+/**
+ * The agent's service account as the Kubernetes stack creates it (modules/kubernetes
+ * objects/agent.ts defaults): the AWS stack associates the agent's own IAM role with it (EKS Pod
+ * Identity) or trusts it (IRSA).
+ */
+export const AGENT_SERVICE_ACCOUNT = { namespace: "kube-system", name: "multus-node-agent" } as const;
+
 /** Seconds between the agent's full resyncs. */
 export const AGENT_SYNC_PERIOD = { min: 5, max: 3600, default: 30 } as const;
 

@@ -27,6 +27,14 @@ export function knownInstanceTypes(): string[] {
   return Object.keys(table);
 }
 
+/** CPU architecture of an instance type: Graviton families carry a `g` after the generation (m7g, c6gn, r8gd) or are a1. */
+export function instanceArchitecture(instanceType: string): "x86_64" | "arm64" {
+  const m = /^([a-z]+)(\d+)([a-z-]*)\./.exec(instanceType);
+  if (!m) return "x86_64";
+  if (m[1] === "a" && m[2] === "1") return "arm64";
+  return m[3]!.includes("g") ? "arm64" : "x86_64";
+}
+
 export function instanceLimits(instanceType: string, field = "instanceType"): InstanceLimits {
   const entry = table[instanceType];
   if (!entry) {

@@ -4,6 +4,7 @@ import type { Strategy } from "../contract/lifecycle";
 import { checkInterfaceTags } from "../contract/tags";
 import { PlanError } from "../contract/errors";
 import { CONFIG_FIELDS } from "./config-fields";
+import { ClusterIamConfig, checkInstanceTypeAgrees, checkNodeGroupOptions } from "./node-options";
 import { checkAvailabilityZone } from "./regions";
 import {
   Checker,
@@ -165,8 +166,9 @@ function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRan
   return net as unknown as NetworkConfig;
 }
 
-function parseGroup(g: unknown, at: string, c: Checker, region: string, networks: readonly NetworkConfig[]): NodeGroupConfig {
+function parseGroup(g: unknown, at: string, c: Checker, region: string, networks: readonly NetworkConfig[], groups: number, iam: ClusterIamConfig | undefined): NodeGroupConfig {
   c.keys(g, at, CONFIG_FIELDS["nodeGroups[]"]);
+  checkInstanceTypeAgrees(g, at);
   const ng = merge(groupDefaults(), g) as Json;
   checkNodeGroupFields(ng, at, c);
   checkGroupAddressFields(ng, at, c);
@@ -196,6 +198,9 @@ function parseGroup(g: unknown, at: string, c: Checker, region: string, networks
       }
     });
   }
+  checkNodeGroupOptions(ng, at, c, zones.length, groups, iam);
+  // The launch template's type is the first of instanceTypes; the plan checks them all.
+  if (Array.isArray(ng.instanceTypes)) ng.instanceType = ng.instanceTypes[0];
   return ng as unknown as NodeGroupConfig;
 }
 
@@ -252,7 +257,8 @@ export function parseClusterConfig(raw: Json, region: string, vpcRange: Subnet, 
     const other = subnetIds.findIndex((o) => o.id === s.id);
     if (other !== k) c.fail(s.field, `${s.id} is also ${subnetIds[other]!.field}`, "list each multus subnet once, in one network");
   });
-  const nodeGroups = c.list(raw.nodeGroups, "nodeGroups").map((g, i) => parseGroup(g, `nodeGroups[${i}]`, c, region, networks));
+  const rawGroups = c.list(raw.nodeGroups, "nodeGroups");
+  const nodeGroups = rawGroups.map((g, i) => parseGroup(g, `nodeGroups[${i}]`, c, region, networks, rawGroups.length, raw.iam as ClusterIamConfig | undefined));
   nodeGroups.forEach((g, i) => {
     // Case-blind: the name also goes into NAD names and labels, which are lowercase.
     const k = nodeGroups.findIndex((o) => o.name.toLowerCase() === g.name.toLowerCase());
@@ -262,7 +268,7 @@ export function parseClusterConfig(raw: Json, region: string, vpcRange: Subnet, 
   });
   checkSharedNetworks(nodeGroups, networks, c);
   const { networks: _n, nodeGroups: _g, $schema: _s, ...common } = raw;
-  return { ...(common as unknown as Pick<ClusterMultusConfig, "region" | "cluster" | "vpc">), networks, nodeGroups, form: "cluster" };
+  return { ...(common as unknown as Pick<ClusterMultusConfig, "region" | "cluster" | "vpc" | "iam" | "tags" | "lambda">), networks, nodeGroups, form: "cluster" };
 }
 
 /** The shorthand as a cluster: one group attaching one network per subnet, `net1`, `net2`, ..., in config order. */

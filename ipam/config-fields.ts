@@ -3,23 +3,43 @@
  * validator (ipam/config.ts: unknown fields are refused, numbers checked) and by the JSON
  * schema generator (ipam/config-schema.ts), so both know the same fields.
  */
+/** A node group's production options (ipam/node-options.ts NodeGroupOptions): optional, no default in the config. */
+export const NODE_GROUP_OPTIONS = [
+  "instanceTypes", "manageDesiredCapacity", "clusterAutoscaler", "spot", "capacityRebalance", "instanceRefresh", "placementGroup",
+  "terminationPolicies", "maxInstanceLifetime", "healthCheckGracePeriod", "enabledMetrics", "volume", "extraVolumes",
+  "preBootstrapScript", "postBootstrapScript", "nodeConfig", "labels", "taints", "iam", "lifecycleHooks", "tags", "resourceTags",
+] as const;
+
 export const CONFIG_FIELDS = {
-  "": ["$schema", "region", "cluster", "vpc", "nodeGroup", "multus", "whereabouts", "agent"],
+  "": ["$schema", "region", "cluster", "vpc", "nodeGroup", "multus", "whereabouts", "agent", "iam", "tags", "lambda"],
   cluster: ["name", "version", "endpoint", "certificateAuthority", "serviceCidr", "securityGroupId"],
   vpc: ["id", "cidr"],
-  nodeGroup: ["name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments"],
+  nodeGroup: ["name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments", ...NODE_GROUP_OPTIONS],
   multus: ["strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"],
   "multus.subnets[]": ["cidr", "id", "availabilityZone", "podRange"],
   whereabouts: ["image"],
   agent: ["image"],
   /** The cluster form's top level (ipam/cluster-config.ts): `multus` then holds only `image`. */
-  "cluster-form": ["$schema", "region", "cluster", "vpc", "networks", "nodeGroups", "multus", "whereabouts", "agent"],
+  "cluster-form": ["$schema", "region", "cluster", "vpc", "networks", "nodeGroups", "multus", "whereabouts", "agent", "iam", "tags", "lambda"],
   "networks[]": ["name", "subnets", "type", "mode", "securityGroupIds", "sourceDestCheck", "interfaceTags", "podBlock", "nad"],
   "networks[].nad": ["name", "namespace"],
   "nodeGroups[]": [
     "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
-    "availabilityZones", "strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "networks",
+    "availabilityZones", "strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "networks", ...NODE_GROUP_OPTIONS,
   ],
+  // A node group's production options (ipam/node-options.ts), in the shorthand's nodeGroup and in each of nodeGroups.
+  "nodeGroup.spot": ["onDemandBaseCapacity", "onDemandPercentageAboveBaseCapacity", "allocationStrategy", "onDemandAllocationStrategy", "maxPrice"],
+  "nodeGroup.instanceRefresh": ["enabled", "minHealthyPercentage", "maxHealthyPercentage", "instanceWarmup", "skipMatching", "autoRollback", "checkpointPercentages", "checkpointDelay"],
+  "nodeGroup.placementGroup": ["strategy", "partitionCount", "spreadLevel"],
+  "nodeGroup.volume": ["type", "size", "iops", "throughput", "kmsKeyId", "encrypted"],
+  "nodeGroup.extraVolumes[]": ["deviceName", "type", "size", "iops", "throughput", "kmsKeyId", "encrypted", "deleteOnTermination"],
+  "nodeGroup.taints[]": ["key", "value", "effect"],
+  "nodeGroup.iam": ["attachCniPolicy", "roleArn", "instanceProfileArn", "roleName", "roleUseNamePrefix", "rolePath", "permissionsBoundary", "additionalPolicyArns"],
+  "nodeGroup.lifecycleHooks[]": ["name", "transition", "defaultResult", "heartbeatTimeout", "notificationTargetArn", "roleArn", "notificationMetadata"],
+  "nodeGroup.resourceTags": ["autoScalingGroup", "instance", "volume", "networkInterface", "launchTemplate"],
+  iam: ["attachCniPolicy", "roleArn", "instanceProfileArn", "roleName", "roleUseNamePrefix", "rolePath", "permissionsBoundary", "additionalPolicyArns", "nodeAgent"],
+  "iam.nodeAgent": ["credentials", "oidcProviderArn"],
+  lambda: ["s3Bucket", "s3Key", "s3ObjectVersion"],
 } as const;
 
 /** Inclusive bounds of the whole-number fields. */
@@ -34,7 +54,10 @@ export const CONFIG_LIMITS: Readonly<Record<string, readonly [number, number]>> 
 };
 
 /** Fields that may be left out (no default). */
-export const OPTIONAL_FIELDS = ["$schema", "nodeGroup.keyName", "multus.workerHeadroom", "multus.image", "multus.subnets[].podRange", "whereabouts", "agent", "whereabouts.image", "agent.image"] as const;
+export const OPTIONAL_FIELDS = [
+  "$schema", "nodeGroup.keyName", "multus.workerHeadroom", "multus.image", "multus.subnets[].podRange", "whereabouts", "agent", "whereabouts.image", "agent.image",
+  "iam", "tags", "lambda", ...NODE_GROUP_OPTIONS.map((f) => `nodeGroup.${f}` as const),
+] as const;
 
 /** AWS resource ids: prefix, dash, 8 or 17 hex digits. */
 export const idPattern = (prefix: string) => `^${prefix}-[0-9a-f]{8,17}$`;

@@ -11,6 +11,7 @@ import { PLACEHOLDER_CERTIFICATE, PLACEHOLDER_ENDPOINT } from "./placeholders";
 import { REGION_PATTERN, checkAvailabilityZone, eksAddonRegistry, nearestRegions } from "./regions";
 import { withSource } from "./source";
 import { NetworkConfig, NodeGroupConfig, isClusterForm, notMixed, parseClusterConfig, shorthandCluster } from "./cluster-config";
+import { ClusterIamConfig, LambdaCodeConfig, NodeGroupOptions, checkClusterOptions, checkInstanceTypeAgrees, checkNodeGroupOptions } from "./node-options";
 
 /** One multus subnet, in device order within its availability zone (device index 1, 2, ...). */
 export interface MultusSubnetConfig {
@@ -69,7 +70,13 @@ export interface ShorthandConfig {
     readonly subnetIds: string[];
     /** Extra kubelet flags, e.g. node labels. @default "" */
     readonly bootstrapArguments: string;
-  };
+  } & NodeGroupOptions;
+  /** Node roles of every group (a group's `iam` overrides field by field) and the node agent's own role. @default {} */
+  readonly iam?: ClusterIamConfig;
+  /** Tags on every resource of the stack. @default {} */
+  readonly tags?: Record<string, string>;
+  /** The lifecycle Lambda's code from S3 instead of the local bundle. @default the local bundle (dist/lambda) */
+  readonly lambda?: LambdaCodeConfig;
   readonly multus: {
     /** @default "static" */
     readonly strategy: Strategy;
@@ -301,7 +308,11 @@ export function checkMultusSubnet(s: unknown, f: string, c: Checker, region: str
  * shorthand.
  */
 export function parseConfig(user: unknown = {}, source = ""): MultusConfig {
-  return withSource(source, () => (isClusterForm(user) ? checkConfig(merge(CLUSTER_DEFAULTS, notMixed(user, new Checker())), true) : checkConfig(merge(DEFAULT_CONFIG, user ?? {}), false)));
+  return withSource(source, () => {
+    if (isClusterForm(user)) return checkConfig(merge(CLUSTER_DEFAULTS, notMixed(user, new Checker())), true);
+    checkInstanceTypeAgrees(isObject(user) ? user.nodeGroup : undefined, "nodeGroup");
+    return checkConfig(merge(DEFAULT_CONFIG, user ?? {}), false);
+  });
 }
 
 function checkConfig(merged: unknown, clusterForm: boolean): MultusConfig {
@@ -327,6 +338,7 @@ function checkConfig(merged: unknown, clusterForm: boolean): MultusConfig {
   const vpc = c.keys(raw.vpc, "vpc", CONFIG_FIELDS.vpc);
   c.str(vpc.id, "vpc.id", ID("vpc"), "vpc-0123456789abcdef0");
   const vpcRange = parseCidr(c.str(vpc.cidr, "vpc.cidr"), "vpc.cidr");
+  checkClusterOptions(raw, c);
 
   if (clusterForm) return parseClusterConfig(raw, region, vpcRange, c);
 
@@ -344,5 +356,9 @@ function checkConfig(merged: unknown, clusterForm: boolean): MultusConfig {
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) c.fail(`multus.subnets[${i}].id`, `${String(id)} is listed twice`, "list each multus subnet once");
   });
+  const zones = new Set(subnets.map((s) => (s as Json).availabilityZone)).size;
+  checkNodeGroupOptions(ng, "nodeGroup", c, zones, 1, raw.iam as ClusterIamConfig | undefined);
+  // The launch template's type is the first of instanceTypes; the plan checks them all.
+  if (Array.isArray(ng.instanceTypes)) ng.instanceType = ng.instanceTypes[0];
   return shorthandCluster(raw as unknown as ShorthandConfig);
 }

@@ -14,3 +14,5 @@ export * from "./config-schema";
 export * from "./config-fields";
 export * from "./cluster-config";
 export * from "./cluster-layout";
+export * from "./node-options";
+export * from "./nodeadm";

@@ -7,12 +7,14 @@ import { isObject } from "../contract/json";
  * (hex, so they pass the id patterns); the endpoint and certificate have fixed values.
  */
 export const PLACEHOLDER_ID_MARK = "0c0ffee0c0ffee";
+/** The account AWS's documentation uses in example ARNs: an ARN of it is a placeholder too. */
+export const PLACEHOLDER_ACCOUNT = "111122223333";
 export const PLACEHOLDER_ENDPOINT = "https://0123456789ABCDEF0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
 /** base64 of "-----BEGIN CERTIFICATE-----\n": a certificate's first line and nothing more. */
 export const PLACEHOLDER_CERTIFICATE = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==";
 
 export function isPlaceholder(value: unknown): boolean {
-  return typeof value === "string" && (value.includes(PLACEHOLDER_ID_MARK) || value === PLACEHOLDER_ENDPOINT || value === PLACEHOLDER_CERTIFICATE);
+  return typeof value === "string" && (value.includes(PLACEHOLDER_ID_MARK) || value.includes(`:${PLACEHOLDER_ACCOUNT}:`) || value === PLACEHOLDER_ENDPOINT || value === PLACEHOLDER_CERTIFICATE);
 }
 
 /** Every field of `config` (any shape) still at a placeholder, as config paths: `vpc.id`, `multus.subnets[0].id`. */

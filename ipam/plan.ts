@@ -6,6 +6,7 @@ import { ConfigForm, NetworkConfig, NodeGroupConfig, deviceIndexes } from "./clu
 import { OwnedReservation, PlanBlock, SharedSubnetPlan, planSharedSubnet, subnetBlocks } from "./cluster-layout";
 import type { MultusConfig, ShorthandMultusConfig } from "./config";
 import { planSubnet, subnetPlanJson } from "./layout";
+import { groupInstanceTypes, instanceTypeField } from "./node-options";
 
 /**
  * A multus subnet's plan with where it sits on the node. The single-group fields (`strategy`,
@@ -30,10 +31,13 @@ export interface PlannedGroup {
   readonly maxSize: number;
   readonly podsPerNode: number;
   readonly amiFamily: NodeGroupConfig["amiFamily"];
+  /** The instance type that gives the smallest kubelet max-pods (of instanceTypes, when several). */
   readonly instance: InstanceLimits;
-  /** kubelet --max-pods for the VPC CNI on the ENIs multus leaves it. */
+  /** Every instance type of the group (the launch template's first), with its limits. */
+  readonly instances: readonly InstanceLimits[];
+  /** kubelet --max-pods for the VPC CNI on the ENIs multus leaves it: the smallest over the group's instance types. */
   readonly kubeletMaxPods: number;
-  /** Multus pods per node per network the node agent can route (IPv4 per ENI - 1). */
+  /** Multus pods per node per network the node agent can route (IPv4 per ENI - 1), the smallest over the group's instance types. */
   readonly multusPodsPerEni: number;
   readonly availabilityZones: readonly string[];
   /** Network names in device order. */
@@ -73,7 +77,7 @@ function shorthandSubnet(config: ShorthandMultusConfig, i: number): SharedSubnet
   const network = config.networks[i]!.name;
   const s = m.subnets[i]!;
   // Size the pod block for the pods a node can route, not for more than its ENIs hold.
-  const podsPerNode = Math.min(m.podsPerNode, multusPodsPerEni(instanceLimits(group.instanceType, "nodeGroup.instanceType")));
+  const podsPerNode = Math.min(m.podsPerNode, groupPodsPerEni(group, "nodeGroup"));
   const plan = planSubnet({
     cidr: s.cidr,
     strategy: m.strategy,
@@ -96,13 +100,23 @@ function shorthandSubnet(config: ShorthandMultusConfig, i: number): SharedSubnet
   };
 }
 
-/** kubelet max-pods of a group; in the cluster form the error names the group and its networks. */
-function groupMaxPods(config: MultusConfig, i: number, instance: InstanceLimits, multusEnis: number, networks: string[]): number {
+/** Each of a group's instance types with its limits; an unknown one is an error naming it. */
+function groupInstances(g: NodeGroupConfig, at: string): InstanceLimits[] {
+  return groupInstanceTypes(g).map((t, k) => instanceLimits(t, instanceTypeField(at, g, k)));
+}
+
+/** What one ENI of every type of the group can route: the smallest IPv4 per ENI - 1. */
+function groupPodsPerEni(g: NodeGroupConfig, at: string): number {
+  return Math.min(...groupInstances(g, at).map(multusPodsPerEni));
+}
+
+/** kubelet max-pods of a group on one of its types (k); in the cluster form the error names the group and its networks. */
+function groupMaxPods(config: MultusConfig, i: number, k: number, instance: InstanceLimits, multusEnis: number, networks: string[]): number {
   if (config.form === "shorthand") return kubeletMaxPods(instance, multusEnis);
   const g = config.nodeGroups[i]!;
   if (multusEnis >= instance.maxEnis) {
     throw new PlanError(
-      `nodeGroups[${i}].instanceType`,
+      instanceTypeField(`nodeGroups[${i}]`, g, k),
       `group "${g.name}": ${instance.instanceType} has ${instance.maxEnis} ENIs; its ${multusEnis} networks per node (${networks.join(", ")}) leave none for the VPC CNI's primary ENI`,
       `attach at most ${instance.maxEnis - 1} networks to "${g.name}", or use a larger instance type`,
       "infeasible",
@@ -144,7 +158,7 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
                 strategy: g.strategy,
                 maxNodes: g.maxSize,
                 // Pod blocks for the pods a node can route, not for more than its ENIs hold.
-                podsPerNode: Math.min(g.podsPerNode, multusPodsPerEni(instanceLimits(g.instanceType, `nodeGroups[${gi}].instanceType`))),
+                podsPerNode: Math.min(g.podsPerNode, groupPodsPerEni(g, `nodeGroups[${gi}]`)),
                 workerHeadroom: g.workerHeadroom,
                 podHeadroom: g.podHeadroom,
                 reserveWorkerBlock: g.reserveWorkerBlock,
@@ -158,12 +172,16 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
   const roomWarnings: string[] = [];
   const groups = config.nodeGroups.map((g, gi): PlannedGroup => {
     const at = config.form === "shorthand" ? "nodeGroup" : `nodeGroups[${gi}]`;
-    const instance = instanceLimits(g.instanceType, `${at}.instanceType`);
+    const instances = groupInstances(g, at);
     const perAz = g.availabilityZones.map((z) => [...deviceIndexes(g, config.networks, z).keys()]);
     const widest = perAz.reduce((a, b) => (b.length > a.length ? b : a), []);
-    const maxPods = groupMaxPods(config, gi, instance, widest.length, widest);
-    roomWarnings.push(...checkRoomForPods(instance, maxPods, `${at}.instanceType`));
-    const perEni = multusPodsPerEni(instance);
+    // Every type must fit the multus ENIs; the kubelet gets the smallest max-pods, so no node of any type is promised more pods than its ENIs hold.
+    const maxPodsEach = instances.map((inst, k) => groupMaxPods(config, gi, k, inst, widest.length, widest));
+    const smallest = maxPodsEach.indexOf(Math.min(...maxPodsEach));
+    const instance = instances[smallest]!;
+    const maxPods = maxPodsEach[smallest]!;
+    roomWarnings.push(...checkRoomForPods(instance, maxPods, instanceTypeField(at, g, smallest)));
+    const perEni = Math.min(...instances.map(multusPodsPerEni));
     const own = subnets.filter((s) => s.groups.includes(g.name));
     const dhcpSize = (s: PlannedSubnet) => s.dhcp.reduce((n, r) => n + rangeSize(r), 0);
     return {
@@ -173,6 +191,7 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
       podsPerNode: g.podsPerNode,
       amiFamily: g.amiFamily,
       instance,
+      instances,
       kubeletMaxPods: maxPods,
       multusPodsPerEni: perEni,
       availabilityZones: g.availabilityZones,
@@ -244,6 +263,7 @@ export function networkPlanJson(plan: NetworkPlan) {
       name: g.name,
       strategy: g.strategy,
       instanceType: g.instance.instanceType,
+      ...(g.instances.length > 1 ? { instanceTypes: g.instances.map((i) => i.instanceType) } : {}),
       kubeletMaxPods: g.kubeletMaxPods,
       multusPodsPerEni: g.multusPodsPerEni,
       availabilityZones: [...g.availabilityZones],

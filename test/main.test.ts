@@ -34,6 +34,16 @@ describe("main", () => {
     expect(r.stdout).toBe("");
   });
 
+  test("GIVEN the production example with a KMS key that is not an ARN WHEN run THEN it exits 2 naming the node group's field", async () => {
+    const user = JSON.parse(readFileSync(join(__dirname, "../examples/production.config.json"), "utf8"));
+    user.nodeGroups[1].volume.kmsKeyId = "alias/aws/ebs";
+    const file = join(tmp("multus-cfg-"), "prod.json");
+    writeFileSync(file, JSON.stringify(user));
+    const r = await runMain(["--config", file, "--module", "--outdir", tmp("multus-out-")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: nodeGroups\[1\]\.volume\.kmsKeyId: "alias\/aws\/ebs" is not a KMS key ARN \(in .*prod\.json\)\. Fix: give the full ARN/);
+  });
+
   test("GIVEN an unknown flag WHEN run THEN it exits 2", async () => {
     expect((await runMain(["--nope"])).code).toBe(2);
   });

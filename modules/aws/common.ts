@@ -79,3 +79,16 @@ export function arnEach(partition: string, service: string, region: string, reso
 export function concatLists(...lists: string[][]): string[] {
   return lists.every((l) => isLiteral(l)) ? lists.flat() : Token.asList(Fn.concat(lists));
 }
+
+/**
+ * A deep copy without the values that are Terraform references (module variables): what can be
+ * checked at synth. The references are checked by their variables' validations and by AWS.
+ */
+export function literalOnly<T>(value: T): T {
+  if (!isLiteral(value)) return undefined as T;
+  if (Array.isArray(value)) return value.filter((v) => isLiteral(v)).map((v) => literalOnly(v)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => isLiteral(v)).map(([k, v]) => [k, literalOnly(v)])) as T;
+  }
+  return value;
+}

@@ -14,6 +14,7 @@ import { awsContext } from "./aws-context";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
 import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, EVENT_DELIVERY, HOOK_NAME_PATTERN, maximumEventAgeSeconds } from "../../contract/lifecycle";
+import type { LambdaCodeConfig } from "../../ipam/node-options";
 
 /** The input the sweep schedule sends the function. */
 export const DEFAULT_SWEEP_EVENT = { source: "multus.sweep", action: "sweep" } as const;
@@ -34,9 +35,17 @@ export interface LifecycleGroup {
 export interface LifecycleLambdaProps {
   /**
    * The bundle: a directory holding `index.js` (zipped at synth), or a `.zip` file.
-   * Built by `build.ts` (`npm run build:lambda`, default `dist/lambda`).
+   * Built by `build.ts` (`npm run build:lambda`, default `dist/lambda`). Required unless `s3Code`
+   * is given.
    */
-  readonly bundlePath: string;
+  readonly bundlePath?: string;
+  /**
+   * The function's code from S3 instead of the local bundle: the zip `npm run build:lambda`
+   * writes, uploaded by the caller's pipeline. `s3ObjectVersion` pins it (a new version
+   * updates the function); without it, Terraform sees no change when the object changes.
+   * @default none: the local bundle
+   */
+  readonly s3Code?: LambdaCodeConfig;
   /**
    * The node group's Auto Scaling group: the only one whose events reach the function and whose
    * actions it may complete. Required unless `groups` is given.
@@ -103,19 +112,30 @@ export class LifecycleLambda extends Construct {
   /** Asynchronous invocation: retries and the oldest event still delivered (modules/aws/README.md, "Event delivery"). */
   readonly eventInvokeConfig: LambdaFunctionEventInvokeConfig;
   readonly sweepRule?: CloudwatchEventRule;
-  readonly asset: TerraformAsset;
+  /** The local bundle, unless the code comes from S3. */
+  readonly asset?: TerraformAsset;
   /** Everything that must exist before the first lifecycle event (the node group waits on these). */
   readonly ready: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: LifecycleLambdaProps) {
     super(scope, id);
     const c = new PropChecker("LifecycleLambda");
-    if (!existsSync(props.bundlePath)) {
-      c.fail("bundlePath", `${props.bundlePath} does not exist`, "build the function first (npm run build:lambda) or give the path of its directory or zip");
+    const bundlePath = props.bundlePath;
+    if (props.s3Code !== undefined && bundlePath !== undefined) c.fail("s3Code", "is set beside bundlePath", "give one: the local bundle or the S3 object");
+    if (props.s3Code !== undefined) {
+      c.str(props.s3Code.s3Bucket, "s3Code.s3Bucket", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "my-artifacts");
+      c.str(props.s3Code.s3Key, "s3Code.s3Key");
+      if (props.s3Code.s3ObjectVersion !== undefined) c.str(props.s3Code.s3ObjectVersion, "s3Code.s3ObjectVersion");
+    } else if (bundlePath === undefined) {
+      c.fail("bundlePath", "is not set, and neither is s3Code", "build the function (npm run build:lambda) and give its directory, or give the S3 object of its zip");
+    } else if (!existsSync(bundlePath)) {
+      c.fail("bundlePath", `${bundlePath} does not exist`, "build the function first (npm run build:lambda) or give the path of its directory or zip");
     }
-    const isZip = statSync(props.bundlePath).isFile();
-    if (isZip && !props.bundlePath.endsWith(".zip")) c.fail("bundlePath", `${props.bundlePath} is a file but not a .zip`, "give the bundle directory (with index.js) or a .zip");
-    if (!isZip && !existsSync(`${props.bundlePath}/index.js`)) c.fail("bundlePath", `${props.bundlePath} has no index.js`, "give the directory `npm run build:lambda` writes (dist/lambda)");
+    const isZip = bundlePath !== undefined && statSync(bundlePath).isFile();
+    if (bundlePath !== undefined) {
+      if (isZip && !bundlePath.endsWith(".zip")) c.fail("bundlePath", `${bundlePath} is a file but not a .zip`, "give the bundle directory (with index.js) or a .zip");
+      if (!isZip && !existsSync(`${bundlePath}/index.js`)) c.fail("bundlePath", `${bundlePath} has no index.js`, "give the directory `npm run build:lambda` writes (dist/lambda)");
+    }
     const groups: Required<LifecycleGroup>[] = (
       props.groups ?? [{ autoScalingGroupName: props.autoScalingGroupName!, eniTagValue: props.eniTagValue!, lifecycleHookNames: props.lifecycleHookNames, hookTimeout: props.hookTimeout }]
     ).map((g) => ({
@@ -168,9 +188,16 @@ export class LifecycleLambda extends Construct {
     const tags = props.tags ?? {};
     const ctx = awsContext(this);
 
-    this.asset = new TerraformAsset(this, "bundle", { path: props.bundlePath, type: isZip ? AssetType.FILE : AssetType.ARCHIVE });
-    // path.module: the same file whether Terraform runs this as the root or as a called module.
-    const zipPath = `\${path.module}/${this.asset.path}`;
+    let code: Pick<ConstructorParameters<typeof LambdaFunction>[2], "filename" | "sourceCodeHash" | "s3Bucket" | "s3Key" | "s3ObjectVersion">;
+    if (props.s3Code !== undefined) {
+      code = { s3Bucket: props.s3Code.s3Bucket, s3Key: props.s3Code.s3Key, s3ObjectVersion: props.s3Code.s3ObjectVersion };
+    } else {
+      this.asset = new TerraformAsset(this, "bundle", { path: bundlePath!, type: isZip ? AssetType.FILE : AssetType.ARCHIVE });
+      // path.module: the same file whether Terraform runs this as the root or as a called module.
+      const zipPath = `\${path.module}/${this.asset.path}`;
+      // The hash written as an expression: cdktf's Fn helpers would escape the path.module reference.
+      code = { filename: zipPath, sourceCodeHash: `\${filebase64sha256("${zipPath}")}` };
+    }
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${functionName}`, retentionInDays: retention, tags });
 
@@ -264,9 +291,7 @@ export class LifecycleLambda extends Construct {
       role: this.role.arn,
       runtime,
       handler: "index.handler",
-      filename: zipPath,
-      // Written as an expression: cdktf's Fn helpers would escape the path.module reference.
-      sourceCodeHash: `\${filebase64sha256("${zipPath}")}`,
+      ...code,
       timeout,
       memorySize,
       environment: { variables: props.environment },

@@ -1,4 +1,4 @@
-import { Fn, ITerraformDependable, Token } from "cdktf";
+import { Fn, ITerraformDependable, TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
@@ -10,16 +10,22 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { LaunchTemplate, LaunchTemplateBlockDeviceMappings } from "@cdktf/provider-aws/lib/launch-template";
+import { PlacementGroup } from "@cdktf/provider-aws/lib/placement-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { instanceLimits } from "../../ipam/capacity";
+import { Checker } from "../../ipam/config";
+import {
+  ExtraVolumeConfig, InstanceRefreshConfig, LifecycleHookConfig, NodeIamConfig, NodeTaint, PlacementGroupConfig, ResourceTagsConfig, SpotConfig, VolumeConfig,
+  MAX_USER_DATA_BYTES, checkNodeGroupOptions, checkTags,
+} from "../../ipam/node-options";
 import { MULTUS_NODE_LABEL, isLabelValue } from "../../contract/node-label";
 import { awsContext } from "./aws-context";
+import { agentPolicyStatements } from "./agent-role";
 import { DEFAULT_HOOKS, DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, LIFECYCLE_RESULTS, LifecycleResult, TRANSITIONS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
-import { ENI_TAG_KEYS } from "../../contract/tags";
-import { PropChecker, arn, fitName, isLiteral } from "./common";
+import { PropChecker, fitName, isLiteral, literalOnly } from "./common";
 import { AMI_FAMILIES, AmiFamily, HOST_ADDRESSES, HostAddress, MultusEniSpec, nodeUserData } from "./user-data";
 
 /** How the nodes are allowed into the cluster. */
@@ -155,6 +161,64 @@ export interface MultusNodeGroupProps {
   readonly launchDependsOn?: ITerraformDependable[];
   /** Tags on every resource and propagated to the instances. @default {} */
   readonly tags?: Record<string, string>;
+
+  // --- Production options (ipam/node-options.ts NodeGroupOptions, the config's fields of a node group).
+  /**
+   * Instance types of a mixed instances policy, the launch template's first. Each must fit the
+   * multus ENIs; kubeletMaxPods must be the smallest of theirs (the plan's).
+   * @default [instanceType]
+   */
+  readonly instanceTypes?: string[];
+  /**
+   * Let Terraform set the Auto Scaling group's desired capacity on every apply. By default it is
+   * set at creation and then ignored (lifecycle ignore_changes, as terraform-aws-eks does), so an
+   * apply does not undo the cluster autoscaler. @default false
+   */
+  readonly manageDesiredCapacity?: boolean;
+  /**
+   * The cluster-autoscaler tags on the group (not propagated): auto-discovery
+   * `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster>`, and for scale
+   * from zero `k8s.io/cluster-autoscaler/node-template/label/<key>` and `.../taint/<key>` for the
+   * node group label, `labels` and `taints`. The startup taint is left out of the template (it is
+   * lifted within minutes); run the autoscaler with `--startup-taint` for it. @default true
+   */
+  readonly clusterAutoscaler?: boolean;
+  /** Spot capacity (mixed instances policy distribution). @default none: On-Demand only */
+  readonly spot?: SpotConfig;
+  /** Capacity rebalancing: replace a Spot instance at an elevated interruption risk ahead of time. @default true with spot, else false */
+  readonly capacityRebalance?: boolean;
+  /** Instance refresh on launch template changes (Rolling). @default enabled, minHealthyPercentage 66 */
+  readonly instanceRefresh?: InstanceRefreshConfig;
+  /** A placement group made for the nodes. @default none */
+  readonly placementGroup?: PlacementGroupConfig;
+  /** @default AWS's ["Default"] */
+  readonly terminationPolicies?: string[];
+  /** Seconds; 0 for none. @default 0 */
+  readonly maxInstanceLifetime?: number;
+  /** Seconds. @default 300 (AWS's) */
+  readonly healthCheckGracePeriod?: number;
+  /** Group metrics to collect, at 1-minute granularity. @default [] */
+  readonly enabledMetrics?: string[];
+  /** The root volume; overrides volumeSize and volumeType. @default {type: volumeType, size: volumeSize}, encrypted with the account's default key */
+  readonly volume?: VolumeConfig;
+  /** @default [] */
+  readonly extraVolumes?: ExtraVolumeConfig[];
+  /** Shell run before the node's bootstrap (e.g. hugepages). @default none */
+  readonly preBootstrapScript?: string;
+  /** Shell run after the node's bootstrap parts. @default none */
+  readonly postBootstrapScript?: string;
+  /** A nodeadm NodeConfig spec merged after the node group's own (AL2023). @default none */
+  readonly nodeConfig?: Record<string, unknown>;
+  /** Node labels beside the node group label (kubelet --node-labels). @default {} */
+  readonly labels?: Record<string, string>;
+  /** Node taints beside the startup taint (KubeletConfiguration registerWithTaints; AL2: --register-with-taints). @default [] */
+  readonly taints?: NodeTaint[];
+  /** The node role: CNI policy, an existing role or profile, its name, path, boundary and more policies. @default a new role with the CNI policy */
+  readonly iam?: NodeIamConfig;
+  /** The caller's lifecycle hooks, beside the multus launch and terminate hooks. @default [] */
+  readonly lifecycleHooks?: LifecycleHookConfig[];
+  /** Tags per resource, over `tags`. @default {} */
+  readonly resourceTags?: ResourceTagsConfig;
 }
 
 const DEFAULTS = {
@@ -180,8 +244,14 @@ const DEFAULTS = {
 export class MultusNodeGroup extends Construct {
   readonly autoScalingGroup: AutoscalingGroup;
   readonly launchTemplate: LaunchTemplate;
-  readonly nodeRole: IamRole;
-  readonly instanceProfile: IamInstanceProfile;
+  /** The node role, unless an existing one was given (iam.roleArn). */
+  readonly nodeRole?: IamRole;
+  /** The node role's ARN, created or given. */
+  readonly nodeRoleArn: string;
+  /** The instance profile, unless an existing one was given (iam.instanceProfileArn). */
+  readonly instanceProfile?: IamInstanceProfile;
+  readonly instanceProfileArn: string;
+  readonly placementGroup?: PlacementGroup;
   /** The node security group (created or given). */
   readonly nodeSecurityGroupId: string;
   readonly autoScalingGroupName: string;
@@ -208,48 +278,61 @@ export class MultusNodeGroup extends Construct {
     this.launchHookName = p.launchHookName;
     this.terminateHookName = p.terminateHookName;
 
-    // --- IAM: the three managed policies EKS documents for nodes and nothing wider
-    // (https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html). The reference
+    // --- IAM: the managed policies EKS documents for nodes and nothing wider
+    // (https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html), the CNI policy
+    // only with attachCniPolicy (terraform-aws-eks iam_role_attach_cni_policy). The reference
     // also attached AWSCloudFormationFullAccess and EC2 actions on "*".
-    const assume = new DataAwsIamPolicyDocument(this, "node-assume-role", {
-      statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: [`ec2.${ctx.dnsSuffix}`] }] }],
-    });
-    this.nodeRole = new IamRole(this, "node-role", {
-      namePrefix: fitName(`${p.nodeGroupName}-node-`, 38),
-      description: `EKS ${p.clusterName} node group ${p.nodeGroupName} (multus)`,
-      assumeRolePolicy: assume.json,
-      tags,
-    });
-    for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]) {
-      new IamRolePolicyAttachment(this, `node-${policy}`, {
-        role: this.nodeRole.name,
-        policyArn: `arn:${ctx.partition}:iam::aws:policy/${policy}`,
+    const iam = props.iam ?? {};
+    let nodeRoleName: string;
+    if (iam.roleArn !== undefined) {
+      this.nodeRoleArn = iam.roleArn;
+      nodeRoleName = roleNameOf(iam.roleArn);
+    } else {
+      const assume = new DataAwsIamPolicyDocument(this, "node-assume-role", {
+        statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: [`ec2.${ctx.dnsSuffix}`] }] }],
       });
+      const roleName = iam.roleName ?? fitName(`${p.nodeGroupName}-node`, 37);
+      this.nodeRole = new IamRole(this, "node-role", {
+        ...((iam.roleUseNamePrefix ?? true) ? { namePrefix: `${roleName}-` } : { name: roleName }),
+        path: iam.rolePath,
+        permissionsBoundary: iam.permissionsBoundary,
+        description: `EKS ${p.clusterName} node group ${p.nodeGroupName} (multus)`,
+        assumeRolePolicy: assume.json,
+        tags,
+      });
+      this.nodeRoleArn = this.nodeRole.arn;
+      nodeRoleName = this.nodeRole.name;
+      const managed = ["AmazonEKSWorkerNodePolicy", ...(p.attachCniPolicy ? ["AmazonEKS_CNI_Policy"] : []), "AmazonEC2ContainerRegistryReadOnly"];
+      for (const policy of managed) {
+        new IamRolePolicyAttachment(this, `node-${policy}`, {
+          role: nodeRoleName,
+          policyArn: `arn:${ctx.partition}:iam::aws:policy/${policy}`,
+        });
+      }
+      const additional = iam.additionalPolicyArns ?? [];
+      if (!isLiteral(additional) || additional.length > 0) {
+        // One attachment per ARN, keyed by it: a module variable's list works the same way.
+        const each = TerraformIterator.fromList(additional);
+        new IamRolePolicyAttachment(this, "node-additional", { forEach: each, role: nodeRoleName, policyArn: Token.asString(each.value) });
+      }
     }
-    this.instanceProfile = new IamInstanceProfile(this, "node-profile", {
-      namePrefix: fitName(`${p.nodeGroupName}-node-`, 38),
-      role: this.nodeRole.name,
-      tags,
-    });
+    if (iam.instanceProfileArn !== undefined) {
+      this.instanceProfileArn = iam.instanceProfileArn;
+    } else {
+      this.instanceProfile = new IamInstanceProfile(this, "node-profile", {
+        namePrefix: fitName(`${p.nodeGroupName}-node-`, 38),
+        path: iam.rolePath,
+        role: nodeRoleName,
+        tags,
+      });
+      this.instanceProfileArn = this.instanceProfile.arn;
+    }
 
     // --- Node agent (agent/): assign/unassign secondary IPs only on ENIs tagged with this node group.
-    // Describe* actions take no resource-level permissions, so they need "*"
-    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
-    const agentDoc = new DataAwsIamPolicyDocument(this, "agent-policy-document", {
-      statement: [
-        {
-          sid: "AssignPodAddressesOnOwnEnis",
-          effect: "Allow",
-          actions: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-          resources: [arn(ctx.partition, "ec2", ctx.region, "network-interface/*")],
-          condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [this.eniTagValue] }],
-        },
-        { sid: "Describe", effect: "Allow", actions: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], resources: ["*"] },
-      ],
-    });
+    const agentDoc = new DataAwsIamPolicyDocument(this, "agent-policy-document", { statement: agentPolicyStatements(ctx, [this.eniTagValue]) });
     this.agentPolicyJson = agentDoc.json;
     if (p.agentPermissions === "node-role") {
-      new IamRolePolicy(this, "node-agent-policy", { name: "multus-node-agent", role: this.nodeRole.id, policy: agentDoc.json });
+      new IamRolePolicy(this, "node-agent-policy", { name: "multus-node-agent", role: nodeRoleName, policy: agentDoc.json });
     } else if (p.agentPermissions === "policy") {
       this.agentPolicy = new IamPolicy(this, "agent-policy", {
         namePrefix: fitName(`${p.nodeGroupName}-multus-agent-`, 100),
@@ -294,6 +377,7 @@ export class MultusNodeGroup extends Construct {
     }
 
     // --- Launch template
+    const nodeLabels = { ...props.labels, [MULTUS_NODE_LABEL]: p.nodeGroupName };
     const imageId =
       props.amiId ??
       new DataAwsSsmParameter(this, "ami", { name: props.amiSsmParameter!, withDecryption: false }).insecureValue;
@@ -306,60 +390,141 @@ export class MultusNodeGroup extends Construct {
       maxPods: p.kubeletMaxPods,
       kubeletFlags: p.bootstrapArguments,
       // The node agent (and Multus and whereabouts, when asked) select multus nodes by it.
-      nodeLabels: { [MULTUS_NODE_LABEL]: p.nodeGroupName },
+      nodeLabels: nodeLabels,
       multusEnis: p.multusInterfaces,
       hostAddress: p.hostAddress,
       startupTaint: p.startupTaint,
+      taints: props.taints,
+      preBootstrapScript: props.preBootstrapScript,
+      postBootstrapScript: props.postBootstrapScript,
+      extraNodeConfig: props.nodeConfig,
     });
-    const instanceTags = { ...tags, Name: `${p.clusterName}-${p.nodeGroupName}-Node`, [clusterTag]: "owned" };
+    if (isLiteral(userData) && Buffer.byteLength(userData, "utf8") > MAX_USER_DATA_BYTES) {
+      const c = new PropChecker("MultusNodeGroup");
+      c.fail(props.preBootstrapScript || props.postBootstrapScript ? "preBootstrapScript" : "nodeConfig", `makes the user data ${Buffer.byteLength(userData, "utf8")} bytes, above EC2's ${MAX_USER_DATA_BYTES}`, "shorten the scripts (fetch a larger one from S3 in them)");
+    }
+    const rt = props.resourceTags ?? {};
+    const nameTags = { Name: `${p.clusterName}-${p.nodeGroupName}-Node`, [clusterTag]: "owned" };
+    const instanceTags = { ...tags, ...nameTags, ...rt.instance };
+    const volumeTags = { ...tags, ...nameTags, ...rt.volume };
+    const interfaceTags = { ...tags, ...rt.networkInterface };
+    const root = props.volume ?? {};
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
       namePrefix: fitName(`${p.clusterName}-${p.nodeGroupName}-`, 99),
       description: `Multus node group ${p.nodeGroupName} of ${p.clusterName}`,
       imageId,
-      instanceType: p.instanceType,
+      instanceType: p.instanceTypes[0],
       keyName: props.keyName,
       // Base64 in JS when every value is known; Terraform's base64encode when some are variables.
       userData: isLiteral(userData) ? Buffer.from(userData, "utf8").toString("base64") : base64WithTokens(userData),
-      iamInstanceProfile: { arn: this.instanceProfile.arn },
+      iamInstanceProfile: { arn: this.instanceProfileArn },
       vpcSecurityGroupIds: [this.nodeSecurityGroupId, ...(props.additionalSecurityGroupIds ?? [])],
       blockDeviceMappings: [
-        {
-          deviceName: "/dev/xvda",
-          ebs: { volumeSize: p.volumeSize, volumeType: p.volumeType, deleteOnTermination: "true", encrypted: "true" },
-        },
+        ebsMapping("/dev/xvda", { ...root, type: root.type ?? p.volumeType, size: root.size ?? p.volumeSize }, true),
+        ...(props.extraVolumes ?? []).map((v) => ebsMapping(v.deviceName, v, v.deleteOnTermination ?? true)),
       ],
       metadataOptions: {
         httpEndpoint: "enabled",
         httpTokens: p.requireImdsv2 ? "required" : "optional",
         httpPutResponseHopLimit: p.imdsHopLimit,
       },
+      // Auto Scaling propagates group tags to instances only; volumes and interfaces get theirs here
+      // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html).
       tagSpecifications: [
         { resourceType: "instance", tags: instanceTags },
-        { resourceType: "volume", tags: instanceTags },
+        { resourceType: "volume", tags: volumeTags },
+        ...(Object.keys(interfaceTags).length ? [{ resourceType: "network-interface", tags: interfaceTags }] : []),
       ],
       updateDefaultVersion: true,
-      tags,
+      tags: { ...tags, ...rt.launchTemplate },
     });
+
+    if (props.placementGroup) {
+      const pg = props.placementGroup;
+      this.placementGroup = new PlacementGroup(this, "placement-group", {
+        name: fitName(`${p.clusterName}-${p.nodeGroupName}`, 255),
+        strategy: pg.strategy,
+        ...(pg.strategy === "partition" ? { partitionCount: pg.partitionCount ?? 2 } : {}),
+        ...(pg.strategy === "spread" ? { spreadLevel: pg.spreadLevel ?? "rack" } : {}),
+        tags,
+      });
+    }
 
     // --- Auto Scaling group with its hooks from the start: the reference added hooks after the
     // group and then needed a custom resource that terminated every instance launched before.
     const hooks = [
       { key: "launch", name: p.launchHookName, lifecycleTransition: TRANSITIONS.launching, defaultResult: p.launchHookDefaultResult, heartbeatTimeout: p.launchHookTimeout },
       { key: "terminate", name: p.terminateHookName, lifecycleTransition: TRANSITIONS.terminating, defaultResult: p.terminateHookDefaultResult, heartbeatTimeout: p.terminateHookTimeout },
+      // The caller's: Auto Scaling waits for every hook of a transition; the multus Lambda completes only its own.
+      ...(props.lifecycleHooks ?? []).map((h) => ({
+        key: `hook-${h.name}`,
+        name: h.name,
+        lifecycleTransition: h.transition === "launch" ? TRANSITIONS.launching : TRANSITIONS.terminating,
+        defaultResult: h.defaultResult ?? "ABANDON",
+        heartbeatTimeout: h.heartbeatTimeout ?? 3600,
+        notificationTargetArn: h.notificationTargetArn,
+        roleArn: h.roleArn,
+        notificationMetadata: h.notificationMetadata,
+      })),
     ].map(({ key, ...hook }) => ({ key, hook }));
+    const template = { launchTemplateId: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) };
+    const mixed = p.instanceTypes.length > 1 || props.spot !== undefined;
+    const spot = props.spot;
+    const refresh = props.instanceRefresh ?? {};
     this.autoScalingGroup = new AutoscalingGroup(this, "asg", {
       name: p.autoScalingGroupName,
       minSize: p.minSize,
       maxSize: p.maxSize,
       desiredCapacity: p.desiredSize,
       vpcZoneIdentifier: p.subnetIds,
-      launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+      ...(mixed
+        ? {
+            mixedInstancesPolicy: {
+              launchTemplate: { launchTemplateSpecification: template, override: p.instanceTypes.map((instanceType) => ({ instanceType })) },
+              instancesDistribution: spot
+                ? {
+                    onDemandBaseCapacity: spot.onDemandBaseCapacity ?? 0,
+                    onDemandPercentageAboveBaseCapacity: spot.onDemandPercentageAboveBaseCapacity ?? 0,
+                    spotAllocationStrategy: spot.allocationStrategy ?? "price-capacity-optimized",
+                    onDemandAllocationStrategy: spot.onDemandAllocationStrategy ?? "prioritized",
+                    spotMaxPrice: spot.maxPrice,
+                  }
+                : { onDemandPercentageAboveBaseCapacity: 100, onDemandAllocationStrategy: "prioritized" },
+            },
+          }
+        : { launchTemplate: { id: template.launchTemplateId, version: template.version } }),
+      capacityRebalance: props.capacityRebalance ?? spot !== undefined,
+      placementGroup: this.placementGroup?.name,
+      terminationPolicies: props.terminationPolicies,
+      maxInstanceLifetime: props.maxInstanceLifetime,
+      healthCheckGracePeriod: props.healthCheckGracePeriod,
+      ...(props.enabledMetrics?.length ? { enabledMetrics: props.enabledMetrics, metricsGranularity: "1Minute" } : {}),
       initialLifecycleHook: hooks.map((h) => h.hook),
       // Replace nodes one batch at a time when the launch template changes (the reference's
       // rolling update policy).
-      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 66 } },
-      tag: Object.entries(instanceTags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      ...(refresh.enabled === false
+        ? {}
+        : {
+            instanceRefresh: {
+              strategy: "Rolling",
+              preferences: {
+                minHealthyPercentage: refresh.minHealthyPercentage ?? 66,
+                maxHealthyPercentage: refresh.maxHealthyPercentage,
+                instanceWarmup: refresh.instanceWarmup === undefined ? undefined : String(refresh.instanceWarmup),
+                skipMatching: refresh.skipMatching,
+                autoRollback: refresh.autoRollback,
+                checkpointPercentages: refresh.checkpointPercentages,
+                checkpointDelay: refresh.checkpointDelay === undefined ? undefined : String(refresh.checkpointDelay),
+              },
+            },
+          }),
+      tag: groupTags([
+        { tags: { ...tags, ...nameTags, ...rt.instance }, propagateAtLaunch: true },
+        { tags: { ...(p.clusterAutoscaler ? autoscalerTags(p.clusterName, nodeLabels, props.taints ?? []) : {}), ...rt.autoScalingGroup }, propagateAtLaunch: false },
+      ]),
       dependsOn: props.launchDependsOn,
+      // Set at creation, then the cluster autoscaler's (terraform-aws-eks does the same).
+      ...(p.manageDesiredCapacity ? {} : { lifecycle: { ignoreChanges: ["desired_capacity"] } }),
     });
 
     // initial_lifecycle_hook "will only work when creating a new Auto Scaling Group. For all
@@ -380,7 +545,7 @@ export class MultusNodeGroup extends Construct {
       // (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html).
       this.accessEntry = new EksAccessEntry(this, "access-entry", {
         clusterName: p.clusterName,
-        principalArn: this.nodeRole.arn,
+        principalArn: this.nodeRoleArn,
         type: "EC2_LINUX",
         tags,
       });
@@ -397,10 +562,64 @@ function base64WithTokens(text: string): string {
   return Fn.base64encode(Fn.join("", parts.map((part) => (isLiteral(part) ? Fn.rawString(part) : part))));
 }
 
+/** An EBS block device mapping of the launch template. */
+function ebsMapping(deviceName: string, v: VolumeConfig, deleteOnTermination: boolean): LaunchTemplateBlockDeviceMappings {
+  return {
+    deviceName,
+    ebs: {
+      volumeSize: v.size,
+      volumeType: v.type ?? "gp3",
+      iops: v.iops,
+      throughput: v.throughput,
+      kmsKeyId: v.kmsKeyId,
+      // typed as strings in the aws provider 5.100.0 (NOTES)
+      encrypted: String(v.encrypted ?? true),
+      deleteOnTermination: String(deleteOnTermination),
+    },
+  };
+}
+
+/** The role name in a role ARN (`arn:aws:iam::<account>:role[/path]/<name>`), also for a module variable. */
+function roleNameOf(roleArn: string): string {
+  if (isLiteral(roleArn)) return roleArn.slice(roleArn.lastIndexOf("/") + 1);
+  return Token.asString(Fn.element(Fn.reverse(Fn.split("/", roleArn)), 0));
+}
+
+/**
+ * The cluster-autoscaler's tags: auto-discovery (`--node-group-auto-discovery=asg:tag=...`) and
+ * the node template for scale from zero, labels and taints as eksctl documents them
+ * (https://docs.aws.amazon.com/eks/latest/eksctl/autoscaling.html, kubernetes/autoscaler
+ * cluster-autoscaler/cloudprovider/aws/README.md "Auto-Discovery Setup", "Scaling a node group to 0").
+ */
+export function autoscalerTags(clusterName: string, labels: Readonly<Record<string, string>>, taints: readonly NodeTaint[]): Record<string, string> {
+  return {
+    "k8s.io/cluster-autoscaler/enabled": "true",
+    [`k8s.io/cluster-autoscaler/${clusterName}`]: "owned",
+    ...Object.fromEntries(Object.entries(labels).map(([k, v]) => [`k8s.io/cluster-autoscaler/node-template/label/${k}`, v])),
+    ...Object.fromEntries(taints.map((t) => [`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`, `${t.value ?? ""}:${t.effect}`])),
+  };
+}
+
+/** Auto Scaling group tag blocks, one per key (a later set wins), each with its propagate_at_launch. */
+function groupTags(sets: { tags: Record<string, string>; propagateAtLaunch: boolean }[]): { key: string; value: string; propagateAtLaunch: boolean }[] {
+  const byKey = new Map<string, { value: string; propagateAtLaunch: boolean }>();
+  for (const set of sets) for (const [key, value] of Object.entries(set.tags)) byKey.set(key, { value, propagateAtLaunch: set.propagateAtLaunch });
+  return [...byKey].map(([key, t]) => ({ key, ...t }));
+}
+
 /** Props with defaults applied, after validation. */
+type OptionProps =
+  | "instanceTypes" | "manageDesiredCapacity" | "clusterAutoscaler" | "spot" | "capacityRebalance" | "instanceRefresh" | "placementGroup" | "terminationPolicies"
+  | "maxInstanceLifetime" | "healthCheckGracePeriod" | "enabledMetrics" | "volume" | "extraVolumes" | "preBootstrapScript" | "postBootstrapScript" | "nodeConfig"
+  | "labels" | "taints" | "iam" | "lifecycleHooks" | "resourceTags";
 type ResolvedNodeGroupProps = Required<
-  Omit<MultusNodeGroupProps, "amiId" | "amiSsmParameter" | "keyName" | "nodeSecurityGroupId" | "additionalSecurityGroupIds" | "eniTagValue" | "launchDependsOn" | "tags">
->;
+  Omit<MultusNodeGroupProps, "amiId" | "amiSsmParameter" | "keyName" | "nodeSecurityGroupId" | "additionalSecurityGroupIds" | "eniTagValue" | "launchDependsOn" | "tags" | OptionProps>
+> & {
+  readonly instanceTypes: string[];
+  readonly manageDesiredCapacity: boolean;
+  readonly clusterAutoscaler: boolean;
+  readonly attachCniPolicy: boolean;
+};
 
 /** Validates props (literal values only) and applies defaults. Throws PlanError naming `MultusNodeGroup.<prop>`. */
 export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNodeGroupProps {
@@ -417,9 +636,15 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
   }
   c.id(props.vpcId, "vpcId", "vpc");
   c.ids(props.subnetIds, "subnetIds", "subnet");
-  const instanceType = props.instanceType ?? DEFAULTS.instanceType;
+  const instanceTypes = props.instanceTypes ?? [props.instanceType ?? DEFAULTS.instanceType];
+  const instanceType = instanceTypes[0]!;
+  if (props.instanceTypes !== undefined && props.instanceType !== undefined && props.instanceType !== instanceType) {
+    c.fail("instanceType", `"${props.instanceType}" is not the first of instanceTypes`, "leave instanceType out: the launch template's type is instanceTypes[0]");
+  }
   // Unknown types fail here, naming the prop, rather than at apply.
-  if (isLiteral(instanceType)) instanceLimits(instanceType, "MultusNodeGroup.instanceType");
+  instanceTypes.forEach((t, k) => {
+    if (isLiteral(t)) instanceLimits(t, props.instanceTypes ? `MultusNodeGroup.instanceTypes[${k}]` : "MultusNodeGroup.instanceType");
+  });
   const maxSize = props.maxSize ?? DEFAULTS.maxSize;
   c.int(maxSize, "maxSize", 1, 1000);
   const minSize = props.minSize ?? Math.min(DEFAULTS.minSize, isLiteral(maxSize) ? maxSize : DEFAULTS.minSize);
@@ -455,6 +680,13 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
       if (/^--register-with-taints\b/.test(flag) && (props.startupTaint ?? true)) {
         c.fail("bootstrapArguments", "sets --register-with-taints, which would replace the startup taint", "remove it, or set startupTaint: false and add the startup taint to your list yourself");
       }
+      if (/^--register-with-taints\b/.test(flag) && (props.taints ?? []).length) {
+        c.fail("bootstrapArguments", "sets --register-with-taints, which would replace the taints of the taints prop", "give every taint in taints instead");
+      }
+      if (/^--node-labels\b/.test(flag) && Object.keys(props.labels ?? {}).length) {
+        // Still works (the kubelet adds repeated --node-labels up), but two places for labels drift apart.
+        c.fail("bootstrapArguments", "sets --node-labels beside the labels prop", "give every label in labels instead");
+      }
     }
   }
   c.int(props.kubeletMaxPods, "kubeletMaxPods", 1, 1000);
@@ -479,8 +711,25 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
   if (launchHookName === terminateHookName) c.fail("terminateHookName", `is the same as launchHookName ("${launchHookName}")`, "give the two hooks different names");
   const nodeAccess = props.nodeAccess ?? "access-entry";
   c.oneOf(nodeAccess, "nodeAccess", NODE_ACCESS);
-  const agentPermissions = props.agentPermissions ?? "node-role";
+  const attachCniPolicy = props.iam?.attachCniPolicy ?? true;
+  // Without the CNI policy the node role holds no ENI permission; the agent's goes elsewhere.
+  const agentPermissions = props.agentPermissions ?? (attachCniPolicy ? "node-role" : "policy");
   c.oneOf(agentPermissions, "agentPermissions", AGENT_PERMISSIONS);
+  if (!attachCniPolicy && agentPermissions === "node-role") {
+    c.fail("agentPermissions", '"node-role" would put ENI permissions on a node role that iam.attachCniPolicy false keeps free of them', 'use "policy" (for the agent\'s own role through IRSA or Pod Identity) or "none"');
+  }
+  // The production options, checked as the config checks them (literal values only), naming `MultusNodeGroup.<prop>`.
+  const zones = new Set((props.multusInterfaces ?? []).map((e) => e.availabilityZone)).size || 1;
+  const options = literalOnly({
+    instanceTypes: props.instanceTypes, manageDesiredCapacity: props.manageDesiredCapacity, clusterAutoscaler: props.clusterAutoscaler, spot: props.spot,
+    capacityRebalance: props.capacityRebalance, instanceRefresh: props.instanceRefresh, placementGroup: props.placementGroup, terminationPolicies: props.terminationPolicies,
+    maxInstanceLifetime: props.maxInstanceLifetime, healthCheckGracePeriod: props.healthCheckGracePeriod, enabledMetrics: props.enabledMetrics, volume: props.volume,
+    extraVolumes: props.extraVolumes, preBootstrapScript: props.preBootstrapScript, postBootstrapScript: props.postBootstrapScript, nodeConfig: props.nodeConfig,
+    labels: props.labels, taints: props.taints, iam: props.iam, lifecycleHooks: props.lifecycleHooks, resourceTags: props.resourceTags,
+  });
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  checkNodeGroupOptions({ ...defined, maxSize: isLiteral(maxSize) ? maxSize : undefined, amiFamily }, "MultusNodeGroup", new Checker(), zones, 1);
+  if (props.tags !== undefined) checkTags(literalOnly(props.tags), "MultusNodeGroup.tags", new Checker());
   if (props.eniTagValue !== undefined) c.str(props.eniTagValue, "eniTagValue", /^[\w.:/=+\-@ ]{1,256}$/, "eks-multus-cluster-ng1");
   const hostAddress = props.hostAddress ?? "none";
   c.oneOf(hostAddress, "hostAddress", HOST_ADDRESSES);
@@ -500,6 +749,10 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
     vpcId: props.vpcId,
     subnetIds: props.subnetIds,
     instanceType,
+    instanceTypes,
+    manageDesiredCapacity: props.manageDesiredCapacity ?? false,
+    clusterAutoscaler: props.clusterAutoscaler ?? true,
+    attachCniPolicy,
     minSize,
     desiredSize,
     maxSize,

@@ -1,4 +1,4 @@
-import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Fn, Lazy, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { MultusConfig } from "../../ipam/config";
@@ -11,7 +11,9 @@ import { concatLists, isLiteral, propError } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
 import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
 import { MultusSubnetReservations } from "./reservations";
+import { NodeAgentRole } from "./agent-role";
 import { DEFAULT_HOOKS } from "../../contract/lifecycle";
+import { ARN_PATTERNS, LambdaCodeConfig, NodeIamConfig, SpotConfig, groupIam, nodeAgentIam } from "../../ipam/node-options";
 
 /** The AWS provider versions the generated Terraform accepts (5.100.0 is what the bindings wrap). */
 export const AWS_PROVIDER_CONSTRAINT = ">= 5.100.0, < 7.0.0";
@@ -21,8 +23,8 @@ export type StackMode = "root" | "module";
 export interface MultusAwsStackProps {
   readonly config: MultusConfig;
   readonly plan: NetworkPlan;
-  /** The Lambda bundle (directory with index.js, or a zip). */
-  readonly bundlePath: string;
+  /** The Lambda bundle (directory with index.js, or a zip). Required unless the config's `lambda` gives the code's S3 object (then unused). */
+  readonly bundlePath?: string;
   /** Lambda settings the config does not hold (sourceDestCheck, ipAttempts). @default {} */
   readonly lambdaEnvironment?: Pick<LambdaEnvironmentExtra, "sourceDestCheck" | "ipAttempts">;
   /**
@@ -58,6 +60,7 @@ export interface MultusAwsStackProps {
  */
 const DERIVED_NODE_GROUP_PROPS: Partial<Record<keyof MultusNodeGroupProps, string>> = {
   instanceType: "set nodeGroup.instanceType in the config: the address plan (ENIs, pods per node) is made for it",
+  instanceTypes: "set instanceTypes of the node group in the config: the address plan (ENIs, pods per node) is made for them",
   kubeletMaxPods: "leave it out: it is the address plan's kubeletMaxPods; change the config (instance type, multus subnets) to change it",
   maxSize: "set nodeGroup.maxSize in the config: the address plan sizes the worker blocks for it",
   multusInterfaces: "set multus.subnets in the config: the plan gives each subnet its device index",
@@ -65,6 +68,7 @@ const DERIVED_NODE_GROUP_PROPS: Partial<Record<keyof MultusNodeGroupProps, strin
 const DERIVED_LAMBDA_PROPS: Partial<Record<keyof LifecycleLambdaProps, string>> = {
   environment: "leave it out: it is written from the config and plan; change the config, or pass lambdaEnvironment (sourceDestCheck, ipAttempts)",
   bundlePath: "pass the stack's bundlePath instead",
+  s3Code: "set lambda (s3Bucket, s3Key, s3ObjectVersion) in the config",
   autoScalingGroupName: "set nodeGroup.autoScalingGroupName instead: the function gets the node group's",
   groups: "leave it out: the function serves every node group of the config",
   eniTagValue: "set nodeGroup.eniTagValue instead: the function gets the node group's",
@@ -91,6 +95,12 @@ interface GroupInputs {
   keyName?: string;
   minSize: number;
   desiredSize: number;
+  /** The root volume's KMS key (undefined: the account's default EBS key). */
+  kmsKeyId?: string;
+  /** With spot. */
+  spot?: Pick<SpotConfig, "onDemandBaseCapacity" | "onDemandPercentageAboveBaseCapacity">;
+  /** The group's node role settings that may come from variables. */
+  iam: Pick<NodeIamConfig, "roleArn" | "instanceProfileArn" | "permissionsBoundary" | "additionalPolicyArns">;
 }
 
 /** The ids a module caller passes in; everything that shapes the address plan stays fixed at synth. */
@@ -105,6 +115,10 @@ interface StackInputs {
   networkSecurityGroupIds: Record<string, string[]>;
   /** By group name. */
   groups: Record<string, GroupInputs>;
+  /** The Lambda's code from S3, when the config says so. */
+  lambdaCode?: LambdaCodeConfig;
+  /** IRSA: the cluster's OIDC provider. */
+  oidcProviderArn?: string;
 }
 
 function configInputs(config: MultusConfig, plan: NetworkPlan): StackInputs {
@@ -116,10 +130,35 @@ function configInputs(config: MultusConfig, plan: NetworkPlan): StackInputs {
     multusSubnetIds: plan.subnets.map((s) => s.id),
     networkSecurityGroupIds: Object.fromEntries(config.networks.map((n) => [n.name, n.securityGroupIds])),
     groups: Object.fromEntries(
-      config.nodeGroups.map((g) => [g.name, { nodeSubnetIds: g.subnetIds, amiId: g.amiId, keyName: g.keyName, minSize: g.minSize, desiredSize: g.desiredSize }]),
+      config.nodeGroups.map((g) => {
+        const iam = groupIam(config.iam, g.iam);
+        return [
+          g.name,
+          {
+            nodeSubnetIds: g.subnetIds,
+            amiId: g.amiId,
+            keyName: g.keyName,
+            minSize: g.minSize,
+            desiredSize: g.desiredSize,
+            kmsKeyId: g.volume?.kmsKeyId,
+            ...(g.spot ? { spot: g.spot } : {}),
+            iam: { roleArn: iam.roleArn, instanceProfileArn: iam.instanceProfileArn, permissionsBoundary: iam.permissionsBoundary, additionalPolicyArns: iam.additionalPolicyArns },
+          },
+        ];
+      }),
     ),
+    lambdaCode: config.lambda,
+    oidcProviderArn: config.iam?.nodeAgent?.oidcProviderArn,
   };
 }
+
+/** A variable validation that the value is "" or matches `pattern` (an ARN). */
+function emptyOrMatches(variable: string, pattern: RegExp, message: string) {
+  return { condition: `\${var.${variable} == "" || can(regex(${JSON.stringify(pattern.source)}, var.${variable}))}`, errorMessage: message };
+}
+
+/** `var.x == "" ? null : var.x`: a string variable where "" means none (a token, so synth-time checks leave it to the variable's validation). */
+const orNull = (variable: string) => Lazy.stringValue({ produce: () => `\${var.${variable} == "" ? null : var.${variable}}` });
 
 /** A Terraform variable name from a group or network name. */
 const varName = (name: string) => name.replace(/-/g, "_");
@@ -147,7 +186,44 @@ function variableInputs(scope: Construct, config: MultusConfig, plan: NetworkPla
     const p = cluster ? `${varName(g.name)}_` : "";
     const of = cluster ? ` of node group ${g.name}` : "";
     const keyName = v(`${p}key_name`, "string", `EC2 key pair for SSH${of}; "" for none`, { default: g.keyName ?? "" });
+    const iam = groupIam(config.iam, g.iam);
+    v(`${p}volume_kms_key_id`, "string", `ARN of the KMS key that encrypts the root volume${of}; "" for the account's default EBS key`, {
+      default: g.volume?.kmsKeyId ?? "",
+      validation: [emptyOrMatches(`${p}volume_kms_key_id`, ARN_PATTERNS.kmsKey, `${p}volume_kms_key_id must be "" or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>).`)],
+    });
+    const spot = g.spot
+      ? {
+          onDemandBaseCapacity: v(`${p}on_demand_base_capacity`, "number", `On-Demand instances before any Spot${of}`, {
+            default: g.spot.onDemandBaseCapacity ?? 0,
+            validation: [{ condition: `\${var.${p}on_demand_base_capacity >= 0 && floor(var.${p}on_demand_base_capacity) == var.${p}on_demand_base_capacity}`, errorMessage: `${p}on_demand_base_capacity must be a whole number, 0 or more.` }],
+          }).numberValue,
+          onDemandPercentageAboveBaseCapacity: v(`${p}on_demand_percentage_above_base_capacity`, "number", `Percent On-Demand above the base${of}, 0 to 100`, {
+            default: g.spot.onDemandPercentageAboveBaseCapacity ?? 0,
+            validation: [{ condition: `\${var.${p}on_demand_percentage_above_base_capacity >= 0 && var.${p}on_demand_percentage_above_base_capacity <= 100}`, errorMessage: `${p}on_demand_percentage_above_base_capacity must be from 0 to 100.` }],
+          }).numberValue,
+        }
+      : undefined;
+    let groupIamInputs: GroupInputs["iam"];
+    if (iam.roleArn !== undefined) {
+      // An existing role (and profile): their ARNs, from the caller.
+      const role = v(`${p}node_role_arn`, "string", `The existing node IAM role${of}`, { default: iam.roleArn, validation: [{ condition: `\${can(regex(${JSON.stringify(ARN_PATTERNS.role.source)}, var.${p}node_role_arn))}`, errorMessage: `${p}node_role_arn must be an IAM role ARN.` }] });
+      const profile = iam.instanceProfileArn !== undefined ? v(`${p}instance_profile_arn`, "string", `The existing instance profile of the node role${of}`, { default: iam.instanceProfileArn }).stringValue : undefined;
+      groupIamInputs = { roleArn: role.stringValue, instanceProfileArn: profile };
+    } else {
+      const policies = v(`${p}additional_policy_arns`, "list(string)", `More managed policies (ARNs) on the node role${of}, e.g. AmazonSSMManagedInstanceCore`, {
+        default: iam.additionalPolicyArns ?? [],
+        validation: [{ condition: `\${alltrue([for a in var.${p}additional_policy_arns : can(regex(${JSON.stringify(ARN_PATTERNS.policy.source)}, a))])}`, errorMessage: `${p}additional_policy_arns must list IAM policy ARNs.` }],
+      });
+      v(`${p}permissions_boundary`, "string", `ARN of the node role's permissions boundary${of}; "" for none`, {
+        default: iam.permissionsBoundary ?? "",
+        validation: [emptyOrMatches(`${p}permissions_boundary`, ARN_PATTERNS.policy, `${p}permissions_boundary must be "" or an IAM policy ARN.`)],
+      });
+      groupIamInputs = { additionalPolicyArns: policies.listValue, permissionsBoundary: orNull(`${p}permissions_boundary`) };
+    }
     return {
+      kmsKeyId: orNull(`${p}volume_kms_key_id`),
+      ...(spot ? { spot } : {}),
+      iam: groupIamInputs,
       nodeSubnetIds: v(`${p}node_subnet_ids`, "list(string)", `Subnets of the nodes' primary interface${of}`).listValue,
       // No default from the example: a placeholder AMI must not reach a plan unnoticed.
       amiId: v(`${p}ami_id`, "string", `EKS-optimized AMI id of the nodes${of}`, isPlaceholder(g.amiId) ? {} : { default: g.amiId }).stringValue,
@@ -167,6 +243,26 @@ function variableInputs(scope: Construct, config: MultusConfig, plan: NetworkPla
       config.networks.map((net) => [net.name, shared ?? v(`${varName(net.name)}_security_group_ids`, "list(string)", `Security groups of the ENIs of multus network ${net.name}`).listValue]),
     ),
     groups: Object.fromEntries(config.nodeGroups.map((g) => [g.name, groupInputs(g)])),
+    ...(config.lambda
+      ? {
+          lambdaCode: {
+            s3Bucket: v("lambda_s3_bucket", "string", "S3 bucket of the lifecycle Lambda's zip (npm run build:lambda)", { default: config.lambda.s3Bucket }).stringValue,
+            s3Key: v("lambda_s3_key", "string", "S3 key of the lifecycle Lambda's zip", { default: config.lambda.s3Key }).stringValue,
+            s3ObjectVersion: (() => {
+              v("lambda_s3_object_version", "string", 'S3 object version of the zip; "" for the latest', { default: config.lambda.s3ObjectVersion ?? "" });
+              return orNull("lambda_s3_object_version");
+            })(),
+          },
+        }
+      : {}),
+    ...(config.iam?.nodeAgent?.credentials === "irsa"
+      ? {
+          oidcProviderArn: v("node_agent_oidc_provider_arn", "string", "The cluster's IAM OIDC provider ARN, trusted for the node agent's service account (IRSA)", {
+            default: config.iam.nodeAgent.oidcProviderArn,
+            validation: [emptyOrMatches("node_agent_oidc_provider_arn", ARN_PATTERNS.oidcProvider, "node_agent_oidc_provider_arn must be an IAM OIDC provider ARN.")],
+          }).stringValue,
+        }
+      : {}),
   };
 }
 
@@ -204,6 +300,8 @@ export class MultusAwsStack extends TerraformStack {
   readonly nodeGroups: MultusNodeGroup[];
   readonly lifecycle: LifecycleLambda;
   readonly reservations: MultusSubnetReservations;
+  /** The node agent's own role (Pod Identity or IRSA), when a group's node role holds no ENI permission or the config's iam.nodeAgent asks for it. */
+  readonly nodeAgentRole?: NodeAgentRole;
   readonly mode: StackMode;
 
   /** The first (in the shorthand, the only) node group. */
@@ -229,7 +327,8 @@ export class MultusAwsStack extends TerraformStack {
     }
     rejectDerived("lambda", props.lambda, DERIVED_LAMBDA_PROPS);
     this.mode = props.mode ?? "root";
-    const tags = props.tags ?? {};
+    // The config's tags for everything, the caller's over them.
+    const tags = { ...config.tags, ...props.tags };
 
     if (this.mode === "root") {
       new AwsProvider(this, "aws", { region: config.region });
@@ -269,8 +368,11 @@ export class MultusAwsStack extends TerraformStack {
     const sgLists = [...new Set(Object.values(inputs.networkSecurityGroupIds))];
     const securityGroupIds = sgLists.every((l) => isLiteral(l)) ? [...new Set(sgLists.flat())] : sgLists.length === 1 ? sgLists[0]! : concatLists(...sgLists);
 
+    if (!inputs.lambdaCode && props.bundlePath === undefined) {
+      propError("MultusAwsStack", "bundlePath", "is not set and the config has no lambda (S3 object)", "build the Lambda (npm run build:lambda) and pass its directory, or set lambda.s3Bucket and lambda.s3Key in the config");
+    }
     this.lifecycle = new LifecycleLambda(this, "lifecycle", {
-      bundlePath: props.bundlePath,
+      ...(inputs.lambdaCode ? { s3Code: inputs.lambdaCode } : { bundlePath: props.bundlePath }),
       ...(wiring.length === 1 ? wiring[0]! : { groups: wiring, name: config.cluster.name }),
       multusSubnetIds: inputs.multusSubnetIds,
       multusSecurityGroupIds: securityGroupIds,
@@ -284,10 +386,25 @@ export class MultusAwsStack extends TerraformStack {
     // (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-cidr-reservation.html).
     this.reservations = new MultusSubnetReservations(this, "reservations", { subnets: used.subnets });
 
+    // The node agent's own role, for every group's ENIs (one DaemonSet, one service account).
+    const agentIam = nodeAgentIam(config);
+    if (agentIam) {
+      this.nodeAgentRole = new NodeAgentRole(this, "node-agent-role", {
+        clusterName: config.cluster.name,
+        eniTagValues: [...new Set(wiring.map((w) => w.eniTagValue))],
+        credentials: agentIam.credentials,
+        oidcProviderArn: inputs.oidcProviderArn,
+        rolePath: config.iam?.rolePath,
+        permissionsBoundary: config.iam?.permissionsBoundary,
+        tags,
+      });
+    }
+
     this.nodeGroups = config.nodeGroups.map((g, i) => {
       const over = overrides(g.name);
       const gi = inputs.groups[g.name]!;
       const w = wiring[i]!;
+      const iam = groupIam(config.iam, g.iam);
       return new MultusNodeGroup(this, cluster ? `node-group-${g.name}` : "node-group", {
         clusterName: config.cluster.name,
         clusterEndpoint: inputs.clusterEndpoint,
@@ -305,6 +422,30 @@ export class MultusAwsStack extends TerraformStack {
         amiId: over.amiSsmParameter ? undefined : gi.amiId,
         volumeSize: g.volumeSize,
         keyName: gi.keyName,
+        // The production options of the group (ipam/node-options.ts), with the ids module variables may give.
+        instanceTypes: g.instanceTypes,
+        manageDesiredCapacity: g.manageDesiredCapacity,
+        clusterAutoscaler: g.clusterAutoscaler,
+        spot: g.spot && { ...g.spot, ...gi.spot },
+        capacityRebalance: g.capacityRebalance,
+        instanceRefresh: g.instanceRefresh,
+        placementGroup: g.placementGroup,
+        terminationPolicies: g.terminationPolicies,
+        maxInstanceLifetime: g.maxInstanceLifetime,
+        healthCheckGracePeriod: g.healthCheckGracePeriod,
+        enabledMetrics: g.enabledMetrics,
+        volume: { ...g.volume, kmsKeyId: gi.kmsKeyId },
+        extraVolumes: g.extraVolumes,
+        preBootstrapScript: g.preBootstrapScript,
+        postBootstrapScript: g.postBootstrapScript,
+        nodeConfig: g.nodeConfig,
+        labels: g.labels,
+        taints: g.taints,
+        iam: { ...iam, ...gi.iam },
+        lifecycleHooks: g.lifecycleHooks,
+        resourceTags: g.resourceTags,
+        // With the agent's own role the node roles carry none of its permissions.
+        ...(this.nodeAgentRole ? { agentPermissions: "none" as const } : {}),
         bootstrapArguments: g.bootstrapArguments,
         kubeletMaxPods: plan.groups[i]!.kubeletMaxPods,
         // The group's multus ENIs, as the ids the stack uses (module variables in module mode).
@@ -312,7 +453,7 @@ export class MultusAwsStack extends TerraformStack {
         autoScalingGroupName: w.autoScalingGroupName,
         eniTagValue: w.eniTagValue,
         launchHookTimeout: w.hookTimeout,
-        tags,
+        tags: { ...tags, ...g.tags },
         ...over,
         // The caller's dependencies add to the stack's, never replace them.
         launchDependsOn: [...this.lifecycle.ready, ...this.reservations.reservations.map((r) => r.resource), ...(over.launchDependsOn ?? [])],
@@ -331,18 +472,19 @@ export class MultusAwsStack extends TerraformStack {
       out("autoscaling_group_name", ng.autoScalingGroup.name, "Auto Scaling group of the multus nodes");
       out("autoscaling_group_arn", ng.autoScalingGroup.arn, "Auto Scaling group ARN");
       out("launch_template_id", ng.launchTemplate.id, "Launch template of the nodes");
-      out("node_role_arn", ng.nodeRole.arn, "Node IAM role (for aws-auth mapRoles when nodeAccess is aws-auth)");
+      out("node_role_arn", ng.nodeRoleArn, "Node IAM role (for aws-auth mapRoles when nodeAccess is aws-auth)");
       out("node_security_group_id", ng.nodeSecurityGroupId, "Security group of the nodes' primary interface");
     } else {
       out("autoscaling_group_names", byGroup((ng) => ng.autoScalingGroup.name), "Auto Scaling group of each node group");
       out("autoscaling_group_arns", byGroup((ng) => ng.autoScalingGroup.arn), "Auto Scaling group ARN of each node group");
       out("launch_template_ids", byGroup((ng) => ng.launchTemplate.id), "Launch template of each node group");
-      out("node_role_arns", byGroup((ng) => ng.nodeRole.arn), "Node IAM role of each node group (for aws-auth mapRoles when nodeAccess is aws-auth)");
+      out("node_role_arns", byGroup((ng) => ng.nodeRoleArn), "Node IAM role of each node group (for aws-auth mapRoles when nodeAccess is aws-auth)");
       out("node_security_group_ids", byGroup((ng) => ng.nodeSecurityGroupId), "Security group of each node group's primary interface");
     }
     out("lambda_function_arn", this.lifecycle.function.arn, "Lifecycle Lambda that manages the multus ENIs");
     out("subnet_cidr_reservation_ids", this.reservations.ids, "Explicit subnet CIDR reservations, in plan order");
     out("eni_tag_key", ENI_TAG_KEYS.nodeGroup, "Tag key on this node group's multus ENIs (the node agent selects ENIs by it)");
+    if (this.nodeAgentRole) out("node_agent_role_arn", this.nodeAgentRole.role.arn, `The node agent's own IAM role (${this.nodeAgentRole.credentials}): the only one with ENI permissions where node roles have none`);
     if (!cluster) {
       const ng = this.nodeGroup;
       out("eni_tag_value", ng.eniTagValue, "Tag value on this node group's multus ENIs");

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import { NODE_NETWORK_PATHS, STARTUP_TAINT, startupTaintFlag } from "../../contract/node-network";
+import { NODE_NETWORK_PATHS, STARTUP_TAINT } from "../../contract/node-network";
+import type { NodeTaint } from "../../ipam/node-options";
+import { NODECONFIG_API_VERSION } from "../../ipam/nodeadm";
 
 export type AmiFamily = "al2023" | "al2";
 export const AMI_FAMILIES: readonly AmiFamily[] = ["al2023", "al2"];
@@ -25,6 +27,14 @@ export interface UserDataInput {
   readonly hostAddress?: HostAddress;
   /** Register the node with STARTUP_TAINT, which the node agent lifts. @default true */
   readonly startupTaint?: boolean;
+  /** More taints the node registers with, after the startup taint. @default [] */
+  readonly taints?: readonly NodeTaint[];
+  /** Shell run first (AL2023: a MIME part before nodeadm's NodeConfig; AL2: before the host script). @default none */
+  readonly preBootstrapScript?: string;
+  /** Shell run last (AL2023: the last part, before nodeadm starts the kubelet; AL2: after bootstrap.sh). @default none */
+  readonly postBootstrapScript?: string;
+  /** A NodeConfig spec of the caller's, as a second NodeConfig part that nodeadm merges over ours (AL2023). @default none */
+  readonly extraNodeConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** The MIME boundary of the AL2023 user data. */
@@ -169,8 +179,9 @@ export function kubeletFlagList(input: Pick<UserDataInput, "kubeletFlags" | "nod
  */
 export function nodeConfig(input: UserDataInput): string {
   const flags = kubeletFlagList(input);
+  const taints = registerTaints(input);
   const doc = {
-    apiVersion: "node.eks.aws/v1alpha1",
+    apiVersion: NODECONFIG_API_VERSION,
     kind: "NodeConfig",
     spec: {
       cluster: {
@@ -180,13 +191,46 @@ export function nodeConfig(input: UserDataInput): string {
         cidr: input.clusterServiceCidr,
       },
       kubelet: {
-        config: { maxPods: input.maxPods, ...((input.startupTaint ?? true) ? { registerWithTaints: [{ ...STARTUP_TAINT }] } : {}) },
+        config: { maxPods: input.maxPods, ...(taints.length ? { registerWithTaints: taints } : {}) },
         ...(flags.length ? { flags } : {}),
       },
     },
   };
   // lineWidth 0: never fold the long certificate line.
   return `---\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+/**
+ * The taints the node registers with: the startup taint (unless switched off), then the
+ * caller's. One list in KubeletConfiguration `registerWithTaints` (AL2023) or one
+ * `--register-with-taints` flag (AL2): a second one would replace the first.
+ */
+export function registerTaints(input: Pick<UserDataInput, "startupTaint" | "taints">): { key: string; value?: string; effect: string }[] {
+  return [...((input.startupTaint ?? true) ? [{ ...STARTUP_TAINT }] : []), ...(input.taints ?? []).map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect }))];
+}
+
+/** The caller's NodeConfig spec as a document of its own, merged by nodeadm after ours. */
+export function extraNodeConfig(spec: Readonly<Record<string, unknown>>): string {
+  return `---\n${stringify({ apiVersion: NODECONFIG_API_VERSION, kind: "NodeConfig", spec }, { lineWidth: 0 })}`;
+}
+
+/** A MIME multipart/mixed document of the given parts (RFC 2046), as cloud-init and nodeadm read it. */
+export function mimeMultipart(parts: readonly { contentType: string; body: string }[]): string {
+  return [
+    "MIME-Version: 1.0",
+    `Content-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"`,
+    "",
+    ...parts.flatMap((p) => [`--${MIME_BOUNDARY}`, `Content-Type: ${p.contentType}`, "", p.body]),
+    `--${MIME_BOUNDARY}--`,
+    "",
+  ].join("\n");
+}
+
+const SHELL = 'text/x-shellscript; charset="us-ascii"';
+
+/** A caller's script as a part of its own: a shebang unless it has one. */
+function scriptPart(script: string): { contentType: string; body: string } {
+  return { contentType: SHELL, body: script.startsWith("#!") ? script : `#!/bin/bash\n${script}` };
 }
 
 /**
@@ -197,26 +241,23 @@ export function nodeConfig(input: UserDataInput): string {
  *   the startup taint (--register-with-taints) and the node labels in the kubelet args (awslabs/amazon-eks-ami al2 branch, templates/al2/runtime/bootstrap.sh).
  */
 export function nodeUserData(input: UserDataInput): string {
+  const pre = input.preBootstrapScript ? [scriptPart(input.preBootstrapScript)] : [];
+  const post = input.postBootstrapScript ? [scriptPart(input.postBootstrapScript)] : [];
   if (input.amiFamily === "al2023") {
-    return [
-      "MIME-Version: 1.0",
-      `Content-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"`,
-      "",
-      `--${MIME_BOUNDARY}`,
-      "Content-Type: application/node.eks.aws",
-      "",
-      nodeConfig(input),
-      `--${MIME_BOUNDARY}`,
-      'Content-Type: text/x-shellscript; charset="us-ascii"',
-      "",
-      multusHostScript(input),
-      `--${MIME_BOUNDARY}--`,
-      "",
-    ].join("\n");
+    // cloud-init runs the shell parts in order after nodeadm's config phase and before its run
+    // phase starts the kubelet (nodeadm-config.service, nodeadm-run.service After=cloud-final).
+    return mimeMultipart([
+      ...pre,
+      { contentType: "application/node.eks.aws", body: nodeConfig(input) },
+      ...(input.extraNodeConfig ? [{ contentType: "application/node.eks.aws", body: extraNodeConfig(input.extraNodeConfig) }] : []),
+      { contentType: SHELL, body: multusHostScript(input) },
+      ...post,
+    ]);
   }
-  const taint = (input.startupTaint ?? true) ? [`--register-with-taints=${startupTaintFlag()}`] : [];
-  const kubeletArgs = [`--max-pods=${input.maxPods}`, ...taint, ...kubeletFlagList(input)].join(" ");
-  return [
+  const taints = registerTaints(input);
+  const taintFlag = taints.length ? [`--register-with-taints=${taints.map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`).join(",")}`] : [];
+  const kubeletArgs = [`--max-pods=${input.maxPods}`, ...taintFlag, ...kubeletFlagList(input)].join(" ");
+  const main = [
     multusHostScript(input),
     [
       "/etc/eks/bootstrap.sh",
@@ -229,4 +270,6 @@ export function nodeUserData(input: UserDataInput): string {
     ].join(" "),
     "",
   ].join("\n");
+  // AL2's cloud-init runs a multipart's shell parts in order, so the caller's come before and after bootstrap.sh.
+  return pre.length || post.length ? mimeMultipart([...pre, { contentType: SHELL, body: main }, ...post]) : main;
 }

@@ -1,4 +1,4 @@
-import { AGENT_ENV, AGENT_HOST_MOUNTS, AGENT_SYNC_PERIOD, agentEnvironment } from "../../../contract/agent-env";
+import { AGENT_ENV, AGENT_HOST_MOUNTS, AGENT_SERVICE_ACCOUNT, AGENT_SYNC_PERIOD, agentEnvironment } from "../../../contract/agent-env";
 import { PlanError } from "../../../contract/errors";
 import { AGENT_IMAGE_PLACEHOLDER } from "../versions";
 import { K8sObject, ObjectList, checkImage, checkName, checkNamespace, checkRoleArn, daemonSetAffinity, nodeNameEnv, priorityClass } from "./common";
@@ -75,8 +75,8 @@ export function agentObjects(props: AgentObjectsProps): ObjectList {
   }
   // A Terraform reference (the image variable) passes here; the variable validates itself.
   const image = checkImage(props.image, "agent.image");
-  const name = checkName(props.name ?? "multus-node-agent", "agent.name");
-  const namespace = checkNamespace(props.namespace ?? "kube-system", "agent.namespace");
+  const name = checkName(props.name ?? AGENT_SERVICE_ACCOUNT.name, "agent.name");
+  const namespace = checkNamespace(props.namespace ?? AGENT_SERVICE_ACCOUNT.namespace, "agent.namespace");
   const period = props.syncPeriodSeconds ?? AGENT_SYNC_PERIOD.default;
   if (!Number.isInteger(period) || period < AGENT_SYNC_PERIOD.min || period > AGENT_SYNC_PERIOD.max) {
     throw new PlanError("agent.syncPeriodSeconds", `must be a whole number from ${AGENT_SYNC_PERIOD.min} to ${AGENT_SYNC_PERIOD.max}, got ${String(period)}`, `set a resync period in seconds, e.g. ${AGENT_SYNC_PERIOD.default}`);

@@ -98,3 +98,18 @@ export function sdkActionsCalled(dir: string, skip: string[] = []): Set<string> 
   }
   return out;
 }
+
+/** The production example (examples/production.config.json): a default group and one with every production option. */
+export const PRODUCTION = JSON.parse(readFileSync(join(__dirname, "../../../examples/production.config.json"), "utf8"));
+
+/** A copy of the production example changed by `edit` (for the variants a test needs). */
+export function production(edit: (c: Json) => void = () => {}): Json {
+  const c = JSON.parse(JSON.stringify(PRODUCTION));
+  edit(c);
+  return c;
+}
+
+/** The resources of one type that belong to one node group of a cluster-form stack (construct `node-group-<name>`). */
+export function ofGroup(tf: Json, type: string, group: string): Json[] {
+  return Object.entries(tf.resource?.[type] ?? {}).filter(([id]) => id.startsWith(`node-group-${group}_`)).map(([, r]) => r as Json);
+}

@@ -120,6 +120,13 @@ describe("LifecycleLambda", () => {
       expect(resources(tf, "aws_lambda_permission")).toHaveLength(1);
     });
 
+    test("WHEN the code is an S3 object THEN the function points at it, with no asset and no local hash", () => {
+      const fn = only(synthLambda({ bundlePath: undefined, s3Code: { s3Bucket: "my-artifacts", s3Key: "multus/lambda.zip", s3ObjectVersion: "v3" } }), "aws_lambda_function");
+      expect(fn).toMatchObject({ s3_bucket: "my-artifacts", s3_key: "multus/lambda.zip", s3_object_version: "v3" });
+      expect(fn.filename).toBeUndefined();
+      expect(fn.source_code_hash).toBeUndefined();
+    });
+
     test("WHEN the bundle is a zip file THEN it is used as is", () => {
       const zip = join(fakeBundle(), "bundle.zip");
       writeFileSync(zip, "PK");
@@ -140,6 +147,9 @@ describe("LifecycleLambda", () => {
   describe("GIVEN invalid props", () => {
     const cases: [string, Partial<LifecycleLambdaProps>, RegExp][] = [
       ["bundlePath missing", { bundlePath: "/nonexistent/bundle" }, /LifecycleLambda\.bundlePath: \/nonexistent\/bundle does not exist/],
+      ["neither bundlePath nor s3Code", { bundlePath: undefined }, /LifecycleLambda\.bundlePath: is not set, and neither is s3Code/],
+      ["both bundlePath and s3Code", { s3Code: { s3Bucket: "my-artifacts", s3Key: "k" } }, /LifecycleLambda\.s3Code: is set beside bundlePath/],
+      ["an S3 bucket name S3 refuses", { bundlePath: undefined, s3Code: { s3Bucket: "My_Bucket", s3Key: "k" } }, /LifecycleLambda\.s3Code\.s3Bucket/],
       ["timeout above the hook", { timeout: 300, hookTimeout: 300 }, /LifecycleLambda\.timeout: 300 s is not below the launch hook timeout/],
       ["multusSubnetIds", { multusSubnetIds: [] }, /LifecycleLambda\.multusSubnetIds/],
       ["multusSecurityGroupIds", { multusSecurityGroupIds: ["default"] }, /LifecycleLambda\.multusSecurityGroupIds\[0\]/],

@@ -260,10 +260,42 @@ describe("MultusNodeGroup", () => {
       ["terminateHookName", { launchHookName: "h", terminateHookName: "h" }, /MultusNodeGroup\.terminateHookName: is the same as launchHookName/],
       ["nodeAccess", { nodeAccess: "configmap" as never }, /MultusNodeGroup\.nodeAccess/],
       ["agentPermissions", { agentPermissions: "all" as never }, /MultusNodeGroup\.agentPermissions/],
+      // The production options, checked as the config checks them.
+      ["instanceTypes[1]", { instanceTypes: ["c5.2xlarge", "c5.huge"] }, /MultusNodeGroup\.instanceTypes\[1\]: unknown instance type "c5\.huge"/],
+      ["instanceType beside instanceTypes", { instanceType: "m5.large", instanceTypes: ["c5.2xlarge"] }, /MultusNodeGroup\.instanceType: "m5\.large" is not the first of instanceTypes/],
+      ["placementGroup.strategy", { placementGroup: { strategy: "ring" as never } }, /MultusNodeGroup\.placementGroup\.strategy: must be one of cluster, partition, spread/],
+      ["spot percentage", { spot: { onDemandPercentageAboveBaseCapacity: 101 } }, /MultusNodeGroup\.spot\.onDemandPercentageAboveBaseCapacity: must be a whole number from 0 to 100/],
+      ["volume.kmsKeyId", { volume: { kmsKeyId: "my-key" } }, /MultusNodeGroup\.volume\.kmsKeyId: "my-key" is not a KMS key ARN/],
+      ["taints[0].effect", { taints: [{ key: "a", effect: "Never" as never }] }, /MultusNodeGroup\.taints\[0\]\.effect/],
+      ["agentPermissions node-role without the CNI policy", { iam: { attachCniPolicy: false }, agentPermissions: "node-role" }, /MultusNodeGroup\.agentPermissions: "node-role" would put ENI permissions/],
+      ["bootstrapArguments with --register-with-taints beside taints", { startupTaint: false, taints: [{ key: "a", effect: "NoSchedule" }], bootstrapArguments: "--register-with-taints=b=c:NoSchedule" }, /MultusNodeGroup\.bootstrapArguments: sets --register-with-taints, which would replace the taints/],
+      ["a pre-bootstrap script too large for EC2's user data", { preBootstrapScript: `echo ${"x".repeat(20000)}` }, /MultusNodeGroup\.preBootstrapScript: makes the user data \d+ bytes, above EC2's 16384/],
+      ["tags", { tags: { "aws:x": "y" } }, /MultusNodeGroup\.tags\.aws:x: is not a valid tag key/],
     ];
     test.each(cases)("WHEN %s is bad THEN the constructor throws naming it", (_name, bad, message) => {
       expect(() => synthNodeGroup(bad)).toThrow(message);
       expect(() => synthNodeGroup(bad)).toThrow(PlanError);
+    });
+  });
+
+  describe("GIVEN the construct alone with production options", () => {
+    test("WHEN attachCniPolicy is false THEN the role has no CNI policy and the agent's policy is a separate one (for IRSA or Pod Identity), not on the role", () => {
+      const tf = synthNodeGroup({ iam: { attachCniPolicy: false } });
+      expect(resources(tf, "aws_iam_role_policy_attachment").map((a) => String(a.policy_arn).split("/").pop()).sort()).toEqual(["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy"]);
+      expect(resources(tf, "aws_iam_role_policy")).toEqual([]);
+      expect(resources(tf, "aws_iam_policy")).toHaveLength(1);
+    });
+
+    test("WHEN one instance type and no spot THEN a plain launch template, no mixed instances policy; WHEN two types without spot THEN an On-Demand mixed policy in their order", () => {
+      expect(only(synthNodeGroup(), "aws_autoscaling_group").mixed_instances_policy).toBeUndefined();
+      const mixed = only(synthNodeGroup({ instanceTypes: ["c5.2xlarge", "m5.2xlarge"] }), "aws_autoscaling_group").mixed_instances_policy;
+      expect(mixed.instances_distribution).toEqual({ on_demand_percentage_above_base_capacity: 100, on_demand_allocation_strategy: "prioritized" });
+      expect(mixed.launch_template.override).toEqual([{ instance_type: "c5.2xlarge" }, { instance_type: "m5.2xlarge" }]);
+    });
+
+    test("WHEN instanceRefresh is disabled, or a partition placement group is asked for THEN they are synthesized so", () => {
+      expect(only(synthNodeGroup({ instanceRefresh: { enabled: false } }), "aws_autoscaling_group").instance_refresh).toBeUndefined();
+      expect(only(synthNodeGroup({ placementGroup: { strategy: "partition", partitionCount: 3 } }), "aws_placement_group")).toMatchObject({ strategy: "partition", partition_count: 3 });
     });
   });
 });

@@ -65,7 +65,11 @@ describe("MultusAwsStack", () => {
 
     test("THEN the ids come from variables and the multus subnet list has the planned length", () => {
       expect(Object.keys(tf.variable).sort()).toEqual(
-        ["ami_id", "cluster_certificate_authority", "cluster_endpoint", "cluster_security_group_id", "desired_size", "key_name", "min_size", "multus_security_group_ids", "multus_subnet_ids", "node_subnet_ids", "vpc_id"].sort(),
+        [
+          "ami_id", "cluster_certificate_authority", "cluster_endpoint", "cluster_security_group_id", "desired_size", "key_name", "min_size", "multus_security_group_ids", "multus_subnet_ids", "node_subnet_ids", "vpc_id",
+          // the node role's and root volume's, with the config's defaults
+          "additional_policy_arns", "permissions_boundary", "volume_kms_key_id",
+        ].sort(),
       );
       expect(tf.variable.multus_subnet_ids.validation[0].condition).toContain(`== ${config.multus.subnets.length}`);
       const reservations = resources(tf, "aws_ec2_subnet_cidr_reservation");

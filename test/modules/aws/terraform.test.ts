@@ -7,7 +7,10 @@ import { AWS_STACK, buildApp } from "../../../main";
 import { MultusConfig, NetworkPlan, parseConfig, planNetwork } from "../../../ipam";
 import { LAMBDA_CLUSTER_ENV, parseLambdaGroups } from "../../../contract/lambda-env";
 import { EXAMPLE } from "../../ipam/cluster-helpers";
-import { defaultSetup, fakeBundle } from "./helpers";
+import { PRODUCTION, defaultSetup, fakeBundle } from "./helpers";
+import { MIME_SKIP, parseMime } from "./mime";
+import { MULTUS_NODE_LABEL } from "../../../contract/node-label";
+import { STARTUP_TAINT } from "../../../contract/node-network";
 
 /**
  * Real Terraform over the synthesized JSON, offline: the aws provider comes from the local
@@ -138,8 +141,15 @@ function withOfflineOverride(dir: string): string {
   return dir;
 }
 
-function resourceCount(tf: { resource?: Record<string, Record<string, unknown>> }): number {
-  return Object.values(tf.resource ?? {}).reduce((n, byId) => n + Object.keys(byId).length, 0);
+/**
+ * Resources the plan adds: one per resource block, and per for_each block as many as its set
+ * holds (`forEach`: by logical id, for those that a module variable's default feeds; none: 0).
+ */
+function resourceCount(tf: { resource?: Record<string, Record<string, unknown>> }, forEach: Record<string, number> = {}): number {
+  return Object.values(tf.resource ?? {}).reduce(
+    (n, byId) => n + Object.entries(byId).reduce((m, [id, r]) => m + ((r as { for_each?: unknown }).for_each === undefined ? 1 : (forEach[id] ?? 0)), 0),
+    0,
+  );
 }
 
 /** Planned creates of managed resources in one module call (or in the root, with no name); data sources read at apply are left out. */
@@ -149,15 +159,29 @@ function changesOf(json: any, moduleName?: string): any[] {
 
 const readTf = (dir: string) => JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, unknown>> };
 
+/** The inputs of a cluster-form module: multus subnets, each group's subnets and AMI, each network's security groups. */
+function clusterInputs(config: MultusConfig, plan: NetworkPlan): string[] {
+  return [
+    `multus_subnet_ids = ${JSON.stringify(plan.subnets.map((_, i) => `subnet-0123456789abcde${i}f`))}`,
+    ...config.nodeGroups.flatMap((g) => [`${g.name.replace(/-/g, "_")}_node_subnet_ids = ["subnet-0123456789abcdef0"]`, `${g.name.replace(/-/g, "_")}_ami_id = "ami-0123456789abcdef0"`]),
+    ...config.networks.map((n, i) => `${n.name}_security_group_ids = ["sg-0123456789abcdef${i}"]`),
+  ];
+}
+
 /**
  * Every check in one beforeAll: three terraform roots (the default app as `npm run plan:offline`
- * runs it, the example cluster's root stack, and one HCL root calling both as modules), so the
- * provider is loaded as few times as the checks need.
+ * runs it, the example cluster's root stack, and one HCL root calling the default, cluster and
+ * production stacks as modules), so the provider is loaded as few times as the checks need.
  */
 describeTf("GIVEN terraform and the aws provider mirror", () => {
   const defaults = defaultSetup();
   const cluster = { config: parseConfig(EXAMPLE) };
   const clusterPlan = planNetwork(cluster.config);
+  // examples/production.config.json: a default group and one with every production option.
+  const prodConfig = parseConfig(PRODUCTION);
+  const prodPlan = planNetwork(prodConfig);
+  let prodTf: ReturnType<typeof readTf>;
+  let prodForEach: Record<string, number> = {};
   const work = mkdtempSync(join(tmpdir(), "multus-tf-"));
   let rootResult: Checked;
   let rootLeftOver: string[] = [];
@@ -174,6 +198,12 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     const byDefault = synthRootAndModule(defaults.config, defaults.plan, join(work, "default"));
     const byCluster = synthRootAndModule(cluster.config, clusterPlan, join(work, "cluster"));
     [rootTf, moduleTf, clusterTf, clusterModuleTf] = [byDefault.rootDir, byDefault.moduleDir, byCluster.rootDir, byCluster.moduleDir].map(readTf);
+    const prodOut = join(work, "production");
+    buildApp({ config: prodConfig, plan: prodPlan, outdir: prodOut, mode: "module" }).app.synth();
+    const prodDir = join(prodOut, "stacks", AWS_STACK);
+    prodTf = readTf(prodDir);
+    // The node roles' additional policies: one attachment per ARN of the variable's default (the top-level SSM policy).
+    prodForEach = Object.fromEntries(Object.keys(prodTf.resource!.aws_iam_role_policy_attachment!).filter((id) => id.includes("node-additional")).map((id) => [id, 1]));
     const hclRoot = hclRootCalling(join(work, "hcl-root"), [
       {
         name: "multus",
@@ -189,13 +219,10 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
       {
         name: "cluster",
         source: byCluster.moduleDir,
-        inputs: [
-          `multus_subnet_ids = ${JSON.stringify(clusterPlan.subnets.map((_, i) => `subnet-0123456789abcde${i}f`))}`,
-          ...cluster.config.nodeGroups.flatMap((g) => [`${g.name.replace(/-/g, "_")}_node_subnet_ids = ["subnet-0123456789abcdef0"]`, `${g.name.replace(/-/g, "_")}_ami_id = "ami-0123456789abcdef0"`]),
-          ...cluster.config.networks.map((n, i) => `${n.name}_security_group_ids = ["sg-0123456789abcdef${i}"]`),
-        ],
+        inputs: clusterInputs(cluster.config, clusterPlan),
         output: "autoscaling_group_names",
       },
+      { name: "production", source: prodDir, inputs: clusterInputs(prodConfig, prodPlan), output: "node_agent_role_arn" },
     ]);
     [rootResult, clusterRoot, called] = await Promise.all([planOffline(byDefault.rootDir), initPlanShow(withOfflineOverride(byCluster.rootDir)), initPlanShow(hclRoot)]);
     rootLeftOver = readdirSync(byDefault.rootDir).filter((f) => f.endsWith("_override.tf.json"));
@@ -221,7 +248,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
   test("WHEN an HCL root calls the cluster stack as a module THEN it plans every module resource, and the Lambda's planned environment reads back with the caller's ids", () => {
     const changes = changesOf(called.json, "cluster");
     expect(changes).toHaveLength(resourceCount(clusterModuleTf));
-    expect(called.planned).toBe(resourceCount(moduleTf) + resourceCount(clusterModuleTf));
+    expect(called.planned).toBe(resourceCount(moduleTf) + resourceCount(clusterModuleTf) + resourceCount(prodTf, prodForEach));
     const fn = changes.find((r) => r.type === "aws_lambda_function");
     const env = fn.change.after.environment[0].variables as Record<string, string>;
     const groups = parseLambdaGroups(env);
@@ -230,5 +257,62 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     expect(storage.securityGroupIds).toEqual(["sg-0123456789abcdef1"]);
     expect(storage.id).toMatch(/^subnet-0123456789abcde\df$/);
     expect(env[LAMBDA_CLUSTER_ENV.networks]).not.toContain("${");
+  });
+  // The production example, planned in the same HCL root: one check per option group.
+  const prod = (type: string, group?: string) => changesOf(called.json, "production").filter((r) => r.type === type && (group === undefined || r.address.includes(`node-group-${group}_`)));
+
+  test("WHEN an HCL root calls the production stack as a module THEN it plans every module resource", () => {
+    expect(changesOf(called.json, "production")).toHaveLength(resourceCount(prodTf, prodForEach));
+  });
+
+  test("WHEN the production module is planned THEN instances: the dpdk group's mixed instances policy (both types, the Spot split from its variables' defaults) and its cluster placement group; the default group's autoscaler tags", () => {
+    const [asg] = prod("aws_autoscaling_group", "dpdk").map((r) => r.change.after);
+    const mixed = asg.mixed_instances_policy[0];
+    expect(mixed.launch_template[0].override.map((o: any) => o.instance_type)).toEqual(["c5.4xlarge", "c5.2xlarge"]);
+    expect(mixed.instances_distribution[0]).toMatchObject({ on_demand_base_capacity: 1, on_demand_percentage_above_base_capacity: 25, spot_allocation_strategy: "price-capacity-optimized" });
+    expect(asg).toMatchObject({ capacity_rebalance: true, max_instance_lifetime: 604800, health_check_grace_period: 600, termination_policies: ["OldestLaunchTemplate", "Default"] });
+    expect(prod("aws_placement_group").map((r) => r.change.after)).toEqual([expect.objectContaining({ strategy: "cluster", name: "eks-telco-dpdk" })]);
+    const [general] = prod("aws_autoscaling_group", "general").map((r) => r.change.after);
+    expect(general.tag).toContainEqual({ key: "k8s.io/cluster-autoscaler/enabled", value: "true", propagate_at_launch: false });
+    expect(general.tag).toContainEqual({ key: `k8s.io/cluster-autoscaler/node-template/label/${MULTUS_NODE_LABEL}`, value: "general", propagate_at_launch: false });
+  });
+
+  test("WHEN the production module is planned THEN volumes: the KMS key from the group's variable on the gp3 root volume", () => {
+    const [tpl] = prod("aws_launch_template", "dpdk").map((r) => r.change.after);
+    expect(tpl.block_device_mappings[0].ebs[0]).toMatchObject({ volume_type: "gp3", volume_size: 100, iops: 6000, throughput: 500, kms_key_id: PRODUCTION.nodeGroups[1].volume.kmsKeyId, encrypted: "true" });
+  });
+
+  (MIME_SKIP ? test.skip : test)("WHEN the production module is planned THEN nodes: the planned user data is a MIME multipart with the hugepages script first and the taint on the node", () => {
+    const [tpl] = prod("aws_launch_template", "dpdk").map((r) => r.change.after);
+    const mime = parseMime(Buffer.from(tpl.user_data, "base64").toString("utf8"));
+    expect(mime.defects).toEqual([]);
+    expect(mime.parts[0]!.body).toContain("vm.nr_hugepages");
+    const nodeConfig = mime.parts.find((p) => p.contentType === "application/node.eks.aws")!.body;
+    expect(nodeConfig).toContain("key: workload.example.com/dpdk");
+    expect(nodeConfig).toContain(`key: ${STARTUP_TAINT.key}`);
+    // The module's variables reached the NodeConfig.
+    expect(nodeConfig).toContain("apiServerEndpoint: https://0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com");
+  });
+
+  test("WHEN the production module is planned THEN IAM: no CNI policy on the dpdk node role, the SSM policy on both, and the agent's own role with its Pod Identity association", () => {
+    const policies = (g: string) => prod("aws_iam_role_policy_attachment", g).map((r) => String(r.change.after.policy_arn).split("/").pop()).sort();
+    expect(policies("dpdk")).toEqual(["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"]);
+    expect(policies("general")).toEqual(["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"]);
+    expect(prod("aws_iam_role_policy", "dpdk")).toEqual([]);
+    const [association] = prod("aws_eks_pod_identity_association").map((r) => r.change.after);
+    expect(association).toMatchObject({ cluster_name: "eks-telco", namespace: "kube-system", service_account: "multus-node-agent" });
+    expect(prod("aws_iam_role").filter((r) => r.address.includes("node-agent-role_"))).toHaveLength(1);
+    expect(prod("aws_iam_role", "dpdk")[0].change.after).toMatchObject({ path: "/telco/", permissions_boundary: PRODUCTION.nodeGroups[1].iam.permissionsBoundary });
+  });
+
+  test("WHEN the production module is planned THEN the caller's lifecycle hook, the Lambda's S3 code and the per-resource tags are planned", () => {
+    expect(prod("aws_autoscaling_lifecycle_hook", "dpdk").map((r) => r.change.after.name).sort()).toEqual(["drain-notifier", "multus-launch", "multus-terminate"]);
+    const [fn] = prod("aws_lambda_function").map((r) => r.change.after);
+    expect(fn).toMatchObject({ s3_bucket: PRODUCTION.lambda.s3Bucket, s3_key: PRODUCTION.lambda.s3Key, s3_object_version: null });
+    const [tpl] = prod("aws_launch_template", "dpdk").map((r) => r.change.after);
+    const specs = Object.fromEntries(tpl.tag_specifications.map((t: any) => [t.resource_type, t.tags]));
+    expect(specs.volume).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.volume);
+    expect(specs["network-interface"]).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.networkInterface);
+    expect(tpl.tags).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.launchTemplate);
   });
 });
