@@ -1,5 +1,6 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { PlanError } from "../ipam";
+import { parseTiming } from "../simulator/timing";
 
 /** CLI exit codes: 0 ok, 1 a finding (infeasible plan, collision, violation), 2 bad input. */
 export const EXIT = { ok: 0, finding: 1, input: 2 } as const;
@@ -16,6 +17,20 @@ export function parseIntFlag(flag: string, min = 0) {
 
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * `--timing aws|instant` (default aws), for every command that runs the models (`simulate`,
+ * `serve`): an unknown profile is bad input (exit 2) naming the choices.
+ */
+export function timingOption(description: string): Option {
+  return new Option("--timing <profile>", description).default("aws").argParser((value: string) => {
+    try {
+      return parseTiming(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  });
 }
 
 /** Prints an error in one line and returns its exit code. */

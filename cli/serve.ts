@@ -3,8 +3,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { PlanError, planNetwork } from "../ipam";
 import { DHCP_POLICIES, DhcpPolicy } from "../simulator/ec2/model";
 import type { LifecycleEvent } from "../simulator/autoscaling/model";
-import type { TimingName } from "../simulator/world";
-import { EXIT, parseIntFlag, reportError } from "./common";
+import type { TimingName } from "../simulator/timing";
+import { EXIT, parseIntFlag, reportError, timingOption } from "./common";
 import { loadConfig } from "./config-file";
 
 export interface ServeFlags {
@@ -24,8 +24,6 @@ export interface ServeFlags {
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const endpoint = (): typeof import("../simulator/http/serve") => require("../simulator/http/serve");
-
-const TIMINGS: readonly TimingName[] = ["aws", "instant"];
 
 /** The default port: free of LocalStack's 4566 and moto's 5000, so they can run side by side. */
 export const DEFAULT_PORT = 4599;
@@ -55,7 +53,7 @@ export function serveCommand(): Command {
     .option("--port <n>", `TCP port; 0 picks a free one (default ${DEFAULT_PORT})`, portFlag, DEFAULT_PORT)
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--events <file>", 'append every lifecycle-action event (EventBridge shape) as one JSON line; "-" for stdout')
-    .addOption(new Option("--timing <profile>", "aws: the simulated clock runs at wall-clock speed (hook timeouts, shutdowns); instant: it stands still").choices(TIMINGS).default("aws"))
+    .addOption(timingOption("aws: as slow and as lazy as AWS documents, on the wall clock (attachments, pending instances, read lag, throttling, shutdowns, hook timeouts); instant: none of it, and the clock stands still"))
     .option("--seed <n>", "seed of DHCP picks and ids", parseIntFlag("--seed", 0), 1)
     .addOption(new Option("--dhcp <policy>", "how the simulated DHCP picks addresses").choices(DHCP_POLICIES).default("random"))
     .option("--empty", "start with an empty account (one VPC, 10.0.0.0/16), not the config's world")

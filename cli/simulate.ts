@@ -8,6 +8,7 @@ import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../simulator/ec2/model";
 import type { PodIp } from "../simulator/invariants";
 import type { NodeView, PodSource, ScenarioGroup, ScenarioReport } from "../simulator/scenario";
 import { ALLOCATOR_NAMES, AllocatorName } from "../simulator/scenario/types";
+import type { TimingName } from "../simulator/timing";
 
 /**
  * The scenario runner pulls in the Lambda and the SDK clients (~0.7 s to load): load it only
@@ -15,7 +16,7 @@ import { ALLOCATOR_NAMES, AllocatorName } from "../simulator/scenario/types";
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const scenario = (): typeof import("../simulator/scenario") => require("../simulator/scenario");
-import { EXIT, parseIntFlag, reportError } from "./common";
+import { EXIT, parseIntFlag, reportError, timingOption } from "./common";
 import { PlanFlags, planFromFlags, withPlanOptions } from "./plan";
 import { loadConfig } from "./config-file";
 import { LiveAddresses, writePlanSvg } from "./svg";
@@ -32,6 +33,8 @@ export interface SimulateFlags extends PlanFlags {
   allocator: AllocatorName;
   ipam: PodIpam;
   reservations?: "plan" | "none";
+  /** @default "aws" */
+  timing?: TimingName;
   json?: boolean;
   svg?: string;
 }
@@ -101,6 +104,11 @@ export interface SimulateSummary {
   readonly enisCreated: number;
   readonly ec2CallsPerEni: { reads: number; writes: number };
   readonly simulatedMs: { total: number; max: number };
+  /** Simulated ms from a run's start to its last completed lifecycle action, longest run. */
+  readonly lastActionMs: number;
+  /** The slowest lifecycle action (start to completion) and the smallest margin left to its hook's timeout, ms. */
+  readonly actionMs: { max: number; minMarginMs: number | null };
+  readonly timing: TimingName;
   readonly wallMs: number;
 }
 
@@ -113,7 +121,7 @@ export function runOk(r: ScenarioReport): boolean {
   return r.ok && r.launches.abandoned === 0;
 }
 
-export function summarise(allocator: AllocatorName, reports: readonly ScenarioReport[], wallMs: number): SimulateSummary {
+export function summarise(allocator: AllocatorName, reports: readonly ScenarioReport[], wallMs: number, timing: TimingName = reports[0]?.timing ?? "aws"): SimulateSummary {
   const violations: Record<string, number> = {};
   for (const r of reports) for (const v of r.violations) violations[v.kind] = (violations[v.kind] ?? 0) + 1;
   const enis = reports.reduce((n, r) => n + r.enisCreated, 0);
@@ -131,6 +139,12 @@ export function summarise(allocator: AllocatorName, reports: readonly ScenarioRe
     enisCreated: enis,
     ec2CallsPerEni: { reads: per(reads), writes: per(writes) },
     simulatedMs: { total: reports.reduce((n, r) => n + r.simulatedMs, 0), max: Math.max(0, ...reports.map((r) => r.simulatedMs)) },
+    lastActionMs: Math.max(0, ...reports.map((r) => r.lastActionMs)),
+    actionMs: {
+      max: Math.max(0, ...reports.map((r) => r.actionMs.max)),
+      minMarginMs: reports.some((r) => r.minActionMarginMs !== null) ? Math.min(...reports.map((r) => r.minActionMarginMs ?? Infinity)) : null,
+    },
+    timing,
     wallMs,
   };
 }
@@ -150,7 +164,10 @@ export function renderSummary(s: SimulateSummary, reports: readonly ScenarioRepo
     lines.push(`  foreign DHCP ENIs: ${foreignMade} of ${foreignAsked} created${foreignMade < foreignAsked ? " (the rest found no free DHCP address)" : ""}`);
   }
   lines.push(`  ENIs created: ${s.enisCreated}; EC2 calls per ENI: ${s.ec2CallsPerEni.reads} reads, ${s.ec2CallsPerEni.writes} writes`);
-  lines.push(`  simulated time: ${(s.simulatedMs.max / 1000).toFixed(1)} s longest run; wall time ${(s.wallMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `  simulated time (${s.timing} timing): last lifecycle action completed at ${(s.lastActionMs / 1000).toFixed(1)} s; slowest action ${(s.actionMs.max / 1000).toFixed(1)} s` +
+      `${s.actionMs.minMarginMs === null ? "" : `, ${(s.actionMs.minMarginMs / 1000).toFixed(1)} s before its hook's timeout`}; wall time ${(s.wallMs / 1000).toFixed(1)} s`,
+  );
   for (const r of reports.filter((x) => !runOk(x)).slice(0, 5)) {
     lines.push(`seed ${r.seed}: ${r.violations.length} violation${r.violations.length === 1 ? "" : "s"}, ${r.launches.abandoned} of ${r.nodes} launches ABANDONed`);
     const cut = (t: string) => (t.length > 220 ? `${t.slice(0, 219)}…` : t);
@@ -272,13 +289,14 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
       seed: opts.seed + i,
       reservations: opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan"),
       pods: podSource(opts.ipam, podsPerNode, capture),
+      timing: opts.timing ?? "aws",
     });
     reports.push(report);
     // Picture the first run that broke something, else the last one.
     if (!pictured || runOk(pictured.report)) pictured = { report, capture };
     onRun?.(i + 1);
   }
-  const summary = summarise(opts.allocator, reports, Date.now() - start);
+  const summary = summarise(opts.allocator, reports, Date.now() - start, opts.timing ?? "aws");
   if (opts.svg && pictured) {
     const reservations = opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan");
     writePlanSvg(opts.svg, plan, liveOf(pictured.report, pictured.capture, plan), `Simulation: ${opts.allocator} allocator, seed ${pictured.report.seed}`, reservations === "plan", {
@@ -305,6 +323,7 @@ export function simulateCommand(): Command {
     .addOption(new Option("--allocator <name>", "project: this project's lifecycle Lambda; baseline: the reference system's allocator").choices(ALLOCATOR_NAMES).default("project"))
     .addOption(new Option("--ipam <name>", "pod IPAM: whereabouts over the pod block, or host-local over it on every node").choices(["whereabouts", "host-local"]).default("whereabouts"))
     .addOption(new Option("--reservations <mode>", "plan: the plan's CIDR reservations exist; none: no reservations (default: plan for project, none for baseline, as the reference system had)").choices(["plan", "none"]))
+    .addOption(timingOption("simulated latencies, lags and throttling: aws (as slow and as lazy as AWS documents) or instant (none)"))
     .option("--json", "print one JSON object (summary and per-run reports)")
     .option("--svg <file>", "draw the first failing run (else the last) with its live addresses")
     .addHelpText(

@@ -15,6 +15,8 @@ export const EC2_ERROR_CODES = {
   incorrectInstanceState: "IncorrectInstanceState",
   /** The instance does not exist, or a read does not show it yet (eventual consistency). */
   instanceNotFound: "InvalidInstanceID.NotFound",
+  /** "The pending instance ... is not in a valid state for this operation" (observed for calls on a launching instance). */
+  pendingInstance: "InvalidInstanceID",
   networkInterfaceNotFound: "InvalidNetworkInterfaceID.NotFound",
   /** The ENI is attached (or still detaching). */
   networkInterfaceInUse: "InvalidNetworkInterface.InUse",

@@ -1,7 +1,7 @@
 import { IpRange, Subnet, contains, formatRange, intToIp, parseRange, parseSubnet, usableRange } from "./address";
 import { PlanError } from "./errors";
 import { isObject } from "./json";
-import { NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "./lifecycle";
+import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "./lifecycle";
 import { TAG_TEXT, checkInterfaceTags } from "./tags";
 
 /** The environment variables the lifecycle Lambda reads. */
@@ -24,6 +24,8 @@ export const LAMBDA_ENV = {
   ipAttempts: "MULTUS_IP_ATTEMPTS",
   /** Compact JSON `{"type","maxEnis"}` of the launch template's type: saves a DescribeInstanceTypes. */
   instanceLimits: "MULTUS_INSTANCE_LIMITS",
+  /** The launch hook's heartbeat timeout in seconds: a launch's retries end in time for it. */
+  launchHookTimeout: "MULTUS_LAUNCH_HOOK_TIMEOUT",
 } as const;
 
 /**
@@ -66,8 +68,10 @@ export interface LambdaConfig {
   readonly sourceDestCheck: boolean;
   /** Static strategy: CreateNetworkInterface attempts per ENI. */
   readonly ipAttempts: number;
-  /** ENI limit of the launch template's instance type, when known at plan time. */
+  /** ENI limit of the launch template's instance type (on its default network card), when known at plan time. */
   readonly instanceLimits?: { readonly type: string; readonly maxEnis: number };
+  /** The launch hook's heartbeat timeout, seconds. */
+  readonly launchHookTimeoutSeconds: number;
 }
 
 /** Static strategy: CreateNetworkInterface attempts per ENI unless told otherwise. */
@@ -94,6 +98,7 @@ export function lambdaConfigEnvironment(c: LambdaConfig): Record<string, string>
     [LAMBDA_ENV.interfaceTags]: JSON.stringify(c.interfaceTags),
     [LAMBDA_ENV.sourceDestCheck]: String(c.sourceDestCheck),
     [LAMBDA_ENV.ipAttempts]: String(c.ipAttempts),
+    [LAMBDA_ENV.launchHookTimeout]: String(c.launchHookTimeoutSeconds),
   };
   if (c.instanceLimits) env[LAMBDA_ENV.instanceLimits] = JSON.stringify(c.instanceLimits);
   return checkSize(env, "multus.subnets", "use fewer multus subnets or interface tags");
@@ -204,6 +209,18 @@ function parseIpAttempts(env: Env): number {
   return ipAttempts;
 }
 
+/** A launch hook's heartbeat timeout in seconds (text of a variable, or a JSON number); unset: the default hook's. */
+function parseHookTimeout(value: unknown, variable: string): number {
+  if (value === undefined) return DEFAULT_HOOKS.launch.heartbeatTimeout;
+  const text = String(value);
+  const seconds = Number(text);
+  const { min, max } = HEARTBEAT_TIMEOUT_RANGE;
+  if ((typeof value !== "string" && typeof value !== "number") || !/^\d+$/.test(text) || seconds < min || seconds > max) {
+    fail(variable, `must be a whole number of seconds from ${min} to ${max} (the hook's HeartbeatTimeout), got ${JSON.stringify(value)}`);
+  }
+  return seconds;
+}
+
 function parseLimits(l: unknown, variable: string): NonNullable<LambdaConfig["instanceLimits"]> {
   if (!isObject(l) || typeof l.type !== "string" || typeof l.maxEnis !== "number" || !Number.isInteger(l.maxEnis) || l.maxEnis < 1) {
     fail(variable, 'must be a JSON object {"type": "c5.2xlarge", "maxEnis": 4}');
@@ -238,6 +255,8 @@ export function parseLambdaEnvironment(env: Env): LambdaConfig {
   const ipAttempts = parseIpAttempts(env);
   const instanceLimits = env[LAMBDA_ENV.instanceLimits] !== undefined ? parseLimits(json(env, LAMBDA_ENV.instanceLimits), LAMBDA_ENV.instanceLimits) : undefined;
 
+  const launchHookTimeoutSeconds = parseHookTimeout(env[LAMBDA_ENV.launchHookTimeout], LAMBDA_ENV.launchHookTimeout);
+
   return {
     nodeGroupTag,
     autoScalingGroupName,
@@ -248,6 +267,7 @@ export function parseLambdaEnvironment(env: Env): LambdaConfig {
     sourceDestCheck: sdc === "true",
     ipAttempts,
     ...(instanceLimits ? { instanceLimits } : {}),
+    launchHookTimeoutSeconds,
   };
 }
 
@@ -259,9 +279,10 @@ export function parseLambdaEnvironment(env: Env): LambdaConfig {
 export const LAMBDA_CLUSTER_ENV = {
   /**
    * Compact JSON, the groups by Auto Scaling group name:
-   * `{"<asg>":{"name","tag"?,"strategy","networks":[...],"azs":[...],"limits"?:{"type","maxEnis"}}}`;
-   * `tag` (the ENI node-group tag) is left out when it is the Auto Scaling group name, and
-   * `networks` is in device order.
+   * `{"<asg>":{"name","tag"?,"strategy","networks":[...],"azs":[...],"limits"?:{"type","maxEnis"},"hook"?:300}}`;
+   * `tag` (the ENI node-group tag) is left out when it is the Auto Scaling group name, `hook`
+   * (the launch hook's heartbeat timeout, seconds) when it is the default, and `networks` is in
+   * device order.
    */
   groups: "MULTUS_GROUPS",
   /**
@@ -329,6 +350,7 @@ export function lambdaGroupsEnvironment(groups: readonly LambdaConfig[]): Record
       networks,
       azs,
       ...(g.instanceLimits ? { limits: g.instanceLimits } : {}),
+      ...(g.launchHookTimeoutSeconds !== DEFAULT_HOOKS.launch.heartbeatTimeout ? { hook: g.launchHookTimeoutSeconds } : {}),
     };
   }
   const env = {
@@ -378,7 +400,7 @@ export function parseLambdaGroups(env: Env): LambdaConfig[] {
   const groups = Object.entries(raw).map(([asg, g]): LambdaConfig => {
     const at = `${v}.${asg}`;
     checkGroupName(asg, at);
-    if (!isObject(g)) fail(at, 'must be an object {"name", "tag"?, "strategy", "networks", "azs", "limits"?}');
+    if (!isObject(g)) fail(at, 'must be an object {"name", "tag"?, "strategy", "networks", "azs", "limits"?, "hook"?}');
     if (typeof g.name !== "string" || !NODE_GROUP_NAME_PATTERN.test(g.name)) fail(`${at}.name`, `${JSON.stringify(g.name)} is not a node group name`);
     const name = g.name;
     const nodeGroupTag = g.tag === undefined ? asg : typeof g.tag === "string" ? checkTagValue(g.tag, `${at}.tag`) : fail(`${at}.tag`, "must be a string");
@@ -410,6 +432,7 @@ export function parseLambdaGroups(env: Env): LambdaConfig[] {
       sourceDestCheck: first.sourceDestCheck!,
       ipAttempts,
       ...(g.limits !== undefined ? { instanceLimits: parseLimits(g.limits, `${at}.limits`) } : {}),
+      launchHookTimeoutSeconds: parseHookTimeout(g.hook, `${at}.hook`),
     };
   });
   groups.forEach((g, i) => {

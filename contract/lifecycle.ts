@@ -72,3 +72,29 @@ export function defaultAutoScalingGroupName(clusterName: string, nodeGroupName: 
 export function isLifecycleResult(v: unknown): v is LifecycleResult {
   return (LIFECYCLE_RESULTS as readonly unknown[]).includes(v);
 }
+
+/**
+ * The lifecycle Lambda's timeout unless told otherwise, in seconds: below the launch hook's
+ * heartbeat timeout, so an invocation ends (and completes its action) before the hook does.
+ */
+export const DEFAULT_LAMBDA_TIMEOUT = 120;
+
+/**
+ * How lifecycle events reach the function, set on purpose (modules/aws/README.md says why):
+ * Lambda's asynchronous invocation config (PutFunctionEventInvokeConfig MaximumRetryAttempts,
+ * 0..2) and the EventBridge target's RetryPolicy MaximumRetryAttempts (0..185). Both stop at
+ * `maximumEventAgeSeconds`.
+ */
+export const EVENT_DELIVERY = {
+  lambdaMaximumRetryAttempts: 2,
+  targetMaximumRetryAttempts: 185,
+} as const;
+
+/**
+ * Maximum event age for Lambda's queue and the EventBridge target, in seconds: the launch
+ * hook's timeout (a later delivery finds its action closed), within both APIs' range
+ * (Lambda 60..21600, EventBridge 60..86400).
+ */
+export function maximumEventAgeSeconds(hookTimeoutSeconds: number): number {
+  return Math.min(21_600, Math.max(60, hookTimeoutSeconds));
+}

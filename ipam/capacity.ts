@@ -13,9 +13,15 @@ export interface InstanceLimits {
   readonly maxEnis: number;
   /** IPv4 addresses per ENI, the ENI's primary address included. */
   readonly ipv4PerEni: number;
+  /**
+   * ENI limit of each network card, by card index (card 0, the default, first). Types with
+   * several cards limit ENIs per card, not per instance (DescribeInstanceTypes
+   * NetworkInfo.NetworkCards[].MaximumNetworkInterfaces).
+   */
+  readonly networkCards: readonly number[];
 }
 
-const table = (limits as { instanceTypes: Record<string, { maxEnis: number; ipv4PerEni: number }> }).instanceTypes;
+const table = (limits as { instanceTypes: Record<string, { maxEnis: number; ipv4PerEni: number; cards?: number[] }> }).instanceTypes;
 
 export function knownInstanceTypes(): string[] {
   return Object.keys(table);
@@ -34,7 +40,7 @@ export function instanceLimits(instanceType: string, field = "instanceType"): In
   if (!entry) {
     throw new PlanError(field, `unknown instance type "${instanceType}"`, `use one of the nearest known names: ${nearest(Object.keys(table), instanceType).join(", ")}`);
   }
-  return { instanceType, maxEnis: entry.maxEnis, ipv4PerEni: entry.ipv4PerEni };
+  return { instanceType, maxEnis: entry.maxEnis, ipv4PerEni: entry.ipv4PerEni, networkCards: entry.cards ?? [entry.maxEnis] };
 }
 
 /**

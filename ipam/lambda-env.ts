@@ -1,16 +1,18 @@
 import type { MultusConfig } from "./config";
 import { PlanError } from "../contract/errors";
 import { DEFAULT_IP_ATTEMPTS, LambdaConfig, lambdaGroupsEnvironment } from "../contract/lambda-env";
-import { defaultAutoScalingGroupName } from "../contract/lifecycle";
+import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, defaultAutoScalingGroupName } from "../contract/lifecycle";
 import { checkInterfaceTags } from "../contract/tags";
 import type { NetworkPlan } from "./plan";
 
-/** A group's deployment names the config does not hold. */
+/** A group's deployment names and values the config does not hold. */
 export interface LambdaGroupNames {
   /** @default `${cluster.name}-${group.name}` (the node group module's default group name) */
   readonly autoScalingGroupName?: string;
   /** @default autoScalingGroupName */
   readonly nodeGroupTag?: string;
+  /** The launch hook's heartbeat timeout, seconds. @default the top-level one, else 300 (DEFAULT_HOOKS.launch) */
+  readonly launchHookTimeout?: number;
 }
 
 /** Deployment values the config does not hold. */
@@ -29,12 +31,23 @@ export interface LambdaEnvironmentExtra extends LambdaGroupNames {
   readonly ipAttempts?: number;
 }
 
-/** The Auto Scaling group name and ENI tag of each group, as the stack names them. */
-export function groupNames(config: MultusConfig, extra: LambdaEnvironmentExtra = {}): { name: string; autoScalingGroupName: string; nodeGroupTag: string }[] {
+/** The Auto Scaling group name, ENI tag and launch hook timeout of each group, as the stack sets them. */
+export function groupNames(
+  config: MultusConfig,
+  extra: LambdaEnvironmentExtra = {},
+): { name: string; autoScalingGroupName: string; nodeGroupTag: string; launchHookTimeoutSeconds: number; launchHookTimeoutField: string }[] {
   return config.nodeGroups.map((g) => {
-    const own = extra.groups?.[g.name] ?? (config.nodeGroups.length === 1 ? extra : {});
+    const given = extra.groups?.[g.name];
+    const own = given ?? (config.nodeGroups.length === 1 ? extra : {});
     const autoScalingGroupName = own.autoScalingGroupName ?? defaultAutoScalingGroupName(config.cluster.name, g.name);
-    return { name: g.name, autoScalingGroupName, nodeGroupTag: own.nodeGroupTag ?? autoScalingGroupName };
+    const hook = given?.launchHookTimeout !== undefined ? { at: `groups.${g.name}.launchHookTimeout`, value: given.launchHookTimeout } : { at: "launchHookTimeout", value: extra.launchHookTimeout };
+    return {
+      name: g.name,
+      autoScalingGroupName,
+      nodeGroupTag: own.nodeGroupTag ?? autoScalingGroupName,
+      launchHookTimeoutSeconds: hook.value ?? DEFAULT_HOOKS.launch.heartbeatTimeout,
+      launchHookTimeoutField: hook.at,
+    };
   });
 }
 
@@ -50,6 +63,13 @@ export function lambdaConfigs(config: MultusConfig, plan: NetworkPlan, extra: La
   }
   plan.networks.forEach((n, i) => checkInterfaceTags(n.interfaceTags, config.form === "shorthand" ? "multus.interfaceTags" : `networks[${i}].interfaceTags`));
   const names = groupNames(config, extra);
+  names.forEach((n) => {
+    const { min, max } = HEARTBEAT_TIMEOUT_RANGE;
+    const t = n.launchHookTimeoutSeconds;
+    if (!Number.isInteger(t) || t < min || t > max) {
+      throw new PlanError(n.launchHookTimeoutField, `must be a whole number of seconds from ${min} to ${max}, got ${String(t)}`, `set the launch hook timeout between ${min} and ${max} s`);
+    }
+  });
   return plan.groups.map((g, gi): LambdaConfig => {
     const subnets = g.subnets.map((gs) => {
       const net = plan.networks.find((n) => n.name === gs.network)!;
@@ -81,6 +101,7 @@ export function lambdaConfigs(config: MultusConfig, plan: NetworkPlan, extra: La
       sourceDestCheck: first.sourceDestCheck,
       ipAttempts,
       instanceLimits: { type: g.instance.instanceType, maxEnis: g.instance.maxEnis },
+      launchHookTimeoutSeconds: names[gi]!.launchHookTimeoutSeconds,
     };
   });
 }

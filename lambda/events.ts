@@ -25,6 +25,8 @@ export interface LifecycleActionRef {
   readonly hookName: string;
   /** Absent in hand-made events; the action is then named by instance id. */
   readonly token?: string;
+  /** When the action began (the event's `time`, epoch ms), if the event says. */
+  readonly startedAt?: number;
 }
 
 function obj(v: unknown): JsonObject | undefined {
@@ -59,5 +61,6 @@ export function parseEvent(event: unknown): ParsedEvent {
     return { kind: "ignored", reason: `${type} without EC2InstanceId, AutoScalingGroupName or LifecycleHookName` };
   }
   const token = str(detail.LifecycleActionToken);
-  return { kind, action: { instanceId, autoScalingGroupName, hookName, ...(token ? { token } : {}) } };
+  const startedAt = Date.parse(str(e.time) ?? "");
+  return { kind, action: { instanceId, autoScalingGroupName, hookName, ...(token ? { token } : {}), ...(Number.isNaN(startedAt) ? {} : { startedAt }) } };
 }

@@ -1,13 +1,13 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeInstancesCommand, ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
-import { EC2_ERROR_CODES, errorCode, errorText } from "../contract/aws-errors";
+import { ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
+import { errorCode, errorText } from "../contract/aws-errors";
 import { LambdaConfig, parseLambdaGroups } from "../contract/lambda-env";
-import type { LifecycleResult } from "../contract/lifecycle";
+import { DEFAULT_LAMBDA_TIMEOUT, LifecycleResult } from "../contract/lifecycle";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, tagValue } from "./aws";
 import { createAwsClients } from "./clients";
 import { LifecycleActionRef, parseEvent } from "./events";
-import { LaunchFailure, LaunchProgress, deleteQuietly, launchEnis, removeEni } from "./launch";
+import { CLEANUP_RESERVE_MS, LaunchFailure, LaunchProgress, deleteQuietly, launchDeadline, launchEnis, patientEc2, readInstance, retireEni } from "./launch";
 
 export type { LambdaConfig } from "../contract/lambda-env";
 
@@ -35,8 +35,14 @@ export interface HandlerDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Address and jitter choices. @default Math.random */
   readonly random?: () => number;
-  /** Clock in ms, for the created-at tag and the sweep's grace period. @default Date.now */
+  /** Clock in ms, for the created-at tag, the sweep's grace period and the launch's deadline. @default Date.now */
   readonly now?: () => number;
+}
+
+/** The part of Lambda's invocation context the handler reads. */
+export interface InvocationContext {
+  /** Milliseconds left before the function's timeout ends the invocation. */
+  getRemainingTimeInMillis(): number;
 }
 
 /**
@@ -46,6 +52,9 @@ export interface HandlerDeps {
  * and no launch runs longer than Lambda's 15-minute maximum timeout.
  */
 export const SWEEP_GRACE_MS = 15 * 60 * 1000;
+
+/** The cleanup's waits end this long before the function's timeout: its last calls still fit. */
+const CLEANUP_END_MS = 5000;
 
 /** Auto Scaling's answer to completing an action that is no longer open (timed out, or completed by another delivery). */
 function noActiveAction(err: unknown): boolean {
@@ -72,13 +81,17 @@ function counting(ec2: Ec2): { ec2: Ec2; calls: () => number } {
  * this invocation's counted EC2 client, and the configuration of the group the event is of.
  */
 interface Invocation extends Required<Omit<HandlerDeps, "ec2" | "config">> {
-  readonly ec2: Ec2;
+  ec2: Ec2;
   /** The event's group (the sweep: each group in turn). */
   readonly config: LambdaConfig;
   /** EC2 calls so far. */
   readonly calls: () => number;
   /** ENI limit per instance type, shared across invocations of a warm container. */
   readonly maxEnisCache: Map<string, number>;
+  /** When the function's timeout ends this invocation, epoch ms. */
+  readonly endsAt: number;
+  /** No wait on EC2 starts after this (launchDeadline); set per action. */
+  deadline: number;
 }
 
 type DeletedEni = LifecycleOutcome["enis"][number];
@@ -106,14 +119,18 @@ function completeFailure(completeError: unknown): string {
   return completeError === undefined ? "" : `CompleteLifecycleAction failed: ${errorText(completeError)}`;
 }
 
-async function instanceAlive(ec2: Ec2, instanceId: string): Promise<boolean> {
+/**
+ * Whether a read shows the instance on its way out. Not found is not gone: a read may not show
+ * a just-launched instance yet ("InvalidInstanceID.NotFound ... doesn't mean the instance does
+ * not exist", https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html), and
+ * an unknown state is treated as alive.
+ */
+async function instanceGone(ec2: Ec2, instanceId: string): Promise<boolean> {
   try {
-    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
-    return state === "pending" || state === "running";
-  } catch (err) {
-    if (errorCode(err) === EC2_ERROR_CODES.instanceNotFound) return false;
-    return true; // unknown: assume alive, touch nothing attached
+    const state = (await readInstance(ec2, instanceId))?.State?.Name;
+    return state === "shutting-down" || state === "terminated";
+  } catch {
+    return false; // unknown: maybe alive
   }
 }
 
@@ -134,6 +151,7 @@ function deletedEni(eni: NetworkInterface): DeletedEni {
 /** Gives the instance its multus ENIs, then CONTINUEs; on failure ABANDONs and undoes. */
 async function launch(run: Invocation, action: LifecycleActionRef): Promise<LifecycleOutcome> {
   const progress: LaunchProgress = { enis: [], created: [] };
+  run.deadline = launchDeadline({ now: run.now(), remainingMs: run.endsAt - run.now(), actionStartedAt: action.startedAt, hookTimeoutSeconds: run.config.launchHookTimeoutSeconds });
   let failure: unknown;
   try {
     await launchEnis(run, action.instanceId, action.autoScalingGroupName, progress);
@@ -153,29 +171,43 @@ async function launch(run: Invocation, action: LifecycleActionRef): Promise<Life
   // every ENI of it goes. When it is no longer open, another delivery of this event may have
   // completed it with CONTINUE: then only spare ENIs this invocation made go.
   const completeError = await complete(run, action, "ABANDON");
-  const { deleted, cleanupError } = await undoLaunch(run, action, progress, completeError);
+  // The cleanup may use the reserve the launch left it, up to the hook's margin.
+  run.deadline = Math.min(run.endsAt - CLEANUP_END_MS, launchDeadline({ now: run.now(), remainingMs: Infinity, actionStartedAt: action.startedAt, hookTimeoutSeconds: run.config.launchHookTimeoutSeconds }) + CLEANUP_RESERVE_MS);
+  const { deleted, protected: kept, cleanupError } = await undoLaunch(run, action, progress, completeError);
   const reason = [why, completeFailure(completeError), cleanupError ? `cleanup failed: ${cleanupError}` : ""].filter(Boolean).join("; ");
-  run.log({ ...line, result: "ABANDON", reason, enis: progress.enis, created: progress.created, deleted, ec2Calls: run.calls() });
+  run.log({ ...line, result: "ABANDON", reason, enis: progress.enis, created: progress.created, deleted, deleteOnTermination: kept, ec2Calls: run.calls() });
   return { action: "launch", result: "ABANDON", enis: [], ec2Calls: run.calls(), reason };
 }
 
-/** After an ABANDON: deletes the instance's ENIs, or only this invocation's spares when another delivery decided the action. */
-async function undoLaunch(run: Invocation, action: LifecycleActionRef, progress: LaunchProgress, completeError: unknown): Promise<{ deleted: string[]; cleanupError?: string }> {
+/**
+ * After an ABANDON: the instance's multus ENIs go, none detached (retireEni): `available` ones
+ * are deleted, attached ones get DeleteOnTermination and go with the instance. When the action
+ * was already closed (another delivery completed it, maybe with CONTINUE) and no read shows the
+ * instance on its way out, only the ENIs this invocation made are deleted; attached ones still
+ * get DeleteOnTermination, harmless on a live node.
+ */
+async function undoLaunch(run: Invocation, action: LifecycleActionRef, progress: LaunchProgress, completeError: unknown): Promise<{ deleted: string[]; protected: string[]; cleanupError?: string }> {
   const deleted: string[] = [];
+  const kept: string[] = [];
+  const note = (id: string, done: Awaited<ReturnType<typeof retireEni>>) => {
+    if (done === "deleted") deleted.push(id);
+    if (done === "protected") kept.push(id);
+  };
   try {
-    const decidedHere = completeError === undefined || !noActiveAction(completeError) || !(await instanceAlive(run.ec2, action.instanceId));
-    for (const eni of await ownEnisOf(run, action.instanceId)) {
-      if (!decidedHere && !(progress.created.includes(eni.NetworkInterfaceId!) && eni.Status === "available")) continue;
-      await removeEni(run, eni);
-      deleted.push(eni.NetworkInterfaceId!);
+    const decidedHere = completeError === undefined || !noActiveAction(completeError) || (await instanceGone(run.ec2, action.instanceId));
+    const seen = await ownEnisOf(run, action.instanceId);
+    for (const eni of seen) {
+      const attachedHere = eni.Attachment?.InstanceId === action.instanceId;
+      if (!decidedHere && !attachedHere && !progress.created.includes(eni.NetworkInterfaceId!)) continue;
+      note(eni.NetworkInterfaceId!, await retireEni(run, eni, action.instanceId));
     }
-    // Created but not visible to the read yet (eventual consistency): delete by id.
-    if (decidedHere) {
-      for (const id of progress.created) if (!deleted.includes(id) && (await deleteQuietly(run.ec2, id))) deleted.push(id);
+    // Created but not visible to the read yet (eventual consistency): by id.
+    for (const id of progress.created) {
+      if (!seen.some((e) => e.NetworkInterfaceId === id)) note(id, await retireEni(run, { NetworkInterfaceId: id }, action.instanceId));
     }
-    return { deleted };
+    return { deleted, protected: kept };
   } catch (err) {
-    return { deleted, cleanupError: errorText(err) };
+    return { deleted, protected: kept, cleanupError: errorText(err) };
   }
 }
 
@@ -266,12 +298,12 @@ async function instanceStates(run: Invocation, enis: NetworkInterface[]): Promis
 }
 
 /** Every group's sweep, one after another, as one outcome (one group: its own). */
-async function sweepAll(base: Omit<Invocation, "config">, groups: readonly LambdaConfig[]): Promise<LifecycleOutcome> {
+async function sweepAll(runs: readonly Invocation[]): Promise<LifecycleOutcome> {
   const outcomes: LifecycleOutcome[] = [];
-  for (const config of groups) outcomes.push(await sweep({ ...base, config }));
+  for (const run of runs) outcomes.push(await sweep(run));
   if (outcomes.length === 1) return outcomes[0]!;
   const reasons = outcomes.map((o) => o.reason).filter(Boolean);
-  return { action: "sweep", result: "NONE", enis: outcomes.flatMap((o) => o.enis), ec2Calls: base.calls(), ...(reasons.length ? { reason: reasons.join("; ") } : {}) };
+  return { action: "sweep", result: "NONE", enis: outcomes.flatMap((o) => o.enis), ec2Calls: runs[0]?.calls() ?? 0, ...(reasons.length ? { reason: reasons.join("; ") } : {}) };
 }
 
 function ignored(run: Pick<Invocation, "log">, reason: string, instanceId?: string): LifecycleOutcome {
@@ -283,7 +315,7 @@ function ignored(run: Pick<Invocation, "log">, reason: string, instanceId?: stri
  * The lifecycle handler over injected clients. Launch and terminate actions are always
  * completed (whatever throws); the returned promise never rejects for a lifecycle event.
  */
-export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<LifecycleOutcome> {
+export function createHandler(deps: HandlerDeps): (event: unknown, context?: InvocationContext) => Promise<LifecycleOutcome> {
   const groups: readonly LambdaConfig[] = Array.isArray(deps.config) ? deps.config : [deps.config as LambdaConfig];
   const resolved = {
     autoscaling: deps.autoscaling,
@@ -293,32 +325,42 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<Li
     now: deps.now ?? Date.now,
     maxEnisCache: new Map<string, number>(),
   };
-  return async (event: unknown): Promise<LifecycleOutcome> => {
-    const base = { ...resolved, ...counting(deps.ec2) };
+  return async (event: unknown, context?: InvocationContext): Promise<LifecycleOutcome> => {
+    // Without Lambda's context (a test, a script): the stack's timeout from now.
+    const remaining = context?.getRemainingTimeInMillis() ?? DEFAULT_LAMBDA_TIMEOUT * 1000;
+    const endsAt = resolved.now() + remaining;
+    const counted = counting(deps.ec2);
+    // The invocation's work for one group: its calls wait out throttling until the phase's
+    // deadline (set per action), and every resend is counted.
+    const begin = (config: LambdaConfig): Invocation => {
+      const run: Invocation = { ...resolved, ...counted, config, endsAt, deadline: endsAt - CLEANUP_RESERVE_MS };
+      run.ec2 = patientEc2(counted.ec2, run, () => run.deadline);
+      return run;
+    };
     const parsed = parseEvent(event);
-    if (parsed.kind === "ignored") return ignored(base, parsed.reason);
-    if (parsed.kind === "sweep") return sweepAll(base, groups);
+    if (parsed.kind === "ignored") return ignored(resolved, parsed.reason);
+    if (parsed.kind === "sweep") return sweepAll(groups.map(begin));
     // The event's group picks the configuration: its subnets, worker blocks and ENI tag.
     const config = groups.find((g) => g.autoScalingGroupName === parsed.action.autoScalingGroupName);
     if (!config) {
-      return ignored(base, `event of Auto Scaling group ${parsed.action.autoScalingGroupName}; this function serves ${groups.map((g) => g.autoScalingGroupName).join(", ")}`, parsed.action.instanceId);
+      return ignored(resolved, `event of Auto Scaling group ${parsed.action.autoScalingGroupName}; this function serves ${groups.map((g) => g.autoScalingGroupName).join(", ")}`, parsed.action.instanceId);
     }
-    const run: Invocation = { ...base, config };
+    const run = begin(config);
     return parsed.kind === "launch" ? launch(run, parsed.action) : terminate(run, parsed.action);
   };
 }
 
-let cold: ((event: unknown) => Promise<LifecycleOutcome>) | undefined;
+let cold: ((event: unknown, context?: InvocationContext) => Promise<LifecycleOutcome>) | undefined;
 
 /**
  * The AWS entry point. Cold start reads and validates the environment (a bad one fails every
  * invocation with a PlanError naming the variable) and builds SDK clients with adaptive retry.
  */
-export async function handler(event: unknown): Promise<LifecycleOutcome> {
+export async function handler(event: unknown, context?: InvocationContext): Promise<LifecycleOutcome> {
   if (!cold) {
     const config = parseLambdaGroups(process.env);
     const { ec2, autoscaling } = createAwsClients({ region: process.env.AWS_REGION });
     cold = createHandler({ ec2, autoscaling, config });
   }
-  return cold(event);
+  return cold(event, context);
 }

@@ -3,7 +3,6 @@ import {
   CreateNetworkInterfaceCommand,
   DeleteNetworkInterfaceCommand,
   DescribeInstanceTypesCommand,
-  DetachNetworkInterfaceCommand,
   Instance,
   InstanceNetworkInterface,
   ModifyNetworkInterfaceAttributeCommand,
@@ -11,12 +10,27 @@ import {
   Tag,
 } from "@aws-sdk/client-ec2";
 import { intToIp, ipToInt } from "../contract/address";
-import { EC2_ERROR_CODES, errorCode } from "../contract/aws-errors";
+import { EC2_ERROR_CODES, errorCode, isTransientFault } from "../contract/aws-errors";
 import { LambdaConfig, LambdaSubnet } from "../contract/lambda-env";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, tagValue } from "./aws";
 import { pendingOrder, pickWorkerAddress } from "./picker";
 import { RetryClock, RetryPolicy, retry } from "./retry";
+
+/**
+ * The EC2 client of one invocation, patient with throttling: a call still throttled (or
+ * failing transiently) after the SDK client's own retries (lambda/clients.ts) is sent again
+ * after a full-jitter wait, until `deadline()`. EC2 throttles per account and Region, a token
+ * bucket per action (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html):
+ * concurrent launches share the buckets, and the SDK's few attempts are not the launch's
+ * time. Any other error comes back at once.
+ */
+export function patientEc2(ec2: Ec2, clock: RetryClock & { readonly now: () => number }, deadline: () => number): Ec2 {
+  const send = ((command: never) =>
+    retry(() => (ec2.send as (c: never) => Promise<unknown>)(command), { retryOn: isTransientFault, budgetMs: Math.max(0, deadline() - clock.now()), baseMs: 1000, capMs: 10_000 }, clock)) as Ec2["send"];
+  // Still an EC2Client (its prototype is the client), so the SDK's paginators take it.
+  return Object.create(ec2, { send: { value: send } }) as Ec2;
+}
 
 /** A launch that cannot go on; its message is the logged reason. */
 export class LaunchFailure extends Error {
@@ -27,8 +41,38 @@ export interface LaunchDeps extends RetryClock {
   readonly ec2: Ec2;
   readonly config: LambdaConfig;
   readonly now: () => number;
-  /** ENI limit per instance type, shared across invocations of a warm container. */
+  /** ENI limit per instance type (of its default network card), shared across invocations of a warm container. */
   readonly maxEnisCache: Map<string, number>;
+  /**
+   * Epoch ms after which no wait starts (`launchDeadline`): every wait on EC2 is bounded by
+   * the time left, not by a count, so slow and lagging answers get all the time there is.
+   */
+  readonly deadline: number;
+}
+
+/**
+ * Kept free at the end of an invocation for ABANDON and its cleanup: a completion, a read and
+ * a call per ENI, each of which the SDK may retry on throttling (lambda/clients.ts).
+ */
+export const CLEANUP_RESERVE_MS = 20_000;
+
+/** Every launch action completes at least this long before its hook's heartbeat timeout. */
+export const HOOK_MARGIN_MS = 60_000;
+
+/**
+ * When a launch stops waiting on EC2: the earlier of the function's own end (its remaining
+ * time, less the cleanup reserve) and the hook's timeout (from the action's start, less the
+ * margin and the reserve), so the action is completed, not timed out, whichever comes first.
+ */
+export function launchDeadline(opts: { now: number; remainingMs: number; actionStartedAt?: number; hookTimeoutSeconds: number }): number {
+  const own = opts.now + opts.remainingMs - CLEANUP_RESERVE_MS;
+  const hook = (opts.actionStartedAt ?? opts.now) + opts.hookTimeoutSeconds * 1000 - HOOK_MARGIN_MS - CLEANUP_RESERVE_MS;
+  return Math.min(own, hook);
+}
+
+/** The time left until the deadline, for a retry's budget (0: one attempt, no wait). */
+function untilDeadline(deps: Pick<LaunchDeps, "deadline" | "now">): number {
+  return Math.max(0, deps.deadline - deps.now());
 }
 
 /** One multus ENI of a launch, as logged and returned. */
@@ -52,6 +96,17 @@ export interface LaunchProgress {
 
 const ALIVE = ["pending", "running"];
 
+/**
+ * One instance, read by an `instance-id` filter rather than by id: a filtered read draws from
+ * DescribeInstances' larger token bucket (100, 20 per second, not 50 and 10: "It is recommended
+ * that you make use of pagination and filtering",
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), and an instance no
+ * read shows yet comes back as no instance rather than InvalidInstanceID.NotFound.
+ */
+export async function readInstance(ec2: Ec2, instanceId: string): Promise<Instance | undefined> {
+  return (await describeInstances(ec2, { Filters: [{ Name: "instance-id", Values: [instanceId] }] }))[0];
+}
+
 /** Whether an error has this EC2 error code. */
 const errorIs =
   (code: string) =>
@@ -59,40 +114,37 @@ const errorIs =
     errorCode(err) === code;
 
 /**
- * Room a clock-counted budget leaves for the SDK client's own retry of a throttled call: the
- * JS SDK waits with full jitter from 500 ms after a throttle, doubling, capped at 20 s
- * (@smithy/core/retry THROTTLING_RETRY_DELAY_BASE, MAXIMUM_RETRY_DELAY; AWS SDKs and Tools
- * reference guide, "Retry behavior"). Without it a few throttles in a row spend a budget meant
- * for waiting out the instance, and a healthy launch is ABANDONed.
- */
-const SDK_THROTTLE_WAIT_MS = 20_000;
-
-/**
- * Reads of a just-launched instance by id until EC2 shows it. Describe* calls are eventually
- * consistent, so it can read as InvalidInstanceID.NotFound, or be missing from the answer, for
- * a while ("Eventual consistency in the Amazon EC2 API",
+ * Reads of a just-launched instance by id until EC2 shows it, until the deadline. Describe*
+ * calls are eventually consistent: back off "starting with a couple of seconds" up to "a few
+ * minutes", and InvalidInstanceID.NotFound after a launch "doesn't mean the instance does not
+ * exist" ("Eventual consistency in the Amazon EC2 API",
  * https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
  */
-const INSTANCE_VISIBLE: RetryPolicy<Instance | undefined> = {
-  retryOn: errorIs(EC2_ERROR_CODES.instanceNotFound),
+const INSTANCE_VISIBLE = (deps: LaunchDeps): RetryPolicy<Instance | undefined> => ({
   again: (instance) => instance === undefined,
-  budgetMs: 3000 + SDK_THROTTLE_WAIT_MS,
-  baseMs: 100,
-};
+  budgetMs: untilDeadline(deps),
+  baseMs: 1000,
+  capMs: 10_000,
+});
 
 /**
- * Attaches while the instance answers IncorrectInstanceState: an instance in the launch hook
- * may not take an ENI yet, and EC2 does not document when it first does (errors-overview:
- * "The instance is not in the correct state for this operation"). About 6 s of refusals, plus
- * the SDK's throttling waits, well inside the hook timeout.
+ * Attaches, until the deadline, while the instance is still launching: a pending instance
+ * refuses the attach, as IncorrectInstanceState ("The instance is not in the correct state for
+ * this operation", errors-overview) or as InvalidInstanceID ("The pending instance ... is not in
+ * a valid state", observed), and EC2 does not document for how long. The waits grow to 10 s:
+ * AttachNetworkInterface's token bucket (50, refilled 5 per second, per account and Region:
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html) is shared by every
+ * launch waiting.
  */
-const ATTACH_WHEN_READY: RetryPolicy<unknown> = { retryOn: errorIs(EC2_ERROR_CODES.incorrectInstanceState), budgetMs: 6000 + SDK_THROTTLE_WAIT_MS, baseMs: 100 };
+const ATTACH_WHEN_READY = (deps: LaunchDeps): RetryPolicy<unknown> => ({
+  retryOn: (err) => [EC2_ERROR_CODES.incorrectInstanceState, EC2_ERROR_CODES.pendingInstance].includes(errorCode(err) as never),
+  budgetMs: untilDeadline(deps),
+  baseMs: 1000,
+  capMs: 10_000,
+});
 
-/** Re-reads of the instance after a lost attach race: reads lag writes. */
-const ATTACHED_AT_READS = { attempts: 3, baseMs: 400 } as const;
-
-/** Deletes while EC2 still reports the ENI in use: a detach takes a moment. */
-const DELETE_AFTER_DETACH: RetryPolicy<void> = { retryOn: errorIs(EC2_ERROR_CODES.networkInterfaceInUse), attempts: 6, baseMs: 200 };
+/** Re-reads of the instance after a lost attach race, until the other delivery's attachment shows (reads lag writes by seconds). */
+const ATTACHED_AT_READS = (deps: LaunchDeps) => ({ budgetMs: Math.min(30_000, untilDeadline(deps)), baseMs: 500, capMs: 5000 });
 
 function inSubnet(eni: { SubnetId?: string }, subnet: LambdaSubnet): boolean {
   return eni.SubnetId === subnet.id;
@@ -110,15 +162,27 @@ function ownEnis(seen: NetworkInterface[], config: LambdaConfig, instanceId: str
     });
 }
 
+/**
+ * The ENI limit of the type's default network card, the one AttachNetworkInterface uses when
+ * no card is named: types with several cards limit ENIs per card, and MaximumNetworkInterfaces
+ * is their sum (DescribeInstanceTypes NetworkInfo.NetworkCards[].MaximumNetworkInterfaces).
+ */
 async function maxEnis(deps: LaunchDeps, instanceType: string): Promise<number> {
   const cached = deps.maxEnisCache.get(instanceType);
   if (cached !== undefined) return cached;
   if (deps.config.instanceLimits?.type === instanceType) return deps.config.instanceLimits.maxEnis;
   const out = await deps.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as never] }));
-  const n = out.InstanceTypes?.[0]?.NetworkInfo?.MaximumNetworkInterfaces;
+  const info = out.InstanceTypes?.[0]?.NetworkInfo;
+  const card = info?.NetworkCards?.find((c) => (c.NetworkCardIndex ?? 0) === (info.DefaultNetworkCardIndex ?? 0));
+  const n = card?.MaximumNetworkInterfaces ?? info?.MaximumNetworkInterfaces;
   if (!n) throw new LaunchFailure(`DescribeInstanceTypes gave no ENI limit for ${instanceType}`);
   deps.maxEnisCache.set(instanceType, n);
   return n;
+}
+
+/** The instance's ENIs on its default network card (card 0), where the multus ENIs go. */
+function onDefaultCard(attached: readonly InstanceNetworkInterface[]): InstanceNetworkInterface[] {
+  return attached.filter((n) => (n.Attachment?.NetworkCardIndex ?? 0) === 0);
 }
 
 /** Tags of a new ENI in `subnet`: its network's tags (else the group's), then the Lambda's own. */
@@ -182,9 +246,9 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
     me = await retry(
       async (attempt) => {
         reads = attempt + 1;
-        return (await describeInstances(ec2, { InstanceIds: [instanceId] }))[0];
+        return readInstance(ec2, instanceId);
       },
-      INSTANCE_VISIBLE,
+      INSTANCE_VISIBLE(deps),
       deps,
     ).catch((err: unknown) => {
       if (errorIs(EC2_ERROR_CODES.instanceNotFound)(err)) return undefined;
@@ -217,9 +281,10 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
   };
   const toAttach = subnets.filter((s) => !inPlace(s));
   const limit = await maxEnis(deps, String(me.InstanceType));
-  if (attached.length + toAttach.length > limit) {
+  const onCard = onDefaultCard(attached).length;
+  if (onCard + toAttach.length > limit) {
     throw new LaunchFailure(
-      `${String(me.InstanceType)} takes ${limit} ENIs; ${instanceId} has ${attached.length} and needs ${toAttach.length} more for ${subnets.map((s) => s.id).join(", ")}`,
+      `${String(me.InstanceType)} takes ${limit} ENIs on its default network card; ${instanceId} has ${onCard} there and needs ${toAttach.length} more for ${subnets.map((s) => s.id).join(", ")}`,
     );
   }
   for (const s of toAttach) {
@@ -291,7 +356,7 @@ function instanceViewEni(n: InstanceNetworkInterface, instanceId: string, device
 
 async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: string, deviceIndex: number) {
   const attach = () => deps.ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: deviceIndex }));
-  return retry(attach, ATTACH_WHEN_READY, deps);
+  return retry(attach, ATTACH_WHEN_READY(deps), deps);
 }
 
 /**
@@ -308,13 +373,14 @@ const ATTACH_CONFLICTS: readonly string[] = [EC2_ERROR_CODES.networkInterfaceInU
 async function attachedAt(deps: LaunchDeps, instanceId: string, subnet: LambdaSubnet, attachError: unknown): Promise<NetworkInterface> {
   if (!ATTACH_CONFLICTS.includes(errorCode(attachError))) throw attachError;
   const read = async (): Promise<NetworkInterface | "conflict" | undefined> => {
-    const me = (await describeInstances(deps.ec2, { InstanceIds: [instanceId] }))[0];
+    // A read that does not show the instance yet is no answer: read again.
+    const me = await readInstance(deps.ec2, instanceId);
     const there = (me?.NetworkInterfaces ?? []).find((n) => n.Attachment?.DeviceIndex === subnet.deviceIndex);
     if (!there) return undefined;
     // Another subnet's ENI at the index is a real conflict.
     return there.SubnetId === subnet.id ? instanceViewEni(there, instanceId, subnet.deviceIndex) : "conflict";
   };
-  const winner = await retry(read, { ...ATTACHED_AT_READS, again: (r) => r === undefined }, deps);
+  const winner = await retry(read, { ...ATTACHED_AT_READS(deps), again: (r) => r === undefined }, deps);
   if (winner === undefined || winner === "conflict") throw attachError;
   return winner;
 }
@@ -380,7 +446,7 @@ async function createEni(
   };
   try {
     // A concurrent launch took the address: back off, re-read, pick again (ipAttempts in all).
-    return await retry(attempt, { retryOn: inUse, attempts: config.ipAttempts, baseMs: 50 }, deps);
+    return await retry(attempt, { retryOn: inUse, attempts: config.ipAttempts, budgetMs: untilDeadline(deps), baseMs: 50 }, deps);
   } catch (err) {
     if (!inUse(err)) throw err;
     const last = [...tried].pop()!;
@@ -408,7 +474,7 @@ async function twinEni(deps: LaunchDeps, instanceId: string, subnet: LambdaSubne
       const eni = ownEnis(seen, deps.config, instanceId, subnet)[0];
       return eni ? { eni, seen } : undefined;
     },
-    { attempts: 3, baseMs: 400, again: (r) => r === undefined },
+    { ...ATTACHED_AT_READS(deps), again: (r) => r === undefined },
     deps,
   );
 }
@@ -425,19 +491,36 @@ export async function deleteQuietly(ec2: Ec2, eniId: string): Promise<boolean> {
 }
 
 /**
- * Removes an ENI whatever its state: detaches it (forced) when attached, then deletes it,
- * retrying while EC2 still reports it in use (a detach takes a moment).
+ * Takes an ENI of a launch that did not go on out of the way without ever detaching it (a
+ * detach takes seconds and drops DeleteOnTermination, so a detached ENI would outlive its
+ * instance with its address): an `available` one is deleted; an attached one gets
+ * DeleteOnTermination, and EC2 deletes it with the instance (EC2 user guide, "Elastic network
+ * interfaces"). A read that has not caught up with an attach is found out by the delete
+ * (InvalidNetworkInterface.InUse), and the ENI is read again until its attachment shows.
+ * Resolves to what was done.
  */
-export async function removeEni(deps: Pick<LaunchDeps, "ec2" | "sleep" | "random">, eni: NetworkInterface): Promise<void> {
+export async function retireEni(deps: Pick<LaunchDeps, "ec2" | "sleep" | "random" | "now" | "deadline">, eni: NetworkInterface, instanceId: string): Promise<"deleted" | "protected" | "gone" | "left"> {
   const id = eni.NetworkInterfaceId!;
-  if (eni.Attachment?.AttachmentId && eni.Attachment.DeviceIndex !== 0) {
+  const attachment = eni.Attachment;
+  if (attachment?.InstanceId && attachment.InstanceId !== instanceId) return "left"; // another instance's: not ours to touch
+  if (!attachment || eni.Status === "available") {
     try {
-      await deps.ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: eni.Attachment.AttachmentId, Force: true }));
+      return (await deleteQuietly(deps.ec2, id)) ? "deleted" : "gone";
     } catch (err) {
-      const code = errorCode(err);
-      if (code === EC2_ERROR_CODES.networkInterfaceNotFound) return;
-      if (code !== EC2_ERROR_CODES.attachmentNotFound) throw err;
+      if (errorCode(err) !== EC2_ERROR_CODES.networkInterfaceInUse) throw err;
     }
   }
-  await retry(async () => void (await deleteQuietly(deps.ec2, id)), DELETE_AFTER_DETACH, deps);
+  const current =
+    attachment?.AttachmentId
+      ? eni
+      : await retry(
+          async () => (await describeNetworkInterfaces(deps.ec2, { NetworkInterfaceIds: [id] }))[0],
+          { retryOn: errorIs(EC2_ERROR_CODES.networkInterfaceNotFound), again: (e) => !e?.Attachment?.AttachmentId, budgetMs: Math.min(30_000, untilDeadline(deps)), baseMs: 500, capMs: 5000 },
+          deps,
+        );
+  const att = current?.Attachment;
+  if (!att?.AttachmentId || att.InstanceId !== instanceId) return "left";
+  if (att.DeleteOnTermination === true) return "protected";
+  await deps.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Attachment: { AttachmentId: att.AttachmentId, DeleteOnTermination: true } }));
+  return "protected";
 }

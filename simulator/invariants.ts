@@ -37,7 +37,13 @@ export type ViolationKind =
   /** An InService node without its ENI in a multus subnet of its availability zone, or at the wrong device index. */
   | "node-missing-eni"
   /** Delivering an already handled event again changed the live addresses. */
-  | "replay-changed-state";
+  | "replay-changed-state"
+  /** An ENI attached to an instance when it terminated was not deleted with it: it keeps its address (a worker address, for static). */
+  | "eni-outlived-instance"
+  /** An ENI was detached from an instance that ended InService: its node lost a multus interface. */
+  | "touched-live-eni"
+  /** A lifecycle action completed later than its hook's timeout minus the required margin. */
+  | "late-action";
 
 export interface Violation {
   readonly kind: ViolationKind;
@@ -52,6 +58,7 @@ export interface InvariantGroups {
   readonly results: AutoScalingModel["results"];
   pending(): ReturnType<AutoScalingModel["pending"]>;
   instances(): { instanceId: string; availabilityZone: string; state: string; planGroup?: string }[];
+  lifecycleState(instanceId: string): string | undefined;
 }
 
 export interface InvariantInput {
@@ -62,6 +69,8 @@ export interface InvariantInput {
   readonly pods?: readonly PodIp[];
   /** ENIs made outside the allocator (foreign DHCP interfaces): not counted as leaks. */
   readonly foreignEniIds?: ReadonlySet<string>;
+  /** Every completed action must leave this much (ms) of its hook's timeout. @default 0 */
+  readonly actionMarginMs?: number;
 }
 
 type Holder =
@@ -150,14 +159,28 @@ export function checkInvariants(input: InvariantInput): Violation[] {
     }
   }
 
-  // 3. Lifecycle actions completed; no ENI left behind.
+  // 3. Lifecycle actions completed, in time; no ENI left behind, none taken from a live node.
   if (asg) {
+    const margin = input.actionMarginMs ?? 0;
     for (const r of asg.results) {
       if (r.by === "timeout") {
         out.push({ kind: "incomplete-action", detail: `${r.transition} of ${r.instanceId} was never completed; the heartbeat timeout took ${r.result}` });
+      } else if (r.at - r.startedAt > r.timeoutMs - margin) {
+        out.push({ kind: "late-action", detail: `${r.transition} of ${r.instanceId} took ${r.at - r.startedAt} ms of its hook's ${r.timeoutMs} ms (required margin ${margin} ms)` });
+      }
+    }
+    for (const d of ec2.detachLog) {
+      if (asg.lifecycleState(d.instanceId) === "InService") {
+        out.push({ kind: "touched-live-eni", detail: `${d.eniId} was detached from ${d.instanceId} at t=${d.at} ms; the instance ended InService` });
       }
     }
     for (const p of asg.pending()) out.push({ kind: "open-action", detail: `${p.transition} of ${p.instanceId} is still open` });
+  }
+  for (const t of ec2.terminationLog) {
+    for (const e of t.survivors) {
+      if (foreign.has(e.eniId) || !multusSubnets.has(e.subnetId)) continue;
+      out.push({ kind: "eni-outlived-instance", ip: e.ip, detail: `${e.eniId} (${e.ip}) was attached to ${t.instanceId} when it terminated at t=${t.at} ms and was not deleted with it` });
+    }
   }
   for (const id of ec2.networkInterfaceIds()) {
     const eni = ec2.networkInterface(id)!;

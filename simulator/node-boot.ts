@@ -2,12 +2,15 @@ import { liftStartupTaint, newTaintMemory } from "../agent/readiness";
 import { newAgentMemory, reconcileNode } from "../agent/reconcile";
 import { STARTUP_ROUND_MS } from "../agent/agent";
 import { STARTUP_TAINT } from "../contract/node-network";
+import { EC2_ERROR_CODES, errorCode } from "../contract/aws-errors";
 import { ENI_TAG_KEYS } from "../contract/tags";
+import { DiscreteClock } from "./clock";
 import { Ec2Model } from "./ec2/model";
 import { FakeKube } from "./kube";
 import { SimHost } from "./node-host";
 import { Rng, seededRandom } from "./rng";
 import { ec2Client } from "./sdk";
+import { TimingProfile, timingProfile } from "./timing";
 
 /**
  * How a multus node becomes ready, and whether pods wait for it: a small model of one boot,
@@ -25,6 +28,14 @@ import { ec2Client } from "./sdk";
  * attachment completes asynchronously (EC2 API reference, NetworkInterfaceAttachment: attaching
  * | attached). How long each step takes is not documented: the ranges below are assumed and the
  * property sweeps them.
+ *
+ * The boot runs on the simulated clock of the EC2 model, under its timing profile (`ec2Timing`):
+ * with `instant` the attachment is `attached` at the plan's attachedAt; with `aws` the model
+ * itself is as slow and as lazy as AWS documents (simulator/timing.ts): the instance is
+ * `pending` and refuses the attach for a while (the Lambda tries again every second), the
+ * attachment is `attaching` for the profile's time, and the agent's DescribeNetworkInterfaces
+ * may answer from seconds ago. The kernel sees the ENI hotplugMs after it is `attached`, however
+ * long that took.
  */
 
 /** A uniform range in ms. */
@@ -90,8 +101,14 @@ export interface BootDraws {
 
 /** One node's boot: when each step happens, ms after the launch. */
 export interface BootPlan {
-  /** Per device: the attachment is `attached` in EC2. */
+  /** Per device: the Lambda calls AttachNetworkInterface. */
+  readonly attachCalledAt: number[];
+  /** Per device: the attachment is `attached` in EC2 (with an instantly attaching EC2). */
   readonly attachedAt: number[];
+  /** Per device: the attachment's `attached` to the interface in the kernel, ms. */
+  readonly hotplugMs: number[];
+  /** Per device: multus-eni's work on the interface, ms. */
+  readonly nameMs: number[];
   /** Per device: the kernel shows the interface (present from boot if attached before). */
   readonly pluggedAt: number[];
   readonly userDataAt: number;
@@ -111,7 +128,18 @@ export function bootPlan(d: BootDraws): BootPlan {
   const pluggedAt = attachedAt.map((t, i) => t + d.hotplug[i]!);
   const namedAt = pluggedAt.map((t, i) => Math.max(t, d.userData) + d.name[i]!);
   const registerAt = d.userData + d.register;
-  return { attachedAt, pluggedAt, userDataAt: d.userData, namedAt, registerAt, multusAt: registerAt + d.multus, agentAt: registerAt + d.agent };
+  return {
+    attachCalledAt: [...d.attachCall],
+    attachedAt,
+    hotplugMs: [...d.hotplug],
+    nameMs: [...d.name],
+    pluggedAt,
+    userDataAt: d.userData,
+    namedAt,
+    registerAt,
+    multusAt: registerAt + d.multus,
+    agentAt: registerAt + d.agent,
+  };
 }
 
 function draw(rng: Rng, s: Span): number {
@@ -141,6 +169,8 @@ export interface ReadinessRunOptions {
   readonly startupTaint: boolean;
   readonly seed: number;
   readonly timing?: BootTiming;
+  /** The EC2 model's timing profile (simulator/timing.ts). @default "instant" */
+  readonly ec2Timing?: TimingProfile;
   /** Stop here (ms) if pods are still pending. @default the last event + 10 minutes */
   readonly horizonMs?: number;
 }
@@ -159,8 +189,10 @@ export interface ReadinessRunResult {
   readonly startedAt: (number | undefined)[];
   /** Per node: when the agent lifted the taint. */
   readonly liftedAt: (number | undefined)[];
-  /** Per node: when its multus network was ready (every device named and up, Multus configured). */
+  /** Per node: when its multus network was ready (every device named and up, Multus configured); Infinity if never. */
   readonly readyAt: number[];
+  /** Per node and device: when EC2 had the attachment `attached` (undefined: not by the horizon). */
+  readonly attachedAt: (number | undefined)[][];
 }
 
 interface Event {
@@ -181,7 +213,9 @@ const GROUP = "multus-ng";
 export async function runReadiness(opts: ReadinessRunOptions): Promise<ReadinessRunResult> {
   const timing = opts.timing ?? AWS_BOOT_TIMING;
   const rng = seededRandom(opts.seed);
-  const model = new Ec2Model({ seed: opts.seed });
+  // One clock for the model's own events (pending, attaching) and the boot's: time moves to each event.
+  const clock = new DiscreteClock(opts.seed);
+  const model = new Ec2Model({ seed: opts.seed, clock });
   const ec2 = ec2Client(model);
   const kube = new FakeKube();
   const nodeSubnet = model.addSubnet({ cidr: NODE_SUBNET_CIDR, availabilityZone: AZ });
@@ -195,27 +229,64 @@ export async function runReadiness(opts: ReadinessRunOptions): Promise<Readiness
   const nodes = await Promise.all(
     opts.boots.map(async (boot, i) => {
       const name = `ip-10-0-0-${10 + i}.us-west-2.compute.internal`;
-      const inst = model.launchInstance({ instanceType: "c5.2xlarge", subnetId: nodeSubnet.subnetId });
       const enis = await Promise.all(
         boot.attachedAt.map(async (_, d) => {
           const created = await model.createNetworkInterface({
             SubnetId: subnets[d]!,
-            TagSpecifications: [{ ResourceType: "network-interface", Tags: [{ Key: ENI_TAG_KEYS.nodeGroup, Value: GROUP }, { Key: ENI_TAG_KEYS.instanceId, Value: inst.instanceId }] }],
+            TagSpecifications: [{ ResourceType: "network-interface", Tags: [{ Key: ENI_TAG_KEYS.nodeGroup, Value: GROUP }] }],
           });
           return { id: created.NetworkInterface!.NetworkInterfaceId!, mac: created.NetworkInterface!.MacAddress! };
         }),
       );
-      return { name, boot, instanceId: inst.instanceId, enis, host: new SimHost(), registered: false, liftedAt: undefined as number | undefined, memory: newAgentMemory(), taint: newTaintMemory() };
+      return { name, boot, instanceId: "", enis, host: new SimHost(), registered: false, liftedAt: undefined as number | undefined, memory: newAgentMemory(), taint: newTaintMemory() };
     }),
   );
-
+  // Set up at leisure; the launches and everything after go by the profile.
+  model.setTiming(opts.ec2Timing ?? timingProfile("instant"));
+  const asynchronous = model.timing.attachMs.max > 0;
   for (const node of nodes) {
+    node.instanceId = model.launchInstance({ instanceType: "c5.2xlarge", subnetId: nodeSubnet.subnetId }).instanceId;
+    await model.createTags({ Resources: node.enis.map((e) => e.id), Tags: [{ Key: ENI_TAG_KEYS.instanceId, Value: node.instanceId }] });
+  }
+
+  const attachedAt = nodes.map((n) => n.boot.attachedAt.map((): number | undefined => undefined));
+  const namedAt = nodes.map((n) => n.boot.attachedAt.map((): number | undefined => undefined));
+  nodes.forEach((node, ni) => {
     const { boot, host } = node;
-    boot.attachedAt.forEach((t, d) => {
-      // The attachment: EC2 lists it from here (the EC2 model attaches at once; `attached` at t).
-      at(t, () => model.attachNetworkInterface({ NetworkInterfaceId: node.enis[d]!.id, InstanceId: node.instanceId, DeviceIndex: d + 1 }).then(() => undefined));
-      at(boot.pluggedAt[d]!, () => host.plug(`ens${6 + d}`, node.enis[d]!.mac));
-      at(boot.namedAt[d]!, () => host.configure(`ens${6 + d}`, d + 1, subnets[d]!));
+    boot.attachedAt.forEach((planned, d) => {
+      const eniId = node.enis[d]!.id;
+      // `attached` (seen within 100 ms): the kernel sees the ENI hotplugMs later; multus-eni
+      // names it once both the ENI and the user data's udev rule are there.
+      const onAttached = (t: number) => {
+        attachedAt[ni]![d] = t;
+        const plugged = t + boot.hotplugMs[d]!;
+        const named = Math.max(plugged, boot.userDataAt) + boot.nameMs[d]!;
+        at(plugged, () => host.plug(`ens${6 + d}`, node.enis[d]!.mac));
+        at(named, () => {
+          host.configure(`ens${6 + d}`, d + 1, subnets[d]!);
+          namedAt[ni]![d] = named;
+        });
+      };
+      const watch = (t: number) => {
+        if (model.networkInterface(eniId)?.Attachment?.Status === "attached") onAttached(t);
+        else at(t + 100, () => watch(t + 100));
+      };
+      // The Lambda's attach; a pending instance refuses it for a while, and the Lambda tries
+      // again (lambda/launch.ts ATTACH_WHEN_READY; here every second).
+      const attach = async (t: number) => {
+        try {
+          await model.attachNetworkInterface({ NetworkInterfaceId: eniId, InstanceId: node.instanceId, DeviceIndex: d + 1 });
+        } catch (err) {
+          const code = errorCode(err);
+          if (code !== EC2_ERROR_CODES.incorrectInstanceState && code !== EC2_ERROR_CODES.pendingInstance && code !== "RequestLimitExceeded") throw err;
+          at(t + 1000, () => attach(t + 1000));
+          return;
+        }
+        watch(t);
+      };
+      // An instantly attaching EC2 stands for the plan's attach time; an asynchronous one takes its own.
+      const callAt = asynchronous ? boot.attachCalledAt[d]! : planned;
+      at(callAt, () => attach(callAt));
     });
     at(boot.userDataAt, () => host.setExpected(boot.attachedAt.map((_, d) => d + 1)));
     at(boot.registerAt, () => {
@@ -227,13 +298,20 @@ export async function runReadiness(opts: ReadinessRunOptions): Promise<Readiness
     });
     // The agent: a round at its start and every STARTUP_ROUND_MS until the taint is gone.
     const round = async (t: number): Promise<void> => {
-      const r = await reconcileNode({ ec2, kube, nodeName: node.name, instanceId: node.instanceId, tagValue: GROUP, memory: node.memory });
+      let r;
+      try {
+        r = await reconcileNode({ ec2, kube, nodeName: node.name, instanceId: node.instanceId, tagValue: GROUP, memory: node.memory });
+      } catch {
+        // A failed read (throttled, say): the agent's loop runs the round again a second later (agent/agent.ts retry.minMs).
+        at(t + 1000, () => round(t + 1000));
+        return;
+      }
       const outcome = await liftStartupTaint({ kube, nodeName: node.name, host, memory: node.taint }, r.enis);
       if (outcome === "lifted") node.liftedAt = t;
       if (outcome === "waiting" || outcome === "failed") at(t + STARTUP_ROUND_MS, () => round(t + STARTUP_ROUND_MS));
     };
     at(boot.agentAt, () => round(boot.agentAt));
-  }
+  });
 
   const pending = new Set(opts.podsAt.map((_, i) => i));
   const startedAt: (number | undefined)[] = opts.podsAt.map(() => undefined);
@@ -264,6 +342,7 @@ export async function runReadiness(opts: ReadinessRunOptions): Promise<Readiness
     events.sort((a, b) => a.at - b.at || a.seq - b.seq);
     const e = events.shift()!;
     if (e.at > horizon) break;
+    clock.advance(e.at - clock.now());
     await e.run();
     schedule(e.at);
   }
@@ -271,6 +350,7 @@ export async function runReadiness(opts: ReadinessRunOptions): Promise<Readiness
     early,
     startedAt,
     liftedAt: nodes.map((n) => n.liftedAt),
-    readyAt: nodes.map((n) => Math.max(...n.boot.namedAt, n.boot.multusAt, n.boot.userDataAt)),
+    readyAt: nodes.map((n, ni) => Math.max(...namedAt[ni]!.map((t) => t ?? Infinity), n.boot.multusAt, n.boot.userDataAt)),
+    attachedAt,
   };
 }

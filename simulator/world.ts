@@ -11,23 +11,25 @@ import type { LifecycleEvent } from "./autoscaling/model";
 import { DhcpPolicy, Ec2Model } from "./ec2/model";
 import { Ec2World, PUBLIC_IMAGE } from "./ec2/world";
 import type { Operations } from "./operations";
-
-/**
- * `aws`: durations as AWS takes them (an instance shuts down for 30 s before its
- * DeleteOnTermination ENIs go; assumed, EC2 documents no duration). `instant`: no durations,
- * for fast tests: a terminated instance is gone at once.
- */
-export type TimingName = "aws" | "instant";
-
-const SHUTDOWN_MS: Record<TimingName, number> = { aws: 30_000, instant: 0 };
+import { DiscreteClock, SimClock } from "./clock";
+import { TimingName, TimingProfile, timingProfile, withoutThrottling } from "./timing";
 
 export interface SimWorldOptions {
   /** @default 1 */
   readonly seed?: number;
   /** @default "random" */
   readonly dhcp?: DhcpPolicy;
-  /** @default "instant" */
-  readonly timing?: TimingName;
+  /**
+   * Every latency, lag and bucket of the models (simulator/timing.ts). Under `instant` a
+   * terminated instance is gone at once (fast tests); under `aws` it shuts down for the
+   * profile's shutdownMs first. @default "instant"
+   */
+  readonly timing?: TimingName | TimingProfile;
+  /**
+   * The world's clock. @default a DiscreteClock (time moves by `advance`, or while someone
+   * sleeps on it); `multus-sim serve` gives a WallClock
+   */
+  readonly clock?: SimClock;
   /** @default "us-west-2" */
   readonly region?: string;
   /** @default "123456789012" */
@@ -46,38 +48,42 @@ export class SimWorld {
   readonly autoscaling: AutoScalingService;
   readonly ec2Operations: Operations;
   readonly autoScalingOperations: Operations;
-  readonly timing: TimingName;
+  readonly timing: TimingProfile;
+  readonly clock: SimClock;
   readonly epochMs: number;
 
   constructor(opts: SimWorldOptions = {}) {
-    this.timing = opts.timing ?? "instant";
+    this.timing = typeof opts.timing === "object" ? opts.timing : timingProfile(opts.timing ?? "instant");
     this.epochMs = opts.epochMs ?? Date.now();
     const seed = opts.seed ?? 1;
+    this.clock = opts.clock ?? new DiscreteClock(seed);
     this.ec2 = new Ec2Model({
       seed,
       dhcp: opts.dhcp ?? "random",
+      clock: this.clock,
+      timing: this.timing,
+      epochMs: this.epochMs,
       ...(opts.region ? { region: opts.region } : {}),
       ...(opts.accountId ? { accountId: opts.accountId } : {}),
       ...(opts.vpc ? { vpcId: opts.vpc.id } : {}),
     });
-    this.ec2.setClock(() => this.epochMs + this.now);
-    const shutdown = SHUTDOWN_MS[this.timing];
-    this.ec2World = new Ec2World(this.ec2, { vpcCidr: opts.vpc?.cidr ?? "10.0.0.0/16", terminationDelayMs: shutdown, now: () => this.now });
+    // `instant`: gone at once; `aws`: the profile's shutdown (drawn per instance).
+    const shutdown = this.timing.name === "instant" ? { terminationDelayMs: 0 } : {};
+    this.ec2World = new Ec2World(this.ec2, { vpcCidr: opts.vpc?.cidr ?? "10.0.0.0/16", seed: seed + 2, ...shutdown });
     this.ec2World.addImage(PUBLIC_IMAGE);
-    this.autoscaling = new AutoScalingService(this.ec2World, { seed: seed + 1, terminationDelayMs: shutdown, epochMs: this.epochMs, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+    this.autoscaling = new AutoScalingService(this.ec2World, { seed: seed + 1, epochMs: this.epochMs, ...shutdown, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
     this.ec2Operations = this.ec2World.operations();
     this.autoScalingOperations = this.autoscaling.operations();
   }
 
   /** Simulated ms since the world began. */
   get now(): number {
-    return this.autoscaling.now;
+    return this.clock.now();
   }
 
-  /** Moves the simulated clock by `ms`: timeouts fire, shutdowns end, groups refill. */
+  /** Moves the simulated clock by `ms`: timeouts fire, attachments and shutdowns end, groups refill. */
   advance(ms: number): void {
-    if (ms > 0) this.autoscaling.advance(ms);
-    this.ec2World.advance();
+    this.clock.advance(ms);
   }
 }
 
@@ -120,10 +126,17 @@ export async function buildConfigWorld(world: SimWorld, given: MultusConfig, pla
   for (const s of config.multus.subnets) {
     ec2World.addSubnet({ id: s.id, cidr: s.cidr, availabilityZone: s.availabilityZone, tags: new Map([["Name", `${config.cluster.name}-multus-${s.cidr}`]]) });
   }
-  for (const s of plan.subnets) {
-    for (const r of s.reservations) {
-      await world.ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose} (${s.strategy})` });
+  // The stack creates its reservations at leisure (Terraform waits throttles out): no buckets for them.
+  const timing = world.ec2.timing;
+  world.ec2.setTiming(withoutThrottling(timing));
+  try {
+    for (const s of plan.subnets) {
+      for (const r of s.reservations) {
+        await world.ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose} (${s.strategy})` });
+      }
     }
+  } finally {
+    world.ec2.setTiming(timing);
   }
   ec2World.addSecurityGroup({ id: config.cluster.securityGroupId, name: `eks-cluster-sg-${config.cluster.name}`, description: "EKS cluster security group" });
   config.multus.securityGroupIds.forEach((id, i) => {

@@ -8,11 +8,12 @@ import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cd
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { awsContext } from "./aws-context";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
-import { DETAIL_TYPES, DEFAULT_HOOKS, HOOK_NAME_PATTERN } from "../../contract/lifecycle";
+import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, EVENT_DELIVERY, HOOK_NAME_PATTERN, maximumEventAgeSeconds } from "../../contract/lifecycle";
 import type { LambdaCodeConfig } from "../../ipam/node-options";
 
 /** The input the sweep schedule sends the function. */
@@ -78,7 +79,7 @@ export interface LifecycleLambdaProps {
   readonly functionName?: string;
   /** @default "nodejs22.x" (Node.js 20 left Lambda standard support in April 2026; the bundle targets node20 and runs on 22) */
   readonly runtime?: string;
-  /** Seconds. Must stay below hookTimeout. @default 120 (as the reference) */
+  /** Seconds. Must stay below hookTimeout. @default 120 (as the reference; DEFAULT_LAMBDA_TIMEOUT) */
   readonly timeout?: number;
   /** MB. @default 256 */
   readonly memorySize?: number;
@@ -108,6 +109,8 @@ export class LifecycleLambda extends Construct {
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly lifecycleRule: CloudwatchEventRule;
+  /** Asynchronous invocation: retries and the oldest event still delivered (modules/aws/README.md, "Event delivery"). */
+  readonly eventInvokeConfig: LambdaFunctionEventInvokeConfig;
   readonly sweepRule?: CloudwatchEventRule;
   /** The local bundle, unless the code comes from S3. */
   readonly asset?: TerraformAsset;
@@ -163,7 +166,7 @@ export class LifecycleLambda extends Construct {
     const hookTimeout = Math.min(...groups.map((g) => g.hookTimeout));
     const longestHook = Math.max(...groups.map((g) => g.hookTimeout));
     const groupsText = one ? `Auto Scaling group ${asgNames[0]}` : `Auto Scaling groups ${asgNames.join(", ")}`;
-    const timeout = props.timeout ?? 120;
+    const timeout = props.timeout ?? DEFAULT_LAMBDA_TIMEOUT;
     c.int(timeout, "timeout", 3, 900);
     if (isLiteral(timeout) && isLiteral(hookTimeout) && timeout >= hookTimeout) {
       c.fail("timeout", `${timeout} s is not below the launch hook timeout (${hookTimeout} s)`, "lower timeout or raise the hook timeout, so the function can complete the action before the hook gives up");
@@ -241,7 +244,8 @@ export class LifecycleLambda extends Construct {
       {
         sid: "ManageOwnEnis",
         effect: "Allow",
-        actions: ["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
+        // No DetachNetworkInterface: the function never detaches (lambda/launch.ts retireEni).
+        actions: ["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
         resources: [eniArn],
         condition: ownEni,
       },
@@ -250,7 +254,7 @@ export class LifecycleLambda extends Construct {
         // the group's instances too, should EC2 authorize an attachment change against them.
         sid: "AttachToGroupInstances",
         effect: "Allow",
-        actions: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
+        actions: ["ec2:AttachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
         resources: [arn(ctx.partition, "ec2", ctx.region, "instance/*")],
         condition: [{ test: "StringEquals", variable: "aws:ResourceTag/aws:autoscaling:groupName", values: asgNames }],
       },
@@ -306,12 +310,20 @@ export class LifecycleLambda extends Construct {
       }),
       tags,
     });
+    // An event older than the longest launch hook's timeout finds its action closed: neither
+    // EventBridge nor Lambda's queue keeps one longer (EVENT_DELIVERY; modules/aws/README.md,
+    // "Event delivery").
+    const eventAge = isLiteral(longestHook) ? maximumEventAgeSeconds(longestHook) : longestHook;
     const lifecycleTarget = new CloudwatchEventTarget(this, "lifecycle-target", {
       rule: this.lifecycleRule.name,
       targetId: "multus-lifecycle",
       arn: this.function.arn,
-      // An event older than the hook's timeout finds the action gone; retry until then.
-      retryPolicy: { maximumEventAgeInSeconds: Math.max(60, longestHook), maximumRetryAttempts: 10 },
+      retryPolicy: { maximumEventAgeInSeconds: eventAge, maximumRetryAttempts: EVENT_DELIVERY.targetMaximumRetryAttempts },
+    });
+    this.eventInvokeConfig = new LambdaFunctionEventInvokeConfig(this, "event-invoke-config", {
+      functionName: this.function.functionName,
+      maximumRetryAttempts: EVENT_DELIVERY.lambdaMaximumRetryAttempts,
+      maximumEventAgeInSeconds: eventAge,
     });
     const lifecyclePermission = new LambdaPermission(this, "lifecycle-permission", {
       statementId: "AllowLifecycleEvents",
@@ -320,7 +332,7 @@ export class LifecycleLambda extends Construct {
       principal: "events.amazonaws.com",
       sourceArn: this.lifecycleRule.arn,
     });
-    this.ready = [this.function, policy, lifecycleTarget, lifecyclePermission];
+    this.ready = [this.function, policy, lifecycleTarget, lifecyclePermission, this.eventInvokeConfig];
 
     if (sweepSchedule !== null) {
       this.sweepRule = new CloudwatchEventRule(this, "sweep-rule", {

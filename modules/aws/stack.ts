@@ -357,7 +357,13 @@ export class MultusAwsStack extends TerraformStack {
     });
     const environment = lambdaEnvironment(config, used, {
       ...props.lambdaEnvironment,
-      groups: Object.fromEntries(config.nodeGroups.map((g, i) => [g.name, { autoScalingGroupName: wiring[i]!.autoScalingGroupName, nodeGroupTag: wiring[i]!.eniTagValue }])),
+      groups: Object.fromEntries(
+        config.nodeGroups.map((g, i) => {
+          const w = wiring[i]!;
+          // A Terraform expression (module mode) cannot be checked here: the function assumes the default then.
+          return [g.name, { autoScalingGroupName: w.autoScalingGroupName, nodeGroupTag: w.eniTagValue, ...(isLiteral(w.hookTimeout) ? { launchHookTimeout: w.hookTimeout } : {}) }];
+        }),
+      ),
     });
     const sgLists = [...new Set(Object.values(inputs.networkSecurityGroupIds))];
     const securityGroupIds = sgLists.every((l) => isLiteral(l)) ? [...new Set(sgLists.flat())] : sgLists.length === 1 ? sgLists[0]! : concatLists(...sgLists);

@@ -29,15 +29,17 @@ export interface FleetMember {
 export class AutoScalingFleet implements AutoScalingApi {
   constructor(readonly members: readonly FleetMember[]) {
     if (members.length === 0) throw new Error("AutoScalingFleet: give at least one Auto Scaling group");
+    if (members.some((m) => m.model.ec2 !== members[0]!.model.ec2)) throw new Error("AutoScalingFleet: every group must run on one EC2 model (and so one clock)");
   }
 
-  /** Simulated time in ms (every member's clock moves together). */
+  /** Simulated time in ms (every member is on the EC2 model's clock). */
   get now(): number {
     return this.members[0]!.model.now;
   }
 
+  /** Moves the shared clock by `ms`; returns the actions of every group that timed out meanwhile. */
   advance(ms: number): LifecycleRecord[] {
-    return this.members.flatMap((m) => m.model.advance(ms));
+    return this.timeoutsDuring(() => this.members[0]!.model.advance(ms));
   }
 
   /** Launches one instance of member `index` (see AutoScalingModel.launch). */
@@ -52,18 +54,27 @@ export class AutoScalingFleet implements AutoScalingApi {
     return this.members.find((m) => m.model.lifecycleState(instanceId) !== undefined);
   }
 
+  /** The instance's lifecycle state in its group, or undefined when no group has it. */
+  lifecycleState(instanceId: string): LifecycleState | undefined {
+    return this.memberOf(instanceId)?.model.lifecycleState(instanceId);
+  }
+
   terminate(instanceId: string): LifecycleEvent[] {
     const member = this.memberOf(instanceId);
     if (!member) throw new AutoScalingError("ValidationError", `Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
     return member.model.terminate(instanceId);
   }
 
-  /** Times out what is still open in every group, and brings the clocks back together. */
+  /** Runs the shared clock to its end: what is still open in every group times out. */
   expireAll(): LifecycleRecord[] {
-    const done = this.members.flatMap((m) => m.model.expireAll());
-    const latest = Math.max(...this.members.map((m) => m.model.now));
-    for (const m of this.members) if (m.model.now < latest) done.push(...m.model.advance(latest - m.model.now));
-    return done;
+    return this.timeoutsDuring(() => this.members[0]!.model.expireAll());
+  }
+
+  /** The actions of every group that timed out while `move` moved the shared clock. */
+  private timeoutsDuring(move: () => void): LifecycleRecord[] {
+    const before = this.members.map((m) => m.model.results.length);
+    move();
+    return this.members.flatMap((m, k) => m.model.results.slice(before[k]).filter((r) => r.by === "timeout"));
   }
 
   finishShutdowns(): void {

@@ -11,6 +11,8 @@ import type {
 import type { Ec2Model } from "../ec2/model";
 import { DEFAULT_HOOKS, DETAIL_TYPES, DetailType, HookDefaults, LifecycleResult, isLifecycleResult, TRANSITIONS, Transition } from "../../contract/lifecycle";
 import { Rng, seededRandom } from "../rng";
+import type { SimClock, Timer } from "../clock";
+import { draw } from "../timing";
 
 /**
  * Errors shaped like the SDK's AutoScalingServiceException (same shapeId, so `instanceof`
@@ -94,6 +96,10 @@ export interface LifecycleRecord {
   readonly by: "api" | "timeout";
   /** Simulated ms. */
   readonly at: number;
+  /** When the action began (simulated ms). */
+  readonly startedAt: number;
+  /** The hook's heartbeat timeout, ms. */
+  readonly timeoutMs: number;
 }
 
 export interface AutoScalingModelOptions {
@@ -119,13 +125,17 @@ export interface AutoScalingModelOptions {
   /**
    * Simulated ms an instance spends shutting down (ENIs still attached) before it is
    * terminated and its DeleteOnTermination ENIs go. EC2 shuts instances down asynchronously;
-   * the duration is not documented. @default 30000
+   * the duration is not documented. @default drawn from the EC2 model's timing profile (shutdownMs)
    */
   readonly terminationDelayMs?: number;
   /** Wall-clock time (epoch ms) of simulated time 0, for event times. @default 0 */
   readonly epochMs?: number;
+  /** Interfaces every instance is launched with besides its primary (a launch template's network interfaces). @default none */
+  readonly launchInterfaces?: readonly { subnetId: string; deviceIndex: number; networkCardIndex?: number }[];
   /** The group's id in its ARN. @default "7c3c2d1e-0000-4000-8000-000000000001" */
   readonly groupId?: string;
+  /** Called as each lifecycle action ends, by the API or on timeout (the group API refills the group then). */
+  readonly onResult?: (record: LifecycleRecord) => void;
 }
 
 interface ActionState {
@@ -133,7 +143,10 @@ interface ActionState {
   readonly instanceId: string;
   readonly transition: Transition;
   readonly hook: Required<LifecycleHookSpec>;
+  readonly startedAt: number;
   deadline: number;
+  /** The heartbeat timeout, on the clock. */
+  timer: Timer;
 }
 
 interface MemberState {
@@ -150,10 +163,11 @@ function uuid(rng: Rng): string {
 }
 
 /**
- * An Auto Scaling group with lifecycle hooks, on top of an Ec2Model. `launch()` and
- * `terminate()` start lifecycle actions and return the events to deliver (none, one, or a
- * duplicate); `completeLifecycleAction` ends an action; `advance(ms)` moves the simulated
- * clock, and an action whose heartbeat timeout passes takes its hook's default result.
+ * An Auto Scaling group with lifecycle hooks, on top of an Ec2Model and on its clock.
+ * `launch()` and `terminate()` start lifecycle actions and return the events to deliver (none,
+ * one, or a duplicate); `completeLifecycleAction` ends an action; an action whose heartbeat
+ * timeout passes on the clock takes its hook's default result (`advance(ms)` moves the clock
+ * by hand).
  * A launch ending in ABANDON terminates the instance; a terminate action proceeds to
  * termination whatever its result. The instance shuts down for `terminationDelayMs` (ENIs
  * still attached), then its DeleteOnTermination ENIs go and the others are left detached.
@@ -177,9 +191,9 @@ export class AutoScalingModel {
   private readonly members = new Map<string, MemberState>();
   private readonly subnetIds: string[];
   private nextSubnet = 0;
-  private clock = 0;
-  /** Instances shutting down, with when they become terminated. */
-  private readonly shuttingDown = new Map<string, number>();
+  private readonly clock: SimClock;
+  /** Instances shutting down, with the timer that terminates them. */
+  private readonly shuttingDown = new Map<string, Timer>();
 
   constructor(
     readonly ec2: Ec2Model,
@@ -191,6 +205,7 @@ export class AutoScalingModel {
     if (!opts.subnetIds.length) throw new Error("AutoScalingModel: subnetIds must name at least one subnet to launch into");
     this.subnetIds = [...opts.subnetIds];
     this.rng = seededRandom(opts.seed ?? 1);
+    this.clock = ec2.clock;
     const fill = (h: LifecycleHookSpec | null | undefined, d: HookDefaults) => (h === null ? undefined : withDefaults({ ...d, ...h }, d));
     this.launchHook = fill(opts.launchHook, DEFAULT_HOOKS.launch);
     this.terminateHook = fill(opts.terminateHook, DEFAULT_HOOKS.terminate);
@@ -216,7 +231,7 @@ export class AutoScalingModel {
 
   /** Simulated time in ms. */
   get now(): number {
-    return this.clock;
+    return this.clock.now();
   }
 
   /**
@@ -230,6 +245,7 @@ export class AutoScalingModel {
       subnetId,
       tags: { ...opts.tags, "aws:autoscaling:groupName": this.groupName },
       ...(opts.securityGroupIds ? { securityGroupIds: opts.securityGroupIds } : {}),
+      ...(this.opts.launchInterfaces ? { interfaces: this.opts.launchInterfaces } : {}),
     });
     const az = this.ec2.subnetInfo(subnetId).availabilityZone;
     const member: MemberState = { instanceId, availabilityZone: az, instanceType: opts.instanceType ?? this.instanceType, state: "InService" };
@@ -255,42 +271,30 @@ export class AutoScalingModel {
   }
 
   /**
-   * Moves the clock; actions whose heartbeat timeout passes take their default result, and
-   * instances whose shutdown ends are terminated, in time order.
+   * Moves the clock by hand; actions whose heartbeat timeout passes take their default result,
+   * and instances whose shutdown ends are terminated, in time order (with every other model
+   * event on the clock). Returns the actions that timed out.
    */
   advance(ms: number): LifecycleRecord[] {
-    const until = this.clock + ms;
-    const done: LifecycleRecord[] = [];
-    for (;;) {
-      const due = [...this.actions.values()].filter((a) => a.deadline <= until).sort((a, b) => a.deadline - b.deadline)[0];
-      const down = [...this.shuttingDown].filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1])[0];
-      if (!due && !down) break;
-      if (down && (!due || down[1] <= due.deadline)) {
-        this.clock = Math.max(this.clock, down[1]);
-        this.shuttingDown.delete(down[0]);
-        this.ec2.terminateInstance(down[0]);
-        continue;
-      }
-      this.clock = Math.max(this.clock, due!.deadline);
-      done.push(this.finish(due!, due!.hook.defaultResult, "timeout"));
-    }
-    this.clock = until;
-    return done;
+    const before = this.results.length;
+    this.clock.advance(ms);
+    return this.results.slice(before).filter((r) => r.by === "timeout");
   }
 
-  /** Times out every action still open and finishes every shutdown (the end of a scenario). */
+  /**
+   * Runs the clock to its end: every action still open times out and every shutdown finishes
+   * (with every other model event on the clock). The end of a scenario.
+   */
   expireAll(): LifecycleRecord[] {
-    const done: LifecycleRecord[] = [];
-    while (this.actions.size || this.shuttingDown.size) {
-      const latest = Math.max(this.clock, ...[...this.actions.values()].map((a) => a.deadline), ...this.shuttingDown.values());
-      done.push(...this.advance(latest - this.clock));
-    }
-    return done;
+    const before = this.results.length;
+    this.clock.settle();
+    return this.results.slice(before).filter((r) => r.by === "timeout");
   }
 
   /** Ends every shutdown now, as if its time had passed (timeouts are left alone). */
   finishShutdowns(): void {
-    for (const id of [...this.shuttingDown.keys()]) {
+    for (const [id, timer] of [...this.shuttingDown]) {
+      timer.cancel();
       this.shuttingDown.delete(id);
       this.ec2.terminateInstance(id);
     }
@@ -330,7 +334,8 @@ export class AutoScalingModel {
   /** Restarts the action's heartbeat timeout from now. */
   async recordLifecycleActionHeartbeat(input: RecordLifecycleActionHeartbeatCommandInput): Promise<RecordLifecycleActionHeartbeatCommandOutput> {
     const action = this.findAction(input);
-    action.deadline = this.clock + action.hook.heartbeatTimeout * 1000;
+    action.timer.cancel();
+    this.arm(action);
     return { $metadata: { httpStatusCode: 200, requestId: "sim", attempts: 1, totalRetryDelay: 0 } };
   }
 
@@ -372,9 +377,17 @@ export class AutoScalingModel {
 
   // ---------------------------------------------------------------- internals
 
+  /** (Re)starts the action's heartbeat timeout from now. */
+  private arm(action: ActionState): void {
+    action.deadline = this.clock.now() + action.hook.heartbeatTimeout * 1000;
+    action.timer = this.clock.setTimer(action.hook.heartbeatTimeout * 1000, () => this.finish(action, action.hook.defaultResult, "timeout"), `${action.instanceId}:hook-timeout`);
+  }
+
   private start(instanceId: string, transition: Transition, hook: Required<LifecycleHookSpec>): LifecycleEvent[] {
     const token = uuid(this.rng);
-    this.actions.set(token, { token, instanceId, transition, hook, deadline: this.clock + hook.heartbeatTimeout * 1000 });
+    const action: ActionState = { token, instanceId, transition, hook, startedAt: this.clock.now(), deadline: 0, timer: { cancel: () => undefined } };
+    this.arm(action);
+    this.actions.set(token, action);
     const launch = transition === LAUNCHING;
     const event: LifecycleEvent = {
       version: "0",
@@ -382,7 +395,7 @@ export class AutoScalingModel {
       "detail-type": launch ? DETAIL_TYPES.launch : DETAIL_TYPES.terminate,
       source: "aws.autoscaling",
       account: this.ec2.accountId,
-      time: new Date((this.opts.epochMs ?? 0) + this.clock).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      time: new Date((this.opts.epochMs ?? 0) + this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
       region: this.ec2.region,
       resources: [this.arn],
       detail: {
@@ -430,6 +443,7 @@ export class AutoScalingModel {
   }
 
   private finish(action: ActionState, result: LifecycleResult, by: "api" | "timeout"): LifecycleRecord {
+    action.timer.cancel();
     this.actions.delete(action.token);
     const m = this.members.get(action.instanceId)!;
     if (action.transition === LAUNCHING) {
@@ -438,19 +452,41 @@ export class AutoScalingModel {
     } else {
       this.finishTermination(m);
     }
-    const record: LifecycleRecord = { instanceId: action.instanceId, transition: action.transition, hookName: action.hook.name, token: action.token, result, by, at: this.clock };
+    const record: LifecycleRecord = {
+      instanceId: action.instanceId,
+      transition: action.transition,
+      hookName: action.hook.name,
+      token: action.token,
+      result,
+      by,
+      at: this.clock.now(),
+      startedAt: action.startedAt,
+      timeoutMs: action.hook.heartbeatTimeout * 1000,
+    };
     this.results.push(record);
+    this.opts.onResult?.(record);
     return record;
   }
 
   private finishTermination(m: MemberState): void {
     m.state = "Terminated";
-    const delay = this.opts.terminationDelayMs ?? 30_000;
+    const delay = this.opts.terminationDelayMs ?? draw(this.ec2.timing.shutdownMs, this.rng);
     if (delay <= 0) {
       this.ec2.terminateInstance(m.instanceId);
       return;
     }
     this.ec2.beginTermination(m.instanceId);
-    this.shuttingDown.set(m.instanceId, this.clock + delay);
+    const id = m.instanceId;
+    this.shuttingDown.set(
+      id,
+      this.clock.setTimer(
+        delay,
+        () => {
+          this.shuttingDown.delete(id);
+          this.ec2.terminateInstance(id);
+        },
+        `${id}:terminated`,
+      ),
+    );
   }
 }

@@ -39,7 +39,7 @@ interface Group {
 export interface AutoScalingServiceOptions {
   /** @default 1 */
   readonly seed?: number;
-  /** Simulated ms a terminated instance spends shutting down. @default 30000 */
+  /** Simulated ms a terminated instance spends shutting down. @default drawn from the EC2 model's timing profile (shutdownMs) */
   readonly terminationDelayMs?: number;
   /** Wall-clock time (epoch ms) of simulated time 0, for event times. @default 0 */
   readonly epochMs?: number;
@@ -80,11 +80,12 @@ function notFound(name: string | undefined): AutoScalingError {
  * - Errors: ValidationError, AlreadyExists (AlreadyExistsFault), ResourceInUse.
  * Modelling choices: one hook per transition per group; which instance of a zone scale-in
  * takes is a seeded random choice (the default policy's last tie-break is random).
+ * Every group runs on the EC2 model's clock: a hook timeout fires on it and the group refills
+ * at that moment.
  */
 export class AutoScalingService {
   private readonly groups = new Map<string, Group>();
   private readonly rng: Rng;
-  private clock = 0;
 
   constructor(
     readonly world: Ec2World,
@@ -95,7 +96,7 @@ export class AutoScalingService {
 
   /** Simulated ms. */
   get now(): number {
-    return this.clock;
+    return this.world.model.clock.now();
   }
 
   groupNames(): string[] {
@@ -110,20 +111,11 @@ export class AutoScalingService {
   }
 
   /**
-   * Moves the clock: hook timeouts take their default result, shutdowns end, and a group
-   * refills at the moment an instance leaves it (an ABANDONed launch is replaced then).
+   * Moves the clock by hand: hook timeouts take their default result, shutdowns end, and a
+   * group refills at the moment an instance leaves it (an ABANDONed launch is replaced then).
    */
   advance(ms: number): void {
-    const until = this.clock + ms;
-    // From one timeout to the next: each step finishes at least one action, so this ends.
-    for (;;) {
-      const next = Math.min(...[...this.groups.values()].flatMap((g) => g.model.pending().map((a) => a.deadline)));
-      const to = Math.min(until, Math.max(this.clock, next));
-      for (const g of this.groups.values()) g.model.advance(to - this.clock);
-      this.clock = to;
-      for (const g of this.groups.values()) this.reconcile(g);
-      if (to >= until) break;
-    }
+    this.world.model.clock.advance(ms);
   }
 
   operations(): Map<string, Operation> {
@@ -166,13 +158,18 @@ export class AutoScalingService {
       launchHook: launchHooks[0]?.spec ?? null,
       terminateHook: terminateHooks[0]?.spec ?? null,
       seed: (this.opts.seed ?? 1) + this.groups.size + 1,
-      terminationDelayMs: this.opts.terminationDelayMs ?? 30_000,
-      epochMs: (this.opts.epochMs ?? 0) + this.clock,
+      ...(this.opts.terminationDelayMs !== undefined ? { terminationDelayMs: this.opts.terminationDelayMs } : {}),
+      epochMs: this.opts.epochMs ?? 0,
       groupId: uuidish(this.rng),
+      // An action that ends (a timeout on the clock, say) may leave the group short: refill it then.
+      onResult: () => {
+        const g = this.groups.get(name);
+        if (g?.model === model) this.reconcile(g);
+      },
     });
     const group: Group = {
       model,
-      createdTime: new Date((this.opts.epochMs ?? 0) + this.clock),
+      createdTime: this.wallTime(),
       min,
       max,
       desired,
@@ -258,8 +255,8 @@ export class AutoScalingService {
       ActivityId: uuidish(this.rng),
       AutoScalingGroupName: g.model.groupName,
       Description: `Terminating EC2 instance: ${id}`,
-      Cause: `At ${new Date((this.opts.epochMs ?? 0) + this.clock).toISOString()} instance ${id} was taken out of service in response to a user request${input.ShouldDecrementDesiredCapacity ? ", shrinking the capacity" : ""}.`,
-      StartTime: new Date((this.opts.epochMs ?? 0) + this.clock),
+      Cause: `At ${this.wallTime().toISOString()} instance ${id} was taken out of service in response to a user request${input.ShouldDecrementDesiredCapacity ? ", shrinking the capacity" : ""}.`,
+      StartTime: this.wallTime(),
       StatusCode: "InProgress",
       Progress: 0,
       Details: "{}",
@@ -305,6 +302,11 @@ export class AutoScalingService {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Now, as a wall-clock time. */
+  private wallTime(): Date {
+    return new Date((this.opts.epochMs ?? 0) + this.now);
+  }
 
   private group(name: string | undefined): Group {
     const g = name === undefined ? undefined : this.groups.get(name);

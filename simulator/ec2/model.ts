@@ -37,11 +37,13 @@ import { instanceLimits } from "../../ipam/capacity";
 import { PlanError } from "../../contract/errors";
 import { Ec2Error } from "./errors";
 import { decodeToken, encodeToken, eniFilter, instanceFilter, matchFilters, reservationFilter, subnetFilter } from "./filters";
-import { LaggedStore } from "./lagged-store";
+import { LaggedStore, Stamp } from "./lagged-store";
 import type { AttachmentRecord, EniRecord, InstanceRecord } from "./records";
 import { EXPLICIT, NOT_RESERVED, PREFIX, ReservationRecord, SubnetState } from "./subnet-state";
 import { eniView, instanceView, metadata, reservationView, subnetView, tagList, tagsFromSpecs } from "./views";
 import { Rng, randomInt, seededRandom } from "../rng";
+import { DiscreteClock, SimClock } from "../clock";
+import { Bucket, TimingProfile, draw, timingProfile } from "../timing";
 
 export { Ec2Error } from "./errors";
 
@@ -96,6 +98,12 @@ export interface Ec2Faults {
 export interface Ec2ModelOptions extends Ec2Faults {
   /** Seed for DHCP picks, throttling and lag. @default 1 */
   readonly seed?: number;
+  /** The run's clock, shared with the other models. @default a DiscreteClock of its own (time moves by `advance`) */
+  readonly clock?: SimClock;
+  /** Latencies, lags and token buckets. @default the `instant` profile */
+  readonly timing?: TimingProfile;
+  /** Wall-clock time (epoch ms) of simulated time 0, for launch and attach times. @default 0 */
+  readonly epochMs?: number;
   /** @default "random" */
   readonly dhcp?: DhcpPolicy;
   /** @default "us-west-2" */
@@ -139,7 +147,17 @@ function hexId(prefix: string, n: number): string {
  * - ENI limit and IPv4 per ENI per instance type: ipam/eni-limits.json (DescribeInstanceTypes data).
  *
  * - Describe* results are eventually consistent
- *   (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html): optional lag.
+ *   (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html): DescribeInstances
+ *   and DescribeNetworkInterfaces answer from an older state, by the timing profile's read lag
+ *   (simulated ms) and by the `consistencyLag` / `instanceLag` faults (model steps).
+ * - Time (simulated, from the timing profile; sources in simulator/timing.ts): an instance is
+ *   `pending` for a while after launch and refuses AttachNetworkInterface for part of it
+ *   (IncorrectInstanceState or InvalidInstanceID, both observed); attachments go `attaching` →
+ *   `attached` and `detaching` → gone; a detach request drops DeleteOnTermination (the ENI
+ *   outlives the instance); a token bucket per API action throttles with RequestLimitExceeded
+ *   (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+ * - Instance types with several network cards limit ENIs per card
+ *   (DescribeInstanceTypes NetworkInfo.NetworkCards[].MaximumNetworkInterfaces).
  * - An AWS-reserved address requested by hand: InvalidParameterValue "Address X is in
  *   subnet's reserved address range" (observed wording; AWS's error table has no code for it).
  *
@@ -163,8 +181,14 @@ export class Ec2Model {
   private readonly reservations = new Map<string, ReservationRecord>();
   private ids = 0;
   private callIndex = 0;
-  private clock: () => number = () => 0;
-  /** Model step: advances on every SDK call (the unit of consistency lag). */
+  /** The run's simulated clock. */
+  readonly clock: SimClock;
+  private timingProfile: TimingProfile;
+  /** Wall-clock time (epoch ms) of simulated time 0. */
+  readonly epochMs: number;
+  /** Token buckets by action (and `:unfiltered`), with their level and when it was last refilled. */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** Model step: advances on every SDK call (the unit of the faults' consistency lag). */
   private step = 0;
   /** ENI and instance views after each write, for lagged reads (kept only with lag > 0). */
   private readonly eniHistory = new LaggedStore<NetworkInterface>();
@@ -173,6 +197,10 @@ export class Ec2Model {
   private readonly attachRefused = new Map<string, number>();
   /** SDK calls served, by operation (throttled calls included). */
   readonly calls = new Map<string, number>();
+  /** Every DetachNetworkInterface the model accepted: which ENI, from which instance, when (simulated ms). */
+  readonly detachLog: { readonly eniId: string; readonly instanceId: string; readonly at: number }[] = [];
+  /** Every termination: when, and the ENIs attached at that moment that outlived it (not deleted with it). */
+  readonly terminationLog: { readonly instanceId: string; readonly at: number; readonly survivors: { readonly eniId: string; readonly subnetId: string; readonly ip: string }[] }[] = [];
 
   constructor(opts: Ec2ModelOptions = {}) {
     this.region = opts.region ?? "us-west-2";
@@ -180,6 +208,9 @@ export class Ec2Model {
     this.vpcId = opts.vpcId ?? "vpc-0c0ffee0c0ffee001";
     this.dhcp = opts.dhcp ?? "random";
     this.rng = seededRandom(opts.seed ?? 1);
+    this.clock = opts.clock ?? new DiscreteClock(opts.seed ?? 1);
+    this.timingProfile = opts.timing ?? timingProfile("instant");
+    this.epochMs = opts.epochMs ?? 0;
     this.faults = { throttle: opts.throttle ?? 0, consistencyLag: opts.consistencyLag ?? 0, instanceLag: opts.instanceLag ?? 0, attachRefusals: opts.attachRefusals ?? 0 };
   }
 
@@ -194,9 +225,19 @@ export class Ec2Model {
     if (this.faults.instanceLag !== before.instanceLag) this.instanceHistory.clear();
   }
 
-  /** Wall clock (epoch ms) for launch and attach times. @default always 0 */
-  setClock(clock: () => number): void {
-    this.clock = clock;
+  /** The timing profile in force. */
+  /** Now, as a wall-clock time (launch and attach times). */
+  wallTime(): Date {
+    return new Date(this.epochMs + this.clock.now());
+  }
+
+  get timing(): TimingProfile {
+    return this.timingProfile;
+  }
+
+  /** Changes the timing profile from now on (a world set up at leisure, then run under `aws`, say). */
+  setTiming(timing: TimingProfile): void {
+    this.timingProfile = timing;
   }
 
   setDhcpPolicy(policy: DhcpPolicy): void {
@@ -227,7 +268,15 @@ export class Ec2Model {
    * Launches an instance with its primary ENI (device 0, DeleteOnTermination) in `subnetId`,
    * addressed by DHCP unless `privateIpAddress` is given. Not an SDK call: no faults.
    */
-  launchInstance(input: { instanceType: string; subnetId: string; privateIpAddress?: string; tags?: Record<string, string>; securityGroupIds?: string[] }): {
+  launchInstance(input: {
+    instanceType: string;
+    subnetId: string;
+    privateIpAddress?: string;
+    tags?: Record<string, string>;
+    securityGroupIds?: string[];
+    /** More ENIs the launch itself attaches (a launch template's interfaces, say), DHCP-addressed. */
+    interfaces?: readonly { subnetId: string; deviceIndex: number; networkCardIndex?: number }[];
+  }): {
     instanceId: string;
     primaryEniId: string;
     privateIpAddress: string;
@@ -236,19 +285,38 @@ export class Ec2Model {
     const subnet = this.subnet(input.subnetId);
     const id = hexId("i", ++this.ids);
     const eni = this.newEni(subnet, input.privateIpAddress, undefined, "Primary network interface", input.securityGroupIds ?? [], new Map());
+    const pendingMs = draw(this.timing.pendingMs, this.rng);
+    const now = this.clock.now();
     const inst: InstanceRecord = {
       id,
       instanceType: input.instanceType,
       limits,
       availabilityZone: subnet.availabilityZone,
       subnetId: subnet.id,
-      state: "running",
-      launchTime: new Date(this.clock()),
+      state: pendingMs > 0 ? "pending" : "running",
+      launchTime: this.wallTime(),
       tags: new Map(Object.entries(input.tags ?? {})),
       primaryEniId: eni.id,
+      refuseAttachUntil: pendingMs > 0 ? now + Math.round(pendingMs * drawShare(this.timing.attachRefusedShare, this.rng)) : now,
     };
     this.instances.set(id, inst);
-    this.attach(eni, inst, 0, true);
+    this.attach(eni, inst, 0, 0, true, "attached");
+    for (const n of input.interfaces ?? []) {
+      const extra = this.newEni(this.subnet(n.subnetId), undefined, undefined, "launch interface", [], new Map());
+      this.attach(extra, inst, n.deviceIndex, n.networkCardIndex ?? 0, true, "attached");
+    }
+    if (pendingMs > 0) {
+      this.clock.setTimer(
+        pendingMs,
+        () => {
+          if (inst.state !== "pending") return;
+          inst.state = "running";
+          this.recordInstance(id);
+        },
+        `${id}:running`,
+      );
+    }
+    this.recordInstance(id);
     return { instanceId: id, primaryEniId: eni.id, privateIpAddress: intToIp(eni.primaryIp) };
   }
 
@@ -269,14 +337,22 @@ export class Ec2Model {
     if (!inst) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
     if (inst.state === "terminated") return;
     inst.state = "terminated";
+    const survivors: { eniId: string; subnetId: string; ip: string }[] = [];
     for (const eni of [...this.enis.values()]) {
       if (eni.attachment?.instanceId !== instanceId) continue;
+      // A detach already asked for ends here, DeleteOnTermination gone with the request: the
+      // ENI is left available (assumed: the detach completes with the instance).
       const att = eni.attachment;
+      att.timer?.cancel();
       this.attachments.delete(att.id);
       eni.attachment = undefined;
-      if (att.deleteOnTermination) this.removeEni(eni);
-      else this.record(eni);
+      if (att.deleteOnTermination && att.status !== "detaching") this.removeEni(eni);
+      else {
+        this.record(eni);
+        survivors.push({ eniId: eni.id, subnetId: eni.subnetId, ip: intToIp(eni.primaryIp) });
+      }
     }
+    this.terminationLog.push({ instanceId, at: this.clock.now(), survivors });
     this.recordInstance(instanceId);
   }
 
@@ -393,28 +469,31 @@ export class Ec2Model {
     if (inst.state !== "running" && inst.state !== "pending") {
       throw new Ec2Error("IncorrectInstanceState", `The instance '${inst.id}' is not in a valid state for this operation.`);
     }
+    if (inst.state === "pending" && this.clock.now() < inst.refuseAttachUntil) {
+      // Both answers are seen for a pending instance (sources in simulator/timing.ts, attachRefusedShare).
+      throw this.rng() < 0.5
+        ? new Ec2Error("IncorrectInstanceState", `The instance '${inst.id}' is not in a valid state for this operation (pending-instance-creation).`)
+        : new Ec2Error("InvalidInstanceID", `The pending instance '${inst.id}' is not in a valid state for this operation.`);
+    }
     if (refused < (this.faults.attachRefusals ?? 0)) {
       this.attachRefused.set(inst.id, refused + 1);
       throw new Ec2Error("IncorrectInstanceState", `The instance '${inst.id}' is not in a valid state for this operation.`);
     }
-    if (eni.attachment) throw new Ec2Error("InvalidNetworkInterface.InUse", `Interface: [${eni.id}] in use.`);
-    const subnet = this.subnet(eni.subnetId);
-    if (subnet.availabilityZone !== inst.availabilityZone) {
-      throw new Ec2Error(
-        "InvalidParameterValue",
-        `The network interface ${eni.id} is in availability zone ${subnet.availabilityZone} but instance ${inst.id} is in ${inst.availabilityZone}; they must be in the same availability zone.`,
-      );
-    }
-    const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === inst.id);
-    if (attached.some((e) => e.attachment!.deviceIndex === input.DeviceIndex)) {
-      throw new Ec2Error("InvalidParameterValue", `Instance '${inst.id}' already has an interface attached at device index '${input.DeviceIndex}'.`);
-    }
-    if (attached.length >= inst.limits.maxEnis) {
-      throw new Ec2Error("AttachmentLimitExceeded", `Interface count ${attached.length + 1} exceeds the limit for ${inst.instanceType}`);
-    }
-    if (1 + eni.secondaryIps.length > inst.limits.ipv4PerEni) throw ipLimit(inst);
-    const att = this.attach(eni, inst, input.DeviceIndex, false);
-    return { AttachmentId: att.id, NetworkCardIndex: input.NetworkCardIndex ?? 0, $metadata: metadata(requestId) };
+    const card = this.checkAttach(eni, inst, input.DeviceIndex, input.NetworkCardIndex ?? 0);
+    const att = this.attach(eni, inst, input.DeviceIndex, card, false, "attaching");
+    return { AttachmentId: att.id, NetworkCardIndex: card, $metadata: metadata(requestId) };
+  }
+
+  /**
+   * Attaches an ENI as part of its instance's launch (RunInstances' network interfaces):
+   * `attached` at once, with AttachNetworkInterface's checks but no refusal of the pending
+   * instance. Not an SDK call: no faults.
+   */
+  attachAtLaunch(input: { eniId: string; instanceId: string; deviceIndex: number; networkCardIndex: number; deleteOnTermination: boolean }): void {
+    const eni = this.eni(input.eniId);
+    const inst = this.instance(input.instanceId);
+    const card = this.checkAttach(eni, inst, input.deviceIndex, input.networkCardIndex);
+    this.attach(eni, inst, input.deviceIndex, card, input.deleteOnTermination, "attached");
   }
 
   async detachNetworkInterface(input: DetachNetworkInterfaceCommandInput): Promise<DetachNetworkInterfaceCommandOutput> {
@@ -427,11 +506,25 @@ export class Ec2Model {
     if (eni.attachment.deviceIndex === 0) {
       throw new Ec2Error("OperationNotPermitted", `The network interface at device index 0 cannot be detached.`);
     }
-    const instanceId = eni.attachment.instanceId;
-    this.attachments.delete(eni.attachment.id);
-    eni.attachment = undefined;
-    this.record(eni);
-    this.recordInstance(instanceId);
+    const att = eni.attachment;
+    if (att.status === "detaching") return { $metadata: metadata(requestId) };
+    this.detachLog.push({ eniId: eni.id, instanceId: att.instanceId, at: this.clock.now() });
+    att.timer?.cancel();
+    // The attachment, and with it DeleteOnTermination, is on its way out.
+    att.status = "detaching";
+    att.deleteOnTermination = false;
+    const done = () => {
+      this.attachments.delete(att.id);
+      if (eni.attachment === att) eni.attachment = undefined;
+      this.record(eni);
+      this.recordInstance(att.instanceId);
+    };
+    const ms = draw(this.timing.detachMs, this.rng);
+    if (ms <= 0) done();
+    else {
+      this.record(eni);
+      att.timer = this.clock.setTimer(ms, done, `${eni.id}:detached`);
+    }
     return { $metadata: metadata(requestId) };
   }
 
@@ -452,6 +545,10 @@ export class Ec2Model {
       if (!eni.attachment || eni.attachment.id !== input.Attachment.AttachmentId) {
         throw new Ec2Error("InvalidAttachmentID.NotFound", `The attachment ID '${input.Attachment.AttachmentId ?? ""}' does not exist`);
       }
+      // Assumed: EC2 documents no answer for an attachment on its way out.
+      if (eni.attachment.status === "detaching") {
+        throw new Ec2Error("IncorrectState", `The attachment '${eni.attachment.id}' is detaching.`);
+      }
       if (input.Attachment.DeleteOnTermination !== undefined) eni.attachment.deleteOnTermination = input.Attachment.DeleteOnTermination;
     }
     this.record(eni);
@@ -467,7 +564,7 @@ export class Ec2Model {
   }
 
   async describeNetworkInterfaces(input: DescribeNetworkInterfacesCommandInput = {}): Promise<DescribeNetworkInterfacesCommandOutput> {
-    const requestId = this.enter("DescribeNetworkInterfaces");
+    const requestId = this.enter("DescribeNetworkInterfaces", unfiltered(input));
     if (input.MaxResults !== undefined) {
       if (input.NetworkInterfaceIds?.length) {
         throw new Ec2Error("InvalidParameterCombination", "The parameter NetworkInterfaceIds cannot be used with the parameter MaxResults");
@@ -504,7 +601,7 @@ export class Ec2Model {
 
   /** Lagged like DescribeNetworkInterfaces: a new instance may not be visible at once ("InvalidInstanceID.NotFound"). */
   async describeInstances(input: DescribeInstancesCommandInput = {}): Promise<DescribeInstancesCommandOutput> {
-    const requestId = this.enter("DescribeInstances");
+    const requestId = this.enter("DescribeInstances", unfiltered(input));
     let all = this.laggedInstances();
     if (input.InstanceIds?.length) {
       const byId = new Map(all.map((i) => [i.InstanceId!, i]));
@@ -538,7 +635,14 @@ export class Ec2Model {
         const l = instanceLimits(t);
         return {
           InstanceType: t as never,
-          NetworkInfo: { MaximumNetworkInterfaces: l.maxEnis, Ipv4AddressesPerInterface: l.ipv4PerEni },
+          NetworkInfo: {
+            // The instance's total across its cards; each card has its own limit.
+            MaximumNetworkInterfaces: l.networkCards.reduce((a, b) => a + b, 0),
+            MaximumNetworkCards: l.networkCards.length,
+            DefaultNetworkCardIndex: 0,
+            NetworkCards: l.networkCards.map((n, i) => ({ NetworkCardIndex: i, MaximumNetworkInterfaces: n })),
+            Ipv4AddressesPerInterface: l.ipv4PerEni,
+          },
         };
       }),
       $metadata: metadata(requestId),
@@ -696,16 +800,35 @@ export class Ec2Model {
 
   // ---------------------------------------------------------------- internals
 
-  /** Counts the call, advances the step, and applies throttling. Returns a request id. */
-  private enter(op: string): string {
+  /**
+   * Counts the call, advances the step, and applies throttling: the fault, then the action's
+   * token bucket (the timing profile's; `unfiltered`: a Describe* without filters or paging
+   * draws from the smaller bucket). Returns a request id.
+   */
+  private enter(op: string, unfiltered = false): string {
     const index = this.callIndex++;
     this.step++;
     this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
     const requestId = `sim-${index}`;
     const t = this.faults.throttle;
     const throttled = typeof t === "function" ? t({ op, index }) : t > 0 && this.rng() < t;
-    if (throttled) throw new Ec2Error("RequestLimitExceeded", "Request limit exceeded.", { status: 503, requestId, throttling: true });
+    const bucket = this.timing.bucket(op, unfiltered);
+    if (throttled || (bucket && !this.takeToken(`${op}${unfiltered ? ":unfiltered" : ""}`, bucket))) {
+      throw new Ec2Error("RequestLimitExceeded", "Request limit exceeded.", { status: 503, requestId, throttling: true });
+    }
     return requestId;
+  }
+
+  /** One token from the action's bucket, refilled since its last use (continuously: AWS adds tokens every second). */
+  private takeToken(key: string, bucket: Bucket): boolean {
+    const now = this.clock.now();
+    const b = this.buckets.get(key) ?? { tokens: bucket.capacity, at: now };
+    b.tokens = Math.min(bucket.capacity, b.tokens + ((now - b.at) / 1000) * bucket.refillPerSecond);
+    b.at = now;
+    this.buckets.set(key, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   private subnet(id: string | undefined): SubnetState {
@@ -775,11 +898,60 @@ export class Ec2Model {
     return eni;
   }
 
-  private attach(eni: EniRecord, inst: InstanceRecord, deviceIndex: number, deleteOnTermination: boolean): AttachmentRecord {
-    const att: AttachmentRecord = { id: hexId("eni-attach", ++this.ids), instanceId: inst.id, deviceIndex, deleteOnTermination, attachTime: new Date(this.clock()) };
+  /** AttachNetworkInterface's checks of the ENI, the instance's slots and its card's limit; returns the card. */
+  private checkAttach(eni: EniRecord, inst: InstanceRecord, deviceIndex: number, card: number): number {
+    if (eni.attachment) throw new Ec2Error("InvalidNetworkInterface.InUse", `Interface: [${eni.id}] in use.`);
+    const subnet = this.subnet(eni.subnetId);
+    if (subnet.availabilityZone !== inst.availabilityZone) {
+      throw new Ec2Error(
+        "InvalidParameterValue",
+        `The network interface ${eni.id} is in availability zone ${subnet.availabilityZone} but instance ${inst.id} is in ${inst.availabilityZone}; they must be in the same availability zone.`,
+      );
+    }
+    // Attaching, attached and detaching interfaces all hold their device index and card slot.
+    const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === inst.id);
+    if (attached.some((e) => e.attachment!.deviceIndex === deviceIndex)) {
+      throw new Ec2Error("InvalidParameterValue", `Instance '${inst.id}' already has an interface attached at device index '${deviceIndex}'.`);
+    }
+    const cardLimit = inst.limits.networkCards[card];
+    if (cardLimit === undefined) {
+      throw new Ec2Error("InvalidParameterValue", `Network card index ${card} is not valid for ${inst.instanceType}: it has ${inst.limits.networkCards.length} network card(s).`);
+    }
+    const onCard = attached.filter((e) => e.attachment!.networkCardIndex === card).length;
+    if (onCard >= cardLimit) {
+      throw new Ec2Error("AttachmentLimitExceeded", `Interface count ${onCard + 1} exceeds the limit of network card ${card} for ${inst.instanceType} (${cardLimit})`);
+    }
+    if (1 + eni.secondaryIps.length > inst.limits.ipv4PerEni) throw ipLimit(inst);
+    return card;
+  }
+
+  /** Attaches at once (`attached`: a launch's own interfaces) or after the profile's attach time. */
+  private attach(eni: EniRecord, inst: InstanceRecord, deviceIndex: number, networkCardIndex: number, deleteOnTermination: boolean, status: "attaching" | "attached"): AttachmentRecord {
+    const ms = status === "attaching" ? draw(this.timing.attachMs, this.rng) : 0;
+    const att: AttachmentRecord = {
+      id: hexId("eni-attach", ++this.ids),
+      instanceId: inst.id,
+      deviceIndex,
+      networkCardIndex,
+      deleteOnTermination,
+      attachTime: this.wallTime(),
+      status: ms > 0 ? "attaching" : "attached",
+    };
     eni.attachment = att;
     this.attachments.set(att.id, eni.id);
     this.record(eni);
+    if (ms > 0) {
+      att.timer = this.clock.setTimer(
+        ms,
+        () => {
+          if (att.status !== "attaching") return;
+          att.status = "attached";
+          att.timer = undefined;
+          this.record(eni);
+        },
+        `${eni.id}:attached`,
+      );
+    }
     return att;
   }
 
@@ -788,37 +960,56 @@ export class Ec2Model {
     subnet.release(eni.primaryIp);
     for (const ip of eni.secondaryIps) subnet.release(ip);
     this.enis.delete(eni.id);
-    if (this.faults.consistencyLag > 0) this.eniHistory.push(eni.id, this.step, undefined, this.faults.consistencyLag);
+    if (this.lags(this.faults.consistencyLag)) this.eniHistory.push(eni.id, this.stamp(), undefined, this.horizon(this.faults.consistencyLag));
   }
 
   /** Notes an ENI write (and so a change of its instance's view) for lagged reads. */
   private record(eni: EniRecord): void {
-    if (this.faults.consistencyLag > 0) this.eniHistory.push(eni.id, this.step, this.view(eni), this.faults.consistencyLag);
+    if (this.lags(this.faults.consistencyLag)) this.eniHistory.push(eni.id, this.stamp(), this.view(eni), this.horizon(this.faults.consistencyLag));
     if (eni.attachment) this.recordInstance(eni.attachment.instanceId);
   }
 
   private recordInstance(id: string): void {
     const inst = this.instances.get(id);
-    if (this.faults.instanceLag > 0 && inst) this.instanceHistory.push(id, this.step, this.instanceView(inst), this.faults.instanceLag);
+    if (this.lags(this.faults.instanceLag) && inst) this.instanceHistory.push(id, this.stamp(), this.instanceView(inst), this.horizon(this.faults.instanceLag));
   }
 
-  /** The step a read sees: now, or up to `lag` steps ago (at random). */
-  private readStep(lag: number): { at: number; horizon: number } {
-    return { at: this.step - (lag > 0 ? randomInt(this.rng, lag + 1) : 0), horizon: this.step - lag };
+  /** Reads may lag: by the fault's steps, or by the profile's time. */
+  private lags(stepLag: number): boolean {
+    return stepLag > 0 || this.timing.readLag.probability > 0;
+  }
+
+  private stamp(): Stamp {
+    return { step: this.step, time: this.clock.now() };
+  }
+
+  /** The oldest stamp a read may go back to. */
+  private horizon(stepLag: number): Stamp {
+    const lag = this.timing.readLag;
+    const maxMs = lag.probability > 0 ? Math.max(lag.typicalMs.max, lag.tailProbability > 0 ? lag.tailMs.max : 0) : 0;
+    return { step: this.step - stepLag, time: this.clock.now() - maxMs };
+  }
+
+  /** What one read sees: up to `stepLag` steps ago (the fault) and a lag drawn from the profile. */
+  private cutoff(stepLag: number): Stamp {
+    const lag = this.timing.readLag;
+    let ms = 0;
+    if (lag.probability > 0 && this.rng() < lag.probability) ms = draw(this.rng() < lag.tailProbability ? lag.tailMs : lag.typicalMs, this.rng);
+    return { step: this.step - (stepLag > 0 ? randomInt(this.rng, stepLag + 1) : 0), time: this.clock.now() - ms };
   }
 
   /** All ENIs as a read sees them. */
   private lagged(): NetworkInterface[] {
-    if (this.faults.consistencyLag <= 0) return [...this.enis.values()].map((e) => this.view(e));
-    const { at, horizon } = this.readStep(this.faults.consistencyLag);
-    return this.eniHistory.read(at, horizon, new Map([...this.enis.values()].map((e) => [e.id, () => this.view(e)])));
+    const stepLag = this.faults.consistencyLag;
+    if (!this.lags(stepLag)) return [...this.enis.values()].map((e) => this.view(e));
+    return this.eniHistory.read(this.cutoff(stepLag), this.horizon(stepLag), new Map([...this.enis.values()].map((e) => [e.id, () => this.view(e)])));
   }
 
   /** All instances as a read sees them. */
   private laggedInstances(): Instance[] {
-    if (this.faults.instanceLag <= 0) return [...this.instances.values()].map((i) => this.instanceView(i));
-    const { at, horizon } = this.readStep(this.faults.instanceLag);
-    return this.instanceHistory.read(at, horizon, new Map([...this.instances.values()].map((i) => [i.id, () => this.instanceView(i)])));
+    const stepLag = this.faults.instanceLag;
+    if (!this.lags(stepLag)) return [...this.instances.values()].map((i) => this.instanceView(i));
+    return this.instanceHistory.read(this.cutoff(stepLag), this.horizon(stepLag), new Map([...this.instances.values()].map((i) => [i.id, () => this.instanceView(i)])));
   }
 
   private view(eni: EniRecord): NetworkInterface {
@@ -829,6 +1020,15 @@ export class Ec2Model {
     const attached = [...this.enis.values()].filter((e) => e.attachment?.instanceId === i.id).map((e) => this.view(e));
     return instanceView(i, attached, this.enis.get(i.primaryEniId), { accountId: this.accountId, vpcId: this.subnet(i.subnetId).vpcId });
   }
+}
+
+function drawShare(range: { min: number; max: number }, rng: Rng): number {
+  return range.max <= range.min ? range.min : range.min + rng() * (range.max - range.min);
+}
+
+/** A Describe* without filters or pagination (THROTTLING: the smaller bucket). */
+function unfiltered(input: { Filters?: unknown[]; MaxResults?: number; NextToken?: string }): boolean {
+  return !input.Filters?.length && input.MaxResults === undefined && input.NextToken === undefined;
 }
 
 function insufficient(subnet: SubnetState): Ec2Error {

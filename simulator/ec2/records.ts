@@ -1,12 +1,23 @@
 import type { InstanceLimits } from "../../ipam/capacity";
+import type { Timer } from "../clock";
+
+/**
+ * Attachment states (EC2 API reference, NetworkInterfaceAttachment Status: attaching |
+ * attached | detaching | detached). A detached attachment no longer exists in the model.
+ */
+export type AttachmentStatus = "attaching" | "attached" | "detaching";
 
 /** What the EC2 model stores per ENI attachment, ENI and instance (addresses as integers). */
 export interface AttachmentRecord {
   readonly id: string;
   readonly instanceId: string;
   readonly deviceIndex: number;
+  readonly networkCardIndex: number;
   deleteOnTermination: boolean;
   readonly attachTime: Date;
+  status: AttachmentStatus;
+  /** The pending move to the next status (attaching → attached, detaching → detached). */
+  timer?: Timer;
 }
 
 export interface EniRecord {
@@ -32,4 +43,6 @@ export interface InstanceRecord {
   readonly launchTime: Date;
   tags: Map<string, string>;
   readonly primaryEniId: string;
+  /** Simulated ms until which a pending instance refuses AttachNetworkInterface. */
+  readonly refuseAttachUntil: number;
 }

@@ -55,17 +55,18 @@ export function eniView(eni: EniRecord, subnet: SubnetState, scope: ViewScope): 
     Ipv6Addresses: [],
     RequesterManaged: false,
     SourceDestCheck: eni.sourceDestCheck,
-    Status: att ? "in-use" : "available",
+    // The ENI's status follows its attachment's (assumed mapping onto NetworkInterfaceStatus).
+    Status: !att ? "available" : att.status === "attached" ? "in-use" : att.status,
     TagSet: tagList(eni.tags),
     Attachment: att
       ? {
           AttachmentId: att.id,
           DeleteOnTermination: att.deleteOnTermination,
           DeviceIndex: att.deviceIndex,
-          NetworkCardIndex: 0,
+          NetworkCardIndex: att.networkCardIndex,
           InstanceId: att.instanceId,
           InstanceOwnerId: scope.accountId,
-          Status: "attached",
+          Status: att.status,
           AttachTime: att.attachTime,
         }
       : undefined,

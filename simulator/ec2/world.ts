@@ -28,6 +28,8 @@ import { paged } from "../paging";
 import { Ec2Error } from "./errors";
 import { FilterFields, matchFilters, tagFields } from "./filters";
 import type { Ec2Model } from "./model";
+import { Rng, seededRandom } from "../rng";
+import { draw } from "../timing";
 
 /** The launch parameters a launch template holds, as RunInstances and Auto Scaling read them. */
 export interface LaunchTemplateRecord {
@@ -68,12 +70,15 @@ export interface ImageSpec {
 export const PUBLIC_IMAGE: ImageSpec = { id: "ami-0c0ffee0c0ffee000", name: "al2023-ami-2023-kernel-6.1-x86_64 (simulated)", ownerId: "137112412989", ownerAlias: "amazon" };
 
 export interface Ec2WorldOptions {
+  /** Seed of the world's own draws (shutdown durations). @default 1 */
+  readonly seed?: number;
   /** The model's own VPC's CIDR. @default "10.0.0.0/16" */
   readonly vpcCidr?: string;
-  /** Simulated ms an instance terminated by TerminateInstances spends shutting down. @default 30000 */
+  /**
+   * Simulated ms an instance terminated by TerminateInstances spends shutting down (on the
+   * model's clock). @default drawn from the model's timing profile (shutdownMs)
+   */
   readonly terminationDelayMs?: number;
-  /** Simulated time (ms) now. @default always 0 */
-  readonly now?: () => number;
 }
 
 const VPC_PREFIX = { min: 16, max: 28 };
@@ -161,17 +166,16 @@ export class Ec2World {
   private readonly templates = new Map<string, LaunchTemplateRecord>();
   private readonly images = new Map<string, ImageSpec>();
   private readonly subnetTags = new Map<string, Map<string, string>>();
-  private readonly shuttingDown = new Map<string, number>();
+  /** Instances shutting down after TerminateInstances (they become terminated on the clock). */
+  private readonly shuttingDown = new Set<string>();
   private ids = 0;
-  private readonly now: () => number;
-  private readonly terminationDelayMs: number;
+  private readonly rng: Rng;
 
   constructor(
     readonly model: Ec2Model,
-    opts: Ec2WorldOptions = {},
+    private readonly opts: Ec2WorldOptions = {},
   ) {
-    this.now = opts.now ?? (() => 0);
-    this.terminationDelayMs = opts.terminationDelayMs ?? 30_000;
+    this.rng = seededRandom(opts.seed ?? 1);
     this.vpcs.set(model.vpcId, { id: model.vpcId, cidr: parseCidr(opts.vpcCidr ?? "10.0.0.0/16", "vpcCidr").cidr, tags: new Map() });
   }
 
@@ -222,7 +226,7 @@ export class Ec2World {
     }
     this.checkGroups(input.data.SecurityGroupIds);
     if (input.data.InstanceType !== undefined) this.checkInstanceType(input.data.InstanceType, "LaunchTemplateData.InstanceType");
-    const rec: LaunchTemplateRecord = { id: input.id ?? `lt-${hex(++this.ids)}`, name: input.name, data: input.data, createTime: new Date(this.now()), tags: input.tags ?? [] };
+    const rec: LaunchTemplateRecord = { id: input.id ?? `lt-${hex(++this.ids)}`, name: input.name, data: input.data, createTime: this.model.wallTime(), tags: input.tags ?? [] };
     this.templates.set(rec.id, rec);
     return rec;
   }
@@ -237,16 +241,6 @@ export class Ec2World {
     const t = [...this.templates.values()].find((x) => x.name === ref.LaunchTemplateName);
     if (!t) throw new Ec2Error("InvalidLaunchTemplateName.NotFoundException", `The specified launch template, with template name ${String(ref.LaunchTemplateName)}, does not exist.`);
     return t;
-  }
-
-  /** Ends the shutdowns that are due by now (call as the clock moves). */
-  advance(): void {
-    const now = this.now();
-    for (const [id, at] of [...this.shuttingDown]) {
-      if (at > now) continue;
-      this.shuttingDown.delete(id);
-      this.model.terminateInstance(id);
-    }
   }
 
   /** Every action the EC2 endpoint serves: the model's and the world's. */
@@ -426,13 +420,9 @@ export class Ec2World {
     });
     const code = { pending: 0, running: 16, "shutting-down": 32, terminated: 48 } as const;
     const out = ids.map((id, k) => {
-      if (before[k] !== "terminated" && !this.shuttingDown.has(id)) {
-        this.model.beginTermination(id);
-        this.shuttingDown.set(id, this.now() + this.terminationDelayMs);
-      }
+      if (before[k] !== "terminated" && !this.shuttingDown.has(id)) this.shutDown(id);
       return { InstanceId: id, PreviousState: { Code: code[before[k]!], Name: before[k] }, CurrentState: { Code: 0, Name: "" } };
     });
-    this.advance();
     for (const o of out) {
       const s = this.model.instanceState(o.InstanceId)!;
       o.CurrentState = { Code: code[s], Name: s };
@@ -455,6 +445,25 @@ export class Ec2World {
 
   // ---------------------------------------------------------------- internals
 
+  /** `shutting-down` now, `terminated` once the shutdown's time has passed on the clock. */
+  private shutDown(id: string): void {
+    const delay = this.opts.terminationDelayMs ?? draw(this.model.timing.shutdownMs, this.rng);
+    if (delay <= 0) {
+      this.model.terminateInstance(id);
+      return;
+    }
+    this.model.beginTermination(id);
+    this.shuttingDown.add(id);
+    this.model.clock.setTimer(
+      delay,
+      () => {
+        this.shuttingDown.delete(id);
+        this.model.terminateInstance(id);
+      },
+      `${id}:terminated`,
+    );
+  }
+
   private async attachAtLaunch(instanceId: string, n: NonNullable<RunInstancesCommandInput["NetworkInterfaces"]>[number]): Promise<void> {
     let eniId = n.NetworkInterfaceId;
     if (!eniId) {
@@ -467,9 +476,8 @@ export class Ec2World {
       });
       eniId = created.NetworkInterface!.NetworkInterfaceId!;
     }
-    const att = await this.model.attachNetworkInterface({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: n.DeviceIndex ?? 1 });
-    const dot = n.DeleteOnTermination ?? !n.NetworkInterfaceId;
-    if (dot) await this.model.modifyNetworkInterfaceAttribute({ NetworkInterfaceId: eniId, Attachment: { AttachmentId: att.AttachmentId, DeleteOnTermination: true } });
+    // Part of the launch: attached with the instance, not a later attach the pending instance refuses.
+    this.model.attachAtLaunch({ eniId, instanceId, deviceIndex: n.DeviceIndex ?? 1, networkCardIndex: n.NetworkCardIndex ?? 0, deleteOnTermination: n.DeleteOnTermination ?? !n.NetworkInterfaceId });
   }
 
   private checkBlock(cidr: string, code: string) {

@@ -2,7 +2,9 @@ import type { MultusConfig } from "../../ipam/config";
 import type { NetworkPlan } from "../../ipam/plan";
 import type { LifecycleEvent } from "../autoscaling/model";
 import type { DhcpPolicy } from "../ec2/model";
-import { SimWorld, TimingName, buildConfigWorld } from "../world";
+import { DiscreteClock, SimClock, WallClock } from "../clock";
+import type { TimingName, TimingProfile } from "../timing";
+import { SimWorld, buildConfigWorld } from "../world";
 import { startServer } from "./server";
 
 export interface ServeOptions {
@@ -13,7 +15,9 @@ export interface ServeOptions {
   /** @default 0 (a free port) */
   readonly port?: number;
   /** @default "aws" */
-  readonly timing?: TimingName;
+  readonly timing?: TimingName | TimingProfile;
+  /** Simulated ms per wall-clock ms under `aws` (a test that will not wait real minutes). @default 1 */
+  readonly speed?: number;
   /** @default 1 */
   readonly seed?: number;
   /** @default "random" */
@@ -23,7 +27,7 @@ export interface ServeOptions {
   /** Called once the port is open, before the config's group launches its first instances. */
   readonly onListening?: (url: string) => void;
   readonly log?: (line: Record<string, unknown>) => void;
-  /** Wall clock, epoch ms (timing `aws` follows it). @default Date.now */
+  /** Wall clock, epoch ms (the `aws` clock follows it). @default Date.now */
   readonly now?: () => number;
 }
 
@@ -35,32 +39,34 @@ export interface Serving {
   close(): Promise<void>;
 }
 
-/** How often the `aws` clock catches up with wall time between requests (hook timeouts fire on it). */
-const TICK_MS = 1000;
-
 /**
- * The simulator as an endpoint: a world (from a config, or empty) served over HTTP. With
- * timing `aws` the simulated clock runs at wall-clock speed (it catches up before every
- * request and every second); with `instant` it stands still, so nothing happens that a
- * request did not cause.
+ * The simulator as an endpoint: a world (from a config, or empty) served over HTTP. Under
+ * `aws` the simulated clock follows the wall clock (a WallClock): attachments complete,
+ * instances leave `pending`, shutdowns end and hooks time out on real timers, after the
+ * profile's times, whether or not a request comes. Under `instant` it stands still, so
+ * nothing happens that a request did not cause.
  */
 export async function serve(opts: ServeOptions = {}): Promise<Serving> {
   const timing = opts.timing ?? "aws";
+  const name = typeof timing === "object" ? timing.name : timing;
   const wall = opts.now ?? Date.now;
-  const started = wall();
+  const seed = opts.seed ?? 1;
+  const clock: SimClock = name === "aws" ? new WallClock({ seed, wall, ...(opts.speed !== undefined ? { speed: opts.speed } : {}) }) : new DiscreteClock(seed);
   const world = new SimWorld({
-    epochMs: started,
-    seed: opts.seed ?? 1,
+    epochMs: wall(),
+    seed,
     dhcp: opts.dhcp ?? "random",
     timing,
+    clock,
     ...(opts.config ? { region: opts.config.config.region, vpc: opts.config.config.vpc } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
-  const catchUp = () => {
-    if (timing === "aws") world.advance(wall() - started - world.now);
-  };
   const server = await startServer({
-    endpoint: { operations: { ec2: world.ec2Operations, autoscaling: world.autoScalingOperations }, beforeRequest: catchUp },
+    endpoint: {
+      operations: { ec2: world.ec2Operations, autoscaling: world.autoScalingOperations },
+      // What fell due since the last timer fired happens before the request is answered.
+      ...(clock instanceof WallClock ? { beforeRequest: () => clock.catchUp() } : {}),
+    },
     host: opts.host ?? "127.0.0.1",
     port: opts.port ?? 0,
     ...(opts.log ? { log: opts.log } : {}),
@@ -70,17 +76,16 @@ export async function serve(opts: ServeOptions = {}): Promise<Serving> {
   try {
     if (opts.config) autoScalingGroupName = (await buildConfigWorld(world, opts.config.config, opts.config.plan)).autoScalingGroupName;
   } catch (err) {
+    if (clock instanceof WallClock) clock.stop();
     await server.close();
     throw err;
   }
-  const tick = timing === "aws" ? setInterval(catchUp, TICK_MS) : undefined;
-  tick?.unref();
   return {
     url: server.url,
     world,
     ...(autoScalingGroupName ? { autoScalingGroupName } : {}),
     close: async () => {
-      if (tick) clearInterval(tick);
+      if (clock instanceof WallClock) clock.stop();
       await server.close();
     },
   };

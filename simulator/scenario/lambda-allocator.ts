@@ -26,7 +26,7 @@ export function lambdaAllocator(plan: NetworkPlan, config: MultusConfig, extra: 
       random: ctx.random,
       now: ctx.now,
       log: ctx.log ?? (() => undefined),
-    })(event);
+    })(event, ctx.deadline === undefined ? undefined : { getRemainingTimeInMillis: () => ctx.deadline! - ctx.now() });
   // The deployed function's SDK clients retry throttling themselves (lambda/clients.ts).
   return Object.assign(allocator, { sdkMaxAttempts: SDK_MAX_ATTEMPTS });
 }

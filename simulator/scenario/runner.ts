@@ -1,13 +1,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { NetworkPlan } from "../../ipam/plan";
+import { ipToInt } from "../../contract/address";
 import { AutoScalingModel, DEFAULT_GROUP_NAME, LifecycleEvent } from "../autoscaling/model";
 import { AutoScalingFleet } from "../autoscaling/fleet";
-import { DEFAULT_HOOKS, TRANSITIONS } from "../../contract/lifecycle";
+import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, EVENT_DELIVERY, TRANSITIONS, maximumEventAgeSeconds } from "../../contract/lifecycle";
 import { DhcpPolicy, Ec2Model } from "../ec2/model";
 import { Rng, randomInt, seededRandom } from "../rng";
 import { PodIp, Violation, checkInvariants } from "../invariants";
 import { SdkHook, autoScalingClient, ec2Client } from "../sdk";
 import { ScenarioScheduler, VirtualScheduler } from "./scheduler";
+import { TimingName, TimingProfile, draw, timingProfile } from "../timing";
 import type { Allocator, AllocatorContext } from "./types";
 
 export interface ScenarioFaults {
@@ -83,10 +85,23 @@ export interface ScenarioOptions {
   readonly replay?: boolean;
   /** @default 300 */
   readonly heartbeatTimeoutSeconds?: number;
-  /** Simulated latency of one SDK call, uniform in [min, max] ms. @default {min: 20, max: 200} */
+  /**
+   * Every latency, lag and bucket of the models (simulator/timing.ts): `aws` as slow and as
+   * lazy as AWS documents, `instant` without asynchronous states, read lag or buckets.
+   * @default "instant"
+   */
+  readonly timing?: TimingName | TimingProfile;
+  /** Simulated latency of one SDK call, uniform in [min, max] ms. @default the timing profile's callLatencyMs */
   readonly latencyMs?: { readonly min: number; readonly max: number };
-  /** Retries of a failed invocation (Lambda retries asynchronous invocations twice). @default 2 */
+  /**
+   * Retries of a failed or timed-out invocation (the function's asynchronous invocation config).
+   * @default EVENT_DELIVERY.lambdaMaximumRetryAttempts (2, Lambda's own default too)
+   */
   readonly invocationRetries?: number;
+  /** The function's timeout: an invocation still running then is cut off and counts as failed. @default DEFAULT_LAMBDA_TIMEOUT (120 s) */
+  readonly lambdaTimeoutSeconds?: number;
+  /** Lifecycle actions must complete this long before their hook's timeout (violation `late-action`). @default 0 */
+  readonly actionMarginMs?: number;
   /** @default a VirtualScheduler seeded from `seed` */
   readonly scheduler?: ScenarioScheduler;
   readonly log?: (line: object) => void;
@@ -110,6 +125,8 @@ export interface ScenarioReport {
     readonly writes: number;
     /** Attempts that were throttled. */
     readonly throttled: number;
+    /** Throttled attempts by operation. */
+    readonly throttledByOperation: Record<string, number>;
     /** Calls still throttled after the client's retries: the allocator saw RequestLimitExceeded. */
     readonly throttledOut: number;
     readonly byOperation: Record<string, number>;
@@ -121,6 +138,19 @@ export interface ScenarioReport {
   readonly callsPerEni: { readonly reads: number; readonly writes: number };
   /** Simulated ms from a launch event's delivery to its handling's end. */
   readonly launchLatencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
+  /** Simulated ms from a lifecycle action's start to its completion (CompleteLifecycleAction). */
+  readonly actionMs: { readonly p50: number; readonly p95: number; readonly max: number };
+  /** The smallest margin (ms) between an action's completion and its hook's timeout; null when none completed. */
+  readonly minActionMarginMs: number | null;
+  /** Simulated time (ms) of the last completed lifecycle action. */
+  readonly lastActionMs: number;
+  /** Invocations the function's timeout cut off. */
+  readonly invocationTimeouts: number;
+  /** Addresses of the plan's worker blocks held by an interface at the end (static subnets). */
+  readonly workerAddressesHeld: number;
+  /** Why launches were ABANDONed, as the allocator said (first 20). */
+  readonly abandonReasons: string[];
+  readonly timing: TimingName;
   readonly simulatedMs: number;
   readonly pods: number;
   readonly foreignEnis: number;
@@ -195,6 +225,7 @@ function primaryCidrs(count: number, ec2: Ec2Model, azs: string[]): string[] {
 /** What a run counts as it goes, for the report. */
 interface Tally {
   readonly byOperation: Record<string, number>;
+  readonly throttledByOperation: Record<string, number>;
   reads: number;
   writes: number;
   throttled: number;
@@ -203,6 +234,8 @@ interface Tally {
   enisCreated: number;
   invocations: number;
   invocationErrors: number;
+  invocationTimeouts: number;
+  readonly abandonReasons: string[];
   /** Simulated ms per launch event from delivery to the end of its handling. */
   readonly latencies: number[];
   /** Launch invocations of the launch phase, per instance. */
@@ -215,6 +248,7 @@ interface Tally {
 /** One run's world: the models, the scheduler, the seeded random numbers, and its tally. */
 interface World {
   readonly opts: ScenarioOptions;
+  readonly timing: TimingProfile;
   /** The SDK clients every invocation shares; each call knows its invocation by `TASK`. */
   readonly clients: Pick<AllocatorContext, "ec2" | "autoscaling">;
   readonly ec2: Ec2Model;
@@ -235,7 +269,10 @@ interface World {
 async function buildWorld(opts: ScenarioOptions): Promise<World> {
   const { plan, seed } = opts;
   const faults = opts.faults ?? {};
-  const ec2 = new Ec2Model({ seed: seed + 1, dhcp: opts.dhcp ?? "random" });
+  const timing = typeof opts.timing === "object" ? opts.timing : timingProfile(opts.timing ?? "instant");
+  const scheduler = opts.scheduler ?? new VirtualScheduler(seed);
+  // Set up without buckets (the stack creates its reservations at leisure); the run goes by `timing`.
+  const ec2 = new Ec2Model({ seed: seed + 1, dhcp: opts.dhcp ?? "random", clock: scheduler, epochMs: SIMULATION_EPOCH });
   for (const s of plan.subnets) ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
   const azs = [...new Set(plan.subnets.map((s) => s.availabilityZone))];
   const primaries = primaryCidrs(azs.length, ec2, azs);
@@ -244,6 +281,7 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
       for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose}` });
     }
   }
+  ec2.setTiming(timing);
   ec2.setFaults({ throttle: faults.throttle ?? 0, consistencyLag: faults.consistencyLag ?? 0, instanceLag: faults.instanceLag ?? 0, attachRefusals: faults.attachRefusals ?? 0 });
   const hook = { ...DEFAULT_HOOKS.launch, heartbeatTimeout: opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout };
   const groups: readonly (Pick<ScenarioGroup, "autoScalingGroupName" | "nodes"> & Partial<ScenarioGroup>)[] = opts.groups ?? [{ autoScalingGroupName: DEFAULT_GROUP_NAME, nodes: opts.nodes }];
@@ -271,13 +309,9 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
   const launchOrder: number[] = [];
   for (let round = 0; launchOrder.length < total; round++) groups.forEach((g, k) => round < g.nodes && launchOrder.push(k));
 
-  const scheduler = opts.scheduler ?? new VirtualScheduler(seed);
-  ec2.setClock(() => SIMULATION_EPOCH + scheduler.now);
-  scheduler.onAdvance = (at) => {
-    if (at > asg.now) asg.advance(at - asg.now);
-  };
   const tally: Tally = {
     byOperation: {},
+    throttledByOperation: {},
     reads: 0,
     writes: 0,
     throttled: 0,
@@ -286,31 +320,63 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     enisCreated: 0,
     invocations: 0,
     invocationErrors: 0,
+    invocationTimeouts: 0,
+    abandonReasons: [],
     latencies: [],
     launchesInFlight: new InFlight(),
     lost: [],
     duplicated: 0,
   };
   const rng = seededRandom(seed);
-  return { opts, ec2, asg, launchOrder, scheduler, rng, concurrency: Math.max(1, opts.concurrency ?? opts.nodes), tally, clients: sdkClients(opts, ec2, asg, scheduler, rng, tally) };
+  return {
+    opts,
+    timing,
+    ec2,
+    asg,
+    launchOrder,
+    scheduler,
+    rng,
+    concurrency: Math.max(1, opts.concurrency ?? opts.nodes),
+    tally,
+    clients: sdkClients(opts, timing, ec2, asg, scheduler, rng, tally),
+  };
 }
 
-/** The invocation a call or a wait belongs to (its label in the trace), carried along its awaits. */
-const TASK = new AsyncLocalStorage<string>();
+/** An invocation cut off by the function's timeout: its sandbox is frozen, it calls nothing more. */
+class InvocationTimedOut extends Error {
+  override readonly name = "InvocationTimedOut";
+}
+
+/** The invocation a call or a wait belongs to, carried along its awaits: its label in the trace and its deadline. */
+interface Invocation {
+  readonly name: string;
+  /** The function's timeout, simulated ms: past it, calls and sleeps fail. */
+  readonly deadlineMs: number;
+}
+
+const TASK = new AsyncLocalStorage<Invocation>();
 
 function task(): string {
-  return TASK.getStore() ?? "runner";
+  return TASK.getStore()?.name ?? "runner";
+}
+
+/** Throws once the current invocation has run past its deadline. */
+function alive(scheduler: ScenarioScheduler): void {
+  const inv = TASK.getStore();
+  if (inv && scheduler.now() >= inv.deadlineMs) throw new InvocationTimedOut(`${inv.name} ran past the function's timeout`);
 }
 
 /**
  * The run's SDK clients, built once (a client costs more to build than most calls): every call
- * waits a seeded latency on the scheduler, labelled with its invocation, and is counted.
+ * waits a seeded latency on the scheduler, labelled with its invocation, and is counted; past
+ * the invocation's deadline it fails.
  */
-function sdkClients(opts: ScenarioOptions, ec2: Ec2Model, asg: AutoScalingFleet, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] {
-  const latency = opts.latencyMs ?? { min: 20, max: 200 };
+function sdkClients(opts: ScenarioOptions, timing: TimingProfile, ec2: Ec2Model, asg: AutoScalingFleet, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] {
+  const latency = opts.latencyMs ?? timing.callLatencyMs;
   const sdkHook: SdkHook = async (call, next) => {
+    alive(scheduler);
     const ms = latency.min + rng() * (latency.max - latency.min);
-    await scheduler.wait(Math.round(ms), `${task()}:${call.operation}`);
+    await scheduler.sleep(Math.round(ms), `${task()}:${call.operation}`);
     if (call.service === "autoscaling") {
       tally.asgCalls++;
       return next();
@@ -323,11 +389,19 @@ function sdkClients(opts: ScenarioOptions, ec2: Ec2Model, asg: AutoScalingFleet,
       if (call.operation === "CreateNetworkInterface") tally.enisCreated++;
       return out;
     } catch (err) {
-      if ((err as Error).name === "RequestLimitExceeded") tally.throttled++;
+      if ((err as Error).name === "RequestLimitExceeded") {
+        tally.throttled++;
+        tally.throttledByOperation[call.operation] = (tally.throttledByOperation[call.operation] ?? 0) + 1;
+      }
       throw err;
     }
   };
-  const retry = { maxAttempts: opts.allocator.sdkMaxAttempts ?? 1, sleep: (ms: number) => scheduler.wait(ms, `${task()}:sdk-backoff(${ms})`), random: rng };
+  const retry = {
+    maxAttempts: opts.allocator.sdkMaxAttempts ?? 1,
+    // A timed-out invocation's client stops retrying (the model's InternalError for it is retryable).
+    sleep: (ms: number) => (alive(scheduler), scheduler.sleep(ms, `${task()}:sdk-backoff(${ms})`)),
+    random: rng,
+  };
   // Throttles the client's retry gave up on: what the allocator itself sees.
   const onError = (err: unknown) => {
     if ((err as Error).name === "RequestLimitExceeded") tally.throttledOut++;
@@ -336,16 +410,20 @@ function sdkClients(opts: ScenarioOptions, ec2: Ec2Model, asg: AutoScalingFleet,
 }
 
 /**
- * What one invocation (`task`) gets: the run's SDK clients, sleeps on the scheduler, the run's
- * random numbers and clock.
+ * What one invocation gets: the run's SDK clients, sleeps on the scheduler (failing past its
+ * deadline), the run's random numbers and clock, and its deadline.
  */
-function allocatorContext(world: World, task: string): AllocatorContext {
+function allocatorContext(world: World, inv: Invocation): AllocatorContext {
   const { opts, scheduler, rng } = world;
   return {
     ...world.clients,
-    sleep: (ms: number) => scheduler.wait(ms, `${task}:sleep(${ms})`),
+    sleep: async (ms: number) => {
+      alive(scheduler);
+      await scheduler.sleep(ms, `${inv.name}:sleep(${ms})`);
+    },
     random: rng,
-    now: () => SIMULATION_EPOCH + scheduler.now,
+    now: () => SIMULATION_EPOCH + scheduler.now(),
+    deadline: SIMULATION_EPOCH + inv.deadlineMs,
     log: opts.log,
   };
 }
@@ -357,28 +435,65 @@ function noteDelivery(world: World, instanceId: string, transition: string, even
 }
 
 /**
- * Delivers one lifecycle event to the allocator, retrying a failed invocation as Lambda does.
- * `countInFlight`: a launch of the launch phase, counted while an invocation runs.
+ * Delivers one lifecycle event as EventBridge and Lambda's asynchronous invocation do (timing
+ * profile rows eventDeliveryMs, lambdaRetryDelaysMs, duplicateDelivery): after the delivery
+ * latency, an invocation with the function's timeout; a failed or timed-out one is retried
+ * after the profile's waits, up to `invocationRetries`, while the event is younger than its
+ * maximum age (the launch hook's timeout, EVENT_DELIVERY); and now and then the event arrives
+ * once more although nothing failed. `countInFlight`: a launch of the launch phase, counted
+ * while an invocation runs.
  */
 async function invokeAllocator(world: World, event: LifecycleEvent, task: string, countInFlight = false): Promise<void> {
-  const { opts, scheduler, tally } = world;
-  const retries = opts.invocationRetries ?? 2;
-  const start = scheduler.now;
+  const { scheduler, tally, timing, rng } = world;
+  const deliveries = [deliverOnce(world, event, task, draw(timing.eventDeliveryMs, rng), countInFlight)];
+  if (timing.duplicateDelivery.probability > 0 && rng() < timing.duplicateDelivery.probability) {
+    tally.duplicated++;
+    deliveries.push(deliverOnce(world, event, `${task}+dup`, draw(timing.eventDeliveryMs, rng) + draw(timing.duplicateDelivery.delayMs, rng), countInFlight));
+  }
+  const start = scheduler.now();
+  await Promise.all(deliveries);
+  if (event.detail.LifecycleTransition === TRANSITIONS.launching) tally.latencies.push(scheduler.now() - start);
+}
+
+async function deliverOnce(world: World, event: LifecycleEvent, task: string, delayMs: number, countInFlight: boolean): Promise<void> {
+  const { opts, scheduler, tally, timing } = world;
+  const retries = opts.invocationRetries ?? EVENT_DELIVERY.lambdaMaximumRetryAttempts;
+  const timeoutMs = (opts.lambdaTimeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT) * 1000;
+  const maxAgeMs = maximumEventAgeSeconds(opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout) * 1000;
+  const born = scheduler.now();
+  if (delayMs > 0) await scheduler.sleep(delayMs, `${task}:delivery`);
   for (let attempt = 0; attempt <= retries; attempt++) {
     tally.invocations++;
-    try {
-      const name = attempt ? `${task}#${attempt}` : task;
-      const call = () => TASK.run(name, () => opts.allocator(event, allocatorContext(world, name)));
-      await (countInFlight ? tally.launchesInFlight.run(event.detail.EC2InstanceId, call) : call());
-      break;
-    } catch (err) {
-      tally.invocationErrors++;
-      opts.log?.({ runner: "invocation failed", task, attempt, error: (err as Error).name, message: (err as Error).message });
-      // Lambda waits about a minute before the first retry, two before the second.
-      if (attempt < retries) await scheduler.wait(60_000 * (attempt + 1), `${task}:lambda-retry`);
+    const name = attempt ? `${task}#${attempt}` : task;
+    const inv: Invocation = { name, deadlineMs: scheduler.now() + timeoutMs };
+    let timer: { cancel(): void } | undefined;
+    const cutOff = new Promise<"timeout">((resolve) => {
+      timer = scheduler.setTimer(timeoutMs, () => resolve("timeout"), `${name}:lambda-timeout`);
+    });
+    const call = () => TASK.run(inv, () => opts.allocator(event, allocatorContext(world, inv)));
+    const run = (countInFlight ? tally.launchesInFlight.run(event.detail.EC2InstanceId, call) : call()).then(
+      (out) => ({ out }),
+      (error: unknown) => ({ error }),
+    );
+    const ended = await Promise.race([run, cutOff]);
+    timer?.cancel();
+    if (ended !== "timeout" && !("error" in ended)) {
+      const out = ended.out as { result?: string; reason?: string } | undefined;
+      if (out?.result === "ABANDON" && tally.abandonReasons.length < 20) tally.abandonReasons.push(`${name}: ${out.reason ?? "no reason given"}`);
+      return;
     }
+    if (ended === "timeout") {
+      tally.invocationTimeouts++;
+      // The frozen invocation's calls fail from now on; let it wind down out of the run's way.
+      void run;
+    }
+    tally.invocationErrors++;
+    const error = ended === "timeout" ? new InvocationTimedOut("timed out") : (ended.error as Error);
+    opts.log?.({ runner: "invocation failed", task: name, attempt, error: error.name, message: error.message });
+    const wait = timing.lambdaRetryDelaysMs[attempt] ?? timing.lambdaRetryDelaysMs[timing.lambdaRetryDelaysMs.length - 1] ?? 60_000;
+    if (attempt >= retries || scheduler.now() + wait - born > maxAgeMs) return;
+    await scheduler.sleep(wait, `${name}:lambda-retry`);
   }
-  if (event.detail.LifecycleTransition === TRANSITIONS.launching) tally.latencies.push(scheduler.now - start);
 }
 
 /**
@@ -394,7 +509,7 @@ async function launchNodes(world: World): Promise<{ launchEvents: LifecycleEvent
   const launcher = async (w: number) => {
     while (next < opts.nodes) {
       const i = next++;
-      await scheduler.wait(randomInt(rng, 50), `L${i}:launch`);
+      await scheduler.sleep(randomInt(rng, 50), `L${i}:launch`);
       const { instanceId, events } = asg.launch(world.launchOrder[i]);
       noteDelivery(world, instanceId, TRANSITIONS.launching, events);
       launchEvents.push(...events);
@@ -405,7 +520,7 @@ async function launchNodes(world: World): Promise<{ launchEvents: LifecycleEvent
   const window = Math.ceil(opts.nodes / concurrency) * (2500 + 1500 * plan.subnets.length);
   const foreignIds = new Set<string>();
   const foreign = async (k: number) => {
-    await scheduler.wait(randomInt(rng, window), `F${k}:foreign-eni`);
+    await scheduler.sleep(randomInt(rng, window), `F${k}:foreign-eni`);
     const s = plan.subnets[randomInt(rng, plan.subnets.length)]!;
     try {
       foreignIds.add(ec2.addForeignInterface(s.id, { owner: "foreign" }).eniId);
@@ -481,11 +596,13 @@ async function replayLaunches(world: World, launchEvents: LifecycleEvent[]): Pro
 
 /** The report of a finished run: its violations, lifecycle outcomes, calls and timings. */
 function collectReport(world: World, run: { violations: Violation[]; terminated: number; pods: number; foreignEnis: number }): ScenarioReport {
-  const { opts, asg, scheduler, concurrency, tally } = world;
+  const { opts, asg, scheduler, concurrency, tally, timing } = world;
   const { violations } = run;
   const launchResults = asg.results.filter((r) => r.transition === TRANSITIONS.launching);
   const termResults = asg.results.filter((r) => r.transition === TRANSITIONS.terminating);
   const sorted = [...tally.latencies].sort((a, b) => a - b);
+  const completed = asg.results.filter((r) => r.by === "api");
+  const actionMs = completed.map((r) => r.at - r.startedAt).sort((a, b) => a - b);
   const perEni = (n: number) => (tally.enisCreated ? Math.round((n / tally.enisCreated) * 100) / 100 : 0);
   return {
     seed: opts.seed,
@@ -502,12 +619,22 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     incompleteActions: asg.results.filter((r) => r.by === "timeout").length,
     invocations: tally.invocations,
     invocationErrors: tally.invocationErrors,
-    ec2Calls: { reads: tally.reads, writes: tally.writes, throttled: tally.throttled, throttledOut: tally.throttledOut, byOperation: tally.byOperation },
+    ec2Calls: { reads: tally.reads, writes: tally.writes, throttled: tally.throttled, throttledByOperation: tally.throttledByOperation, throttledOut: tally.throttledOut, byOperation: tally.byOperation },
     autoscalingCalls: tally.asgCalls,
     enisCreated: tally.enisCreated,
     callsPerEni: { reads: perEni(tally.reads), writes: perEni(tally.writes) },
     launchLatencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1] ?? 0 },
-    simulatedMs: scheduler.now,
+    actionMs: { p50: percentile(actionMs, 50), p95: percentile(actionMs, 95), max: actionMs[actionMs.length - 1] ?? 0 },
+    minActionMarginMs: completed.length ? Math.min(...completed.map((r) => r.timeoutMs - (r.at - r.startedAt))) : null,
+    lastActionMs: Math.max(0, ...completed.map((r) => r.at)),
+    invocationTimeouts: tally.invocationTimeouts,
+    workerAddressesHeld: world.ec2.liveAddresses().filter((a) => {
+      const s = opts.plan.subnets.find((p) => p.id === a.subnetId);
+      return s?.strategy === "static" && ipToInt(a.ip) >= s.workers.first && ipToInt(a.ip) <= s.workers.last;
+    }).length,
+    abandonReasons: tally.abandonReasons,
+    timing: timing.name,
+    simulatedMs: scheduler.now(),
     pods: run.pods,
     foreignEnis: run.foreignEnis,
     maxLaunchesInFlight: tally.launchesInFlight.max,
@@ -533,7 +660,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   const replayViolations = opts.replay && launchEvents.length ? await replayLaunches(world, launchEvents) : [];
   // Whatever is still open times out.
   world.asg.expireAll();
-  const violations = [...checkInvariants({ ec2: world.ec2, asg: world.asg, plan: opts.plan, pods, foreignEniIds: foreignIds }), ...replayViolations];
+  const violations = [...checkInvariants({ ec2: world.ec2, asg: world.asg, plan: opts.plan, pods, foreignEniIds: foreignIds, actionMarginMs: opts.actionMarginMs }), ...replayViolations];
   return collectReport(world, { violations, terminated: victims.length, pods: pods.length, foreignEnis: foreignIds.size });
 }
 

@@ -11,6 +11,8 @@ export interface AllocatorContext {
   readonly random: () => number;
   /** Simulated wall clock in epoch ms. */
   readonly now: () => number;
+  /** When the function's timeout cuts this invocation off, epoch ms (Lambda's getRemainingTimeInMillis, as a time). */
+  readonly deadline?: number;
   readonly log?: (line: object) => void;
 }
 

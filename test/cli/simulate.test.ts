@@ -14,8 +14,11 @@ describe("multus-sim simulate", () => {
     expect(baseline.code).toBe(1);
     const b = JSON.parse(baseline.stdout);
     expect(b.summary.failedRuns).toEqual([7]);
-    // README quotes this run: "On seed 7 with 50 launches at once into a /24, the baseline ABANDONs 31".
-    expect(b.summary.abandoned).toBe(31);
+    // README quotes this run: "On seed 7 with 50 launches at once into a /24, the baseline ABANDONs 29 (31 with `--timing instant`)".
+    expect(b.summary).toMatchObject({ timing: "aws", abandoned: 29 });
+    expect(b.summary.lastActionMs).toBeGreaterThan(0);
+    expect(b.runs[0].lastActionMs).toBe(b.summary.lastActionMs);
+    expect(JSON.parse((await cli(["simulate", ...base, "--allocator", "baseline", "--json", "--timing", "instant"])).stdout).summary.abandoned).toBe(31);
     const dirB = mkdtempSync(join(tmpdir(), "sim-svg-"));
     const human = await cli(["simulate", ...base, "--allocator", "baseline", "--svg", join(dirB, "b.svg")]);
     // The replay hint names the seed to replay, and the picture says what it cannot draw.
@@ -33,6 +36,13 @@ describe("multus-sim simulate", () => {
     expect(project.stdout).toMatch(/EC2 calls per ENI: [\d.]+ reads, [\d.]+ writes/);
     expect(project.stdout).toMatch(/No violations\./);
     expect(readFileSync(join(dir, "run.svg"), "utf8")).toContain("Live worker ENIs: 50");
+    expect(project.stdout).toMatch(/simulated time \(aws timing\): last lifecycle action completed at [\d.]+ s/);
+  });
+
+  test("GIVEN an unknown --timing THEN exit 2 naming the flag and the choices", async () => {
+    const res = await cli(["simulate", ...base, "--timing", "fast"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--timing: unknown timing profile "fast".*use one of aws, instant/);
   });
 });
 

@@ -57,7 +57,17 @@ describe("the Lambda environment of several node groups", () => {
     expect(new Set(parseLambdaGroups(e)[0]!.subnets.map((s) => s.securityGroupIds!.join()))).toEqual(new Set(["sg-0c0ffee0c0ffee002", "sg-0c0ffee0c0ffee003"]));
   });
 
+  test("GIVEN each group's own launch hook timeout (the stack's per-group launchHookTimeout) WHEN written and read back THEN each group has its own; the default one is not written", () => {
+    const names = { "cnf-a": { launchHookTimeout: 600 }, edge: { launchHookTimeout: 180 } };
+    const e = lambdaEnvironment(config, plan, { groups: names });
+    const groups = JSON.parse(e[LAMBDA_CLUSTER_ENV.groups]!) as Record<string, { hook?: number }>;
+    expect(Object.values(groups).map((g) => g.hook)).toEqual([600, undefined, 180]);
+    expect(parseLambdaGroups(e).map((g) => g.launchHookTimeoutSeconds)).toEqual([600, 300, 180]);
+    expect(planError(() => lambdaEnvironment(config, plan, { groups: { edge: { launchHookTimeout: 10 } } })).field).toBe("groups.edge.launchHookTimeout");
+  });
+
   test.each([
+    ["a launch hook timeout out of range", (e: Record<string, string>) => (e[LAMBDA_CLUSTER_ENV.groups] = e[LAMBDA_CLUSTER_ENV.groups]!.replace('"networks":["data"]', '"hook":9000,"networks":["data"]')), `${LAMBDA_CLUSTER_ENV.groups}.eks-multus-cluster-edge.hook`, /whole number of seconds from 30 to 7200/],
     ["networks missing", (e: Record<string, string>) => delete e[LAMBDA_CLUSTER_ENV.networks], LAMBDA_CLUSTER_ENV.networks, /is not set/],
     [
       "a static group's worker block missing",

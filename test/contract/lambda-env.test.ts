@@ -10,7 +10,7 @@ describe("parseLambdaEnvironment", () => {
     return lambdaEnvironment(config, plan);
   };
 
-  it.each(Object.values(LAMBDA_ENV).filter((v) => ![LAMBDA_ENV.interfaceTags, LAMBDA_ENV.sourceDestCheck, LAMBDA_ENV.ipAttempts, LAMBDA_ENV.instanceLimits].includes(v as never)))(
+  it.each(Object.values(LAMBDA_ENV).filter((v) => ![LAMBDA_ENV.interfaceTags, LAMBDA_ENV.sourceDestCheck, LAMBDA_ENV.ipAttempts, LAMBDA_ENV.instanceLimits, LAMBDA_ENV.launchHookTimeout].includes(v as never)))(
     "GIVEN %s missing WHEN the function starts THEN the error names it and says how to deploy it",
     (variable) => {
       const env = { ...good() };
@@ -35,6 +35,7 @@ describe("parseLambdaEnvironment", () => {
     [LAMBDA_ENV.sourceDestCheck, "no", LAMBDA_ENV.sourceDestCheck, /true or false/],
     [LAMBDA_ENV.ipAttempts, "many", LAMBDA_ENV.ipAttempts, /whole number/],
     [LAMBDA_ENV.instanceLimits, '{"type":"c5.2xlarge"}', LAMBDA_ENV.instanceLimits, /maxEnis/],
+    [LAMBDA_ENV.launchHookTimeout, "29", LAMBDA_ENV.launchHookTimeout, /from 30 to 7200/],
   ])("GIVEN %s=%s WHEN the function starts THEN the PlanError names %s", (variable, value, field, problem) => {
     const err = planError(() => parseLambdaEnvironment({ ...good(), [variable]: value }));
     expect(err.field).toBe(field);
@@ -51,9 +52,9 @@ describe("parseLambdaEnvironment", () => {
 
   it("GIVEN optional variables absent WHEN the function starts THEN it uses EC2's default check, 8 attempts and no tags", () => {
     const env = good();
-    for (const v of [LAMBDA_ENV.interfaceTags, LAMBDA_ENV.sourceDestCheck, LAMBDA_ENV.ipAttempts, LAMBDA_ENV.instanceLimits]) delete env[v];
+    for (const v of [LAMBDA_ENV.interfaceTags, LAMBDA_ENV.sourceDestCheck, LAMBDA_ENV.ipAttempts, LAMBDA_ENV.instanceLimits, LAMBDA_ENV.launchHookTimeout]) delete env[v];
     const c = parseLambdaEnvironment(env);
-    expect(c).toMatchObject({ sourceDestCheck: true, ipAttempts: 8, interfaceTags: {} });
+    expect(c).toMatchObject({ sourceDestCheck: true, ipAttempts: 8, interfaceTags: {}, launchHookTimeoutSeconds: 300 });
     expect(c.instanceLimits).toBeUndefined();
   });
 

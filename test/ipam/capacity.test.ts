@@ -15,7 +15,15 @@ function eniMaxPods(): Map<string, number> {
 
 describe("instance limits and max pods", () => {
   test("GIVEN c5.2xlarge THEN 4 ENIs of 15 IPv4 each", () => {
-    expect(instanceLimits("c5.2xlarge")).toEqual({ instanceType: "c5.2xlarge", maxEnis: 4, ipv4PerEni: 15 });
+    expect(instanceLimits("c5.2xlarge")).toEqual({ instanceType: "c5.2xlarge", maxEnis: 4, ipv4PerEni: 15, networkCards: [4] });
+  });
+
+  test("GIVEN types with several network cards THEN the ENI limit is per card (c6in.32xlarge 8 on each of 2, p5.48xlarge 2 on each of 32)", () => {
+    expect(instanceLimits("c6in.32xlarge").networkCards).toEqual([8, 8]);
+    const p5 = instanceLimits("p5.48xlarge");
+    expect(p5.networkCards).toHaveLength(32);
+    expect(new Set(p5.networkCards)).toEqual(new Set([2]));
+    expect(p5.maxEnis).toBe(2);
   });
 
   test("GIVEN no multus ENI THEN the formula gives the VPC CNI's published max-pods for every type listed", () => {

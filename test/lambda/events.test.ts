@@ -11,7 +11,14 @@ describe("parseEvent", () => {
     const terminate = parseEvent(fixture("terminate-lifecycle-action.json"));
     expect(launch).toEqual({
       kind: "launch",
-      action: { instanceId: "i-1234567890abcdef0", autoScalingGroupName: "multus-ng", hookName: "multus-launch", token: "87654321-4321-4321-4321-210987654321" },
+      action: {
+        instanceId: "i-1234567890abcdef0",
+        autoScalingGroupName: "multus-ng",
+        hookName: "multus-launch",
+        token: "87654321-4321-4321-4321-210987654321",
+        // The event's time: when the action began, for the launch's deadline.
+        startedAt: Date.parse((fixture("launch-lifecycle-action.json") as { time: string }).time),
+      },
     });
     expect(terminate).toMatchObject({ kind: "terminate", action: { hookName: "multus-terminate" } });
   });

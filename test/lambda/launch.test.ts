@@ -325,7 +325,7 @@ describe("limits and placement", () => {
     const out = await w.handler(event);
 
     expect(out.result).toBe("ABANDON");
-    expect(out.reason).toMatch(/t3\.micro takes 2 ENIs; .* has 1 and needs 2 more/);
+    expect(out.reason).toMatch(/t3\.micro takes 2 ENIs on its default network card; .* has 1 there and needs 2 more/);
     // Not the planned type: its limit came from DescribeInstanceTypes.
     expect(w.ec2Mock.commandCalls(DescribeInstanceTypesCommand)).toHaveLength(1);
     expect(w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(0);
@@ -357,7 +357,7 @@ describe("limits and placement", () => {
 });
 
 describe("failure", () => {
-  it("GIVEN the second subnet has no DHCP address left WHEN the launch fails mid-way THEN the first subnet's ENI is deleted too and the action is ABANDONed", async () => {
+  it("GIVEN the second subnet has no DHCP address left WHEN the launch fails mid-way THEN the action is ABANDONed and the first subnet's ENI, never detached, goes with the instance", async () => {
     const w = await world({ strategy: "reservation", multusCidrs: ["10.0.4.0/24", "10.0.5.0/28"], maxSize: 1, podsPerNode: 1 });
     while (w.model.dhcpFreeCount(MULTUS_SUBNETS[1]!) > 0) w.model.addForeignInterface(MULTUS_SUBNETS[1]!);
     const { instanceId, event } = w.launch();
@@ -367,9 +367,13 @@ describe("failure", () => {
     expect(out.result).toBe("ABANDON");
     expect(out.reason).toMatch(/InsufficientFreeAddressesInSubnet/);
     expect(w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(2);
-    expect(taggedFor(w, instanceId)).toHaveLength(0);
     expect(w.asg.results).toEqual([expect.objectContaining({ instanceId, result: "ABANDON", by: "api" })]);
-    expect(w.logs[0]).toMatchObject({ result: "ABANDON", deleted: [expect.stringMatching(/^eni-/)] });
+    const [first] = taggedFor(w, instanceId);
+    expect(first?.Attachment).toMatchObject({ InstanceId: instanceId, DeleteOnTermination: true });
+    expect(w.logs[0]).toMatchObject({ result: "ABANDON", deleted: [], deleteOnTermination: [first!.NetworkInterfaceId] });
+    w.asg.expireAll(); // the instance shuts down and terminates
+    expect(taggedFor(w, instanceId)).toHaveLength(0);
+    expect(w.model.detachLog).toEqual([]);
   });
 
   it("GIVEN the instance is terminated while its ENI is being attached WHEN the attach fails IncorrectInstanceState THEN the ENI is deleted and the action ABANDONed", async () => {

@@ -14,6 +14,10 @@ import { AutoScalingModel, LifecycleEvent } from "../../simulator/autoscaling/mo
 import { Ec2Model } from "../../simulator/ec2/model";
 import { seededRandom } from "../../simulator/rng";
 import { AUTOSCALING_OPERATIONS, EC2_OPERATIONS } from "../../simulator/sdk";
+import type { TimingProfile } from "../../simulator/timing";
+
+/** Simulated time 0 as a wall-clock time: the handler's clock reads this plus the model's clock. */
+export const EPOCH = Date.parse("2026-01-01T00:00:00Z");
 
 export const GROUP = "eks-multus-cluster-ng1";
 export const NODE_SUBNET = "subnet-0c0ffee0c0ffee002";
@@ -38,8 +42,14 @@ export function routeToModel(client: EC2Client | AutoScalingClient, sdk: Record<
 
 export interface WorldOptions {
   readonly strategy?: "static" | "reservation";
-  /** Instance type the group launches. @default the config's (c5.2xlarge) */
+  /** Instance type the group launches. @default the config's */
   readonly instanceType?: string;
+  /** The config's (planned) instance type. @default c5.2xlarge */
+  readonly plannedInstanceType?: string;
+  /** Interfaces every launched instance comes with besides its primary (a launch template's). */
+  readonly launchInterfaces?: readonly { subnet: "node"; deviceIndex: number; networkCardIndex?: number }[];
+  /** The models' timing profile. @default instant */
+  readonly timing?: TimingProfile;
   readonly nodeAz?: string;
   readonly multusAz?: string;
   /** Multus subnets (1 or 2). @default 2 */
@@ -52,13 +62,15 @@ export interface WorldOptions {
   readonly seed?: number;
   /** Create the plan's subnet CIDR reservations in the model. @default true */
   readonly reservations?: boolean;
+  /** The handler's clock. @default the models' simulated clock (EPOCH + simulated ms): its sleeps pass simulated time */
   readonly now?: () => number;
 }
 
 /** An EC2 and Auto Scaling model set up from a config's plan, and the handler wired to them. */
 export async function world(opts: WorldOptions = {}) {
   const seed = opts.seed ?? 7;
-  const model = new Ec2Model({ seed });
+  // Set up without throttling buckets; the timing profile applies from the first launch.
+  const model = new Ec2Model({ seed, epochMs: EPOCH });
   const nodeAz = opts.nodeAz ?? "us-west-2a";
   const multusAz = opts.multusAz ?? "us-west-2a";
   model.addSubnet({ cidr: "10.0.1.0/24", id: NODE_SUBNET, availabilityZone: nodeAz });
@@ -66,7 +78,7 @@ export async function world(opts: WorldOptions = {}) {
   const subnets = cidrs.slice(0, opts.subnets ?? 2).map((cidr, i) => ({ cidr, id: MULTUS_SUBNETS[i]!, availabilityZone: multusAz }));
   const maxSize = opts.maxSize ?? 3;
   const config = asShorthand(parseConfig({
-    nodeGroup: { maxSize, minSize: 0, desiredSize: 0 },
+    nodeGroup: { maxSize, minSize: 0, desiredSize: 0, ...(opts.plannedInstanceType ? { instanceType: opts.plannedInstanceType } : {}) },
     multus: {
       strategy: opts.strategy ?? "static",
       subnets,
@@ -82,7 +94,15 @@ export async function world(opts: WorldOptions = {}) {
       for (const r of s.reservations) await model.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit" });
     }
   }
-  const asg = new AutoScalingModel(model, { subnetIds: [NODE_SUBNET], groupName: GROUP, instanceType: opts.instanceType ?? config.nodeGroup.instanceType, seed });
+  if (opts.timing) model.setTiming(opts.timing);
+  const asg = new AutoScalingModel(model, {
+    subnetIds: [NODE_SUBNET],
+    groupName: GROUP,
+    instanceType: opts.instanceType ?? config.nodeGroup.instanceType,
+    seed,
+    epochMs: EPOCH,
+    ...(opts.launchInterfaces ? { launchInterfaces: opts.launchInterfaces.map((n) => ({ subnetId: NODE_SUBNET, deviceIndex: n.deviceIndex, networkCardIndex: n.networkCardIndex })) } : {}),
+  });
   const lambda: LambdaConfig = lambdaConfig(config, plan, { autoScalingGroupName: GROUP, ...opts.extra });
 
   const ec2 = new EC2Client({ region: "us-west-2" });
@@ -96,11 +116,13 @@ export async function world(opts: WorldOptions = {}) {
     autoscaling,
     config: lambda,
     log: (line) => logs.push(line as Record<string, unknown>),
+    // Waits pass simulated time on the models' clock, at no wall-clock cost.
     sleep: async (ms) => {
       sleeps.push(ms);
+      await model.clock.sleep(ms);
     },
     random: seededRandom(seed),
-    ...(opts.now ? { now: opts.now } : {}),
+    now: opts.now ?? (() => EPOCH + model.clock.now()),
   });
 
   /** Launches one instance; returns its id and its (single) launch event. */
@@ -128,7 +150,7 @@ export async function world(opts: WorldOptions = {}) {
     return contains(s.workers, ipToInt(eni.PrivateIpAddress!));
   }
 
-  return { model, asg, config, plan, lambda, ec2, autoscaling, ec2Mock, asMock, handler, logs, sleeps, launch, enisOf, multusEnis, inWorkerBlock };
+  return { model, clock: model.clock, asg, config, plan, lambda, ec2, autoscaling, ec2Mock, asMock, handler, logs, sleeps, launch, enisOf, multusEnis, inWorkerBlock };
 }
 
 export type World = Awaited<ReturnType<typeof world>>;

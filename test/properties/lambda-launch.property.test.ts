@@ -51,7 +51,7 @@ describe("lifecycle Lambda under concurrent launches", () => {
     expect(baseline.launches.abandoned + baseline.violations.length).toBeGreaterThan(0);
   });
 
-  it("GIVEN random seeds, concurrency, strategy, duplicate deliveries, stale reads, throttling, foreign DHCP ENIs and terminations WHEN the handler serves the launches THEN no address collides, no launch is abandoned, every action completes and replays change nothing", async () => {
+  it("GIVEN random seeds, concurrency, strategy, timing profile, duplicate deliveries, stale reads, throttling, foreign DHCP ENIs and terminations WHEN the handler serves the launches THEN no address collides, no launch is abandoned, every action completes and replays change nothing", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -64,6 +64,7 @@ describe("lifecycle Lambda under concurrent launches", () => {
           foreignEnis: fc.integer({ min: 0, max: 10 }),
           throttle: fc.constantFrom(0, 0.1),
           terminations: fc.integer({ min: 0, max: 3 }),
+          timing: fc.constantFrom("instant" as const, "aws" as const),
         }),
         async (p) => {
           const { config, plan } = oneSlash24(p.strategy, 40);
@@ -76,6 +77,7 @@ describe("lifecycle Lambda under concurrent launches", () => {
             terminations: p.terminations,
             faults: { duplicateRate: p.duplicateRate, consistencyLag: p.consistencyLag, throttle: p.throttle },
             replay: true,
+            timing: p.timing,
             allocator: lambdaAllocator(plan, config),
           });
           expect(report.violations).toEqual([]);
@@ -89,14 +91,14 @@ describe("lifecycle Lambda under concurrent launches", () => {
 
   it("GIVEN more launches than the worker block holds WHEN the handler serves them THEN the ones that do not fit are ABANDONed with no ENI left, the rest collide with nothing, and every action completes", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.integer({ min: 13, max: 24 }), fc.integer({ min: 2, max: 24 }), async (seed, nodes, concurrency) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.integer({ min: 13, max: 24 }), fc.integer({ min: 2, max: 24 }), fc.constantFrom("instant" as const, "aws" as const), async (seed, nodes, concurrency, timing) => {
         // maxSize 10 + headroom 2: a 12-address worker block.
         const config = parseConfig({
           nodeGroup: { maxSize: 10, minSize: 0, desiredSize: 0 },
           multus: { strategy: "static", podsPerNode: 4, workerHeadroom: 2, subnets: [{ cidr: "10.0.4.0/26", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" }] },
         });
         const plan = planNetwork(config);
-        const report = await runScenario({ plan, nodes, concurrency, seed, allocator: lambdaAllocator(plan, config) });
+        const report = await runScenario({ plan, nodes, concurrency, seed, timing, allocator: lambdaAllocator(plan, config) });
         // leaked-eni (an ENI attached to nothing) is among the violations checked.
         expect(report.violations).toEqual([]);
         expect(report.launches.continued).toBe(12);

@@ -113,4 +113,12 @@ describe("MultusAwsStack with several node groups", () => {
     expect(resources(tf, "aws_autoscaling_group").map((a) => a.name)).toContain("edge-asg");
     expect(parseLambdaGroups(only(tf, "aws_lambda_function").environment.variables).map((g) => g.autoScalingGroupName)).toContain("edge-asg");
   });
+
+  test("GIVEN one group's longer launch hook THEN the function learns each group's timeout, and events live as long as the longest hook", () => {
+    const { tf } = synthConfigStack(EXAMPLE, { nodeGroups: { edge: { launchHookTimeout: 900 } } });
+    const groups = parseLambdaGroups(only(tf, "aws_lambda_function").environment.variables);
+    expect(Object.fromEntries(groups.map((g) => [g.name, g.launchHookTimeoutSeconds]))).toEqual({ "cnf-a": 300, "cnf-b": 300, edge: 900 });
+    expect(only(tf, "aws_lambda_function_event_invoke_config").maximum_event_age_in_seconds).toBe(900);
+    expect(resources(tf, "aws_cloudwatch_event_target").find((t) => t.target_id === "multus-lifecycle")!.retry_policy.maximum_event_age_in_seconds).toBe(900);
+  });
 });

@@ -54,7 +54,13 @@ describe("LifecycleLambda", () => {
       });
       const target = resources(tf, "aws_cloudwatch_event_target").find((t) => t.rule.includes(".name") && !t.input)!;
       expect(target.arn).toMatch(/aws_lambda_function\..*\.arn/);
-      expect(target.retry_policy.maximum_event_age_in_seconds).toBe(300);
+      expect(target.retry_policy).toEqual({ maximum_event_age_in_seconds: 300, maximum_retry_attempts: 185 });
+    });
+
+    test("THEN Lambda's asynchronous queue retries a failed or timed-out invocation twice and drops events older than the launch hook's timeout", () => {
+      const [config] = resources(tf, "aws_lambda_function_event_invoke_config");
+      expect(config).toMatchObject({ maximum_retry_attempts: 2, maximum_event_age_in_seconds: 300 });
+      expect(config!.function_name).toMatch(/aws_lambda_function\..*\.function_name/);
     });
 
     test("THEN EventBridge may invoke the function from each rule, and only from it", () => {
@@ -86,9 +92,10 @@ describe("LifecycleLambda", () => {
       ]);
     });
 
-    test("THEN attach, detach, delete and modify act only on ENIs tagged with this node group", () => {
+    test("THEN attach, delete and modify act only on ENIs tagged with this node group, and nothing may detach", () => {
       const own = bySid(tf, "ManageOwnEnis");
-      expect(own.actions).toEqual(expect.arrayContaining(["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface"]));
+      expect(own.actions).toEqual(["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"]);
+      expect(JSON.stringify(tf)).not.toContain("ec2:DetachNetworkInterface");
       expect(own.condition).toEqual([{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [BASE.eniTagValue] }]);
       const instances = bySid(tf, "AttachToGroupInstances");
       expect(instances.condition[0].values).toEqual([BASE.autoScalingGroupName]);

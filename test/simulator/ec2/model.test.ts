@@ -324,7 +324,13 @@ describe("Ec2Model: describe", () => {
     expect(i.State!.Name).toBe("running");
     expect(i.NetworkInterfaces!.map((n) => n.Attachment!.DeviceIndex).sort()).toEqual([0, 1]);
     const t = (await ec2.describeInstanceTypes({ InstanceTypes: ["c5.2xlarge"] })).InstanceTypes![0]!;
-    expect(t.NetworkInfo).toEqual({ MaximumNetworkInterfaces: 4, Ipv4AddressesPerInterface: 15 });
+    expect(t.NetworkInfo).toEqual({
+      MaximumNetworkInterfaces: 4,
+      MaximumNetworkCards: 1,
+      DefaultNetworkCardIndex: 0,
+      NetworkCards: [{ NetworkCardIndex: 0, MaximumNetworkInterfaces: 4 }],
+      Ipv4AddressesPerInterface: 15,
+    });
     expect(await codeOf(ec2.describeInstances({ InstanceIds: ["i-nope"] }))).toMatch(/^InvalidInstanceID.NotFound/);
   });
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { parseConfig, planNetwork } from "../../../ipam";
-import { Allocator, FcScheduler, baselineAllocator, formatFailure, planAllocator, poolPods, reportRow, runScenario, sharedRangePods, whereaboutsPods } from "../../../simulator/scenario";
+import { timingProfile } from "../../../simulator/timing";
+import { Allocator, FcScheduler, SIMULATION_EPOCH, baselineAllocator, lambdaAllocator, formatFailure, planAllocator, poolPods, reportRow, runScenario, sharedRangePods, whereaboutsPods } from "../../../simulator/scenario";
 
 function planFor(strategy: "static" | "reservation", cidr = "10.0.4.0/24", maxSize = 60, podsPerNode = 2) {
   return planNetwork(
@@ -120,6 +121,53 @@ describe("runScenario", () => {
     expect(r.pods).toBe(24);
     expect(new Set(seen).size).toBe(24);
     expect(r.violations).toEqual([]);
+  });
+
+  test("GIVEN invocations that run past the function's timeout THEN each is cut off and Lambda retries the event 1 and then 2 minutes later; the retry that finishes completes the action", async () => {
+    const plan = planFor("static");
+    const inner = planAllocator(plan);
+    const starts: number[] = [];
+    const flaky: Allocator = async (event, ctx) => {
+      starts.push(ctx.now() - SIMULATION_EPOCH);
+      if (starts.length < 3) {
+        await ctx.sleep(45_000); // past the 30 s timeout
+        await ctx.sleep(1); // a frozen invocation goes no further
+        throw new Error("unreachable: the invocation was cut off");
+      }
+      return inner(event, ctx);
+    };
+    const r = await runScenario({ plan, allocator: flaky, nodes: 1, seed: 3, lambdaTimeoutSeconds: 30, heartbeatTimeoutSeconds: 600 });
+    expect(r.invocationTimeouts).toBe(2);
+    expect(r.invocations).toBe(3);
+    // Delivered at 0 to 50 ms; cut off at +30 s; retried 60 s later; cut off; retried 120 s later.
+    expect(starts[1]! - starts[0]!).toBe(90_000);
+    expect(starts[2]! - starts[1]!).toBe(150_000);
+    expect(r.launches).toEqual({ continued: 1, abandoned: 0, timedOut: 0 });
+    expect(r.lastActionMs).toBeGreaterThan(240_000);
+  });
+
+  test("GIVEN an invocation cut off by the function's timeout WHEN a retry would come after the event's maximum age (the hook's timeout) THEN there is none and the hook times out", async () => {
+    const plan = planFor("static");
+    let invocations = 0;
+    const stuck: Allocator = async (_event, ctx) => {
+      invocations++;
+      await ctx.sleep(120_000);
+    };
+    const r = await runScenario({ plan, allocator: stuck, nodes: 1, seed: 3, lambdaTimeoutSeconds: 60, heartbeatTimeoutSeconds: 90 });
+    expect(invocations).toBe(1);
+    expect(r.launches).toEqual({ continued: 0, abandoned: 1, timedOut: 1 });
+  });
+
+  test("GIVEN the aws profile with every event delivered twice by Lambda's queue THEN each launch is handled twice, counted as duplicated, and the Lambda's launches still all continue", async () => {
+    const config = parseConfig({ nodeGroup: { maxSize: 10, desiredSize: 1, minSize: 0 }, multus: { podsPerNode: 2, subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" }] } });
+    const plan = planNetwork(config);
+    const timing = timingProfile("aws", { duplicateDelivery: { probability: 1, delayMs: { min: 0, max: 10_000 } } });
+    const r = await runScenario({ plan, allocator: lambdaAllocator(plan, config), nodes: 4, concurrency: 4, seed: 5, timing });
+    expect(r.violations).toEqual([]);
+    expect(r.timing).toBe("aws");
+    expect(r.deliveries.duplicated).toBe(4);
+    expect(r.invocations).toBe(8);
+    expect(r.launches.continued).toBe(4);
   });
 
   test("GIVEN an allocator slower than the heartbeat timeout THEN the launch times out (ABANDON by timeout) and counts as incomplete", async () => {

@@ -1,0 +1,115 @@
+import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DescribeInstancesCommand, DescribeInstancesCommandInput } from "@aws-sdk/client-ec2";
+import { ENI_TAG_KEYS } from "../../contract/tags";
+import { Ec2Error } from "../../simulator/ec2/errors";
+import { TimingValues, timingProfile } from "../../simulator/timing";
+import { MULTUS_SUBNETS, World, world } from "./world";
+
+/**
+ * The handler against models as slow and as lazy as AWS (the `aws` timing profile, some rows
+ * pinned so each test shows one behaviour): its waits are bounded by time, not by counts, it
+ * never detaches an ENI to clean up, and it never takes "not found" for "gone".
+ */
+
+const fixed = (ms: number) => ({ min: ms, max: ms });
+const noLag = { probability: 0, typicalMs: fixed(0), tailProbability: 0, tailMs: fixed(0) };
+const aws = (rows: Partial<TimingValues>) => timingProfile("aws", { pendingMs: fixed(0), attachMs: fixed(0), readLag: noLag, ...rows });
+
+function taggedFor(w: World, instanceId: string) {
+  return w.multusEnis().filter((e) => e.TagSet?.some((t) => t.Key === ENI_TAG_KEYS.instanceId && t.Value === instanceId));
+}
+
+describe("the launch under the aws timing profile", () => {
+  test("GIVEN a launch that fails after its first ENI is attached, and a detach that takes 8 s WHEN the launch is ABANDONed THEN no ENI is detached and none outlives the instance's termination", async () => {
+    const w = await world({ subnets: 2, maxSize: 1, workerHeadroom: 1, timing: aws({ attachMs: fixed(1000), detachMs: fixed(8000), shutdownMs: fixed(5000) }) });
+    // The second subnet's worker block is full: the launch fails there, after the first ENI is attached.
+    const block = w.plan.subnets[1]!.workers;
+    for (let ip = block.first; ip <= block.last; ip++) await w.model.createNetworkInterface({ SubnetId: MULTUS_SUBNETS[1], PrivateIpAddress: [24, 16, 8, 0].map((s) => (ip >>> s) & 255).join(".") });
+    const { instanceId, event } = w.launch();
+
+    const out = await w.handler(event);
+    w.asg.expireAll(); // shutdown, termination, every pending detach
+
+    expect(out.result).toBe("ABANDON");
+    expect(w.model.detachLog).toEqual([]);
+    expect(w.model.terminationLog).toEqual([expect.objectContaining({ instanceId, survivors: [] })]);
+    expect(taggedFor(w, instanceId)).toEqual([]);
+  });
+
+  test("GIVEN DescribeInstances shows a new instance only 8 s after its launch WHEN its event arrives at once THEN the handler keeps reading until it shows, and CONTINUEs", async () => {
+    const w = await world({ subnets: 1, timing: aws({ readLag: { probability: 1, typicalMs: fixed(8000), tailProbability: 0, tailMs: fixed(0) } }) });
+    const { instanceId, event } = w.launch();
+
+    const out = await w.handler(event);
+
+    expect(out).toMatchObject({ result: "CONTINUE" });
+    expect(w.clock.now()).toBeGreaterThanOrEqual(8000);
+    expect(w.asg.lifecycleState(instanceId)).toBe("InService");
+  });
+
+  test("GIVEN a pending instance that refuses attaches for 20 s, as IncorrectInstanceState and as InvalidInstanceID WHEN it launches THEN the handler attaches once it takes the ENI, and CONTINUEs", async () => {
+    const w = await world({ subnets: 1, timing: aws({ pendingMs: fixed(30_000), attachRefusedShare: { min: 2 / 3, max: 2 / 3 } }) });
+    const { instanceId, event } = w.launch();
+    const codes = new Set<string>();
+    w.ec2Mock.on(AttachNetworkInterfaceCommand).callsFake(async (input) => {
+      try {
+        return await w.model.attachNetworkInterface(input);
+      } catch (err) {
+        codes.add((err as Error).name);
+        throw err;
+      }
+    });
+
+    const out = await w.handler(event);
+
+    expect(out).toMatchObject({ result: "CONTINUE" });
+    expect(codes).toEqual(new Set(["IncorrectInstanceState", "InvalidInstanceID"]));
+    expect(w.clock.now()).toBeGreaterThanOrEqual(20_000);
+    expect(w.enisOf(instanceId).map((e) => e.Attachment!.DeviceIndex)).toEqual([0, 1]);
+  });
+
+  test("GIVEN a launch already CONTINUEd WHEN a second delivery of its event finds no trace of the instance (InvalidInstanceID.NotFound, as a lagging read answers) THEN it gives up without detaching or deleting the live node's ENIs", async () => {
+    const w = await world({ subnets: 2 });
+    const { instanceId, event } = w.launch();
+    expect((await w.handler(event)).result).toBe("CONTINUE");
+    // From now on reads do not show the instance yet (eventual consistency).
+    w.ec2Mock.on(DescribeInstancesCommand).callsFake(async (input: DescribeInstancesCommandInput) => {
+      if (input.InstanceIds?.length) throw new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${input.InstanceIds[0]}' does not exist`);
+      return { Reservations: [] };
+    });
+
+    const again = await w.handler(event);
+
+    expect(again.result).toBe("ABANDON");
+    expect(again.reason).toMatch(/No active Lifecycle Action/);
+    expect(w.model.detachLog).toEqual([]);
+    expect(w.enisOf(instanceId).map((e) => e.Attachment!.DeviceIndex)).toEqual([0, 1, 2]);
+    expect(w.asg.lifecycleState(instanceId)).toBe("InService");
+  });
+});
+
+describe("ENI limits per network card", () => {
+  test("GIVEN c6in.32xlarge (8 ENIs on each of 2 cards) launched with 8 ENIs on card 1 WHEN it needs 2 multus ENIs THEN card 0's limit is what counts: it CONTINUEs with both", async () => {
+    const w = await world({
+      subnets: 2,
+      plannedInstanceType: "c6in.32xlarge",
+      launchInterfaces: Array.from({ length: 8 }, (_, k) => ({ subnet: "node" as const, deviceIndex: 10 + k, networkCardIndex: 1 })),
+    });
+    const { instanceId, event } = w.launch();
+
+    const out = await w.handler(event);
+
+    expect(out).toMatchObject({ result: "CONTINUE" });
+    expect(w.enisOf(instanceId).filter((e) => e.Attachment!.NetworkCardIndex === 0).map((e) => e.Attachment!.DeviceIndex)).toEqual([0, 1, 2]);
+  });
+
+  test("GIVEN p5.48xlarge (2 ENIs on each of 32 cards, 64 in all) and 2 multus subnets WHEN it launches THEN the handler abandons before creating anything, citing the default card's limit", async () => {
+    const w = await world({ subnets: 2, instanceType: "p5.48xlarge" });
+    const { event } = w.launch();
+
+    const out = await w.handler(event);
+
+    expect(out.result).toBe("ABANDON");
+    expect(out.reason).toMatch(/p5\.48xlarge takes 2 ENIs on its default network card; .* has 1 there and needs 2 more/);
+    expect(w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(0);
+  });
+});
