@@ -25,8 +25,14 @@ describe("multus-sim simulate", () => {
     expect(human.stdout).toMatch(/replay the first with the same flags and --seed 7 --runs 1/);
     expect(human.stdout).not.toContain("SEED");
     const svgB = readFileSync(join(dirB, "b.svg"), "utf8");
-    expect(svgB).toContain(`${b.summary.abandoned} of 50 launches ABANDONed (instance terminated, its ENIs deleted: no address left to draw)`);
     expect(svgB).not.toContain("(violations)");
+    // The ABANDONed launches are drawn: a flag on each address they tried, counted in the legend.
+    const flagged = svgB.match(/class="abandoned"/g)?.length ?? 0;
+    expect(flagged).toBeGreaterThan(0);
+    expect(svgB).toContain(`${b.summary.abandoned} of 50 launches ABANDONed (instance terminated, its ENIs deleted; the ${flagged} addresses they tried are marked)`);
+    expect(svgB).toMatch(new RegExp(`Tried by ABANDONed launches \\(${b.summary.abandoned}\\): \\d+ tries, ${flagged} addresses`));
+    // They all read the subnet once and tried the same lowest free addresses: some were tried by every one.
+    expect(svgB).toMatch(new RegExp(`<title>10\\.0\\.4\\.\\d+: Worker block[^<]*; tried by ABANDONed launches ${b.summary.abandoned} times</title>`));
 
     const dir = mkdtempSync(join(tmpdir(), "sim-svg-"));
     const project = await cli(["simulate", ...base, "--allocator", "project", "--svg", join(dir, "run.svg")]);
@@ -35,7 +41,10 @@ describe("multus-sim simulate", () => {
     expect(project.stdout).toMatch(/ABANDONed launches: 0/);
     expect(project.stdout).toMatch(/EC2 calls per ENI: [\d.]+ reads, [\d.]+ writes/);
     expect(project.stdout).toMatch(/No violations\./);
-    expect(readFileSync(join(dir, "run.svg"), "utf8")).toContain("Live worker ENIs: 50");
+    const svgP = readFileSync(join(dir, "run.svg"), "utf8");
+    expect(svgP).toContain("Live worker ENIs: 50");
+    expect(svgP).not.toContain('class="abandoned"');
+    expect(svgP).not.toContain("Tried by ABANDONed");
     expect(project.stdout).toMatch(/simulated time \(aws timing\): last lifecycle action completed at [\d.]+ s/);
   });
 
