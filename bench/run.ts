@@ -1,9 +1,9 @@
 import { execSync } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { wrap } from "../cli/plan";
+import { PLAN_WIDTH, wrap } from "../cli/plan";
+import { fitTable } from "../cli/table";
 import * as os from "node:os";
 import * as path from "node:path";
-import Table from "cli-table3";
 import { Command } from "commander";
 import { AGENT_MEMORY } from "../modules/kubernetes/objects/agent";
 import { AGENT_MEMORY_FILE, AGENT_PODS, AGENT_SYNC_SECONDS, AgentMemoryFigures, agentMemoryRecord, agentMemoryVerdict, measureAgentMemory } from "./agent-memory";
@@ -82,13 +82,31 @@ function explainCalls(v: Verdict, variants: readonly BurstRow[]): Verdict {
   };
 }
 
-function burstSection(rows: readonly BurstRow[], verdict: Verdict, runs: number): Section {
+/**
+ * The plan each N ran against, a line per N (the same for both allocators; a sentence
+ * when both strategies share it): in the notes, so the table keeps to its figures.
+ */
+function burstPlans(rows: readonly BurstRow[]): string[] {
+  const plans = new Map<number, Map<string, string>>();
+  for (const r of rows) {
+    const byStrategy = plans.get(r.nodes) ?? new Map<string, string>();
+    byStrategy.set(r.strategy, r.infeasible ? `no plan: ${r.infeasible}` : (r.plan ?? ""));
+    plans.set(r.nodes, byStrategy);
+  }
+  return [...plans].map(([n, byStrategy]) => {
+    const texts = new Set(byStrategy.values());
+    const body = texts.size === 1 ? [...texts][0]! : [...byStrategy].map(([strategy, text]) => `${strategy}: ${text}`).join("; ");
+    return `Plan at N = ${n}: ${body}`;
+  });
+}
+
+export function burstSection(rows: readonly BurstRow[], verdict: Verdict, runs: number): Section {
   return {
     title: `1. Burst: N concurrent launches into one ${BURST_SUBNET}`,
-    head: ["N", "strategy", "allocator", "ABANDONs", "collisions", "other violations", "EC2 calls/ENI (reads + writes)", "lifecycle latency p50 / p95", "plan"],
+    head: ["N", "strategy", "allocator", "ABANDONs", "collisions", "other violations", "EC2 calls/ENI (reads + writes)", "lifecycle latency p50 / p95"],
     rows: rows.map((r) =>
       r.infeasible
-        ? [String(r.nodes), r.strategy, r.allocator, "infeasible", "", "", "", "", r.infeasible]
+        ? [String(r.nodes), r.strategy, r.allocator, "infeasible (no plan)", "", "", "", ""]
         : [
             String(r.nodes),
             r.strategy,
@@ -98,7 +116,6 @@ function burstSection(rows: readonly BurstRow[], verdict: Verdict, runs: number)
             Object.entries(r.otherViolations).map(([k, n]) => `${k} ${n}`).join(", ") || "0",
             `${num(r.callsPerEni)} (${num(r.readsPerEni)} + ${num(r.writesPerEni)})`,
             `${ms(r.latencyP50Ms)} / ${ms(r.latencyP95Ms)}`,
-            r.plan ?? "",
           ],
     ),
     notes: [
@@ -106,6 +123,7 @@ function burstSection(rows: readonly BurstRow[], verdict: Verdict, runs: number)
       "project = this project's lifecycle Lambda (lambda/handler.ts) configured from the environment the stack writes, the plan's CIDR reservations in place. baseline = the reference allocator (simulator/baseline): no reservation for static (its Option 1), the pod-block reservation for reservation (its Option 2).",
       "ABANDONs and collisions summed over the runs; EC2 calls per ENI = all EC2 calls (reads and writes, retries included) ÷ ENIs created; latency = simulated time from event to completed action, worst run's percentile.",
       "Plan: maxNodes = N, podsPerNode 1, worker headroom = N when it fits, else what the /24 leaves. N = 200 needs 200 worker and 200 pod addresses: more than a /24's 251 usable, so no plan exists.",
+      ...burstPlans(rows),
       `Target (N = ${TARGET_NODES}): 0 ABANDONs and at most ${CALLS_PER_ENI_TARGET} EC2 calls per ENI. ${verdict.met ? "MET" : "NOT MET"}: ${verdict.text}`,
     ],
   };
@@ -122,10 +140,13 @@ function callsSection(rows: readonly BurstRow[]): Section {
   };
 }
 
-function scaleSection(rows: readonly ScaleRow[], verdict: Verdict): Section {
+export function scaleSection(rows: readonly ScaleRow[], verdict: Verdict): Section {
+  // How the fills ended: a column only when they differ, else a line under the table.
+  const endings = new Set(rows.map((r) => r.endedWith));
+  const oneEnding = endings.size === 1 ? [...endings][0] : undefined;
   return {
     title: "2. Simulator scale: DHCP ENIs until the subnet is full (EC2 model)",
-    head: ["subnet", "DHCP policy", "allocations", "fill time", "allocations/s", "µs/allocation", "vs /24", "last ÷ first eighth", "heap", "bytes/allocation", "ended with"],
+    head: ["subnet", "DHCP policy", "allocations", "fill time", "per second", "µs each", "vs /24", "last ÷ first eighth", "heap", "bytes each", ...(oneEnding ? [] : ["ended with"])],
     rows: rows.map((r) => {
       const base = rows.find((x) => x.dhcp === r.dhcp && x.cidr.endsWith("/24"));
       return [
@@ -139,10 +160,11 @@ function scaleSection(rows: readonly ScaleRow[], verdict: Verdict): Section {
         ratio(r.lateOverEarly, 1),
         `${(r.heapBytes / 2 ** 20).toFixed(1)} MB`,
         Math.round(r.bytesPerAllocation).toString(),
-        r.endedWith,
+        ...(oneEnding ? [] : [r.endedWith]),
       ];
     }),
     notes: [
+      ...(oneEnding ? [`Every fill ended with ${oneEnding}.`] : []),
       "Each fill: a fresh Ec2Model and subnet, CreateNetworkInterface without an address until EC2 answers InsufficientFreeAddressesInSubnet. Median of the repeats (the /24 8x as often, the /20 4x), after a warm-up fill, in a child node with --expose-gc: heap = heapUsed growth after a full GC, the whole model held.",
       "last ÷ first eighth: per-allocation time of the fill's last eighth (subnet almost full) over its first eighth (almost empty), within one fill. Every ENI stays alive, so garbage collection of the growing model dominates the per-allocation time and varies with heap size from run to run; the pick itself is O(log n).",
       `Target: near-linear, no per-allocation scan (/16 per-allocation time at most ${SCALE_RATIO_TARGET}x the /24's; the free-address index is a Fenwick tree, O(log n) per pick). ${verdict.met ? "MET" : "NOT MET"}: ${verdict.text}`,
@@ -220,9 +242,7 @@ function serveSection(f: ServeFigures, verdict: Verdict): Section {
 }
 
 export function sectionText(s: Section): string {
-  const table = new Table({ head: [...s.head], wordWrap: true, style: process.stdout.isTTY ? undefined : { head: [], border: [] } });
-  for (const r of s.rows) table.push(s.head.map((_, i) => r[i] ?? ""));
-  return `\n${wrap(s.title, "  ")}\n${table.toString()}\n${s.notes.map((n) => wrap(`  - ${n}`)).join("\n")}\n`;
+  return `\n${wrap(s.title, "  ")}\n${fitTable(s.head, s.rows, PLAN_WIDTH)}\n${s.notes.map((n) => wrap(`  - ${n}`)).join("\n")}\n`;
 }
 
 function printSection(s: Section): void {

@@ -5,6 +5,7 @@ import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import { loadConfig } from "./config-file";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
 import { writePlanSvg } from "./svg";
+import { fitTable } from "./table";
 
 export interface PlanFlags {
   config?: string;
@@ -144,15 +145,13 @@ function renderClusterPlan(plan: NetworkPlan): string {
     );
   }
   for (const s of plan.subnets) {
-    const table = new Table({
-      style: process.stdout.isTTY ? undefined : { head: [], border: [] },
-      head: [`${s.subnet.cidr} (network ${s.network}, ${s.availabilityZone}, device ${s.deviceIndex}; groups ${s.groups.join(", ")})`, "owner", "first", "last", "count"],
-    });
-    for (const b of s.blocks) {
+    const head = [`${s.subnet.cidr} (network ${s.network}, ${s.availabilityZone}, device ${s.deviceIndex}; groups ${s.groups.join(", ")})`, "owner", "first", "last", "count"];
+    const rows = s.blocks.map((b) => {
       const f = formatRange(b.range);
-      table.push([BLOCK_NAMES[b.kind], b.owner, f.first, f.last, f.count]);
-    }
-    lines.push(table.toString());
+      return [BLOCK_NAMES[b.kind], b.owner, f.first, f.last, String(f.count)];
+    });
+    // The subnet's heading wraps in its column however many groups share the subnet.
+    lines.push(fitTable(head, rows, PLAN_WIDTH));
     lines.push(wrap(`  reservations to create (explicit): ${s.reservations.map((r) => `${r.cidr} [${r.purpose} of ${r.owner}]`).join(", ") || "none"}`));
     const perGroup = plan.groups.flatMap((g) =>
       g.subnets.filter((x) => x.id === s.id).map((x) => `${g.name} ${plural(x.capacity.maxNodes, "node")}${x.workers ? "" : " (DHCP, shared)"} / ${plural(x.capacity.maxPods, "pod address", "pod addresses")}`),

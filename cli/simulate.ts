@@ -1,13 +1,13 @@
 import { Command, Option } from "commander";
 import { SingleBar } from "cli-progress";
-import { MultusConfig, NetworkPlan, PlanError, asShorthand, ipToInt, nadIpamRange, podBlockOf } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, asShorthand, ipToInt, nadIpamRange, plural, podBlockOf } from "../ipam";
 import { LambdaEnvironmentExtra, groupNames } from "../ipam/lambda-env";
 import { HostLocalModel, hostLocalConfig } from "../simulator/cni/host-local";
 import { WhereaboutsModel, whereaboutsConfig } from "../simulator/cni/whereabouts";
 import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../simulator/ec2/model";
 import type { PodIp } from "../simulator/invariants";
 import type { NodeView, PodSource, ScenarioGroup, ScenarioReport } from "../simulator/scenario";
-import { ALLOCATOR_NAMES, AllocatorName } from "../simulator/scenario/types";
+import { ALLOCATOR_NAMES, Allocator, AllocatorContext, AllocatorName } from "../simulator/scenario/types";
 import type { TimingName } from "../simulator/timing";
 
 /**
@@ -43,6 +43,65 @@ export interface SimulateFlags extends PlanFlags {
 interface Capture {
   workers: Map<string, number[]>;
   pods: Map<string, number[]>;
+  launches: LaunchTries;
+}
+
+/** What the launches asked EC2 for: each instance's addresses, and which launches ended in ABANDON. */
+interface LaunchTries {
+  /** Per instance id, every address it asked CreateNetworkInterface for or was given. */
+  readonly tried: Map<string, string[]>;
+  /** Instances whose lifecycle action the allocator completed with ABANDON. */
+  readonly abandoned: Set<string>;
+}
+
+/**
+ * The allocator, watched: the addresses each launch's CreateNetworkInterface calls ask for or
+ * get, and the ABANDONs it completes, so the picture can mark where ABANDONed launches lost
+ * (they leave no address behind). Calls and their results pass through unchanged.
+ */
+function watchLaunches(allocator: Allocator, seen: LaunchTries): Allocator {
+  // Loaded with the scenario runner, which loads the SDK anyway.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CreateNetworkInterfaceCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CompleteLifecycleActionCommand } = require("@aws-sdk/client-auto-scaling") as typeof import("@aws-sdk/client-auto-scaling");
+  type Send = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
+  const watchSend = <T extends object>(client: T, after: (command: unknown, output: unknown) => void): T =>
+    new Proxy(client, {
+      get: (target, key, receiver) => {
+        if (key !== "send") return Reflect.get(target, key, receiver);
+        const send = (Reflect.get(target, key, receiver) as Send).bind(target);
+        return async (command: unknown, ...rest: unknown[]) => {
+          try {
+            const output = await send(command, ...rest);
+            after(command, output);
+            return output;
+          } catch (err) {
+            after(command, undefined);
+            throw err;
+          }
+        };
+      },
+    });
+  const watched = async (event: unknown, ctx: AllocatorContext) => {
+    const detail = (event as { detail?: Record<string, unknown> } | undefined)?.detail ?? {};
+    const instanceId = String(detail.EC2InstanceId ?? detail["instance-id"] ?? "");
+    const note = (ip: string | undefined) => {
+      if (ip) seen.tried.set(instanceId, [...(seen.tried.get(instanceId) ?? []), ip]);
+    };
+    const ec2 = watchSend(ctx.ec2, (command, output) => {
+      if (!(command instanceof CreateNetworkInterfaceCommand)) return;
+      const asked = command.input.PrivateIpAddress;
+      const got = (output as { NetworkInterface?: { PrivateIpAddress?: string } } | undefined)?.NetworkInterface?.PrivateIpAddress;
+      note(asked);
+      if (got !== asked) note(got);
+    });
+    const autoscaling = watchSend(ctx.autoscaling, (command, output) => {
+      if (output && command instanceof CompleteLifecycleActionCommand && command.input.LifecycleActionResult === "ABANDON" && command.input.InstanceId) seen.abandoned.add(command.input.InstanceId);
+    });
+    return allocator(event, { ...ctx, ec2, autoscaling });
+  };
+  return Object.assign(watched, allocator.sdkMaxAttempts !== undefined ? { sdkMaxAttempts: allocator.sdkMaxAttempts } : {});
 }
 
 /**
@@ -184,16 +243,23 @@ export function renderSummary(s: SimulateSummary, reports: readonly ScenarioRepo
 }
 
 /**
- * What the picture of a run's live addresses cannot show: an ABANDONed launch leaves no
- * address behind (its ENIs are deleted, its instance terminated), so it is said in words.
+ * What the picture says in words: an ABANDONed launch leaves no address behind (its ENIs
+ * are deleted, its instance terminated); the picture marks the addresses it tried.
  */
-export function runNotes(r: ScenarioReport): string[] {
+export function runNotes(r: ScenarioReport, triedAddresses = 0): string[] {
   const collisions = r.violations.filter((v) => v.kind === "duplicate-ip").length;
   const others = r.violations.length - collisions;
+  const abandoned = `instance terminated, its ENIs deleted; ${triedAddresses ? `the ${plural(triedAddresses, "address", "addresses")} they tried are marked` : "they tried no address"}`;
   return [
-    `${r.launches.abandoned} of ${r.nodes} launches ABANDONed${r.launches.abandoned ? " (instance terminated, its ENIs deleted: no address left to draw)" : ""}; ` +
+    `${r.launches.abandoned} of ${r.nodes} launches ABANDONed${r.launches.abandoned ? ` (${abandoned})` : ""}; ` +
       `${collisions} collision${collisions === 1 ? "" : "s"}${others ? `, ${others} other violation${others === 1 ? "" : "s"}` : ""}`,
   ];
+}
+
+/** What the ABANDONed launches tried inside one subnet: every try's address, and how many launches tried there. */
+function abandonedTries(seen: LaunchTries, inside: (ip: string) => boolean): { tries: number[]; launches: number } {
+  const per = [...seen.abandoned].map((id) => (seen.tried.get(id) ?? []).filter(inside));
+  return { tries: per.flat().map(ipToInt), launches: per.filter((t) => t.length > 0).length };
 }
 
 /** The live picture of one run: workers and pods captured, collisions from the violations. */
@@ -216,6 +282,7 @@ function liveOf(report: ScenarioReport, capture: Capture, plan: NetworkPlan): Ma
       foreign: enis && foreignIds ? enis.filter((a) => foreignIds.includes(a.eniId)).map((a) => ipToInt(a.ip)) : dup.filter((v) => v.holders?.some((h) => h.startsWith("foreign"))).map((v) => ipToInt(v.ip!)),
       collisions: dup.map((v) => ipToInt(v.ip!)),
       foreignPartial: !(enis && foreignIds),
+      abandoned: abandonedTries(capture.launches, inside),
     });
   }
   return out;
@@ -274,10 +341,10 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
   let pictured: { report: ScenarioReport; capture: Capture } | undefined;
   const start = Date.now();
   for (let i = 0; i < opts.runs; i++) {
-    const capture: Capture = { workers: new Map(), pods: new Map() };
+    const capture: Capture = { workers: new Map(), pods: new Map(), launches: { tried: new Map(), abandoned: new Set() } };
     // project: the lifecycle Lambda's own code, configured from the environment the stack writes.
     const { baselineAllocator, lambdaAllocator, runScenario } = scenario();
-    const allocator = opts.allocator === "project" ? lambdaAllocator(plan, config, names) : baselineAllocator(plan);
+    const allocator = watchLaunches(opts.allocator === "project" ? lambdaAllocator(plan, config, names) : baselineAllocator(plan), capture.launches);
     const report = await runScenario({
       plan,
       allocator,
@@ -299,9 +366,11 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
   const summary = summarise(opts.allocator, reports, Date.now() - start, opts.timing ?? "aws");
   if (opts.svg && pictured) {
     const reservations = opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan");
-    writePlanSvg(opts.svg, plan, liveOf(pictured.report, pictured.capture, plan), `Simulation: ${opts.allocator} allocator, seed ${pictured.report.seed}`, reservations === "plan", {
+    const live = liveOf(pictured.report, pictured.capture, plan);
+    const tried = new Set([...live.values()].flatMap((l) => l.abandoned?.tries ?? [])).size;
+    writePlanSvg(opts.svg, plan, live, `Simulation: ${opts.allocator} allocator, seed ${pictured.report.seed}`, reservations === "plan", {
       podIpam: opts.ipam,
-      notes: runNotes(pictured.report),
+      notes: runNotes(pictured.report, tried),
     });
   }
   return { summary, reports, plan };

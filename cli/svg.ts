@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { IpRange, NetworkPlan, PlanBlock, PlanError, SubnetPlan, cidrBounds, intToIp, rangeSize } from "../ipam";
+import { IpRange, NetworkPlan, PlanBlock, PlanError, SubnetPlan, cidrBounds, intToIp, plural, rangeSize } from "../ipam";
 
 /** Addresses seen live in a subnet (from a simulation), as 32-bit numbers. */
 export interface LiveAddresses {
@@ -10,6 +10,11 @@ export interface LiveAddresses {
   readonly collisions?: readonly number[];
   /** `foreign` lists only the foreign ENIs found in collisions, not all of them. */
   readonly foreignPartial?: boolean;
+  /**
+   * What ABANDONed launches asked for here (an address per try) and how many launches tried:
+   * they hold nothing at the end, so the cells they tried are marked instead.
+   */
+  readonly abandoned?: { readonly tries: readonly number[]; readonly launches: number };
 }
 
 export interface SvgSubnet {
@@ -35,9 +40,12 @@ const AWS_REASONS = ["network address", "VPC router", "Amazon DNS", "reserved fo
 type Kind = "aws" | "workers" | "pods" | "dhcp";
 
 const FILL: Record<Kind, string> = { aws: "#6e6e6e", workers: "#4a90d9", pods: "#5cb85c", dhcp: "#f4ecd6" };
-const LIVE = { workers: "#0b2e59", pods: "#0d4010", foreign: "#f08c00", collisions: "#d62728" } as const;
+const LIVE = { workers: "#0b2e59", pods: "#0d4010", foreign: "#f08c00", collisions: "#d62728", abandoned: "#7b2cbf" } as const;
 /** When a cell stands for several addresses it shows the rarest kind among them. */
 const PRIORITY: Kind[] = ["aws", "workers", "pods", "dhcp"];
+
+/** The top-right corner triangle of a cell at (x, y), `size` wide. */
+const corner = (x: number, y: number, size: number) => `M${x + size * 0.45} ${y} L${x + size} ${y} L${x + size} ${y + size * 0.55} Z`;
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const span = (r: IpRange) => `${intToIp(r.first)} – ${intToIp(r.last)}`;
@@ -132,7 +140,10 @@ function panel(s: SvgSubnet, y0: number, colours: OwnerColours): { svg: string; 
     pods: new Set(live?.pods ?? []),
     foreign: new Set(live?.foreign ?? []),
     collisions: new Set(live?.collisions ?? []),
+    abandoned: new Set(live?.abandoned?.tries ?? []),
   };
+  const triesAt = new Map<number, number>();
+  for (const ip of live?.abandoned?.tries ?? []) triesAt.set(ip, (triesAt.get(ip) ?? 0) + 1);
   const out: string[] = [];
   const shared = (plan.groups?.length ?? 1) > 1;
   const where = [shared ? `network ${plan.network}, groups ${plan.groups!.join(", ")}` : plan.strategy + " strategy", s.plan.availabilityZone, s.plan.deviceIndex !== undefined ? `device index ${s.plan.deviceIndex}` : undefined, s.plan.id].filter(Boolean).join(", ");
@@ -157,7 +168,8 @@ function panel(s: SvgSubnet, y0: number, colours: OwnerColours): { svg: string; 
         for (const a of set) if (a >= first && a <= last) return true;
         return false;
       };
-      const tip = per === 1 ? `${intToIp(first)}: ${kind.kind === "aws" ? `AWS-reserved (${AWS_REASONS[plan.awsReserved.indexOf(first)]})` : kind.label}` : `${intToIp(first)} – ${intToIp(last)}: ${[...kinds].map((k) => k.label).join("; ")}`;
+      const tried = per === 1 && triesAt.get(first) ? `; tried by ABANDONed launches ${triesAt.get(first)} time${triesAt.get(first) === 1 ? "" : "s"}` : "";
+      const tip = (per === 1 ? `${intToIp(first)}: ${kind.kind === "aws" ? `AWS-reserved (${AWS_REASONS[plan.awsReserved.indexOf(first)]})` : kind.label}` : `${intToIp(first)} – ${intToIp(last)}: ${[...kinds].map((k) => k.label).join("; ")}`) + tried;
       out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${kind.fill}" class="cell"><title>${esc(tip)}</title></rect>`);
       if (inRes) out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="url(#hatch)" pointer-events="none"/>`);
       if (any(sets.collisions)) {
@@ -167,6 +179,8 @@ function panel(s: SvgSubnet, y0: number, colours: OwnerColours): { svg: string; 
             `<path d="M${x + p} ${y + p} L${x + cell - p} ${y + cell - p} M${x + cell - p} ${y + p} L${x + p} ${y + cell - p}" stroke="${LIVE.collisions}" stroke-width="2.5"/>`,
         );
       }
+      // A corner flag: an ABANDONed launch tried this address (and lost it, or gave it back).
+      if (any(sets.abandoned)) out.push(`<path d="${corner(x, y, cell)}" fill="${LIVE.abandoned}" class="abandoned"/>`);
       // One dot per kind of live holder: a shared address shows each of its holders side by side.
       const dots: string[] = [];
       if (any(sets.workers)) dots.push(LIVE.workers);
@@ -213,6 +227,13 @@ function panel(s: SvgSubnet, y0: number, colours: OwnerColours): { svg: string; 
     item(dot(LIVE.pods), `Live pods: ${count(live.pods, sets.pods)}`);
     item(dot(LIVE.foreign), `${live.foreignPartial ? "Foreign ENIs (DHCP) in collisions" : "Live foreign ENIs (DHCP)"}: ${count(live.foreign, sets.foreign)}`);
     item(`<rect x="{x}" y="{y}" width="16" height="16" fill="none" stroke="${LIVE.collisions}" stroke-width="3"/>`, `Collision (two live interfaces): ${sets.collisions.size}`);
+    const abandoned = live.abandoned;
+    if (abandoned?.launches) {
+      item(
+        `<rect x="{x}" y="{y}" width="16" height="16" fill="#fff" stroke="#444" stroke-width="0.5"/><path d="${corner(lx, ly, 16)}" fill="${LIVE.abandoned}"/>`,
+        `Tried by ABANDONed launches (${abandoned.launches}): ${plural(abandoned.tries.length, "try", "tries")}, ${plural(sets.abandoned.size, "address", "addresses")}`,
+      );
+    }
   }
   ly += 10;
   const line = (text: string, cls = "info") => {
@@ -231,7 +252,7 @@ function panel(s: SvgSubnet, y0: number, colours: OwnerColours): { svg: string; 
   const shown = plan.reservations.slice(0, 12);
   for (const r of shown) line(`${r.cidr} [${r.purpose}${shared && "owner" in r ? ` of ${String(r.owner)}` : ""}]`, "mono indent");
   if (plan.reservations.length > shown.length) line(`… ${plan.reservations.length - shown.length} more`, "info indent");
-  const legendW = 400;
+  const legendW = 430;
   return { svg: out.join("\n"), height: Math.max(gridH + 58, ly - y0) + 24, width: lx + legendW };
 }
 

@@ -1,4 +1,14 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+
 describe("the test environment", () => {
+  test("GIVEN the suites' records (summaries, seeds, skip reasons) THEN they print as plain lines, not through console (jest frames each console line in a stack block)", () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+    const printing = files(__dirname).filter((f) => /\bconsole\.(log|info|warn|error|debug)\(/.test(readFileSync(f, "utf8")));
+    expect(printing.map((f) => relative(__dirname, f))).toEqual([]);
+  });
+
   test("GIVEN Node < 22 WHEN an SDK client is made THEN no NodeVersionSupportWarning is printed", () => {
     const warnings: string[] = [];
     const spy = jest.spyOn(process, "emitWarning").mockImplementation(((w: string | Error) => void warnings.push(String(w))) as typeof process.emitWarning);

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { burstVerdict, markdownTable, median, ratio, replaceBetween, scaleVerdict } from "../../bench/stats";
 import { burstPlan, fittingHeadroom, aggregate } from "../../bench/burst";
-import { benchFlags, sectionText } from "../../bench/run";
+import { benchFlags, burstSection, scaleSection, sectionText } from "../../bench/run";
+import type { BurstRow } from "../../bench/burst";
+import type { ScaleRow } from "../../bench/scale";
 import { PlanError, rangeSize } from "../../ipam";
 
 describe("bench helpers", () => {
@@ -106,5 +108,39 @@ describe("bench flags and output", () => {
     const text = sectionText({ title: "t", head: ["a"], rows: [["1"]], notes: [Array.from({ length: 60 }, (_, i) => `word${i}`).join(" ")] });
     for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
     expect(text).toContain("word59");
+  });
+
+  const widest = (text: string) => Math.max(...text.split("\n").map((l) => l.length));
+  const burst = (over: Partial<BurstRow>): BurstRow => ({
+    nodes: 100, strategy: "static", allocator: "baseline", subnets: 1, sourceDestCheck: true, runs: 5, launches: 500, abandoned: 395, collisions: 8,
+    otherViolations: { "leaked-eni": 2 }, enisCreated: 105, readsPerEni: 9.52, writesPerEni: 66.5, callsPerEni: 76.02, latencyP50Ms: 3323, latencyP95Ms: 4076, wallMs: 1,
+    plan: "1 x /24, maxNodes 100, podsPerNode 1, headroom 51: worker block 151, pod block 100", ...over,
+  });
+
+  test("GIVEN burst rows with the widest figures and an infeasible N WHEN printed THEN every line fits 100 characters and each N's plan is a line under the table", () => {
+    const infeasible = "10.0.4.0/24 has 251 usable addresses; 200 workers and 200 pods (at least one per node) need 400: use a /23 or larger subnet for this many nodes";
+    const rows = [burst({}), burst({ strategy: "reservation", plan: "1 x /24, maxNodes 100, podsPerNode 1, headroom 51: DHCP space 151, pod block 100" }), burst({ nodes: 200, infeasible }), burst({ nodes: 200, strategy: "reservation", infeasible })];
+    const text = sectionText(burstSection(rows, { met: false, text: "gap" }, 5));
+    expect(widest(text)).toBeLessThanOrEqual(100);
+    const flat = text.replace(/\n\s+/g, " ");
+    expect(flat).toContain("Plan at N = 100: static: 1 x /24, maxNodes 100, podsPerNode 1, headroom 51: worker block 151, pod block 100; reservation: 1 x /24");
+    // Both strategies share the infeasible N's reason: said once.
+    expect(flat).toContain(`Plan at N = 200: no plan: ${infeasible}`);
+    expect(text).toMatch(/3323 ms \//);
+  });
+
+  test("GIVEN scale rows WHEN printed THEN every line fits 100 characters; one ending for all fills is a line under the table, different endings a column", () => {
+    const scale = (over: Partial<ScaleRow>): ScaleRow => ({
+      cidr: "10.0.0.0/16", dhcp: "random", allocations: 65531, ms: 787, allocationsPerSecond: 83276, usPerAllocation: 12, heapBytes: 41.5 * 2 ** 20, bytesPerAllocation: 633,
+      endedWith: "InsufficientFreeAddressesInSubnet", lateOverEarly: 0.7, repeats: 3, ...over,
+    });
+    const same = sectionText(scaleSection([scale({ cidr: "10.0.0.0/24" }), scale({})], { met: true, text: "ok" }));
+    expect(widest(same)).toBeLessThanOrEqual(100);
+    expect(same).toContain("Every fill ended with InsufficientFreeAddressesInSubnet.");
+    expect(same).not.toContain("ended with │");
+    const mixed = sectionText(scaleSection([scale({ cidr: "10.0.0.0/24" }), scale({ endedWith: "none" })], { met: true, text: "ok" }));
+    expect(mixed).toMatch(/│ ended with\s*│/);
+    expect(mixed).toMatch(/│ none\s*│/);
+    expect(mixed).not.toContain("Every fill ended");
   });
 });

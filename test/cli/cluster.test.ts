@@ -44,9 +44,14 @@ describe("multus-sim with a config of several node groups", () => {
     }
   });
 
-  test("GIVEN the example WHEN plan THEN a line per group and each owner's block in the tables", async () => {
+  test("GIVEN the example WHEN plan THEN a line per group and each owner's block in the tables, no line wider than 100 characters", async () => {
     const { code, stdout } = await cli(["plan", "--config", CONFIG]);
     expect(code).toBe(0);
+    // The subnet's heading (network, zone, device, every group on it) wraps inside its column.
+    for (const line of stdout.split("\n")) expect({ line, width: line.length }).toEqual({ line, width: Math.min(line.length, 100) });
+    expect(stdout).toMatch(/│ 10\.0\.4\.0\/24 \(network data, us-west-2a, [^│]*│ owner /);
+    expect(stdout).toMatch(/│ [^│]*cnf-b, edge\)\s*│/);
+    expect(stdout).not.toContain("…");
     expect(stdout).toMatch(/^Group cnf-a \(static, c5\.2xlarge, max 4, us-west-2a us-west-2b\): networks data, storage/m);
     expect(stdout).toMatch(/^Group edge \(reservation, m5\.xlarge, max 3, us-west-2a\): networks data/m);
     expect(stdout).toMatch(/worker block \(Lambda assigns\)[\s│]+cnf-b[\s│]+10\.0\.4\.12[\s│]+10\.0\.4\.16[\s│]+5/);

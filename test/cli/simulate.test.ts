@@ -25,8 +25,17 @@ describe("multus-sim simulate", () => {
     expect(human.stdout).toMatch(/replay the first with the same flags and --seed 7 --runs 1/);
     expect(human.stdout).not.toContain("SEED");
     const svgB = readFileSync(join(dirB, "b.svg"), "utf8");
-    expect(svgB).toContain(`${b.summary.abandoned} of 50 launches ABANDONed (instance terminated, its ENIs deleted: no address left to draw)`);
     expect(svgB).not.toContain("(violations)");
+    // The ABANDONed launches are drawn: a flag on each address they tried, counted in the legend.
+    const flagged = svgB.match(/class="abandoned"/g)?.length ?? 0;
+    expect(flagged).toBeGreaterThan(0);
+    expect(svgB).toContain(`${b.summary.abandoned} of 50 launches ABANDONed (instance terminated, its ENIs deleted; the ${flagged} addresses they tried are marked)`);
+    const legend = new RegExp(`Tried by ABANDONed launches \\(${b.summary.abandoned}\\): (\\d+) tries, ${flagged} addresses`).exec(svgB);
+    expect(legend).not.toBeNull();
+    // Each flagged cell says how often it was tried; together they are every try.
+    const perCell = [...svgB.matchAll(/<title>10\.0\.4\.\d+: [^<]*; tried by ABANDONed launches (\d+) times?<\/title>/g)];
+    expect(perCell).toHaveLength(flagged);
+    expect(perCell.reduce((n, m) => n + Number(m[1]), 0)).toBe(Number(legend![1]));
 
     const dir = mkdtempSync(join(tmpdir(), "sim-svg-"));
     const project = await cli(["simulate", ...base, "--allocator", "project", "--svg", join(dir, "run.svg")]);
@@ -35,7 +44,10 @@ describe("multus-sim simulate", () => {
     expect(project.stdout).toMatch(/ABANDONed launches: 0/);
     expect(project.stdout).toMatch(/EC2 calls per ENI: [\d.]+ reads, [\d.]+ writes/);
     expect(project.stdout).toMatch(/No violations\./);
-    expect(readFileSync(join(dir, "run.svg"), "utf8")).toContain("Live worker ENIs: 50");
+    const svgP = readFileSync(join(dir, "run.svg"), "utf8");
+    expect(svgP).toContain("Live worker ENIs: 50");
+    expect(svgP).not.toContain('class="abandoned"');
+    expect(svgP).not.toContain("Tried by ABANDONed");
     expect(project.stdout).toMatch(/simulated time \(aws timing\): last lifecycle action completed at [\d.]+ s/);
   });
 

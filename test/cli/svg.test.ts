@@ -61,6 +61,20 @@ describe("renderPlanSvg", () => {
     expect(svg.match(/stroke="#d62728" stroke-width="3"/g)!.length).toBe(2); // the cell and the legend swatch
   });
 
+  test("GIVEN addresses that ABANDONed launches tried THEN each carries a flag saying how often, and the legend counts launches, tries and addresses", () => {
+    const tries = ["10.0.4.4", "10.0.4.4", "10.0.4.5", "10.0.4.4"].map(ipToInt);
+    const svg = renderPlanSvg([{ plan, live: { workers: [ipToInt("10.0.4.4")], abandoned: { tries, launches: 2 } } }]);
+    expect(svg.match(/class="abandoned"/g)).toHaveLength(2);
+    const c = cells(svg);
+    expect(c.find((x) => x.title.startsWith("10.0.4.4:"))!.title).toMatch(/; tried by ABANDONed launches 3 times$/);
+    expect(c.find((x) => x.title.startsWith("10.0.4.5:"))!.title).toMatch(/; tried by ABANDONed launches 1 time$/);
+    expect(c.find((x) => x.title.startsWith("10.0.4.6:"))!.title).not.toMatch(/ABANDONed/);
+    expect(svg).toContain("Tried by ABANDONed launches (2): 4 tries, 2 addresses");
+    // No ABANDONed launch: neither flags nor a legend line.
+    const none = renderPlanSvg([{ plan, live: { workers: [ipToInt("10.0.4.4")], abandoned: { tries: [], launches: 0 } } }]);
+    expect(none).not.toMatch(/abandoned|ABANDONed/);
+  });
+
   test("GIVEN a /16 THEN cells stand for buckets of addresses and the scale says so", () => {
     const big = planSubnet({ cidr: "10.1.0.0/16", strategy: "reservation", maxNodes: 50, podsPerNode: 20 });
     const svg = renderPlanSvg([{ plan: big }]);

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { parseConfig } from "../../ipam/config";
 import { planNetwork } from "../../ipam/plan";
 import { ScenarioReport, baselineAllocator, lambdaAllocator, runScenario } from "../../simulator/scenario";
+import { report } from "../report";
 
 /**
  * This project's lifecycle Lambda (its real handler, configured from the environment the AWS
@@ -38,7 +39,9 @@ describe("lifecycle Lambda under concurrent launches", () => {
     const line = (name: string, r: ScenarioReport) =>
       `${name}: continued ${r.launches.continued}, abandoned ${r.launches.abandoned}, timed out ${r.incompleteActions}, violations ${r.violations.length}, ` +
       `ENIs ${r.enisCreated}, EC2 calls per ENI ${perEni(r).toFixed(2)} (reads ${r.callsPerEni.reads}, writes ${r.callsPerEni.writes}), p95 launch ${r.launchLatencyMs.p95} ms`;
-    console.log(`N=100 into ${plan.subnets[0]!.subnet.cidr}, static\n${line("project ", project)}\n${line("baseline", baseline)}`);
+    report(`lambda launch property: N=100 into ${plan.subnets[0]!.subnet.cidr}, static`);
+    report(line("  project ", project));
+    report(line("  baseline", baseline));
 
     expect(project.violations).toEqual([]);
     expect(project.launches).toEqual({ continued: 100, abandoned: 0, timedOut: 0 });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { STARTUP_ROUND_MS } from "../../agent/agent";
 import { AWS_BOOT_TIMING, BootDraws, Span, bootPlan, runReadiness } from "../../simulator/node-boot";
 import { AWS_TIMING, TimingName, timingProfile } from "../../simulator/timing";
+import { report } from "../report";
 
 /**
  * "No multus pod starts on a node before its ENIs are ready" (DESIGN.md, property 4), with the
@@ -72,8 +73,7 @@ describe("startup taint: no multus pod before its node's network is ready", () =
       }),
       { numRuns: 60 },
     );
-    // eslint-disable-next-line no-console
-    console.log(`readiness property: ${seen.runs} runs (${seen.aws} under aws timing), ${seen.pods} pods; with the taint none started early; without it ${seen.baselineEarly} pods in ${seen.runsWithBaselineEarly} runs did`);
+    report(`readiness property: ${seen.runs} runs (${seen.aws} under aws timing), ${seen.pods} pods; with the taint none started early; without it ${seen.baselineEarly} pods in ${seen.runsWithBaselineEarly} runs did`);
     expect(seen.runsWithBaselineEarly).toBeGreaterThan(0);
     expect(seen.aws).toBeGreaterThan(0);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { HostLocalModel, hostLocalConfig } from "../../../simulator/cni/host-local";
+import { report } from "../../report";
 
 /**
  * The model against the real host-local binary (Debian containernetworking-plugins 1.1.1).
@@ -13,8 +14,7 @@ import { HostLocalModel, hostLocalConfig } from "../../../simulator/cni/host-loc
 const HOST_LOCAL = "/usr/lib/cni/host-local";
 const haveBinary = existsSync(HOST_LOCAL);
 if (!haveBinary) {
-  // eslint-disable-next-line no-console
-  console.log(`skipping the real host-local comparison: ${HOST_LOCAL} is absent (apt-get install -y containernetworking-plugins)`);
+  report(`skipping the real host-local comparison: ${HOST_LOCAL} is absent (apt-get install -y containernetworking-plugins)`);
 }
 const realTest = haveBinary ? test : test.skip;
 

@@ -8,6 +8,7 @@ import { contains, ipToInt, parseCidr } from "../../../contract/address";
 import { DEFAULT_CONFIG, parseConfig } from "../../../ipam/config";
 import { planNetwork } from "../../../ipam/plan";
 import { FAKE_CREDENTIALS, ServeProcess, eventually, startServe } from "./serve-process";
+import { report } from "../../report";
 
 const run = promisify(execFile);
 const SEQUENCE = path.join(__dirname, "clients/sequence.py");
@@ -82,7 +83,7 @@ async function missing(what: "aws" | "boto3" | "moto"): Promise<string | undefin
 
 function skipped(what: string, why: string): void {
   // A skipped check says why (house rule).
-  console.warn(`SKIPPED ${what}: ${why}`);
+  report(`SKIPPED ${what}: ${why}`);
 }
 
 async function freePort(): Promise<number> {
@@ -189,7 +190,7 @@ describe("AWS clients nobody here wrote, against multus-sim serve (and moto)", (
         .filter(([, ok]) => !ok)
         .map(([id]) => id)
         .sort();
-      console.info(`moto departs from AWS's documentation on: ${departures.join(", ") || "nothing"}`);
+      report(`moto departs from AWS's documentation on: ${departures.join(", ") || "nothing"}`);
       expect(departures).toEqual(documentedDepartures());
     } finally {
       await moto.stop();

@@ -8,6 +8,7 @@ import { intToIp } from "../../../../ipam";
 import { NetworkDefinition, networkDefinitions } from "../../../../modules/kubernetes";
 import { multusEniConfig } from "../../../../modules/aws/user-data";
 import { DEFAULT } from "../../kubernetes/helpers";
+import { report } from "../../../report";
 
 /**
  * The real multus-eni script (what the user data installs) against a fake IMDSv2 and veth pairs
@@ -37,8 +38,7 @@ function whyNot(): string | undefined {
 }
 
 const skip = whyNot();
-// eslint-disable-next-line no-console
-if (skip) console.log(`skipping multus-eni against a fake IMDS and real CNI plugins: ${skip}`);
+if (skip) report(`skipping multus-eni against a fake IMDS and real CNI plugins: ${skip}`);
 const rootTest = skip ? test.skip : test;
 
 /**
@@ -269,8 +269,7 @@ describe("multus-eni on a node (fake IMDS, veth ENIs, real CNI plugins)", () => 
   rootTest("GIVEN the named ENIs WHEN the kernel has ipvlan THEN the real ipvlan plugin attaches each default NAD's pod the same way; where it has not, the test says so", () => {
     const probe = run("ip", ["-n", host.ns, "link", "add", "name", "ipvl-probe", "link", "enp40s0", "type", "ipvlan", "mode", "l2"]);
     if (probe.status !== 0) {
-      // eslint-disable-next-line no-console
-      console.log(`skipping the ipvlan case: this kernel has no ipvlan (ip link add ... type ipvlan: ${probe.stderr.trim()})`);
+      report(`skipping the ipvlan case: this kernel has no ipvlan (ip link add ... type ipvlan: ${probe.stderr.trim()})`);
       return;
     }
     run("ip", ["-n", host.ns, "link", "del", "ipvl-probe"]);
