@@ -142,6 +142,15 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
   const orPodHeadroom = podHeadroom ? ` or ${names.podHeadroom}` : "";
 
   const workersWanted = { first: usable.first, last: usable.first + workerCount - 1 };
+  // A worker block longer than the subnet is its own problem: no pod block placement fixes it.
+  const workersOverflow = workersWanted.last > usable.last;
+  const workerProblem = (podBlock: string) =>
+    workersOverflow
+      ? `the worker block needs ${plural(workerCount, "address", "addresses")} (${names.maxNodes} ${input.maxNodes} + ${names.workerHeadroom} ${headroom}) but ${subnet.cidr} has ${rangeSize(usable)} usable`
+      : `the worker block ${intToIp(workersWanted.first)}-${intToIp(workersWanted.last)} (${plural(workerCount, "address", "addresses")}) overlaps the pod block ${podBlock}`;
+  const workerFix = workersOverflow
+    ? `lower ${names.maxNodes} or ${names.workerHeadroom}, or use a larger subnet`
+    : `start the pod block after ${intToIp(workersWanted.last)}, or lower ${names.maxNodes} or ${names.workerHeadroom}`;
   let pods: IpRange;
   if (input.podRange !== undefined) {
     pods = parsePodRange(input.podRange, subnet, `${at}podRange`);
@@ -161,8 +170,8 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
       fixes.push(`widen the range to ${podCount} addresses or lower ${names.podsPerNode}${orPodHeadroom}`);
     }
     if (input.strategy === "static" && overlaps(workersWanted, pods)) {
-      problems.push(`the worker block ${intToIp(workersWanted.first)}-${intToIp(Math.min(workersWanted.last, usable.last))} (${plural(workerCount, "address", "addresses")}) overlaps the pod block ${input.podRange}`);
-      fixes.push(`start the pod block after ${intToIp(workersWanted.last)}, or lower ${names.maxNodes} or ${names.workerHeadroom}`);
+      problems.push(workerProblem(input.podRange));
+      fixes.push(workerFix);
     }
     if (problems.length) throw new PlanError(`${at}podRange`, problems.join("; and "), fixes.join("; "), "infeasible");
   } else {
@@ -195,8 +204,8 @@ export function planSubnet(input: LayoutInput): SubnetPlan {
     if (workers.last > usable.last || overlaps(workers, pods)) {
       throw new PlanError(
         input.podRange !== undefined ? `${at}podRange` : names.maxNodes,
-        `the worker block ${intToIp(workers.first)}-${intToIp(Math.min(workers.last, usable.last))} (${plural(workerCount, "address", "addresses")}) overlaps the pod block ${intToIp(pods.first)}-${intToIp(pods.last)}`,
-        `start the pod block after ${intToIp(workers.last)}, or lower ${names.maxNodes} or ${names.workerHeadroom}`,
+        workerProblem(`${intToIp(pods.first)}-${intToIp(pods.last)}`),
+        workerFix,
         "infeasible",
       );
     }

@@ -115,6 +115,21 @@ describe("planSubnet: errors", () => {
     expect((err as PlanError).fix).toMatch(/widen the range to 100 addresses.*; start the pod block after 10\.0\.4\.103/);
   });
 
+  test("GIVEN a worker block longer than the subnet beside a pod range THEN it says the subnet is too small, with addresses inside the subnet only", () => {
+    let err: unknown;
+    try {
+      planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 200, podsPerNode: 10, podRange: "10.0.4.10-10.0.4.100" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PlanError);
+    const { problem, fix } = err as PlanError;
+    expect(problem).toMatch(/the worker block needs 400 addresses \(nodeGroup\.maxSize 200 \+ multus\.workerHeadroom 200\) but 10\.0\.4\.0\/24 has 251 usable/);
+    expect(fix).toMatch(/lower nodeGroup\.maxSize or multus\.workerHeadroom, or use a larger subnet/);
+    // No address outside the subnet is offered as a place to start the pod block.
+    expect(`${problem} ${fix}`).not.toMatch(/10\.0\.5\./);
+  });
+
   test("GIVEN podRange as a CIDR THEN the pod block is its usable part: AWS-reserved addresses left out", () => {
     const plan = planSubnet({ cidr: "10.0.4.0/24", strategy: "static", maxNodes: 3, podsPerNode: 10, podRange: "10.0.4.128/25" });
     expect(formatRange(plan.pods)).toEqual({ first: "10.0.4.128", last: "10.0.4.254", count: 127 });
