@@ -98,3 +98,16 @@ export const EVENT_DELIVERY = {
 export function maximumEventAgeSeconds(hookTimeoutSeconds: number): number {
   return Math.min(21_600, Math.max(60, hookTimeoutSeconds));
 }
+
+/**
+ * How a node group's instances come and go, and so how the lifecycle Lambda hears of them:
+ * `autoscaling`, a self-managed Auto Scaling group with lifecycle hooks; `karpenter`, a
+ * Karpenter NodePool; `managed`, an EKS managed node group. The last two launch without a hook
+ * the function can hold: it hears of them by EC2 Instance State-change Notification and
+ * readiness is the node's startup taint alone.
+ */
+export const NODE_GROUP_KINDS = ["autoscaling", "karpenter", "managed"] as const;
+export type NodeGroupKind = (typeof NODE_GROUP_KINDS)[number];
+
+/** Kinds whose launches the function learns of from EC2 state changes (no lifecycle hook). */
+export const HOOKLESS_KINDS: readonly NodeGroupKind[] = ["karpenter", "managed"];
