@@ -69,6 +69,15 @@ export function defaultAutoScalingGroupName(clusterName: string, nodeGroupName: 
   return `${clusterName}-${nodeGroupName}`;
 }
 
+/**
+ * The name of a `karpenter` group's NodePool or a `managed` group's EKS node group unless one is
+ * given: `${cluster}-${nodeGroup}`, lowercase (a NodePool is a Kubernetes object, named by a DNS
+ * subdomain; EKS takes the same characters).
+ */
+export function hooklessGroupName(clusterName: string, nodeGroupName: string): string {
+  return defaultAutoScalingGroupName(clusterName, nodeGroupName).toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
 export function isLifecycleResult(v: unknown): v is LifecycleResult {
   return (LIFECYCLE_RESULTS as readonly unknown[]).includes(v);
 }
