@@ -26,7 +26,7 @@ export const LAMBDA_ENV = {
   instanceLimits: "MULTUS_INSTANCE_LIMITS",
   /** The launch hook's heartbeat timeout in seconds: a launch's retries end in time for it. */
   launchHookTimeout: "MULTUS_LAUNCH_HOOK_TIMEOUT",
-  /** `karpenter` or `managed` (unset: `autoscaling`): MULTUS_ASG_NAME then names the NodePool or EKS node group its instances are tagged with. */
+  /** `autoscaling` (also when unset, as functions deployed before wrote none), `karpenter` or `managed`: for the last two MULTUS_ASG_NAME then names the NodePool or EKS node group its instances are tagged with. */
   groupKind: "MULTUS_GROUP_KIND",
 } as const;
 
@@ -108,7 +108,7 @@ export function lambdaConfigEnvironment(c: LambdaConfig): Record<string, string>
     [LAMBDA_ENV.launchHookTimeout]: String(c.launchHookTimeoutSeconds),
   };
   if (c.instanceLimits) env[LAMBDA_ENV.instanceLimits] = JSON.stringify(c.instanceLimits);
-  if (c.kind && c.kind !== "autoscaling") env[LAMBDA_ENV.groupKind] = c.kind;
+  env[LAMBDA_ENV.groupKind] = c.kind ?? "autoscaling";
   return checkSize(env, "multus.subnets", "use fewer multus subnets or interface tags");
 }
 
