@@ -258,6 +258,11 @@ const DEFAULTS = {
  */
 export const KARPENTER_SECURITY_GROUP_TAG = "multus.eks.amazonaws.com/karpenter-node-class";
 
+/** A `karpenter` group's node role name unless iam.roleName gives one: fixed, so the EC2NodeClass (another stack) can name it. */
+export function karpenterNodeRoleName(clusterName: string, nodeGroupName: string): string {
+  return fitName(`${clusterName}-${nodeGroupName}-node`, 64);
+}
+
 export class MultusNodeGroup extends Construct {
   readonly kind: NodeGroupKind;
   /** `autoscaling` groups. */
@@ -318,7 +323,7 @@ export class MultusNodeGroup extends Construct {
       const assume = new DataAwsIamPolicyDocument(this, "node-assume-role", {
         statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: [`ec2.${ctx.dnsSuffix}`] }] }],
       });
-      const roleName = iam.roleName ?? fitName(kind === "karpenter" ? `${p.clusterName}-${p.nodeGroupName}-node` : `${p.nodeGroupName}-node`, kind === "karpenter" ? 64 : 37);
+      const roleName = iam.roleName ?? (kind === "karpenter" ? karpenterNodeRoleName(p.clusterName, p.nodeGroupName) : fitName(`${p.nodeGroupName}-node`, 37));
       this.nodeRole = new IamRole(this, "node-role", {
         ...((iam.roleUseNamePrefix ?? kind !== "karpenter") ? { namePrefix: `${roleName}-` } : { name: roleName }),
         path: iam.rolePath,
