@@ -6,7 +6,10 @@ import { parseConfig, planNetwork } from "../../../ipam";
 import { STARTUP_TAINT } from "../../../contract/node-network";
 import { buildKubernetesStacks } from "../../../modules/kubernetes/stacks";
 import { K8sObject } from "../../../modules/kubernetes/objects/common";
-import { Json, find, manifestsOf, newApp, synthJson } from "./helpers";
+import { find, manifestsOf, newApp, synthJson } from "./helpers";
+
+/** CRD schemas and objects, read loosely. */
+type Json = any;
 
 const CRDS = join(__dirname, "../../../modules/kubernetes/crds/karpenter");
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
