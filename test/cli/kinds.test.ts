@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, cli } from "./run";
 
-describe("multus-sim plan --config with Karpenter and managed groups", () => {
+describe("multus-sim with Karpenter and managed groups", () => {
   test("GIVEN the mixed example THEN the plan holds a worker block for every group (exit 0)", async () => {
     const { code, stdout, stderr } = await cli(["plan", "--config", join(ROOT, "examples/mixed.config.json"), "--json"]);
     expect(stderr).not.toMatch(/error/);
@@ -20,5 +20,13 @@ describe("multus-sim plan --config with Karpenter and managed groups", () => {
     const { code, stderr } = await cli(["plan", "--config", file]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/nodeGroups\[1\]\.maxSize: .*cannot bound the group's worker block/);
+  });
+
+  test("GIVEN the mixed example WHEN simulated under the aws timing THEN clean: every node of the three groups gets its ENI (exit 0)", async () => {
+    const { code, stdout } = await cli(["simulate", "--config", join(ROOT, "examples/mixed.config.json"), "--timing", "aws"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/13 launches/);
+    expect(stdout).toMatch(/ENIs created: 13;/);
+    expect(stdout).toMatch(/No violations\./);
   });
 });
