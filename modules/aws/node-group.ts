@@ -437,7 +437,10 @@ export class MultusNodeGroup extends Construct {
     }
     this.userData = userData;
     this.nodeRoleName = nodeRoleName;
-    this.accessEntry = p.nodeAccess === "access-entry" ? nodeAccessEntry(this, p.clusterName, this.nodeRoleArn, tags) : undefined;
+    // EKS makes the access entry of a managed group's node role itself (EKS user guide, "Grant
+    // IAM users access to Kubernetes with EKS access entries": managed node groups and Fargate
+    // get theirs automatically); a second one would fail to create.
+    this.accessEntry = p.nodeAccess === "access-entry" && kind !== "managed" ? nodeAccessEntry(this, p.clusterName, this.nodeRoleArn, tags) : undefined;
     // Karpenter launches the nodes itself, from the EC2NodeClass (modules/kubernetes).
     if (kind === "karpenter") return;
     const rt = props.resourceTags ?? {};
