@@ -1,3 +1,4 @@
+import { instanceTagKey } from "../contract/state-change";
 import { Command, Option } from "commander";
 import { SingleBar } from "cli-progress";
 import { MultusConfig, NetworkPlan, PlanError, asShorthand, ipToInt, nadIpamRange, plural, podBlockOf } from "../ipam";
@@ -311,7 +312,9 @@ function clusterSetup(opts: SimulateFlags, config: MultusConfig): SimulationSetu
     if (opts.nodes !== undefined && opts.nodes > g.maxSize) {
       throw new PlanError("--nodes", `${opts.nodes} launches per group, but group "${g.name}" has maxSize ${g.maxSize}, which its blocks are sized for`, `give --nodes at most ${g.maxSize}, or raise the group's maxSize in the config`);
     }
-    return { autoScalingGroupName: names[i]!.autoScalingGroupName, planGroup: g.name, nodes: opts.nodes ?? g.maxSize };
+    // Karpenter's and managed groups' instances come without a hook, tagged with their NodePool or node group.
+    const instanceTag = g.kind === "autoscaling" ? undefined : { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName };
+    return { autoScalingGroupName: names[i]!.autoScalingGroupName, planGroup: g.name, nodes: opts.nodes ?? g.maxSize, ...(instanceTag ? { instanceTag } : {}) };
   });
   // As many pods as the plan sized each group's pod blocks for: what a node can route.
   const perNode = new Map(plan.groups.map((g) => [g.name, Math.min(g.podsPerNode, g.multusPodsPerEni)]));

@@ -1,7 +1,7 @@
 import { IpRange, Subnet, contains, formatRange, intToIp, parseRange, parseSubnet, usableRange } from "./address";
 import { PlanError } from "./errors";
 import { isObject } from "./json";
-import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "./lifecycle";
+import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, NODE_GROUP_KINDS, NODE_GROUP_NAME_PATTERN, NodeGroupKind, STRATEGIES, Strategy } from "./lifecycle";
 import { TAG_TEXT, checkInterfaceTags } from "./tags";
 
 /** The environment variables the lifecycle Lambda reads. */
@@ -26,6 +26,8 @@ export const LAMBDA_ENV = {
   instanceLimits: "MULTUS_INSTANCE_LIMITS",
   /** The launch hook's heartbeat timeout in seconds: a launch's retries end in time for it. */
   launchHookTimeout: "MULTUS_LAUNCH_HOOK_TIMEOUT",
+  /** `autoscaling` (also when unset, as functions deployed before wrote none), `karpenter` or `managed`: for the last two MULTUS_ASG_NAME then names the NodePool or EKS node group its instances are tagged with. */
+  groupKind: "MULTUS_GROUP_KIND",
 } as const;
 
 /**
@@ -58,8 +60,13 @@ export interface LambdaConfig {
   /** The node group's name (several groups: it keys the worker blocks). */
   readonly name?: string;
   readonly nodeGroupTag: string;
-  /** Events of another group are ignored. */
+  /**
+   * Events of another group are ignored. A `karpenter` or `managed` group: the NodePool or EKS
+   * node group name, the value of its instances' tag (contract/state-change.ts GROUP_INSTANCE_TAG).
+   */
   readonly autoScalingGroupName: string;
+  /** Who launches the group's instances. @default "autoscaling" */
+  readonly kind?: NodeGroupKind;
   readonly strategy: Strategy;
   readonly subnets: LambdaSubnet[];
   readonly securityGroupIds: string[];
@@ -101,6 +108,7 @@ export function lambdaConfigEnvironment(c: LambdaConfig): Record<string, string>
     [LAMBDA_ENV.launchHookTimeout]: String(c.launchHookTimeoutSeconds),
   };
   if (c.instanceLimits) env[LAMBDA_ENV.instanceLimits] = JSON.stringify(c.instanceLimits);
+  env[LAMBDA_ENV.groupKind] = c.kind ?? "autoscaling";
   return checkSize(env, "multus.subnets", "use fewer multus subnets or interface tags");
 }
 
@@ -221,6 +229,12 @@ function parseHookTimeout(value: unknown, variable: string): number {
   return seconds;
 }
 
+function parseKind(value: unknown, variable: string): NodeGroupKind {
+  if (value === undefined) return "autoscaling";
+  if (typeof value !== "string" || !(NODE_GROUP_KINDS as readonly string[]).includes(value)) fail(variable, `must be one of ${NODE_GROUP_KINDS.join(", ")}, got ${JSON.stringify(value)}`);
+  return value as NodeGroupKind;
+}
+
 function parseLimits(l: unknown, variable: string): NonNullable<LambdaConfig["instanceLimits"]> {
   if (!isObject(l) || typeof l.type !== "string" || typeof l.maxEnis !== "number" || !Number.isInteger(l.maxEnis) || l.maxEnis < 1) {
     fail(variable, 'must be a JSON object {"type": "c5.2xlarge", "maxEnis": 4}');
@@ -256,8 +270,10 @@ export function parseLambdaEnvironment(env: Env): LambdaConfig {
   const instanceLimits = env[LAMBDA_ENV.instanceLimits] !== undefined ? parseLimits(json(env, LAMBDA_ENV.instanceLimits), LAMBDA_ENV.instanceLimits) : undefined;
 
   const launchHookTimeoutSeconds = parseHookTimeout(env[LAMBDA_ENV.launchHookTimeout], LAMBDA_ENV.launchHookTimeout);
+  const kind = parseKind(env[LAMBDA_ENV.groupKind], LAMBDA_ENV.groupKind);
 
   return {
+    ...(kind !== "autoscaling" ? { kind } : {}),
     nodeGroupTag,
     autoScalingGroupName,
     strategy,
@@ -279,7 +295,7 @@ export function parseLambdaEnvironment(env: Env): LambdaConfig {
 export const LAMBDA_CLUSTER_ENV = {
   /**
    * Compact JSON, the groups by Auto Scaling group name:
-   * `{"<asg>":{"name","tag"?,"strategy","networks":[...],"azs":[...],"limits"?:{"type","maxEnis"},"hook"?:300}}`;
+   * `{"<asg>":{"name","kind"?,"tag"?,"strategy","networks":[...],"azs":[...],"limits"?:{"type","maxEnis"},"hook"?:300}}`;
    * `tag` (the ENI node-group tag) is left out when it is the Auto Scaling group name, `hook`
    * (the launch hook's heartbeat timeout, seconds) when it is the default, and `networks` is in
    * device order.
@@ -345,6 +361,7 @@ export function lambdaGroupsEnvironment(groups: readonly LambdaConfig[]): Record
     const azs = [...new Set(g.subnets.map((s) => s.availabilityZone))];
     out[g.autoScalingGroupName] = {
       name: g.name,
+      ...(g.kind && g.kind !== "autoscaling" ? { kind: g.kind } : {}),
       ...(g.nodeGroupTag !== g.autoScalingGroupName ? { tag: g.nodeGroupTag } : {}),
       strategy: g.strategy,
       networks,
@@ -405,6 +422,7 @@ export function parseLambdaGroups(env: Env): LambdaConfig[] {
     const name = g.name;
     const nodeGroupTag = g.tag === undefined ? asg : typeof g.tag === "string" ? checkTagValue(g.tag, `${at}.tag`) : fail(`${at}.tag`, "must be a string");
     const strategy = checkStrategy(g.strategy, `${at}.strategy`);
+    const kind = parseKind(g.kind, `${at}.kind`);
     if (!Array.isArray(g.networks) || g.networks.length === 0) fail(`${at}.networks`, "must be a non-empty list of network names");
     if (!Array.isArray(g.azs) || g.azs.length === 0 || g.azs.some((z) => typeof z !== "string" || !AZ.test(z))) fail(`${at}.azs`, "must be a non-empty list of availability zones");
     const azs = g.azs as string[];
@@ -423,6 +441,7 @@ export function parseLambdaGroups(env: Env): LambdaConfig[] {
     const first = subnets[0] ?? fail(`${at}.azs`, `no subnet of the group's networks is in ${azs.join(", ")}`);
     return {
       name,
+      ...(kind !== "autoscaling" ? { kind } : {}),
       nodeGroupTag,
       autoScalingGroupName: asg,
       strategy,

@@ -69,6 +69,15 @@ export function defaultAutoScalingGroupName(clusterName: string, nodeGroupName: 
   return `${clusterName}-${nodeGroupName}`;
 }
 
+/**
+ * The name of a `karpenter` group's NodePool or a `managed` group's EKS node group unless one is
+ * given: `${cluster}-${nodeGroup}`, lowercase (a NodePool is a Kubernetes object, named by a DNS
+ * subdomain; EKS takes the same characters).
+ */
+export function hooklessGroupName(clusterName: string, nodeGroupName: string): string {
+  return defaultAutoScalingGroupName(clusterName, nodeGroupName).toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
 export function isLifecycleResult(v: unknown): v is LifecycleResult {
   return (LIFECYCLE_RESULTS as readonly unknown[]).includes(v);
 }
@@ -98,3 +107,16 @@ export const EVENT_DELIVERY = {
 export function maximumEventAgeSeconds(hookTimeoutSeconds: number): number {
   return Math.min(21_600, Math.max(60, hookTimeoutSeconds));
 }
+
+/**
+ * How a node group's instances come and go, and so how the lifecycle Lambda hears of them:
+ * `autoscaling`, a self-managed Auto Scaling group with lifecycle hooks; `karpenter`, a
+ * Karpenter NodePool; `managed`, an EKS managed node group. The last two launch without a hook
+ * the function can hold: it hears of them by EC2 Instance State-change Notification and
+ * readiness is the node's startup taint alone.
+ */
+export const NODE_GROUP_KINDS = ["autoscaling", "karpenter", "managed"] as const;
+export type NodeGroupKind = (typeof NODE_GROUP_KINDS)[number];
+
+/** Kinds whose launches the function learns of from EC2 state changes (no lifecycle hook). */
+export const HOOKLESS_KINDS: readonly NodeGroupKind[] = ["karpenter", "managed"];

@@ -1,6 +1,6 @@
 import type { Subnet } from "../contract/address";
 import { JsonObject as Json, isObject } from "../contract/json";
-import type { Strategy } from "../contract/lifecycle";
+import { NODE_GROUP_KINDS, NodeGroupKind, Strategy } from "../contract/lifecycle";
 import { checkInterfaceTags } from "../contract/tags";
 import { PlanError } from "../contract/errors";
 import { CONFIG_FIELDS } from "./config-fields";
@@ -80,6 +80,12 @@ export interface NetworkConfig {
 
 /** A node group: today's `nodeGroup` fields, its address strategy and the networks it attaches. */
 export interface NodeGroupConfig extends Readonly<ShorthandConfig["nodeGroup"]> {
+  /**
+   * Who launches its nodes: a self-managed Auto Scaling group with lifecycle hooks, a Karpenter
+   * NodePool (`maxSize` is its node limit, required), or an EKS managed node group.
+   * @default "autoscaling"
+   */
+  readonly kind: NodeGroupKind;
   /** AZs of its primary `subnetIds` (an id alone does not tell). */
   readonly availabilityZones: string[];
   /** @default "static" */
@@ -166,10 +172,43 @@ function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRan
   return net as unknown as NetworkConfig;
 }
 
+/** Options of the Auto Scaling group alone: a Karpenter NodePool or an EKS managed group has no such setting. */
+const AUTOSCALING_ONLY = ["manageDesiredCapacity", "clusterAutoscaler", "capacityRebalance", "instanceRefresh", "terminationPolicies", "maxInstanceLifetime", "healthCheckGracePeriod", "enabledMetrics", "lifecycleHooks", "placementGroup", "spot"] as const;
+
+/**
+ * The group's kind and what it rules out. A Karpenter NodePool has no minimum or desired size,
+ * and its worst case is its node limit (`limits.nodes`, written from `maxSize`): without one
+ * the plan cannot bound the worker block, and says so (infeasible, CLI exit 1).
+ */
+function checkKind(g: Json, at: string, c: Checker): NodeGroupKind {
+  const kind = g.kind === undefined ? "autoscaling" : c.oneOf(g.kind, `${at}.kind`, NODE_GROUP_KINDS);
+  if (kind === "autoscaling") return kind;
+  for (const f of AUTOSCALING_ONLY) {
+    // Spot on a managed group is its capacityType; on Karpenter, the NodePool's capacity-type requirement.
+    if (g[f] !== undefined) c.fail(`${at}.${f}`, `is an Auto Scaling group option; a ${kind} group has none`, `remove ${at}.${f}, or set ${at}.kind to "autoscaling"`);
+  }
+  if (kind === "karpenter") {
+    for (const f of ["minSize", "desiredSize"] as const) {
+      if (g[f] !== undefined) c.fail(`${at}.${f}`, "has no meaning for a Karpenter NodePool: Karpenter launches what pending pods need", `remove ${at}.${f}; ${at}.maxSize is the NodePool's node limit`);
+    }
+    if (g.maxSize === undefined) {
+      throw new PlanError(
+        `${at}.maxSize`,
+        "is not set: a Karpenter NodePool without a node limit can launch any number of nodes, so the plan cannot bound the group's worker block (nor its pod block)",
+        `set ${at}.maxSize, the NodePool's limits.nodes, to the most nodes the group may run`,
+        "infeasible",
+      );
+    }
+  }
+  return kind;
+}
+
 function parseGroup(g: unknown, at: string, c: Checker, region: string, networks: readonly NetworkConfig[], groups: number, iam: ClusterIamConfig | undefined): NodeGroupConfig {
   c.keys(g, at, CONFIG_FIELDS["nodeGroups[]"]);
   checkInstanceTypeAgrees(g, at);
-  const ng = merge(groupDefaults(), g) as Json;
+  const kind = checkKind(g as Json, at, c);
+  // Karpenter keeps no minimum: its sizes are 0 .. maxSize.
+  const ng = merge(groupDefaults(), { ...(g as Json), kind, ...(kind === "karpenter" ? { minSize: 0, desiredSize: 0 } : {}) }) as Json;
   checkNodeGroupFields(ng, at, c);
   checkGroupAddressFields(ng, at, c);
   const name = ng.name as string;
@@ -284,6 +323,7 @@ export function shorthandCluster(raw: ShorthandConfig): ShorthandMultusConfig {
   }));
   const group: NodeGroupConfig = {
     ...ng,
+    kind: "autoscaling",
     availabilityZones: [...new Set(m.subnets.map((s) => s.availabilityZone))],
     strategy: m.strategy,
     podsPerNode: m.podsPerNode,

@@ -25,7 +25,7 @@ export const CONFIG_FIELDS = {
   "networks[].nad": ["name", "namespace"],
   "nodeGroups[]": [
     "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
-    "availabilityZones", "strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "networks", ...NODE_GROUP_OPTIONS,
+    "availabilityZones", "strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "networks", "kind", ...NODE_GROUP_OPTIONS,
   ],
   // A node group's production options (ipam/node-options.ts), in the shorthand's nodeGroup and in each of nodeGroups.
   "nodeGroup.spot": ["onDemandBaseCapacity", "onDemandPercentageAboveBaseCapacity", "allocationStrategy", "onDemandAllocationStrategy", "maxPrice"],

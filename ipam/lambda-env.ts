@@ -1,7 +1,7 @@
 import type { MultusConfig } from "./config";
 import { PlanError } from "../contract/errors";
 import { DEFAULT_IP_ATTEMPTS, LambdaConfig, lambdaGroupsEnvironment } from "../contract/lambda-env";
-import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, defaultAutoScalingGroupName } from "../contract/lifecycle";
+import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, defaultAutoScalingGroupName, hooklessGroupName } from "../contract/lifecycle";
 import { checkInterfaceTags } from "../contract/tags";
 import type { NetworkPlan } from "./plan";
 
@@ -39,7 +39,8 @@ export function groupNames(
   return config.nodeGroups.map((g) => {
     const given = extra.groups?.[g.name];
     const own = given ?? (config.nodeGroups.length === 1 ? extra : {});
-    const autoScalingGroupName = own.autoScalingGroupName ?? defaultAutoScalingGroupName(config.cluster.name, g.name);
+    // A NodePool or EKS node group: its name, which its instances' tag carries.
+    const autoScalingGroupName = own.autoScalingGroupName ?? (g.kind === "autoscaling" ? defaultAutoScalingGroupName(config.cluster.name, g.name) : hooklessGroupName(config.cluster.name, g.name));
     const hook = given?.launchHookTimeout !== undefined ? { at: `groups.${g.name}.launchHookTimeout`, value: given.launchHookTimeout } : { at: "launchHookTimeout", value: extra.launchHookTimeout };
     return {
       name: g.name,
@@ -92,6 +93,7 @@ export function lambdaConfigs(config: MultusConfig, plan: NetworkPlan, extra: La
     const single = plan.groups.length === 1 && agree(subnets);
     return {
       ...(single ? {} : { name: g.name }),
+      ...(g.kind !== "autoscaling" ? { kind: g.kind } : {}),
       nodeGroupTag: names[gi]!.nodeGroupTag,
       autoScalingGroupName: names[gi]!.autoScalingGroupName,
       strategy: g.strategy,

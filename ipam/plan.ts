@@ -1,6 +1,6 @@
 import { IpRange, formatRange, rangeSize } from "../contract/address";
 import { PlanError } from "../contract/errors";
-import type { Strategy } from "../contract/lifecycle";
+import type { NodeGroupKind, Strategy } from "../contract/lifecycle";
 import { InstanceLimits, checkRoomForPods, instanceLimits, kubeletMaxPods, multusPodsPerEni } from "./capacity";
 import { ConfigForm, NetworkConfig, NodeGroupConfig, deviceIndexes } from "./cluster-config";
 import { OwnedReservation, PlanBlock, SharedSubnetPlan, planSharedSubnet, subnetBlocks } from "./cluster-layout";
@@ -27,6 +27,8 @@ export interface PlannedSubnet extends SharedSubnetPlan {
 /** A node group's share of the plan. */
 export interface PlannedGroup {
   readonly name: string;
+  /** Who launches its nodes (ipam/cluster-config.ts NodeGroupConfig.kind). */
+  readonly kind: NodeGroupKind;
   readonly strategy: Strategy;
   readonly maxSize: number;
   readonly podsPerNode: number;
@@ -186,6 +188,7 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
     const dhcpSize = (s: PlannedSubnet) => s.dhcp.reduce((n, r) => n + rangeSize(r), 0);
     return {
       name: g.name,
+      kind: g.kind,
       strategy: g.strategy,
       maxSize: g.maxSize,
       podsPerNode: g.podsPerNode,

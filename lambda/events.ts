@@ -1,5 +1,7 @@
 import { JsonObject, isObject } from "../contract/json";
+import { PlanError } from "../contract/errors";
 import { DETAIL_TYPES, TEST_NOTIFICATION, TRANSITIONS } from "../contract/lifecycle";
+import { ATTACH_STATES, CLEANUP_STATES, INSTANCE_STATES, InstanceStateName, STATE_CHANGE } from "../contract/state-change";
 
 /**
  * The events the function receives, recognised by shape:
@@ -9,6 +11,9 @@ import { DETAIL_TYPES, TEST_NOTIFICATION, TRANSITIONS } from "../contract/lifecy
  * - The sweep: an EventBridge schedule's own event (detail-type "Scheduled Event", source
  *   "aws.events") or a constant input carrying `"action": "sweep"` (what the node group
  *   module's schedule sends: `{"source": "multus.sweep", "action": "sweep"}`).
+ * - EC2 Instance State-change Notification (contract/state-change.ts): `pending` attaches,
+ *   `shutting-down` and `terminated` clean up, other states are ignored. Such an event with no
+ *   instance id or an unknown state is refused (EventError), not ignored: it names the field.
  * - Auto Scaling's test notification (`"Event": "autoscaling:TEST_NOTIFICATION"`, sent when a
  *   hook's notification target is set; EC2 Auto Scaling API reference, PutLifecycleHook) and
  *   anything else: ignored.
@@ -16,6 +21,7 @@ import { DETAIL_TYPES, TEST_NOTIFICATION, TRANSITIONS } from "../contract/lifecy
 export type ParsedEvent =
   | { readonly kind: "launch" | "terminate"; readonly action: LifecycleActionRef }
   | { readonly kind: "sweep" }
+  | { readonly kind: "state"; readonly instanceId: string; readonly state: InstanceStateName; readonly step: "attach" | "cleanup" }
   | { readonly kind: "ignored"; readonly reason: string };
 
 /** What CompleteLifecycleAction needs. */
@@ -46,6 +52,7 @@ export function parseEvent(event: unknown): ParsedEvent {
     return { kind: "sweep" };
   }
   const type = e["detail-type"];
+  if (type === STATE_CHANGE.detailType) return parseStateChange(e);
   if (type !== DETAIL_TYPES.launch && type !== DETAIL_TYPES.terminate) {
     return { kind: "ignored", reason: `unrecognised event (detail-type ${JSON.stringify(type ?? null)})` };
   }
@@ -63,4 +70,28 @@ export function parseEvent(event: unknown): ParsedEvent {
   const token = str(detail.LifecycleActionToken);
   const startedAt = Date.parse(str(e.time) ?? "");
   return { kind, action: { instanceId, autoScalingGroupName, hookName, ...(token ? { token } : {}), ...(Number.isNaN(startedAt) ? {} : { startedAt }) } };
+}
+
+/** A malformed event: names the field and what it must hold. */
+export class EventError extends PlanError {}
+
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+function parseStateChange(e: JsonObject): ParsedEvent {
+  if (e.source !== undefined && e.source !== STATE_CHANGE.source) {
+    throw new EventError("source", `${JSON.stringify(e.source)} is not EC2's; "${STATE_CHANGE.detailType}" comes from ${STATE_CHANGE.source}`, `send the event with source "${STATE_CHANGE.source}"`);
+  }
+  if (!isObject(e.detail)) throw new EventError("detail", `must be an object {"instance-id", "state"} in a ${STATE_CHANGE.detailType}`, "send the event as EventBridge delivers it");
+  const instanceId = e.detail["instance-id"];
+  if (typeof instanceId !== "string" || !INSTANCE_ID.test(instanceId)) {
+    throw new EventError("detail.instance-id", `${JSON.stringify(instanceId ?? null)} is not an EC2 instance id`, 'give the instance id, "i-" and 8 or 17 hex digits');
+  }
+  const state = e.detail.state;
+  if (typeof state !== "string" || !(INSTANCE_STATES as readonly string[]).includes(state)) {
+    throw new EventError("detail.state", `${JSON.stringify(state ?? null)} is not an instance state`, `use one of ${INSTANCE_STATES.join(", ")}`);
+  }
+  const s = state as InstanceStateName;
+  if (ATTACH_STATES.includes(s)) return { kind: "state", instanceId, state: s, step: "attach" };
+  if (CLEANUP_STATES.includes(s)) return { kind: "state", instanceId, state: s, step: "cleanup" };
+  return { kind: "ignored", reason: `instance ${instanceId} is ${s}: nothing to attach or clean up` };
 }

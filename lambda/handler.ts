@@ -4,10 +4,11 @@ import { errorCode, errorText } from "../contract/aws-errors";
 import { LambdaConfig, parseLambdaGroups } from "../contract/lambda-env";
 import { DEFAULT_LAMBDA_TIMEOUT, LifecycleResult } from "../contract/lifecycle";
 import { ENI_TAG_KEYS } from "../contract/tags";
+import { AUTOSCALING_GROUP_TAG, instanceTagKey } from "../contract/state-change";
 import { AutoScaling, Ec2, describeInstances, describeNetworkInterfaces, tagValue } from "./aws";
 import { createAwsClients } from "./clients";
 import { LifecycleActionRef, parseEvent } from "./events";
-import { CLEANUP_RESERVE_MS, LaunchFailure, LaunchProgress, deleteQuietly, launchDeadline, launchEnis, patientEc2, readInstance, retireEni } from "./launch";
+import { CLEANUP_RESERVE_MS, LaunchFailure, LaunchProgress, deleteQuietly, launchDeadline, launchEnis, patientEc2, readInstance, readInstanceWhenVisible, retireEni } from "./launch";
 
 export type { LambdaConfig } from "../contract/lambda-env";
 
@@ -154,7 +155,7 @@ async function launch(run: Invocation, action: LifecycleActionRef): Promise<Life
   run.deadline = launchDeadline({ now: run.now(), remainingMs: run.endsAt - run.now(), actionStartedAt: action.startedAt, hookTimeoutSeconds: run.config.launchHookTimeoutSeconds });
   let failure: unknown;
   try {
-    await launchEnis(run, action.instanceId, action.autoScalingGroupName, progress);
+    await launchEnis(run, action.instanceId, { key: AUTOSCALING_GROUP_TAG, value: action.autoScalingGroupName }, progress);
   } catch (err) {
     failure = err;
   }
@@ -173,7 +174,8 @@ async function launch(run: Invocation, action: LifecycleActionRef): Promise<Life
   const completeError = await complete(run, action, "ABANDON");
   // The cleanup may use the reserve the launch left it, up to the hook's margin.
   run.deadline = Math.min(run.endsAt - CLEANUP_END_MS, launchDeadline({ now: run.now(), remainingMs: Infinity, actionStartedAt: action.startedAt, hookTimeoutSeconds: run.config.launchHookTimeoutSeconds }) + CLEANUP_RESERVE_MS);
-  const { deleted, protected: kept, cleanupError } = await undoLaunch(run, action, progress, completeError);
+  const decided = async () => completeError === undefined || !noActiveAction(completeError) || (await instanceGone(run.ec2, action.instanceId));
+  const { deleted, protected: kept, cleanupError } = await undoLaunch(run, action.instanceId, progress, decided);
   const reason = [why, completeFailure(completeError), cleanupError ? `cleanup failed: ${cleanupError}` : ""].filter(Boolean).join("; ");
   run.log({ ...line, result: "ABANDON", reason, enis: progress.enis, created: progress.created, deleted, deleteOnTermination: kept, ec2Calls: run.calls() });
   return { action: "launch", result: "ABANDON", enis: [], ec2Calls: run.calls(), reason };
@@ -186,7 +188,8 @@ async function launch(run: Invocation, action: LifecycleActionRef): Promise<Life
  * instance on its way out, only the ENIs this invocation made are deleted; attached ones still
  * get DeleteOnTermination, harmless on a live node.
  */
-async function undoLaunch(run: Invocation, action: LifecycleActionRef, progress: LaunchProgress, completeError: unknown): Promise<{ deleted: string[]; protected: string[]; cleanupError?: string }> {
+async function undoLaunch(run: Invocation, instanceId: string, progress: LaunchProgress, decided: () => Promise<boolean>): Promise<{ deleted: string[]; protected: string[]; cleanupError?: string }> {
+  const action = { instanceId };
   const deleted: string[] = [];
   const kept: string[] = [];
   const note = (id: string, done: Awaited<ReturnType<typeof retireEni>>) => {
@@ -194,7 +197,7 @@ async function undoLaunch(run: Invocation, action: LifecycleActionRef, progress:
     if (done === "protected") kept.push(id);
   };
   try {
-    const decidedHere = completeError === undefined || !noActiveAction(completeError) || (await instanceGone(run.ec2, action.instanceId));
+    const decidedHere = await decided();
     const seen = await ownEnisOf(run, action.instanceId);
     for (const eni of seen) {
       const attachedHere = eni.Attachment?.InstanceId === action.instanceId;
@@ -221,10 +224,9 @@ function cleanupOutcome(
   return { action: c.action, result: c.result, enis: c.deleted, ec2Calls: run.calls(), ...(reason ? { reason } : {}) };
 }
 
-/** Deletes the instance's detached multus ENIs, marks attached ones DeleteOnTermination, then CONTINUEs. */
-async function terminate(run: Invocation, action: LifecycleActionRef): Promise<LifecycleOutcome> {
-  const deleted: DeletedEni[] = [];
-  const problems: string[] = [];
+/** Deletes the instance's detached multus ENIs and marks attached ones DeleteOnTermination, into `deleted` and `problems`. */
+async function retireInstanceEnis(run: Invocation, instanceId: string, deleted: DeletedEni[], problems: string[]): Promise<void> {
+  const action = { instanceId };
   try {
     for (const eni of await ownEnisOf(run, action.instanceId)) {
       try {
@@ -241,10 +243,48 @@ async function terminate(run: Invocation, action: LifecycleActionRef): Promise<L
   } catch (err) {
     problems.push(errorText(err));
   }
+}
+
+/** Deletes the instance's detached multus ENIs, marks attached ones DeleteOnTermination, then CONTINUEs. */
+async function terminate(run: Invocation, action: LifecycleActionRef): Promise<LifecycleOutcome> {
+  const deleted: DeletedEni[] = [];
+  const problems: string[] = [];
+  await retireInstanceEnis(run, action.instanceId, deleted, problems);
   // The instance terminates whatever the result; CONTINUE lets it go now. ENIs left behind
   // are `available` once it is gone, and the sweep deletes them.
   problems.push(completeFailure(await complete(run, action, "CONTINUE")));
   return cleanupOutcome(run, { action: "terminate", result: "CONTINUE", subject: { instanceId: action.instanceId, autoScalingGroup: action.autoScalingGroupName }, deleted, problems });
+}
+
+/**
+ * A hookless group's instance is pending: its multus ENIs, by the same plan, picker and
+ * idempotency as a launch action, but with no action to complete: the node's startup taint
+ * keeps multus pods off it until the node agent sees the ENIs. On failure the ENIs this
+ * invocation made go (others may be a concurrent delivery's) and the invocation fails, so
+ * Lambda's asynchronous retries try again; the sweep takes what is left once the instance goes.
+ */
+async function attachHookless(run: Invocation, instanceId: string, tag: { key: string; value: string }): Promise<LifecycleOutcome> {
+  const progress: LaunchProgress = { enis: [], created: [] };
+  run.deadline = run.endsAt - CLEANUP_RESERVE_MS;
+  const line = { action: "launch", instanceId, [tag.key]: tag.value, availabilityZone: progress.availabilityZone, strategy: run.config.strategy };
+  try {
+    await launchEnis(run, instanceId, tag, progress);
+  } catch (failure) {
+    const why = failure instanceof LaunchFailure ? failure.message : errorText(failure);
+    run.deadline = run.endsAt - CLEANUP_END_MS;
+    const { deleted, cleanupError } = await undoLaunch(run, instanceId, progress, () => instanceGone(run.ec2, instanceId));
+    const reason = [why, cleanupError ? `cleanup failed: ${cleanupError}` : ""].filter(Boolean).join("; ");
+    run.log({ ...line, availabilityZone: progress.availabilityZone, result: "NONE", reason, enis: progress.enis, created: progress.created, deleted, ec2Calls: run.calls() });
+    throw new LaunchFailure(`multus ENIs of ${instanceId} (${tag.key}=${tag.value}): ${reason}`);
+  }
+  const enis = progress.enis.map(({ subnetId, eniId, ip }) => ({ subnetId, eniId, ip }));
+  run.log({ ...line, availabilityZone: progress.availabilityZone, result: "NONE", enis: progress.enis, ec2Calls: run.calls() });
+  return { action: "launch", result: "NONE", enis, ec2Calls: run.calls() };
+}
+
+/** The hookless group an instance belongs to, by its tags (the event carries none). */
+function hooklessGroupOf(groups: readonly LambdaConfig[], tags: { Key?: string; Value?: string }[] | undefined): LambdaConfig | undefined {
+  return groups.find((g) => g.kind !== undefined && g.kind !== "autoscaling" && tagValue(tags, instanceTagKey(g.kind)) === g.autoScalingGroupName);
 }
 
 /** Deletes the node group's `available` ENIs whose instance is gone (or unseen past the grace period). */
@@ -325,6 +365,31 @@ export function createHandler(deps: HandlerDeps): (event: unknown, context?: Inv
     now: deps.now ?? Date.now,
     maxEnisCache: new Map<string, number>(),
   };
+  const hookless = groups.filter((g) => g.kind === "karpenter" || g.kind === "managed");
+  /**
+   * An EC2 state change (every instance of the account and Region: the rule cannot match tags).
+   * Pending: the instance's tags name its group, if it is one of ours. Going: its ENIs are found
+   * by their own tags (instance id and group), which outlive the instance's.
+   */
+  const stateChange = async (e: Extract<ReturnType<typeof parseEvent>, { kind: "state" }>, begin: (c: LambdaConfig) => Invocation): Promise<LifecycleOutcome> => {
+    if (hookless.length === 0) return ignored(resolved, "no Karpenter or managed node group is served by this function", e.instanceId);
+    if (e.step === "cleanup") {
+      const deleted: DeletedEni[] = [];
+      const problems: string[] = [];
+      let run: Invocation | undefined;
+      for (const g of hookless) {
+        run = begin(g);
+        await retireInstanceEnis(run, e.instanceId, deleted, problems);
+      }
+      return cleanupOutcome(run!, { action: "terminate", result: "NONE", subject: { instanceId: e.instanceId, state: e.state }, deleted, problems });
+    }
+    const probe = begin(hookless[0]!);
+    const instance = await readInstanceWhenVisible(probe, e.instanceId);
+    const config = hooklessGroupOf(hookless, instance.Tags);
+    if (!config) return ignored(resolved, `instance ${e.instanceId} is not tagged as a node of ${hookless.map((g) => `${instanceTagKey(g.kind!)}=${g.autoScalingGroupName}`).join(", ")}`, e.instanceId);
+    const run = begin(config);
+    return attachHookless(run, e.instanceId, { key: instanceTagKey(config.kind!), value: config.autoScalingGroupName });
+  };
   return async (event: unknown, context?: InvocationContext): Promise<LifecycleOutcome> => {
     // Without Lambda's context (a test, a script): the stack's timeout from now.
     const remaining = context?.getRemainingTimeInMillis() ?? DEFAULT_LAMBDA_TIMEOUT * 1000;
@@ -340,6 +405,7 @@ export function createHandler(deps: HandlerDeps): (event: unknown, context?: Inv
     const parsed = parseEvent(event);
     if (parsed.kind === "ignored") return ignored(resolved, parsed.reason);
     if (parsed.kind === "sweep") return sweepAll(groups.map(begin));
+    if (parsed.kind === "state") return stateChange(parsed, begin);
     // The event's group picks the configuration: its subnets, worker blocks and ENI tag.
     const config = groups.find((g) => g.autoScalingGroupName === parsed.action.autoScalingGroupName);
     if (!config) {

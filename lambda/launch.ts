@@ -107,6 +107,30 @@ export async function readInstance(ec2: Ec2, instanceId: string): Promise<Instan
   return (await describeInstances(ec2, { Filters: [{ Name: "instance-id", Values: [instanceId] }] }))[0];
 }
 
+/** The tag that names a group's instances, and its value (the Auto Scaling group, NodePool or EKS node group name). */
+export interface GroupTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** Reads the instance by id until EC2 shows it (INSTANCE_VISIBLE), until the deadline; a LaunchFailure when it never does. */
+export async function readInstanceWhenVisible(deps: LaunchDeps, instanceId: string): Promise<Instance> {
+  let reads = 0;
+  const me = await retry(
+    async (attempt) => {
+      reads = attempt + 1;
+      return readInstance(deps.ec2, instanceId);
+    },
+    INSTANCE_VISIBLE(deps),
+    deps,
+  ).catch((err: unknown) => {
+    if (errorIs(EC2_ERROR_CODES.instanceNotFound)(err)) return undefined;
+    throw err;
+  });
+  if (!me) throw new LaunchFailure(`instance ${instanceId} not found after ${reads} reads`);
+  return me;
+}
+
 /** Whether an error has this EC2 error code. */
 const errorIs =
   (code: string) =>
@@ -228,34 +252,22 @@ function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaC
  * then attaches and sets DeleteOnTermination and the source/destination check. Throws on
  * failure; `progress` says what exists.
  */
-export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScalingGroupName: string, progress: LaunchProgress): Promise<void> {
+export async function launchEnis(deps: LaunchDeps, instanceId: string, group: GroupTag, progress: LaunchProgress): Promise<void> {
   const { ec2, config } = deps;
   // One read of the whole group: this instance (AZ, type, attachments) and its peers (who else
-  // still needs an address, which addresses are on attached ENIs). Auto Scaling tags its
-  // instances aws:autoscaling:groupName (EC2 Auto Scaling user guide, "Tag Auto Scaling groups and instances").
-  let group = await describeInstances(ec2, {
+  // still needs an address, which addresses are on attached ENIs), by the tag that names the
+  // group's instances (contract/state-change.ts instanceTagKey).
+  let peers = await describeInstances(ec2, {
     Filters: [
-      { Name: "tag:aws:autoscaling:groupName", Values: [autoScalingGroupName] },
+      { Name: `tag:${group.key}`, Values: [group.value] },
       { Name: "instance-state-name", Values: ALIVE },
     ],
   });
-  let me = group.find((i) => i.InstanceId === instanceId);
+  let me = peers.find((i) => i.InstanceId === instanceId);
   if (!me) {
     // Not (yet) visible through the group tag: ask for it by id.
-    let reads = 0;
-    me = await retry(
-      async (attempt) => {
-        reads = attempt + 1;
-        return readInstance(ec2, instanceId);
-      },
-      INSTANCE_VISIBLE(deps),
-      deps,
-    ).catch((err: unknown) => {
-      if (errorIs(EC2_ERROR_CODES.instanceNotFound)(err)) return undefined;
-      throw err;
-    });
-    if (!me) throw new LaunchFailure(`instance ${instanceId} not found after ${reads} reads`);
-    group = [...group, me];
+    me = await readInstanceWhenVisible(deps, instanceId);
+    peers = [...peers, me];
   }
   const state = me.State?.Name ?? "unknown";
   if (!ALIVE.includes(state)) throw new LaunchFailure(`instance ${instanceId} is ${state}`);
@@ -301,7 +313,7 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, autoScali
     let eni: NetworkInterface | undefined = inPlace(subnet) ?? ownEnis(seen, config, instanceId, subnet)[0];
     let attempts = 0;
     if (!eni) {
-      const made = await createEni(deps, instanceId, subnet, group, seen, progress);
+      const made = await createEni(deps, instanceId, subnet, peers, seen, progress);
       eni = made.eni;
       attempts = made.attempts;
       seen = made.seen;

@@ -13,7 +13,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { awsContext } from "./aws-context";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
-import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, EVENT_DELIVERY, HOOK_NAME_PATTERN, maximumEventAgeSeconds } from "../../contract/lifecycle";
+import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, EVENT_DELIVERY, HOOK_NAME_PATTERN, NODE_GROUP_KINDS, NodeGroupKind, maximumEventAgeSeconds } from "../../contract/lifecycle";
+import { GROUP_INSTANCE_TAG, RULE_STATES, STATE_CHANGE } from "../../contract/state-change";
 import type { LambdaCodeConfig } from "../../ipam/node-options";
 
 /** The input the sweep schedule sends the function. */
@@ -21,8 +22,17 @@ export const DEFAULT_SWEEP_EVENT = { source: "multus.sweep", action: "sweep" } a
 
 /** One Auto Scaling group a lifecycle Lambda serves. */
 export interface LifecycleGroup {
-  /** The group: its lifecycle actions reach the function, which may complete them. */
+  /**
+   * The group: its lifecycle actions reach the function, which may complete them. A `karpenter`
+   * or `managed` group: its NodePool or EKS node group name, which its instances' tag carries.
+   */
   readonly autoScalingGroupName: string;
+  /**
+   * Who launches its instances. `karpenter` and `managed` groups have no hook the function can
+   * hold: it hears of their instances by EC2 Instance State-change Notification.
+   * @default "autoscaling"
+   */
+  readonly kind?: NodeGroupKind;
   /** Value of the node-group tag (ENI_TAG_KEYS.nodeGroup) on the group's ENIs. */
   readonly eniTagValue: string;
   /** @default ["multus-launch", "multus-terminate"] */
@@ -108,7 +118,10 @@ export class LifecycleLambda extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
-  readonly lifecycleRule: CloudwatchEventRule;
+  /** Lifecycle actions of the Auto Scaling groups (none when every group is hookless). */
+  readonly lifecycleRule?: CloudwatchEventRule;
+  /** EC2 Instance State-change Notification (pending, shutting-down, terminated), when a group is `karpenter` or `managed`. */
+  readonly stateChangeRule?: CloudwatchEventRule;
   /** Asynchronous invocation: retries and the oldest event still delivered (modules/aws/README.md, "Event delivery"). */
   readonly eventInvokeConfig: LambdaFunctionEventInvokeConfig;
   readonly sweepRule?: CloudwatchEventRule;
@@ -140,6 +153,7 @@ export class LifecycleLambda extends Construct {
       props.groups ?? [{ autoScalingGroupName: props.autoScalingGroupName!, eniTagValue: props.eniTagValue!, lifecycleHookNames: props.lifecycleHookNames, hookTimeout: props.hookTimeout }]
     ).map((g) => ({
       autoScalingGroupName: g.autoScalingGroupName,
+      kind: g.kind ?? "autoscaling",
       eniTagValue: g.eniTagValue,
       lifecycleHookNames: g.lifecycleHookNames ?? [DEFAULT_HOOKS.launch.name, DEFAULT_HOOKS.terminate.name],
       hookTimeout: g.hookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout,
@@ -150,6 +164,7 @@ export class LifecycleLambda extends Construct {
       const at = (prop: string) => (props.groups ? `groups[${i}].${prop}` : prop);
       c.str(g.autoScalingGroupName, at("autoScalingGroupName"), /^[^:]{1,255}$/, "eks-multus-cluster-ng1");
       c.str(g.eniTagValue, at("eniTagValue"));
+      c.oneOf(g.kind, at("kind"), NODE_GROUP_KINDS);
       if (!Array.isArray(g.lifecycleHookNames) || g.lifecycleHookNames.length === 0) c.fail(at("lifecycleHookNames"), "is empty", "give the node group's launch and terminate hook names");
       g.lifecycleHookNames.forEach((h, k) => c.str(h, `${at("lifecycleHookNames")}[${k}]`, HOOK_NAME_PATTERN, DEFAULT_HOOKS.launch.name));
       c.int(g.hookTimeout, at("hookTimeout"), 30, 7200);
@@ -159,13 +174,14 @@ export class LifecycleLambda extends Construct {
     c.str(name, "name", /^[^:]{1,255}$/, "eks-multus-cluster");
     c.ids(props.multusSubnetIds, "multusSubnetIds", "subnet");
     c.ids(props.multusSecurityGroupIds, "multusSecurityGroupIds", "sg");
-    const asgNames = groups.map((g) => g.autoScalingGroupName);
+    const asgNames = groups.filter((g) => g.kind === "autoscaling").map((g) => g.autoScalingGroupName);
+    const hookless = groups.filter((g) => g.kind !== "autoscaling") as (Required<LifecycleGroup> & { kind: keyof typeof GROUP_INSTANCE_TAG })[];
     const tagValues = [...new Set(groups.map((g) => g.eniTagValue))];
     const hookNames = [...new Set(groups.flatMap((g) => g.lifecycleHookNames))];
     // The function must finish within the shortest hook; events are worth retrying until the longest gives up.
     const hookTimeout = Math.min(...groups.map((g) => g.hookTimeout));
     const longestHook = Math.max(...groups.map((g) => g.hookTimeout));
-    const groupsText = one ? `Auto Scaling group ${asgNames[0]}` : `Auto Scaling groups ${asgNames.join(", ")}`;
+    const groupsText = one ? `node group ${groups[0]!.autoScalingGroupName}` : `node groups ${groups.map((g) => g.autoScalingGroupName).join(", ")}`;
     const timeout = props.timeout ?? DEFAULT_LAMBDA_TIMEOUT;
     c.int(timeout, "timeout", 3, 900);
     if (isLiteral(timeout) && isLiteral(hookTimeout) && timeout >= hookTimeout) {
@@ -249,7 +265,7 @@ export class LifecycleLambda extends Construct {
         resources: [eniArn],
         condition: ownEni,
       },
-      {
+      ...(asgNames.length === 0 ? [] : [{
         // ModifyNetworkInterfaceAttribute sets the attachment's DeleteOnTermination: allowed on
         // the group's instances too, should EC2 authorize an attachment change against them.
         sid: "AttachToGroupInstances",
@@ -257,15 +273,23 @@ export class LifecycleLambda extends Construct {
         actions: ["ec2:AttachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
         resources: [arn(ctx.partition, "ec2", ctx.region, "instance/*")],
         condition: [{ test: "StringEquals", variable: "aws:ResourceTag/aws:autoscaling:groupName", values: asgNames }],
-      },
-      {
+      }]),
+      // Karpenter's and a managed group's instances, by the tag that names their NodePool or node group.
+      ...hookless.map((g, k) => ({
+        sid: `AttachToHooklessInstances${k}`,
+        effect: "Allow",
+        actions: ["ec2:AttachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
+        resources: [arn(ctx.partition, "ec2", ctx.region, "instance/*")],
+        condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${GROUP_INSTANCE_TAG[g.kind]}`, values: [g.autoScalingGroupName] }],
+      })),
+      ...(asgNames.length === 0 ? [] : [{
         sid: "CompleteOwnLifecycleActions",
         effect: "Allow",
         actions: ["autoscaling:CompleteLifecycleAction"],
         // By name: the group's ARN holds a generated id, and the group itself waits for this
         // function (no dependency cycle).
         resources: asgNames.map((g) => arn(ctx.partition, "autoscaling", ctx.region, `autoScalingGroup:*:autoScalingGroupName/${g}`)),
-      },
+      }]),
       {
         sid: "WriteOwnLogs",
         effect: "Allow",
@@ -299,45 +323,59 @@ export class LifecycleLambda extends Construct {
       dependsOn: [this.logGroup, policy],
     });
 
-    // --- EventBridge: the groups' lifecycle actions, of their multus hooks only.
-    this.lifecycleRule = new CloudwatchEventRule(this, "lifecycle-rule", {
-      name: fitName(`${name}-lifecycle`, 64),
-      description: fitName(`Launch and terminate lifecycle actions of ${asgNames.join(", ")}`, 512),
-      eventPattern: JSON.stringify({
-        source: ["aws.autoscaling"],
-        "detail-type": [DETAIL_TYPES.launch, DETAIL_TYPES.terminate],
-        detail: { AutoScalingGroupName: asgNames, LifecycleHookName: hookNames },
-      }),
-      tags,
-    });
     // An event older than the longest launch hook's timeout finds its action closed: neither
     // EventBridge nor Lambda's queue keeps one longer (EVENT_DELIVERY; modules/aws/README.md,
     // "Event delivery").
     const eventAge = isLiteral(longestHook) ? maximumEventAgeSeconds(longestHook) : longestHook;
-    const lifecycleTarget = new CloudwatchEventTarget(this, "lifecycle-target", {
-      rule: this.lifecycleRule.name,
-      targetId: "multus-lifecycle",
-      arn: this.function.arn,
-      retryPolicy: { maximumEventAgeInSeconds: eventAge, maximumRetryAttempts: EVENT_DELIVERY.targetMaximumRetryAttempts },
-    });
     this.eventInvokeConfig = new LambdaFunctionEventInvokeConfig(this, "event-invoke-config", {
       functionName: this.function.functionName,
       maximumRetryAttempts: EVENT_DELIVERY.lambdaMaximumRetryAttempts,
       maximumEventAgeInSeconds: eventAge,
     });
-    const lifecyclePermission = new LambdaPermission(this, "lifecycle-permission", {
-      statementId: "AllowLifecycleEvents",
-      action: "lambda:InvokeFunction",
-      functionName: this.function.functionName,
-      principal: "events.amazonaws.com",
-      sourceArn: this.lifecycleRule.arn,
-    });
-    this.ready = [this.function, policy, lifecycleTarget, lifecyclePermission, this.eventInvokeConfig];
+    this.ready = [this.function, policy, this.eventInvokeConfig];
+    /** A rule whose events invoke the function, retried as EVENT_DELIVERY says. */
+    const invokingRule = (id: string, ruleName: string, description: string, pattern: object, statementId: string): CloudwatchEventRule => {
+      const rule = new CloudwatchEventRule(this, `${id}-rule`, { name: fitName(ruleName, 64), description: fitName(description, 512), eventPattern: JSON.stringify(pattern), tags });
+      const target = new CloudwatchEventTarget(this, `${id}-target`, {
+        rule: rule.name,
+        targetId: `multus-${id}`,
+        arn: this.function.arn,
+        retryPolicy: { maximumEventAgeInSeconds: eventAge, maximumRetryAttempts: EVENT_DELIVERY.targetMaximumRetryAttempts },
+      });
+      const permission = new LambdaPermission(this, `${id}-permission`, {
+        statementId,
+        action: "lambda:InvokeFunction",
+        functionName: this.function.functionName,
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
+      });
+      this.ready.push(target, permission);
+      return rule;
+    };
+
+    // --- EventBridge: the Auto Scaling groups' lifecycle actions, of their multus hooks only.
+    if (asgNames.length) {
+      this.lifecycleRule = invokingRule("lifecycle", `${name}-lifecycle`, `Launch and terminate lifecycle actions of ${asgNames.join(", ")}`, {
+        source: ["aws.autoscaling"],
+        "detail-type": [DETAIL_TYPES.launch, DETAIL_TYPES.terminate],
+        detail: { AutoScalingGroupName: asgNames, LifecycleHookName: hookNames },
+      }, "AllowLifecycleEvents");
+    }
+    // --- Karpenter's and managed groups' instances: no hook, so EC2's state changes. The event
+    // carries no tags (contract/state-change.ts), so the rule takes every instance of the
+    // account and Region; the function reads the instance's tags and ignores the others.
+    if (hookless.length) {
+      this.stateChangeRule = invokingRule("state-change", `${name}-state-change`, `Instance state changes for ${hookless.map((g) => g.autoScalingGroupName).join(", ")}`, {
+        source: [STATE_CHANGE.source],
+        "detail-type": [STATE_CHANGE.detailType],
+        detail: { state: [...RULE_STATES] },
+      }, "AllowStateChangeEvents");
+    }
 
     if (sweepSchedule !== null) {
       this.sweepRule = new CloudwatchEventRule(this, "sweep-rule", {
         name: fitName(`${name}-eni-sweep`, 64),
-        description: fitName(`Deletes orphaned available multus ENIs of ${asgNames.join(", ")}`, 512),
+        description: fitName(`Deletes orphaned available multus ENIs of ${groups.map((g) => g.autoScalingGroupName).join(", ")}`, 512),
         scheduleExpression: sweepSchedule,
         tags,
       });

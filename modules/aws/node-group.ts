@@ -5,6 +5,7 @@ import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-li
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
+import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -24,6 +25,8 @@ import {
 import { MULTUS_NODE_LABEL, isLabelValue } from "../../contract/node-label";
 import { awsContext } from "./aws-context";
 import { agentPolicyStatements } from "./agent-role";
+import { NodeGroupKind } from "../../contract/lifecycle";
+import { STARTUP_TAINT } from "../../contract/node-network";
 import { DEFAULT_HOOKS, DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, LIFECYCLE_RESULTS, LifecycleResult, TRANSITIONS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
 import { PropChecker, fitName, isLiteral, literalOnly } from "./common";
 import { AMI_FAMILIES, AmiFamily, HOST_ADDRESSES, HostAddress, MultusEniSpec, nodeUserData } from "./user-data";
@@ -41,6 +44,14 @@ export const AGENT_PERMISSIONS: readonly AgentPermissions[] = ["node-role", "pol
  * CloudFormation template's parameters.
  */
 export interface MultusNodeGroupProps {
+  /**
+   * Who launches the nodes: `autoscaling`, an Auto Scaling group with the multus lifecycle
+   * hooks; `managed`, an EKS managed node group on the launch template (its ENIs attached on EC2
+   * state changes); `karpenter`, neither: the node role, security group and user data for the
+   * EC2NodeClass the Kubernetes stacks write.
+   * @default "autoscaling"
+   */
+  readonly kind?: NodeGroupKind;
   /** The EKS cluster the nodes join. */
   readonly clusterName: string;
   /** API server endpoint, written into the node's bootstrap (no DescribeCluster at boot). */
@@ -241,9 +252,29 @@ const DEFAULTS = {
  * before the lifecycle Lambda can give it its multus ENIs, and are also managed as
  * aws_autoscaling_lifecycle_hook resources, so later changes to them are applied.
  */
+/**
+ * Tag on a `karpenter` group's node security group: the EC2NodeClass selects it by this tag
+ * (value `${cluster}-${group}`), as its id is known only after apply.
+ */
+export const KARPENTER_SECURITY_GROUP_TAG = "multus.eks.amazonaws.com/karpenter-node-class";
+
+/** A `karpenter` group's node role name unless iam.roleName gives one: fixed, so the EC2NodeClass (another stack) can name it. */
+export function karpenterNodeRoleName(clusterName: string, nodeGroupName: string): string {
+  return fitName(`${clusterName}-${nodeGroupName}-node`, 64);
+}
+
 export class MultusNodeGroup extends Construct {
-  readonly autoScalingGroup: AutoscalingGroup;
-  readonly launchTemplate: LaunchTemplate;
+  readonly kind: NodeGroupKind;
+  /** `autoscaling` groups. */
+  readonly autoScalingGroup?: AutoscalingGroup;
+  /** `autoscaling` and `managed` groups. */
+  readonly launchTemplate?: LaunchTemplate;
+  /** `managed` groups: the EKS managed node group on the launch template. */
+  readonly eksNodeGroup?: EksNodeGroup;
+  /** The node role's name (a `karpenter` group's EC2NodeClass names it: fixed, no prefix, unless iam.roleUseNamePrefix). */
+  readonly nodeRoleName: string;
+  /** The nodes' user data (MIME multipart, not base64): nodeadm's NodeConfig and the host networking part. */
+  readonly userData: string;
   /** The node role, unless an existing one was given (iam.roleArn). */
   readonly nodeRole?: IamRole;
   /** The node role's ARN, created or given. */
@@ -258,8 +289,8 @@ export class MultusNodeGroup extends Construct {
   readonly eniTagValue: string;
   readonly launchHookName: string;
   readonly terminateHookName: string;
-  /** The launch and terminate hooks as resources too, so changes reach an existing group. */
-  readonly lifecycleHooks: AutoscalingLifecycleHook[];
+  /** The launch and terminate hooks as resources too, so changes reach an existing group (none unless `autoscaling`). */
+  readonly lifecycleHooks: AutoscalingLifecycleHook[] = [];
   readonly accessEntry?: EksAccessEntry;
   /** Set when agentPermissions is "policy". */
   readonly agentPolicy?: IamPolicy;
@@ -269,6 +300,7 @@ export class MultusNodeGroup extends Construct {
   constructor(scope: Construct, id: string, props: MultusNodeGroupProps) {
     super(scope, id);
     const p = validateNodeGroupProps(props);
+    const kind = (this.kind = props.kind ?? "autoscaling");
     const ctx = awsContext(this);
     const tags = props.tags ?? {};
     const clusterTag = `kubernetes.io/cluster/${p.clusterName}`;
@@ -291,9 +323,9 @@ export class MultusNodeGroup extends Construct {
       const assume = new DataAwsIamPolicyDocument(this, "node-assume-role", {
         statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: [`ec2.${ctx.dnsSuffix}`] }] }],
       });
-      const roleName = iam.roleName ?? fitName(`${p.nodeGroupName}-node`, 37);
+      const roleName = iam.roleName ?? (kind === "karpenter" ? karpenterNodeRoleName(p.clusterName, p.nodeGroupName) : fitName(`${p.nodeGroupName}-node`, 37));
       this.nodeRole = new IamRole(this, "node-role", {
-        ...((iam.roleUseNamePrefix ?? true) ? { namePrefix: `${roleName}-` } : { name: roleName }),
+        ...((iam.roleUseNamePrefix ?? kind !== "karpenter") ? { namePrefix: `${roleName}-` } : { name: roleName }),
         path: iam.rolePath,
         permissionsBoundary: iam.permissionsBoundary,
         description: `EKS ${p.clusterName} node group ${p.nodeGroupName} (multus)`,
@@ -351,7 +383,7 @@ export class MultusNodeGroup extends Construct {
         namePrefix: fitName(`${p.clusterName}-${p.nodeGroupName}-node-`, 100),
         description: "Security group for all nodes in the cluster",
         vpcId: p.vpcId,
-        tags: { ...tags, [clusterTag]: "owned" },
+        tags: { ...tags, [clusterTag]: "owned", ...(kind === "karpenter" ? { [KARPENTER_SECURITY_GROUP_TAG]: `${p.clusterName}-${p.nodeGroupName}` } : {}) },
         lifecycle: { createBeforeDestroy: true },
       });
       this.nodeSecurityGroupId = sg.id;
@@ -403,6 +435,14 @@ export class MultusNodeGroup extends Construct {
       const c = new PropChecker("MultusNodeGroup");
       c.fail(props.preBootstrapScript || props.postBootstrapScript ? "preBootstrapScript" : "nodeConfig", `makes the user data ${Buffer.byteLength(userData, "utf8")} bytes, above EC2's ${MAX_USER_DATA_BYTES}`, "shorten the scripts (fetch a larger one from S3 in them)");
     }
+    this.userData = userData;
+    this.nodeRoleName = nodeRoleName;
+    // EKS makes the access entry of a managed group's node role itself (EKS user guide, "Grant
+    // IAM users access to Kubernetes with EKS access entries": managed node groups and Fargate
+    // get theirs automatically); a second one would fail to create.
+    this.accessEntry = p.nodeAccess === "access-entry" && kind !== "managed" ? nodeAccessEntry(this, p.clusterName, this.nodeRoleArn, tags) : undefined;
+    // Karpenter launches the nodes itself, from the EC2NodeClass (modules/kubernetes).
+    if (kind === "karpenter") return;
     const rt = props.resourceTags ?? {};
     const nameTags = { Name: `${p.clusterName}-${p.nodeGroupName}-Node`, [clusterTag]: "owned" };
     const instanceTags = { ...tags, ...nameTags, ...rt.instance };
@@ -413,11 +453,14 @@ export class MultusNodeGroup extends Construct {
       namePrefix: fitName(`${p.clusterName}-${p.nodeGroupName}-`, 99),
       description: `Multus node group ${p.nodeGroupName} of ${p.clusterName}`,
       imageId,
-      instanceType: p.instanceTypes[0],
+      // A managed group lists its types itself and sets the instance profile from its node role:
+      // its launch template may hold neither (EKS user guide, "Customizing managed nodes with
+      // launch templates"). Nor a subnet on a network interface: this one sets none.
+      instanceType: kind === "managed" ? undefined : p.instanceTypes[0],
       keyName: props.keyName,
       // Base64 in JS when every value is known; Terraform's base64encode when some are variables.
       userData: isLiteral(userData) ? Buffer.from(userData, "utf8").toString("base64") : base64WithTokens(userData),
-      iamInstanceProfile: { arn: this.instanceProfileArn },
+      ...(kind === "managed" ? {} : { iamInstanceProfile: { arn: this.instanceProfileArn } }),
       vpcSecurityGroupIds: [this.nodeSecurityGroupId, ...(props.additionalSecurityGroupIds ?? [])],
       blockDeviceMappings: [
         ebsMapping("/dev/xvda", { ...root, type: root.type ?? p.volumeType, size: root.size ?? p.volumeSize }, true),
@@ -448,6 +491,26 @@ export class MultusNodeGroup extends Construct {
         ...(pg.strategy === "spread" ? { spreadLevel: pg.spreadLevel ?? "rack" } : {}),
         tags,
       });
+    }
+
+    if (kind === "managed") {
+      this.eksNodeGroup = new EksNodeGroup(this, "eks-node-group", {
+        clusterName: p.clusterName,
+        nodeGroupName: p.autoScalingGroupName,
+        nodeRoleArn: this.nodeRoleArn,
+        subnetIds: p.subnetIds,
+        instanceTypes: p.instanceTypes,
+        capacityType: "ON_DEMAND",
+        scalingConfig: { minSize: p.minSize, maxSize: p.maxSize, desiredSize: p.desiredSize },
+        launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+        // EKS labels and taints the nodes too (the kubelet's own flags in the user data say the same).
+        labels: nodeLabels,
+        taint: [{ key: STARTUP_TAINT.key, value: STARTUP_TAINT.value, effect: "NO_SCHEDULE" }, ...(props.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: EKS_TAINT_EFFECTS[t.effect] }))],
+        tags,
+        dependsOn: props.launchDependsOn,
+        ...(p.manageDesiredCapacity ? {} : { lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] } }),
+      });
+      return;
     }
 
     // --- Auto Scaling group with its hooks from the start: the reference added hooks after the
@@ -536,21 +599,20 @@ export class MultusNodeGroup extends Construct {
     // EventBridge rule, which matches the new name, would never see a launch.
     // On destroy these go before the group: instances then terminate without the terminate hook,
     // and their multus ENIs go with them (the launch handler sets DeleteOnTermination).
-    this.lifecycleHooks = hooks.map(
-      ({ key, hook }) => new AutoscalingLifecycleHook(this, `${key}-hook`, { autoscalingGroupName: this.autoScalingGroup.name, ...hook }),
-    );
-
-    if (p.nodeAccess === "access-entry") {
-      // EC2_LINUX entries put the role in system:nodes; no access policy may be associated
-      // (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html).
-      this.accessEntry = new EksAccessEntry(this, "access-entry", {
-        clusterName: p.clusterName,
-        principalArn: this.nodeRoleArn,
-        type: "EC2_LINUX",
-        tags,
-      });
-    }
+    const asg = this.autoScalingGroup;
+    this.lifecycleHooks = hooks.map(({ key, hook }) => new AutoscalingLifecycleHook(this, `${key}-hook`, { autoscalingGroupName: asg.name, ...hook }));
   }
+}
+
+/** EKS's spelling of the taint effects (CreateNodegroup Taint.effect). */
+const EKS_TAINT_EFFECTS = { NoSchedule: "NO_SCHEDULE", NoExecute: "NO_EXECUTE", PreferNoSchedule: "PREFER_NO_SCHEDULE" } as const;
+
+/**
+ * EC2_LINUX entries put the role in system:nodes; no access policy may be associated
+ * (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html).
+ */
+function nodeAccessEntry(scope: Construct, clusterName: string, principalArn: string, tags: Record<string, string>): EksAccessEntry {
+  return new EksAccessEntry(scope, "access-entry", { clusterName, principalArn, type: "EC2_LINUX", tags });
 }
 
 /**
@@ -613,7 +675,7 @@ type OptionProps =
   | "maxInstanceLifetime" | "healthCheckGracePeriod" | "enabledMetrics" | "volume" | "extraVolumes" | "preBootstrapScript" | "postBootstrapScript" | "nodeConfig"
   | "labels" | "taints" | "iam" | "lifecycleHooks" | "resourceTags";
 type ResolvedNodeGroupProps = Required<
-  Omit<MultusNodeGroupProps, "amiId" | "amiSsmParameter" | "keyName" | "nodeSecurityGroupId" | "additionalSecurityGroupIds" | "eniTagValue" | "launchDependsOn" | "tags" | OptionProps>
+  Omit<MultusNodeGroupProps, "amiId" | "amiSsmParameter" | "keyName" | "nodeSecurityGroupId" | "additionalSecurityGroupIds" | "eniTagValue" | "launchDependsOn" | "tags" | "kind" | OptionProps>
 > & {
   readonly instanceTypes: string[];
   readonly manageDesiredCapacity: boolean;

@@ -350,6 +350,7 @@ export class MultusAwsStack extends TerraformStack {
       const over = overrides(g.name);
       return {
         autoScalingGroupName: names[i]!.autoScalingGroupName,
+        kind: g.kind,
         eniTagValue: names[i]!.nodeGroupTag,
         hookTimeout: over.launchHookTimeout ?? DEFAULT_HOOKS.launch.heartbeatTimeout,
         lifecycleHookNames: [over.launchHookName ?? DEFAULT_HOOKS.launch.name, over.terminateHookName ?? DEFAULT_HOOKS.terminate.name],
@@ -406,6 +407,7 @@ export class MultusAwsStack extends TerraformStack {
       const w = wiring[i]!;
       const iam = groupIam(config.iam, g.iam);
       return new MultusNodeGroup(this, cluster ? `node-group-${g.name}` : "node-group", {
+        kind: g.kind,
         clusterName: config.cluster.name,
         clusterEndpoint: inputs.clusterEndpoint,
         clusterCertificateAuthority: inputs.clusterCertificateAuthority,
@@ -469,15 +471,23 @@ export class MultusAwsStack extends TerraformStack {
       Object.fromEntries(this.nodeGroups.map((ng, i) => [config.nodeGroups[i]!.name, ng] as const).filter(([, ng]) => only(ng)).map(([name, ng]) => [name, f(ng)]));
     if (!cluster) {
       const ng = this.nodeGroup;
-      out("autoscaling_group_name", ng.autoScalingGroup.name, "Auto Scaling group of the multus nodes");
-      out("autoscaling_group_arn", ng.autoScalingGroup.arn, "Auto Scaling group ARN");
-      out("launch_template_id", ng.launchTemplate.id, "Launch template of the nodes");
+      // The shorthand's one group is always an Auto Scaling group.
+      out("autoscaling_group_name", ng.autoScalingGroup!.name, "Auto Scaling group of the multus nodes");
+      out("autoscaling_group_arn", ng.autoScalingGroup!.arn, "Auto Scaling group ARN");
+      out("launch_template_id", ng.launchTemplate!.id, "Launch template of the nodes");
       out("node_role_arn", ng.nodeRoleArn, "Node IAM role (for aws-auth mapRoles when nodeAccess is aws-auth)");
       out("node_security_group_id", ng.nodeSecurityGroupId, "Security group of the nodes' primary interface");
     } else {
-      out("autoscaling_group_names", byGroup((ng) => ng.autoScalingGroup.name), "Auto Scaling group of each node group");
-      out("autoscaling_group_arns", byGroup((ng) => ng.autoScalingGroup.arn), "Auto Scaling group ARN of each node group");
-      out("launch_template_ids", byGroup((ng) => ng.launchTemplate.id), "Launch template of each node group");
+      const asg = (ng: MultusNodeGroup) => ng.autoScalingGroup !== undefined;
+      out("autoscaling_group_names", byGroup((ng) => ng.autoScalingGroup!.name, asg), "Auto Scaling group of each autoscaling node group");
+      out("autoscaling_group_arns", byGroup((ng) => ng.autoScalingGroup!.arn, asg), "Auto Scaling group ARN of each autoscaling node group");
+      out("launch_template_ids", byGroup((ng) => ng.launchTemplate!.id, (ng) => ng.launchTemplate !== undefined), "Launch template of each autoscaling and managed node group");
+      if (this.nodeGroups.some((ng) => ng.eksNodeGroup)) {
+        out("eks_node_group_arns", byGroup((ng) => ng.eksNodeGroup!.arn, (ng) => ng.eksNodeGroup !== undefined), "EKS managed node group of each managed node group");
+      }
+      if (this.nodeGroups.some((ng) => ng.kind === "karpenter")) {
+        out("karpenter_node_role_names", byGroup((ng) => ng.nodeRoleName, (ng) => ng.kind === "karpenter"), "Node role of each Karpenter node group (its EC2NodeClass's spec.role)");
+      }
       out("node_role_arns", byGroup((ng) => ng.nodeRoleArn), "Node IAM role of each node group (for aws-auth mapRoles when nodeAccess is aws-auth)");
       out("node_security_group_ids", byGroup((ng) => ng.nodeSecurityGroupId), "Security group of each node group's primary interface");
     }

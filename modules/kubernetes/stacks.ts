@@ -3,6 +3,8 @@ import { RelativeLocalBackend } from "../backend";
 import { MultusConfig, NetworkPlan, PlanError } from "../../ipam";
 import { AwsAuth, AwsAuthProps, MultusAddon, MultusAddonProps, MultusNetwork, NodeAgent, NodeAgentProps, SampleWorkload, WhereaboutsAddon, WhereaboutsAddonProps } from "./constructs";
 import { NadProps } from "./objects/nad";
+import { ManifestSet } from "./manifest";
+import { karpenterObjects } from "./objects/karpenter";
 import { SampleProps } from "./objects/sample";
 import { KubernetesConnectionOptions, kubernetesProvider } from "./provider";
 
@@ -38,6 +40,8 @@ export interface KubernetesStacks {
   readonly awsAuth?: AwsAuth;
   readonly network: MultusNetwork;
   readonly sample?: SampleWorkload;
+  /** Each `karpenter` group's EC2NodeClass and NodePool, in the networks stack (Karpenter's CRDs must be installed). */
+  readonly karpenter?: ManifestSet;
 }
 
 /**
@@ -79,7 +83,10 @@ export function buildKubernetesStacks(app: App, config: MultusConfig, plan: Netw
   const network = new MultusNetwork(networks, "networks", { ...opts.networks, plan });
   const { create: createSample = false, ...sampleProps } = opts.sample ?? {};
   const sample = createSample ? new SampleWorkload(networks, "sample", { ...sampleProps, networks: network }) : undefined;
-  return { addons, networks, multus, whereabouts, agent, awsAuth, network, sample };
+  // Karpenter's objects need its CRDs at plan time, as the NADs need theirs: the second stack.
+  const pools = config.nodeGroups.filter((g) => g.kind === "karpenter");
+  const karpenter = pools.length ? new ManifestSet(networks, "karpenter", { objects: pools.flatMap((g) => karpenterObjects(config, plan, g)) }) : undefined;
+  return { addons, networks, multus, whereabouts, agent, awsAuth, network, sample, karpenter };
 }
 
 /**

@@ -8,7 +8,7 @@ import type {
   RecordLifecycleActionHeartbeatCommandInput,
   RecordLifecycleActionHeartbeatCommandOutput,
 } from "@aws-sdk/client-auto-scaling";
-import { AutoScalingError, AutoScalingModel, LifecycleEvent, LifecycleRecord, LifecycleState } from "./model";
+import { AutoScalingError, AutoScalingModel, GroupEvent, LifecycleEvent, LifecycleRecord, LifecycleState } from "./model";
 
 /** The Auto Scaling calls the lifecycle Lambda and the scenarios make: one group's model, or a fleet of them. */
 export type AutoScalingApi = Pick<AutoScalingModel, "completeLifecycleAction" | "recordLifecycleActionHeartbeat" | "describeAutoScalingInstances" | "describeLifecycleHooks">;
@@ -43,7 +43,7 @@ export class AutoScalingFleet implements AutoScalingApi {
   }
 
   /** Launches one instance of member `index` (see AutoScalingModel.launch). */
-  launch(index = 0): { instanceId: string; events: LifecycleEvent[] } {
+  launch(index = 0): ReturnType<AutoScalingModel["launch"]> {
     const member = this.members[index];
     if (!member) throw new Error(`AutoScalingFleet: no member ${index}`);
     return member.model.launch();
@@ -60,9 +60,18 @@ export class AutoScalingFleet implements AutoScalingApi {
   }
 
   terminate(instanceId: string): LifecycleEvent[] {
+    return this.owner(instanceId).model.terminate(instanceId);
+  }
+
+  /** Terminates an instance of any member, hookless ones too (AutoScalingModel.terminateWithEvents). */
+  terminateWithEvents(instanceId: string): GroupEvent[] {
+    return this.owner(instanceId).model.terminateWithEvents(instanceId);
+  }
+
+  private owner(instanceId: string): FleetMember {
     const member = this.memberOf(instanceId);
     if (!member) throw new AutoScalingError("ValidationError", `Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
-    return member.model.terminate(instanceId);
+    return member;
   }
 
   /** Runs the shared clock to its end: what is still open in every group times out. */

@@ -1,3 +1,4 @@
+import { InstanceStateName, STATE_CHANGE } from "../../contract/state-change";
 import type {
   CompleteLifecycleActionCommandInput,
   CompleteLifecycleActionCommandOutput,
@@ -79,6 +80,36 @@ export interface LifecycleEvent {
   };
 }
 
+/**
+ * EC2's instance state-change event as EventBridge delivers it (contract/state-change.ts): the
+ * instance id and state, no tags. A hookless group's (Karpenter's, an EKS managed group's)
+ * instances reach the function this way.
+ */
+export interface StateChangeEvent {
+  readonly version: "0";
+  readonly id: string;
+  readonly "detail-type": typeof STATE_CHANGE.detailType;
+  readonly source: typeof STATE_CHANGE.source;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: { readonly "instance-id": string; readonly state: InstanceStateName };
+}
+
+/** What a group's launches and terminations emit: lifecycle actions, or (hookless groups) state changes. */
+export type GroupEvent = LifecycleEvent | StateChangeEvent;
+
+/** The instance an event is about. */
+export function eventInstanceId(e: GroupEvent): string {
+  return "EC2InstanceId" in e.detail ? e.detail.EC2InstanceId : e.detail["instance-id"];
+}
+
+/** Whether an event starts a node (a launch action, or a pending instance). */
+export function isLaunchEvent(e: GroupEvent): boolean {
+  return "LifecycleTransition" in e.detail ? e.detail.LifecycleTransition === TRANSITIONS.launching : e.detail.state === "pending";
+}
+
 export type LifecycleState =
   | "Pending:Wait"
   | "InService"
@@ -132,6 +163,17 @@ export interface AutoScalingModelOptions {
   readonly epochMs?: number;
   /** Interfaces every instance is launched with besides its primary (a launch template's network interfaces). @default none */
   readonly launchInterfaces?: readonly { subnetId: string; deviceIndex: number; networkCardIndex?: number }[];
+  /**
+   * A hookless group (Karpenter's NodePool, an EKS managed node group): its instances carry
+   * this tag instead of aws:autoscaling:groupName, no lifecycle hook holds them (the hooks are
+   * left out), and launches and terminations emit EC2 Instance State-change Notification events
+   * (`pending`; `shutting-down`) instead (see `stateEvents`). `terminated` is not emitted
+   * (assumed lost: the ENIs the function marked DeleteOnTermination go with the instance, the
+   * sweep takes any other). Karpenter launches by CreateFleet with the NodePool tag on the
+   * instance (aws/karpenter-provider-aws pkg/utils/utils.go); EKS through an Auto Scaling group
+   * of its own, tagged eks:nodegroup-name. @default none (an Auto Scaling group with hooks)
+   */
+  readonly instanceTag?: { readonly key: string; readonly value: string };
   /** The group's id in its ARN. @default "7c3c2d1e-0000-4000-8000-000000000001" */
   readonly groupId?: string;
   /** Called as each lifecycle action ends, by the API or on timeout (the group API refills the group then). */
@@ -186,6 +228,8 @@ export class AutoScalingModel {
   readonly results: LifecycleRecord[] = [];
   /** Every event emitted (duplicates included, dropped ones excluded), in order. */
   readonly events: LifecycleEvent[] = [];
+  /** Every state-change event emitted by a hookless group (duplicates included), in order. */
+  readonly stateEvents: StateChangeEvent[] = [];
   private readonly rng: Rng;
   private readonly actions = new Map<string, ActionState>();
   private readonly members = new Map<string, MemberState>();
@@ -238,21 +282,31 @@ export class AutoScalingModel {
    * Launches one instance (in the next primary subnet, or `subnetId`), puts it in
    * Pending:Wait and returns its launch events. Without a launch hook it goes InService at once.
    */
-  launch(opts: { subnetId?: string; instanceType?: string; tags?: Record<string, string>; securityGroupIds?: string[] } = {}): { instanceId: string; events: LifecycleEvent[] } {
+  launch(opts: { subnetId?: string; instanceType?: string; tags?: Record<string, string>; securityGroupIds?: string[] } = {}): { instanceId: string; events: LifecycleEvent[]; stateEvents: StateChangeEvent[] } {
     const subnetId = opts.subnetId ?? this.subnetIds[this.nextSubnet++ % this.subnetIds.length]!;
     const { instanceId } = this.ec2.launchInstance({
       instanceType: opts.instanceType ?? this.instanceType,
       subnetId,
-      tags: { ...opts.tags, "aws:autoscaling:groupName": this.groupName },
+      tags: { ...opts.tags, ...(this.opts.instanceTag ? { [this.opts.instanceTag.key]: this.opts.instanceTag.value } : { "aws:autoscaling:groupName": this.groupName }) },
       ...(opts.securityGroupIds ? { securityGroupIds: opts.securityGroupIds } : {}),
       ...(this.opts.launchInterfaces ? { interfaces: this.opts.launchInterfaces } : {}),
     });
     const az = this.ec2.subnetInfo(subnetId).availabilityZone;
     const member: MemberState = { instanceId, availabilityZone: az, instanceType: opts.instanceType ?? this.instanceType, state: "InService" };
     this.members.set(instanceId, member);
-    if (!this.launchHook) return { instanceId, events: [] };
+    if (this.opts.instanceTag) return { instanceId, events: [], stateEvents: this.stateChange(instanceId, "pending") };
+    if (!this.launchHook) return { instanceId, events: [], stateEvents: [] };
     member.state = "Pending:Wait";
-    return { instanceId, events: this.start(instanceId, LAUNCHING, this.launchHook) };
+    return { instanceId, events: this.start(instanceId, LAUNCHING, this.launchHook), stateEvents: [] };
+  }
+
+  /** Starts terminating an InService instance and returns what it emits: its terminate events, or (hookless) its shutting-down state change. */
+  terminateWithEvents(instanceId: string): GroupEvent[] {
+    if (!this.opts.instanceTag) return this.terminate(instanceId);
+    const m = this.members.get(instanceId);
+    if (!m || m.state !== "InService") return this.terminate(instanceId); // its errors
+    this.finishTermination(m);
+    return this.stateChange(instanceId, "shutting-down");
   }
 
   /** Starts terminating an InService instance and returns its terminate events. */
@@ -412,6 +466,25 @@ export class AutoScalingModel {
     if (this.rng() < (this.opts.dropRate ?? 0)) return [];
     const out = this.rng() < (this.opts.duplicateRate ?? 0) ? [event, event] : [event];
     this.events.push(...out);
+    return out;
+  }
+
+  /** A state change as EventBridge delivers it: lost now and then, or twice (best effort, at least once). */
+  private stateChange(instanceId: string, state: InstanceStateName): StateChangeEvent[] {
+    const event: StateChangeEvent = {
+      version: "0",
+      id: uuid(this.rng),
+      "detail-type": STATE_CHANGE.detailType,
+      source: STATE_CHANGE.source,
+      account: this.ec2.accountId,
+      time: new Date((this.opts.epochMs ?? 0) + this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      region: this.ec2.region,
+      resources: [`arn:aws:ec2:${this.ec2.region}:${this.ec2.accountId}:instance/${instanceId}`],
+      detail: { "instance-id": instanceId, state },
+    };
+    if (this.rng() < (this.opts.dropRate ?? 0)) return [];
+    const out = this.rng() < (this.opts.duplicateRate ?? 0) ? [event, event] : [event];
+    this.stateEvents.push(...out);
     return out;
   }
 

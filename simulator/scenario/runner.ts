@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { NetworkPlan } from "../../ipam/plan";
 import { ipToInt } from "../../contract/address";
-import { AutoScalingModel, DEFAULT_GROUP_NAME, LifecycleEvent } from "../autoscaling/model";
+import { AutoScalingModel, DEFAULT_GROUP_NAME, GroupEvent, eventInstanceId, isLaunchEvent } from "../autoscaling/model";
 import { AutoScalingFleet } from "../autoscaling/fleet";
 import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, EVENT_DELIVERY, TRANSITIONS, maximumEventAgeSeconds } from "../../contract/lifecycle";
 import { DhcpPolicy, Ec2Model } from "../ec2/model";
@@ -52,6 +52,8 @@ export interface ScenarioGroup {
   readonly instanceType?: string;
   /** Zones of its instances. @default the plan group's */
   readonly availabilityZones?: readonly string[];
+  /** A hookless group (Karpenter, EKS managed): the tag its instances carry (AutoScalingModel instanceTag). @default an Auto Scaling group with hooks */
+  readonly instanceTag?: { readonly key: string; readonly value: string };
 }
 
 export interface ScenarioOptions {
@@ -295,8 +297,9 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
       groupName: g.autoScalingGroupName,
       subnetIds: primaries.filter((_, i) => zones.includes(azs[i]!)),
       instanceType: g.instanceType ?? planned?.instance.instanceType ?? plan.instance.instanceType,
-      launchHook: hook,
-      terminateHook: { ...DEFAULT_HOOKS.terminate, heartbeatTimeout: hook.heartbeatTimeout },
+      launchHook: g.instanceTag ? null : hook,
+      terminateHook: g.instanceTag ? null : { ...DEFAULT_HOOKS.terminate, heartbeatTimeout: hook.heartbeatTimeout },
+      ...(g.instanceTag ? { instanceTag: g.instanceTag } : {}),
       duplicateRate: faults.duplicateRate ?? 0,
       dropRate: faults.dropRate ?? 0,
       seed: seed + 2 + 1000 * k,
@@ -429,7 +432,7 @@ function allocatorContext(world: World, inv: Invocation): AllocatorContext {
 }
 
 /** Notes how EventBridge delivered a lifecycle event: lost (no events), once, or twice. */
-function noteDelivery(world: World, instanceId: string, transition: string, events: readonly LifecycleEvent[]): void {
+function noteDelivery(world: World, instanceId: string, transition: string, events: readonly GroupEvent[]): void {
   if (events.length === 0) world.tally.lost.push({ instanceId, transition });
   else if (events.length > 1) world.tally.duplicated++;
 }
@@ -443,7 +446,7 @@ function noteDelivery(world: World, instanceId: string, transition: string, even
  * once more although nothing failed. `countInFlight`: a launch of the launch phase, counted
  * while an invocation runs.
  */
-async function invokeAllocator(world: World, event: LifecycleEvent, task: string, countInFlight = false): Promise<void> {
+async function invokeAllocator(world: World, event: GroupEvent, task: string, countInFlight = false): Promise<void> {
   const { scheduler, tally, timing, rng } = world;
   const deliveries = [deliverOnce(world, event, task, draw(timing.eventDeliveryMs, rng), countInFlight)];
   if (timing.duplicateDelivery.probability > 0 && rng() < timing.duplicateDelivery.probability) {
@@ -452,10 +455,10 @@ async function invokeAllocator(world: World, event: LifecycleEvent, task: string
   }
   const start = scheduler.now();
   await Promise.all(deliveries);
-  if (event.detail.LifecycleTransition === TRANSITIONS.launching) tally.latencies.push(scheduler.now() - start);
+  if (isLaunchEvent(event)) tally.latencies.push(scheduler.now() - start);
 }
 
-async function deliverOnce(world: World, event: LifecycleEvent, task: string, delayMs: number, countInFlight: boolean): Promise<void> {
+async function deliverOnce(world: World, event: GroupEvent, task: string, delayMs: number, countInFlight: boolean): Promise<void> {
   const { opts, scheduler, tally, timing } = world;
   const retries = opts.invocationRetries ?? EVENT_DELIVERY.lambdaMaximumRetryAttempts;
   const timeoutMs = (opts.lambdaTimeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT) * 1000;
@@ -471,7 +474,7 @@ async function deliverOnce(world: World, event: LifecycleEvent, task: string, de
       timer = scheduler.setTimer(timeoutMs, () => resolve("timeout"), `${name}:lambda-timeout`);
     });
     const call = () => TASK.run(inv, () => opts.allocator(event, allocatorContext(world, inv)));
-    const run = (countInFlight ? tally.launchesInFlight.run(event.detail.EC2InstanceId, call) : call()).then(
+    const run = (countInFlight ? tally.launchesInFlight.run(eventInstanceId(event), call) : call()).then(
       (out) => ({ out }),
       (error: unknown) => ({ error }),
     );
@@ -501,16 +504,19 @@ async function deliverOnce(world: World, event: LifecycleEvent, task: string, de
  * allocator, while foreign DHCP interfaces appear in the multus subnets. Returns the launch
  * events (for the replay) and the foreign ENIs made.
  */
-async function launchNodes(world: World): Promise<{ launchEvents: LifecycleEvent[]; foreignIds: Set<string> }> {
+async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; foreignIds: Set<string> }> {
   const { opts, ec2, asg, scheduler, rng, concurrency } = world;
   const { plan } = opts;
-  const launchEvents: LifecycleEvent[] = [];
+  const launchEvents: GroupEvent[] = [];
   let next = 0;
   const launcher = async (w: number) => {
     while (next < opts.nodes) {
       const i = next++;
       await scheduler.sleep(randomInt(rng, 50), `L${i}:launch`);
-      const { instanceId, events } = asg.launch(world.launchOrder[i]);
+      // A hookless group's instance: its pending state change instead of a lifecycle action.
+      const launched = asg.launch(world.launchOrder[i]);
+      const { instanceId } = launched;
+      const events: GroupEvent[] = [...launched.events, ...launched.stateEvents];
       noteDelivery(world, instanceId, TRANSITIONS.launching, events);
       launchEvents.push(...events);
       await Promise.all(events.map((e, k) => invokeAllocator(world, e, `L${i}${events.length > 1 ? `.${k}` : ""}`, true)));
@@ -566,7 +572,7 @@ async function terminateNodes(world: World): Promise<string[]> {
   const victims: string[] = [];
   for (let k = 0; k < Math.min(opts.terminations ?? 0, inService.length); k++) victims.push(inService.splice(randomInt(rng, inService.length), 1)[0]!);
   const termEvents = victims.map((id) => {
-    const events = asg.terminate(id);
+    const events = asg.terminateWithEvents(id);
     noteDelivery(world, id, TRANSITIONS.terminating, events);
     return { id, events };
   });
@@ -582,7 +588,7 @@ async function terminateNodes(world: World): Promise<string[]> {
 }
 
 /** Delivers every launch event once more: the live addresses must not change. */
-async function replayLaunches(world: World, launchEvents: LifecycleEvent[]): Promise<Violation[]> {
+async function replayLaunches(world: World, launchEvents: GroupEvent[]): Promise<Violation[]> {
   const { ec2, asg, scheduler } = world;
   // Shutdowns ending during the replay would change the addresses on their own.
   asg.finishShutdowns();

@@ -10,7 +10,7 @@ describe("parseLambdaEnvironment", () => {
     return lambdaEnvironment(config, plan);
   };
 
-  it.each(Object.values(LAMBDA_ENV).filter((v) => ![LAMBDA_ENV.interfaceTags, LAMBDA_ENV.sourceDestCheck, LAMBDA_ENV.ipAttempts, LAMBDA_ENV.instanceLimits, LAMBDA_ENV.launchHookTimeout].includes(v as never)))(
+  it.each(Object.values(LAMBDA_ENV).filter((v) => ![LAMBDA_ENV.interfaceTags, LAMBDA_ENV.sourceDestCheck, LAMBDA_ENV.ipAttempts, LAMBDA_ENV.instanceLimits, LAMBDA_ENV.launchHookTimeout, LAMBDA_ENV.groupKind].includes(v as never)))(
     "GIVEN %s missing WHEN the function starts THEN the error names it and says how to deploy it",
     (variable) => {
       const env = { ...good() };
@@ -23,6 +23,7 @@ describe("parseLambdaEnvironment", () => {
 
   it.each([
     [LAMBDA_ENV.strategy, "dhcp", LAMBDA_ENV.strategy, /static, reservation/],
+    [LAMBDA_ENV.groupKind, "fargate", LAMBDA_ENV.groupKind, /autoscaling, karpenter, managed/],
     [LAMBDA_ENV.subnets, "[{", LAMBDA_ENV.subnets, /not valid JSON/],
     [LAMBDA_ENV.subnets, "[]", LAMBDA_ENV.subnets, /non-empty/],
     [LAMBDA_ENV.subnets, '[{"id":"subnet-0c0ffee0c0ffee004","az":"us-west-2a","cidr":"10.0.4.0/24","dev":1}]', `${LAMBDA_ENV.subnets}[0].workers`, /static strategy/],

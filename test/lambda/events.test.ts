@@ -44,7 +44,7 @@ describe("parseEvent", () => {
 
   it.each([
     ["Auto Scaling's test notification", { Service: "AWS Auto Scaling", Event: "autoscaling:TEST_NOTIFICATION", AutoScalingGroupName: "multus-ng" }],
-    ["an unrelated event", { "detail-type": "EC2 Instance State-change Notification", source: "aws.ec2", detail: {} }],
+    ["an unrelated event", { "detail-type": "EC2 Spot Instance Interruption Warning", source: "aws.ec2", detail: {} }],
     ["a string", "hello"],
     ["null", null],
   ])("GIVEN %s WHEN parsed THEN it is ignored", (_name, event) => {

@@ -7,6 +7,8 @@ import { AWS_STACK, buildApp } from "../../../main";
 import { MultusConfig, NetworkPlan, parseConfig, planNetwork } from "../../../ipam";
 import { LAMBDA_CLUSTER_ENV, parseLambdaGroups } from "../../../contract/lambda-env";
 import { EXAMPLE } from "../../ipam/cluster-helpers";
+
+const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
 import { PRODUCTION, defaultSetup, fakeBundle } from "./helpers";
 import { MIME_SKIP, parseMime } from "./mime";
 import { MULTUS_NODE_LABEL } from "../../../contract/node-label";
@@ -170,8 +172,8 @@ function clusterInputs(config: MultusConfig, plan: NetworkPlan): string[] {
 
 /**
  * Every check in one beforeAll: three terraform roots (the default app as `npm run plan:offline`
- * runs it, the example cluster's root stack, and one HCL root calling the default, cluster and
- * production stacks as modules), so the provider is loaded as few times as the checks need.
+ * runs it, the example cluster's root stack, and one HCL root calling the default, cluster,
+ * production and mixed (autoscaling, karpenter and managed groups) stacks as modules), so the provider is loaded as few times as the checks need.
  */
 describeTf("GIVEN terraform and the aws provider mirror", () => {
   const defaults = defaultSetup();
@@ -182,6 +184,10 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
   const prodPlan = planNetwork(prodConfig);
   let prodTf: ReturnType<typeof readTf>;
   let prodForEach: Record<string, number> = {};
+  // examples/mixed.config.json: an autoscaling, a karpenter and a managed group on one network.
+  const mixedConfig = parseConfig(MIXED);
+  const mixedPlan = planNetwork(mixedConfig);
+  let mixedTf: ReturnType<typeof readTf>;
   const work = mkdtempSync(join(tmpdir(), "multus-tf-"));
   let rootResult: Checked;
   let rootLeftOver: string[] = [];
@@ -203,6 +209,10 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     const prodDir = join(prodOut, "stacks", AWS_STACK);
     prodTf = readTf(prodDir);
     // The node roles' additional policies: one attachment per ARN of the variable's default (the top-level SSM policy).
+    const mixedOut = join(work, "mixed");
+    buildApp({ config: mixedConfig, plan: mixedPlan, outdir: mixedOut, bundlePath: fakeBundle(), mode: "module" }).app.synth();
+    const mixedDir = join(mixedOut, "stacks", AWS_STACK);
+    mixedTf = readTf(mixedDir);
     prodForEach = Object.fromEntries(Object.keys(prodTf.resource!.aws_iam_role_policy_attachment!).filter((id) => id.includes("node-additional")).map((id) => [id, 1]));
     const hclRoot = hclRootCalling(join(work, "hcl-root"), [
       {
@@ -223,6 +233,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
         output: "autoscaling_group_names",
       },
       { name: "production", source: prodDir, inputs: clusterInputs(prodConfig, prodPlan), output: "node_agent_role_arn" },
+      { name: "mixed", source: mixedDir, inputs: clusterInputs(mixedConfig, mixedPlan), output: "eks_node_group_arns" },
     ]);
     [rootResult, clusterRoot, called] = await Promise.all([planOffline(byDefault.rootDir), initPlanShow(withOfflineOverride(byCluster.rootDir)), initPlanShow(hclRoot)]);
     rootLeftOver = readdirSync(byDefault.rootDir).filter((f) => f.endsWith("_override.tf.json"));
@@ -248,7 +259,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
   test("WHEN an HCL root calls the cluster stack as a module THEN it plans every module resource, and the Lambda's planned environment reads back with the caller's ids", () => {
     const changes = changesOf(called.json, "cluster");
     expect(changes).toHaveLength(resourceCount(clusterModuleTf));
-    expect(called.planned).toBe(resourceCount(moduleTf) + resourceCount(clusterModuleTf) + resourceCount(prodTf, prodForEach));
+    expect(called.planned).toBe(resourceCount(moduleTf) + resourceCount(clusterModuleTf) + resourceCount(prodTf, prodForEach) + resourceCount(mixedTf));
     const fn = changes.find((r) => r.type === "aws_lambda_function");
     const env = fn.change.after.environment[0].variables as Record<string, string>;
     const groups = parseLambdaGroups(env);
@@ -314,5 +325,16 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     expect(specs.volume).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.volume);
     expect(specs["network-interface"]).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.networkInterface);
     expect(tpl.tags).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.launchTemplate);
+  });
+
+  test("WHEN an HCL root calls the mixed stack (autoscaling, karpenter, managed) as a module THEN it plans every resource: one Auto Scaling group, one EKS managed node group and the state-change rule", () => {
+    const changes = changesOf(called.json, "mixed");
+    expect(changes).toHaveLength(resourceCount(mixedTf));
+    expect(changes.filter((r) => r.type === "aws_autoscaling_group")).toHaveLength(1);
+    const managed = changes.filter((r) => r.type === "aws_eks_node_group");
+    expect(managed.map((r) => r.change.after.node_group_name)).toEqual(["eks-multus-cluster-steady"]);
+    expect(managed[0]!.change.after.taint).toContainEqual({ key: STARTUP_TAINT.key, value: STARTUP_TAINT.value, effect: "NO_SCHEDULE" });
+    const patterns = changes.filter((r) => r.type === "aws_cloudwatch_event_rule" && r.change.after.event_pattern).map((r) => JSON.parse(r.change.after.event_pattern));
+    expect(patterns).toContainEqual({ source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"], detail: { state: ["pending", "shutting-down", "terminated"] } });
   });
 });

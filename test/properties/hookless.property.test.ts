@@ -1,0 +1,60 @@
+/**
+ * Karpenter and EKS managed node groups beside an Auto Scaling group on one network, their
+ * nodes launched without a hook and terminated (consolidation, Spot interruption, a rolling
+ * update's old nodes) while their state changes arrive late, twice or not at all: no two live
+ * interfaces share an address, every running node ends with its multus ENI (node-missing-eni),
+ * and no ENI outlives its instance (eni-outlived-instance, leaked-eni). Modest counts here; the
+ * 200-node churn of issue 20 belongs to a soak run, not to `npm test`. fast-check prints the
+ * seed and path of a failure to replay it.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { parseConfig, planNetwork } from "../../ipam";
+import { groupNames } from "../../ipam/lambda-env";
+import { instanceTagKey } from "../../contract/state-change";
+import { ScenarioGroup, formatFailure, lambdaAllocator, runScenario, whereaboutsPods } from "../../simulator/scenario";
+
+const MIXED = JSON.parse(readFileSync(join(__dirname, "../../examples/mixed.config.json"), "utf8"));
+
+describe("hookless node groups: launches and terminations by EC2 state change", () => {
+  const config = parseConfig(MIXED);
+  const plan = planNetwork(config);
+  const names = groupNames(config);
+
+  test("GIVEN any launch counts, terminations, duplicate deliveries, throttling and timing THEN no collision, every node has its ENI and none outlives its instance", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          counts: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 })),
+          terminations: fc.integer({ min: 0, max: 6 }),
+          duplicateRate: fc.constantFrom(0, 0.3),
+          throttle: fc.constantFrom(0, 0.1),
+          timing: fc.constantFrom("aws" as const, "instant" as const),
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+        }),
+        async (r) => {
+          const groups: ScenarioGroup[] = plan.groups.map((g, i) => ({
+            autoScalingGroupName: names[i]!.autoScalingGroupName,
+            planGroup: g.name,
+            nodes: r.counts[i]!,
+            ...(g.kind === "autoscaling" ? {} : { instanceTag: { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName } }),
+          }));
+          const report = await runScenario({
+            plan,
+            allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+            nodes: groups.reduce((n, g) => n + g.nodes, 0),
+            groups,
+            faults: { duplicateRate: r.duplicateRate, throttle: r.throttle },
+            pods: whereaboutsPods(() => 3),
+            terminations: r.terminations,
+            timing: r.timing,
+            seed: r.seed,
+          });
+          if (report.violations.length > 0 || report.incompleteActions > 0) throw new Error(`${JSON.stringify(r)}\n${formatFailure(report)}`);
+        },
+      ),
+      { numRuns: 12, endOnFailure: true },
+    );
+  });
+});
