@@ -139,11 +139,11 @@ function renderIpv6(s: NetworkPlan["subnets"][number], withOwner: boolean): stri
   if (!v6) return [];
   const table = new Table({
     style: process.stdout.isTTY ? undefined : { head: [], border: [] },
-    head: [`${v6.subnet.cidr} (IPv6; whereabouts addresses ${v6.podSpace.cidr})`, ...(withOwner ? ["owner"] : []), "first", "last", "count"],
+    head: [`${v6.subnet.cidr} (IPv6; pods in ${v6.podSpace.cidr}, reserved)`, ...(withOwner ? ["owner"] : []), "first", "last", "count"],
   });
   for (const b of v6.blocks) {
     const f = formatRange6(b.range);
-    const name = b.kind === "dhcp" && !withOwner && s.strategy === "reservation" ? "DHCP space (workers)" : BLOCK_NAMES[b.kind];
+    const name = b.kind === "pod-space" ? "pod space (reserved, no pool)" : b.kind === "dhcp" && !withOwner && s.strategy === "reservation" ? "DHCP space (workers)" : BLOCK_NAMES[b.kind];
     table.push([name, ...(withOwner ? [b.owner] : []), f.first, f.last, f.count]);
   }
   const owner = (r: { purpose: string; owner: string }) => (withOwner ? `${r.purpose} of ${r.owner}` : r.purpose);

@@ -42,6 +42,8 @@ const AWS_REASONS = ["network address", "VPC router", "Amazon DNS", "reserved fo
 type Kind = "aws" | "workers" | "pods" | "dhcp";
 
 const FILL: Record<Kind, string> = { aws: "#6e6e6e", workers: "#4a90d9", pods: "#5cb85c", dhcp: "#f4ecd6" };
+/** The pods' reserved IPv6 space outside every pool. */
+const POD_SPACE_FILL = "#dcefdc";
 const LIVE = { workers: "#0b2e59", pods: "#0d4010", foreign: "#f08c00", collisions: "#d62728", abandoned: "#7b2cbf" } as const;
 /** When a cell stands for several addresses it shows the rarest kind among them. */
 const PRIORITY: Kind[] = ["aws", "workers", "pods", "dhcp"];
@@ -269,19 +271,21 @@ function panel6(s: SvgSubnet, v6: Subnet6Plan, y0: number, colours: OwnerColours
   const reserved = new Set(made ? v6.reservations.map((r) => r.cidr) : []);
   const text = labels(s.plan, s.podIpam);
   out.push(`<text x="16" y="${y0 + 20}" class="title">${esc(v6.subnet.cidr)} (IPv6 of ${esc(s.plan.subnet.cidr)})</text>`);
-  out.push(`<text x="16" y="${y0 + 38}" class="sub">${esc(`one segment per block, not to scale · whereabouts addresses ${v6.podSpace.cidr} (the lower /65)`)}</text>`);
+  out.push(`<text x="16" y="${y0 + 38}" class="sub">${esc(`one segment per block, not to scale · pods in ${v6.podSpace.cidr}, reserved whole, inside the lower /65 whereabouts can address`)}</text>`);
   const seg = 118;
   const gx = 16;
   const gy = y0 + 50;
   v6.blocks.forEach((b, i) => {
     const f = formatRange6(b.range);
-    const kind: Kind = b.kind === "aws-reserved" ? "aws" : b.kind;
-    const fill = b.kind === "workers" || b.kind === "pods" ? (colours.get(`${b.kind}:${b.owner}`) ?? FILL[kind]) : FILL[kind];
-    const label = b.kind === "workers" || b.kind === "pods" ? `${b.kind === "workers" ? "Workers" : "Pods"} of ${b.owner}` : text[kind];
+    // The pod space no pool uses is drawn as pod block, without an owner's colour.
+    const kind: Kind = b.kind === "aws-reserved" ? "aws" : b.kind === "pod-space" ? "pods" : b.kind;
+    const fill = b.kind === "workers" || b.kind === "pods" ? (colours.get(`${b.kind}:${b.owner}`) ?? FILL[kind]) : b.kind === "pod-space" ? POD_SPACE_FILL : FILL[kind];
+    const label = b.kind === "workers" || b.kind === "pods" ? `${b.kind === "workers" ? "Workers" : "Pods"} of ${b.owner}` : b.kind === "pod-space" ? "Pod space (reserved, no pool)" : text[kind];
     const x = gx + i * seg;
     out.push(`<rect x="${x}" y="${gy}" width="${seg - 2}" height="30" fill="${fill}" stroke="#444" stroke-width="0.5"><title>${esc(`${f.first} – ${f.last}: ${label} (${f.count})`)}</title></rect>`);
-    if (f.cidr && reserved.has(f.cidr)) out.push(`<rect x="${x}" y="${gy}" width="${seg - 2}" height="30" fill="url(#hatch)" pointer-events="none"/>`);
-    out.push(`<text x="${x + 4}" y="${gy + 46}" class="col" text-anchor="start" style="text-anchor:start">${esc(b.kind === "aws-reserved" ? "AWS" : b.kind === "dhcp" ? "DHCP" : label)}</text>`);
+    const inReservation = reserved.has(f.cidr ?? "") || (b.kind !== "workers" && reserved.has(v6.podSpace.cidr) && b.range.first >= v6.podSpace.first && b.range.last <= v6.podSpace.last);
+    if (inReservation) out.push(`<rect x="${x}" y="${gy}" width="${seg - 2}" height="30" fill="url(#hatch)" pointer-events="none"/>`);
+    out.push(`<text x="${x + 4}" y="${gy + 46}" class="col" text-anchor="start" style="text-anchor:start">${esc(b.kind === "aws-reserved" ? "AWS" : b.kind === "dhcp" ? "DHCP" : b.kind === "pod-space" ? "Pod space" : label)}</text>`);
   });
   let ly = gy + 66;
   const line = (t: string, cls = "info") => {

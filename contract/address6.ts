@@ -157,6 +157,22 @@ export function formatRange6(range: Ip6Range): { first: string; last: string; co
 }
 
 /**
+ * The pods' part of a dual-stack multus subnet's /64: its second /66, i.e. the upper half of
+ * the lower /65. Inside the lower /65 because whereabouts addresses only the first /65 of a
+ * range of /64 or wider (k8snetworkplumbingwg/whereabouts README, Note 2 under the range
+ * parameters: "only the first /65 range is addressable"); clear of the four addresses AWS
+ * reserves at the start, so one explicit CIDR reservation covers it. The plan puts every IPv6
+ * pod block here and reserves it whole, so AWS never hands out an address of it (no worker's,
+ * no foreign interface's), and the node agent knows, from the subnet's /64 alone, which IPv6
+ * addresses of a multus ENI are pods' (this part) and which is the worker's own (outside it).
+ */
+export function ipv6PodSpace(subnet: Ip6Range): Subnet6 {
+  const [lower] = IPv6CidrRange.fromCidr(`${bigToIp6(subnet.first)}/${SUBNET6_PREFIX}`).split();
+  const second = lower!.split()[1]!;
+  return cidr6(second.getFirst().getValue(), Number(second.getPrefix().getValue()));
+}
+
+/**
  * The IPv6 worker address that goes with IPv4 worker address `ip` of a static group: the
  * address at the same offset in the group's IPv6 worker block, which the plan makes at least
  * as large as the IPv4 block (ipam/layout6.ts).

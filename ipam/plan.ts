@@ -171,7 +171,7 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
               })),
             });
       const field = config.form === "shorthand" ? `multus.subnets[${ni}]` : `networks[${ni}].subnets[${si}]`;
-      const ipv6 = s.ipv6Cidr !== undefined ? planSubnet6(layout, s.ipv6Cidr, `${field}.ipv6Cidr`) : undefined;
+      const ipv6 = s.ipv6Cidr !== undefined ? planSubnet6(layout, s.ipv6Cidr, `${field}.ipv6Cidr`, net.name) : undefined;
       subnets.push({ ...layout, id: s.id, availabilityZone: s.availabilityZone, deviceIndex, network: net.name, groups: users.map(({ g }) => g.name), ...(ipv6 ? { ipv6 } : {}) });
     });
   });

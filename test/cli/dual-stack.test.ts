@@ -13,13 +13,13 @@ describe("multus-sim on dual-stack multus subnets (examples/dual-stack.config.js
     expect(out.subnets.map((s: { ipv6Cidr: string }) => s.ipv6Cidr)).toEqual(["2001:db8:1234:1a04::/64", "2001:db8:1234:1a05::/64"]);
     for (const s of out.subnets) {
       const six = s.blocks.filter((b: { family?: string }) => b.family === "ipv6");
-      expect(new Set(six.map((b: { kind: string }) => b.kind))).toEqual(new Set(["aws-reserved", "workers", "pods", "dhcp"]));
+      expect(new Set(six.map((b: { kind: string }) => b.kind))).toEqual(new Set(["aws-reserved", "workers", "pods", "pod-space", "dhcp"]));
       const reserved = s.reservations.filter((r: { family?: string }) => r.family === "ipv6");
-      // Every IPv6 worker and pod block is one reservation of its owner.
-      for (const b of six.filter((x: { kind: string }) => x.kind === "workers" || x.kind === "pods")) {
-        expect(reserved).toContainEqual({ family: "ipv6", cidr: b.cidr, purpose: b.kind, owner: b.owner });
-      }
-      expect(reserved).toHaveLength(six.filter((x: { kind: string }) => x.kind === "workers" || x.kind === "pods").length);
+      // Every IPv6 worker block is a reservation of its group; the pod space (pod blocks and the rest) one of the network.
+      const workers = six.filter((x: { kind: string }) => x.kind === "workers");
+      for (const b of workers) expect(reserved).toContainEqual({ family: "ipv6", cidr: b.cidr, purpose: "workers", owner: b.owner });
+      expect(reserved.filter((r: { purpose: string }) => r.purpose === "pods")).toEqual([{ family: "ipv6", cidr: expect.stringMatching(/:4000::\/66$/), purpose: "pods", owner: s.network }]);
+      expect(reserved).toHaveLength(workers.length + 1);
     }
     const cnf = out.groups.find((g: { name: string }) => g.name === "cnf");
     expect(cnf.subnets[0].ipv6.workers.cidr).toBe("2001:db8:1234:1a04:8000::/125");
@@ -28,9 +28,9 @@ describe("multus-sim on dual-stack multus subnets (examples/dual-stack.config.js
   test("GIVEN the example WHEN plan THEN an IPv6 table follows each subnet's IPv4 table, with its reservations", async () => {
     const { code, stdout } = await cli(["plan", "--config", CONFIG]);
     expect(code).toBe(0);
-    expect(stdout).toContain("2001:db8:1234:1a04::/64 (IPv6; whereabouts addresses 2001:db8:1234:1a04::/65)");
-    expect(stdout).toMatch(/pod block \(whereabouts\)[\s│]+signal[\s│]+2001:db8:1234:1a04::40[\s│]+2001:db8:1234:1a04::7f[\s│]+64/);
-    expect(stdout.replace(/\s+/g, " ")).toContain("IPv6 reservations to create (explicit): 2001:db8:1234:1a04:8000::/125 [workers of cnf], 2001:db8:1234:1a04::40/122 [pods of signal]");
+    expect(stdout).toContain("2001:db8:1234:1a04::/64 (IPv6; pods in 2001:db8:1234:1a04:4000::/66, reserved)");
+    expect(stdout).toMatch(/pod block \(whereabouts\)[\s│]+signal[\s│]+2001:db8:1234:1a04:4000::[\s│]+2001:db8:1234:1a04:4000::3f[\s│]+64/);
+    expect(stdout.replace(/\s+/g, " ")).toContain("IPv6 reservations to create (explicit): 2001:db8:1234:1a04:8000::/125 [workers of cnf], 2001:db8:1234:1a04:4000::/66 [pods of signal]");
   });
 
   test("GIVEN the example WHEN map THEN the picture has an IPv6 strip per dual-stack subnet", async () => {
@@ -38,7 +38,7 @@ describe("multus-sim on dual-stack multus subnets (examples/dual-stack.config.js
     expect(code).toBe(0);
     expect(stdout).toContain("2001:db8:1234:1a04::/64 (IPv6 of 10.0.4.0/24)");
     expect(stdout).toContain("2001:db8:1234:1a05::/64 (IPv6 of 10.0.5.0/24)");
-    expect(stdout).toContain("Pods of edge: 2001:db8:1234:1a05::40/122 (64)");
+    expect(stdout).toContain("Pods of edge: 2001:db8:1234:1a05:4000::/122 (64)");
   });
 
   test("GIVEN a NAD whose IPv6 pool is the whole /64 WHEN check --nad THEN exit 1 with the IPv6 collisions and the /65 warning, and the fix is a dual-stack ipRanges", async () => {
@@ -50,8 +50,8 @@ describe("multus-sim on dual-stack multus subnets (examples/dual-stack.config.js
     expect(code).toBe(1);
     expect(stdout).toContain("against 10.0.4.0/24 + 2001:db8:1234:1a04::/64 (static), 10.0.5.0/24 + 2001:db8:1234:1a05::/64 (static)");
     expect(stdout).toContain("COLLISION aws-reserved 2001:db8:1234:1a04::1");
-    expect(stdout).toContain("COLLISION pod-worker 2001:db8:1234:1a04::4-2001:db8:1234:1a04::3f");
+    expect(stdout).toContain("COLLISION pod-worker 2001:db8:1234:1a04::4-2001:db8:1234:1a04:3fff:ffff:ffff:ffff");
     expect(stdout).toMatch(/warning: default\/wide: whereabouts addresses only the first \/65/);
-    expect(stdout).toContain('"ipRanges":[{"range":"10.0.4.0/24","range_start":"10.0.4.192","range_end":"10.0.4.254"},{"range":"2001:db8:1234:1a04::/64","range_start":"2001:db8:1234:1a04::40","range_end":"2001:db8:1234:1a04::7f"}]');
+    expect(stdout).toContain('"ipRanges":[{"range":"10.0.4.0/24","range_start":"10.0.4.192","range_end":"10.0.4.254"},{"range":"2001:db8:1234:1a04::/64","range_start":"2001:db8:1234:1a04:4000::","range_end":"2001:db8:1234:1a04:4000::3f"}]');
   });
 });

@@ -5,8 +5,8 @@ import {
   PlanError,
   PlannedSubnet,
   awsReserved6,
-  bigToIp6,
   contains6,
+  ipv6PodSpace,
   ipv6WorkerAddress,
   networkPlanJson,
   overlaps6,
@@ -30,10 +30,13 @@ function expectSoundIpv6(s: PlannedSubnet): void {
   for (let i = 1; i < blocks.length; i++) expect(blocks[i]!.range.first).toBe(blocks[i - 1]!.range.last + 1n);
   const aws = blocks.filter((b) => b.kind === "aws-reserved").flatMap((b) => (b.range.first === b.range.last ? [b.range.first] : [b.range.first, b.range.first + 1n, b.range.first + 2n, b.range.last]));
   expect(aws).toEqual(awsReserved6(v6.subnet));
-  // Pod blocks in the lower /65 (whereabouts' reach), worker blocks in the upper /65, none holding an AWS-reserved address.
-  expect(v6.podSpace.cidr).toBe(`${bigToIp6(v6.subnet.first)}/65`);
-  for (const b of blocks.filter((x) => x.kind === "pods" || x.kind === "workers")) {
-    expect(rangeInside6(b.range, v6.podSpace)).toBe(b.kind === "pods");
+  // The pod space: the second /66, inside the lower /65 (whereabouts' reach), clear of AWS's addresses.
+  expect(v6.podSpace).toEqual(expect.objectContaining({ prefix: 66, first: v6.subnet.first + 2n ** 62n }));
+  expect(v6.podSpace).toEqual(ipv6PodSpace(v6.subnet));
+  // Pod blocks (and the rest of the pod space) in it, worker blocks in the upper /65, none holding an AWS-reserved address.
+  for (const b of blocks.filter((x) => x.kind === "pods" || x.kind === "workers" || x.kind === "pod-space")) {
+    expect(rangeInside6(b.range, v6.podSpace)).toBe(b.kind !== "workers");
+    if (b.kind === "workers") expect(b.range.first >= v6.subnet.first + 2n ** 63n).toBe(true);
     for (const a of v6.awsReserved) expect(contains6(b.range, a)).toBe(false);
   }
   // One IPv6 block per IPv4 block, at least as large, for the same owner and groups.
@@ -43,10 +46,11 @@ function expectSoundIpv6(s: PlannedSubnet): void {
     expect(six.map((b) => b.owner).sort()).toEqual(four.map((b) => b.owner).sort());
     for (const b of six) expect(rangeSize6(b.range)).toBeGreaterThanOrEqual(BigInt(rangeSize(four.find((f) => f.owner === b.owner)!.range)));
   }
-  // Each pod block is one explicit reservation; a worker block is reserved where its IPv4 block is.
-  for (const b of blocks.filter((x) => x.kind === "pods" || x.kind === "workers")) {
-    const mine = v6.reservations.filter((r) => r.owner === b.owner && r.purpose === b.kind);
-    const reserved4 = s.reservations.some((r) => r.owner === b.owner && r.purpose === b.kind);
+  // The pod space is one explicit reservation of the network; a worker block is reserved where its IPv4 block is.
+  expect(v6.reservations.filter((r) => r.purpose === "pods")).toEqual([{ cidr: v6.podSpace.cidr, purpose: "pods", owner: s.network }]);
+  for (const b of blocks.filter((x) => x.kind === "workers")) {
+    const mine = v6.reservations.filter((r) => r.owner === b.owner && r.purpose === "workers");
+    const reserved4 = s.reservations.some((r) => r.owner === b.owner && r.purpose === "workers");
     expect(mine.map((r) => parseCidr6(r.cidr, "r"))).toEqual(reserved4 ? [expect.objectContaining({ first: b.range.first, last: b.range.last })] : []);
   }
   // DHCP space: usable, and clear of every reservation.
@@ -67,15 +71,16 @@ function expectSoundIpv6(s: PlannedSubnet): void {
 }
 
 describe("dual-stack multus subnets: the IPv6 plan (ipam/layout6.ts)", () => {
-  test("GIVEN the dual-stack example (two subnets with ipv6Cidr, a static and a reservation group) THEN IPv6 worker and pod blocks inside each /64, pods in the lower /65, each an explicit reservation", () => {
+  test("GIVEN the dual-stack example (two subnets with ipv6Cidr, a static and a reservation group) THEN IPv6 worker and pod blocks inside each /64, pods in the lower /65, with explicit reservations", () => {
     const plan = planNetwork(parseConfig(DUAL));
     expect(plan.subnets.map((s) => s.ipv6?.subnet.cidr)).toEqual(["2001:db8:1234:1a04::/64", "2001:db8:1234:1a05::/64"]);
     for (const s of plan.subnets) expectSoundIpv6(s);
     const first = plan.subnets[0]!.ipv6!;
     expect(first.reservations).toEqual([
       { cidr: "2001:db8:1234:1a04:8000::/125", purpose: "workers", owner: "cnf" },
-      { cidr: "2001:db8:1234:1a04::40/122", purpose: "pods", owner: "signal" },
+      { cidr: "2001:db8:1234:1a04:4000::/66", purpose: "pods", owner: "signal" },
     ]);
+    expect(first.podBlocks.cnf!.cidr).toBe("2001:db8:1234:1a04:4000::/122");
     // The groups see their own IPv6 blocks; the reservation group has no worker block.
     const cnf = plan.groups.find((g) => g.name === "cnf")!;
     const edge = plan.groups.find((g) => g.name === "edge")!;
@@ -90,11 +95,11 @@ describe("dual-stack multus subnets: the IPv6 plan (ipam/layout6.ts)", () => {
     const s = json.subnets[0]!;
     expect(s.ipv6Cidr).toBe("2001:db8:1234:1a04::/64");
     const six = s.blocks.filter((b) => "family" in b && b.family === "ipv6");
-    expect(six.map((b) => b.kind)).toEqual(["aws-reserved", "dhcp", "pods", "dhcp", "workers", "dhcp", "aws-reserved"]);
+    expect(six.map((b) => b.kind)).toEqual(["aws-reserved", "dhcp", "pods", "pod-space", "workers", "dhcp", "aws-reserved"]);
     expect(six.reduce((n, b) => n + BigInt(b.count), 0n)).toBe(2n ** 64n);
     expect(s.reservations.filter((r) => "family" in r)).toEqual([
       { family: "ipv6", cidr: "2001:db8:1234:1a04:8000::/125", purpose: "workers", owner: "cnf" },
-      { family: "ipv6", cidr: "2001:db8:1234:1a04::40/122", purpose: "pods", owner: "signal" },
+      { family: "ipv6", cidr: "2001:db8:1234:1a04:4000::/66", purpose: "pods", owner: "signal" },
     ]);
     // IPv4 entries keep their shape.
     expect(s.blocks.filter((b) => !("family" in b)).every((b) => typeof b.count === "number")).toBe(true);
@@ -115,7 +120,7 @@ describe("dual-stack multus subnets: the IPv6 plan (ipam/layout6.ts)", () => {
     expect(plan.subnets.map((s) => s.ipv6 !== undefined)).toEqual([true, false]);
     const v6 = plan.subnets[0]!.ipv6!;
     expectSoundIpv6(plan.subnets[0]!);
-    expect(v6.reservations.map((r) => r.purpose)).toEqual(["pods"]);
+    expect(v6.reservations).toEqual([{ cidr: "2001:db8:1234:1a04:4000::/66", purpose: "pods", owner: "net1" }]);
     const w6 = v6.workerBlocks.ng1!;
     expect(v6.dhcp.some((d) => rangeInside6(w6, d))).toBe(true);
   });
