@@ -2,6 +2,7 @@ import { NETWORK_STATUS_ANNOTATION } from "../../agent/annotation";
 import { AgentPod } from "../../agent/kube";
 import { EVENT_REASONS, LogLine, NodeEni, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
 import { parseCidr } from "../../contract/address";
+import { parseCidr6 } from "../../contract/address6";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { networkStatusAnnotation } from "../../simulator/kube";
 import { ec2Client } from "../../simulator/sdk";
@@ -29,15 +30,15 @@ function pod(ips: string[], extra: Partial<AgentPod> = {}): AgentPod {
 }
 
 function eni(id: string, subnetId: string, primaryIp: string, secondaryIps: string[] = [], deviceIndex = 1): NodeEni {
-  return { eniId: id, subnetId, primaryIp, secondaryIps, deviceIndex };
+  return { eniId: id, subnetId, primaryIp, secondaryIps, ipv6s: [], deviceIndex };
 }
 
 describe("planNode", () => {
   it("GIVEN running pods with addresses in two multus subnets WHEN planned THEN each address goes to the ENI of its subnet", () => {
     const plan = planNode([pod(["10.0.16.100", "10.0.17.100"]), pod(["10.0.16.101"])], [eni("eni-a", "subnet-a", "10.0.16.10"), eni("eni-b", "subnet-b", "10.0.17.10", [], 2)], SUBNETS);
     expect(plan.enis).toEqual([
-      { eniId: "eni-a", subnetId: "subnet-a", desired: ["10.0.16.100", "10.0.16.101"], assign: ["10.0.16.100", "10.0.16.101"], unassign: [] },
-      { eniId: "eni-b", subnetId: "subnet-b", desired: ["10.0.17.100"], assign: ["10.0.17.100"], unassign: [] },
+      { eniId: "eni-a", subnetId: "subnet-a", desired: ["10.0.16.100", "10.0.16.101"], assign: ["10.0.16.100", "10.0.16.101"], unassign: [], desired6: [], assign6: [], unassign6: [] },
+      { eniId: "eni-b", subnetId: "subnet-b", desired: ["10.0.17.100"], assign: ["10.0.17.100"], unassign: [], desired6: [], assign6: [], unassign6: [] },
     ]);
   });
 
@@ -254,5 +255,40 @@ describe("describeNodeEnis", () => {
     await world.model.createTags({ Resources: [node.primaryEniId], Tags: [{ Key: ENI_TAG_KEYS.nodeGroup, Value: NODE_GROUP }] });
     const enis = await describeNodeEnis(world.ec2, { instanceId: node.instanceId, tagValue: NODE_GROUP });
     expect(enis.map((e) => e.eniId)).not.toContain(node.primaryEniId);
+  });
+});
+
+describe("planNode on dual-stack subnets", () => {
+  // subnet-a is dual-stack: its pod space is 2001:db8:0:16:4000::/66; the worker's IPv6 address sits in the upper /65.
+  const DUAL = new Map([
+    ["subnet-a", { ...parseCidr("10.0.16.0/24", "a"), ipv6: parseCidr6("2001:db8:0:16::/64", "a6") }],
+    ["subnet-b", parseCidr("10.0.17.0/24", "b")],
+  ]);
+  const WORKER6 = "2001:db8:0:16:8000::";
+  const eni6 = (ipv6s: string[], secondaryIps: string[] = []): NodeEni => ({ ...eni("eni-a", "subnet-a", "10.0.16.10", secondaryIps), ipv6s: [WORKER6, ...ipv6s] });
+
+  it("GIVEN a pod with an IPv4 and an IPv6 address WHEN planned THEN both go to its subnet's ENI, the IPv6 one in EC2's text form", () => {
+    const plan = planNode([pod(["10.0.16.100", "2001:DB8:0:16:4000:0:0:7"])], [eni6([])], DUAL);
+    expect(plan.enis[0]).toMatchObject({ assign: ["10.0.16.100"], assign6: ["2001:db8:0:16:4000::7"], unassign6: [] });
+  });
+
+  it("GIVEN an ENI holding a dead pod's IPv6 address and the worker's WHEN planned THEN only the pod's is unassigned: the worker's lies outside the pod space", () => {
+    const plan = planNode([pod(["10.0.16.100", "2001:db8:0:16:4000::8"])], [eni6(["2001:db8:0:16:4000::7", "2001:db8:0:16:4000::8"])], DUAL);
+    expect(plan.enis[0]).toMatchObject({ desired6: ["2001:db8:0:16:4000::8"], assign6: [], unassign6: ["2001:db8:0:16:4000::7"] });
+  });
+
+  it("GIVEN an IPv6 address outside the pod space, one of another network and an unreadable pod WHEN planned THEN nothing of those is assigned and nothing released", () => {
+    const bad = pod([], { annotations: { [NETWORK_STATUS_ANNOTATION]: "[{" } });
+    const plan = planNode([pod(["2001:db8:0:16::99", "2001:db8:ffff::1"]), bad], [eni6(["2001:db8:0:16:4000::7"])], DUAL);
+    expect(plan.outsidePodSpace.map((o) => o.ip)).toEqual(["2001:db8:0:16::99"]);
+    expect(plan.outside.map((o) => o.ip)).toEqual(["2001:db8:ffff::1"]);
+    expect(plan.enis[0]).toMatchObject({ assign6: [], unassign6: [] });
+  });
+
+  it("GIVEN more IPv6 claims than the ENI takes WHEN planned THEN those it holds stay, older pods next, the rest are reported", () => {
+    const pods = ["::1", "::2", "::3"].map((x) => pod([`2001:db8:0:16:4000${x}`]));
+    const plan = planNode(pods, [eni6(["2001:db8:0:16:4000::3"])], DUAL, { podsPerEni: 2 });
+    expect(plan.enis[0]!.desired6).toEqual(["2001:db8:0:16:4000::3", "2001:db8:0:16:4000::1"]);
+    expect(plan.overLimit.map((o) => o.ip)).toEqual(["2001:db8:0:16:4000::2"]);
   });
 });
