@@ -1,6 +1,6 @@
 import { NETWORK_STATUS_ANNOTATION } from "../../agent/annotation";
 import { AgentPod } from "../../agent/kube";
-import { EVENT_REASONS, LogLine, NodeEni, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
+import { AgentSubnet, EVENT_REASONS, LogLine, NodeEni, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
 import { parseCidr } from "../../contract/address";
 import { parseCidr6 } from "../../contract/address6";
 import { ENI_TAG_KEYS } from "../../contract/tags";
@@ -260,7 +260,7 @@ describe("describeNodeEnis", () => {
 
 describe("planNode on dual-stack subnets", () => {
   // subnet-a is dual-stack: its pod space is 2001:db8:0:16:4000::/66; the worker's IPv6 address sits in the upper /65.
-  const DUAL = new Map([
+  const DUAL = new Map<string, AgentSubnet>([
     ["subnet-a", { ...parseCidr("10.0.16.0/24", "a"), ipv6: parseCidr6("2001:db8:0:16::/64", "a6") }],
     ["subnet-b", parseCidr("10.0.17.0/24", "b")],
   ]);
