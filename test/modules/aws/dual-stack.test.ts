@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ENI_TAG_KEYS } from "../../../contract/tags";
 import { EXAMPLE } from "../../ipam/cluster-helpers";
-import { Json, resources, statements, synthConfigStack } from "./helpers";
+import { NodeAgentRole } from "../../../modules/aws/agent-role";
+import { Json, dataSources, resources, sdkActionsCalled, statements, synthConfigStack, synthStack } from "./helpers";
 
 const DUAL = JSON.parse(readFileSync(join(__dirname, "../../../examples/dual-stack.config.json"), "utf8"));
 
@@ -31,6 +32,19 @@ describe("MultusAwsStack on dual-stack multus subnets", () => {
       expect(s.resources).toEqual([expect.stringMatching(/:network-interface\/\*$/)]);
       expect(s.condition).toEqual([{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: [expect.stringMatching(/^eks-multus-cluster-(cnf|edge)$/)] }]);
     }
+  });
+
+  test("THEN the agent's policy allows exactly the EC2 calls agent/ makes, the IPv6 ones included", () => {
+    const doc = dataSources(tf, "aws_iam_policy_document").find((d) => d.statement.some((s: Json) => s.sid === "AssignPodAddressesOnOwnEnis"))!;
+    const granted = new Set(doc.statement.flatMap((s: Json) => s.actions as string[]));
+    expect([...granted].sort()).toEqual([...sdkActionsCalled(join(__dirname, "../../../agent"))].sort());
+  });
+
+  test("GIVEN the node agent's own role (NodeAgentRole) for dual-stack groups THEN its policy grants the IPv6 actions on their ENIs too", () => {
+    const role = synthStack((stack) => new NodeAgentRole(stack, "agent", { clusterName: "c", eniTagValues: ["c-cnf"], dualStack: true }));
+    const assign = statements(role).find((s) => s.sid === "AssignPodAddressesOnOwnEnis")!;
+    expect(assign.actions).toEqual(expect.arrayContaining(["ec2:AssignIpv6Addresses", "ec2:UnassignIpv6Addresses"]));
+    expect(assign.condition[0].values).toEqual(["c-cnf"]);
   });
 
   test("GIVEN IPv4-only networks THEN the agent gets no IPv6 action", () => {
