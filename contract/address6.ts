@@ -135,8 +135,16 @@ export function rangeSize6(range: Ip6Range): bigint {
 export function subtractRanges6(from: Ip6Range, cuts: readonly Ip6Range[]): Ip6Range[] {
   let out = [new RangedSet(IPv6.fromBigInt(from.first), IPv6.fromBigInt(from.last))];
   for (const c of cuts) {
-    const cut = new RangedSet(IPv6.fromBigInt(c.first), IPv6.fromBigInt(c.last));
-    out = out.flatMap((r) => (r.isOverlapping(cut) ? (r.difference(cut) as RangedSet<IPv6>[]) : [r]));
+    out = out.flatMap((r) => {
+      const first = r.getFirst().getValue();
+      const last = r.getLast().getValue();
+      if (c.last < first || c.first > last) return [r];
+      // ip-num subtracts only a range no larger than the one it cuts: clip the cut to it first.
+      const lo = c.first > first ? c.first : first;
+      const hi = c.last < last ? c.last : last;
+      if (lo === first && hi === last) return [];
+      return r.difference(new RangedSet(IPv6.fromBigInt(lo), IPv6.fromBigInt(hi))) as RangedSet<IPv6>[];
+    });
   }
   return out.map((r) => ({ first: r.getFirst().getValue(), last: r.getLast().getValue() })).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
 }

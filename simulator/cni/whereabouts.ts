@@ -25,7 +25,7 @@
  *   under the range parameters).
  */
 import { IpRange, PlanError, Subnet, intToIp, isIpv4, ipToInt, parseCidr } from "../../ipam";
-import { Ip6Range, Subnet6, ip6ToBig, isIpv6, parseCidr6, subtractRanges6 } from "../../contract/address6";
+import { Ip6Range, Subnet6, bigToIp6, ip6ToBig, isIpv6, parseCidr6, subtractRanges6 } from "../../contract/address6";
 import { JsonObject as Json, isObject } from "../../contract/json";
 
 /** pkg/storage/storage.go DatastoreRetries. */
@@ -247,8 +247,25 @@ export function poolAddresses(r: WhereaboutsRange, slice?: IpRange): number[] {
   return out;
 }
 
+/** One pool a CNI ADD takes an address from. */
+interface PoolHandle {
+  readonly name: string;
+  readonly lowestFree: (taken: ReadonlySet<number | bigint>) => number | bigint | undefined;
+  /** For the allocation error, as whereabouts words it. */
+  readonly bounds: string;
+}
+
+const showIp = (ip: number | bigint) => (typeof ip === "bigint" ? bigToIp6(ip) : intToIp(ip));
+
+/** IterateForAssignment over IPv6 pool ranges: the lowest address not taken (held addresses are few). */
+function lowestFree6(ranges: readonly Ip6Range[], taken: ReadonlySet<number | bigint>): bigint | undefined {
+  for (const r of ranges) for (let ip = r.first; ip <= r.last; ip++) if (!taken.has(ip)) return ip;
+  return undefined;
+}
+
 export interface Reservation {
-  readonly ip: number;
+  /** An IPv4 address as a number, an IPv6 one as a bigint. */
+  readonly ip: number | bigint;
   readonly containerId: string;
   readonly podRef: string;
   readonly ifName: string;
@@ -282,7 +299,7 @@ export class WhereaboutsError extends Error {
  */
 export class WhereaboutsModel {
   private readonly pools = new Map<string, Pool>();
-  private readonly overlapping = new Map<string, Map<number, string>>();
+  private readonly overlapping = new Map<string, Map<number | bigint, string>>();
   private readonly slices = new Map<string, (string | undefined)[]>();
   /** Compare-and-swap updates that lost and were retried. */
   casConflicts = 0;
@@ -335,15 +352,41 @@ export class WhereaboutsModel {
     return true;
   }
 
+  /**
+   * The pools a config allocates from, in whereabouts' order (its IPv4 ranges, then its IPv6
+   * ones: config.go appends ipRanges after the top-level range; here the families are kept
+   * apart but their order within each is the config's), each with its lowest free address.
+   */
+  private poolsOf(config: WhereaboutsConfig, node: string): PoolHandle[] {
+    const v4 = config.ranges.map((r): PoolHandle => {
+      const slice = config.nodeSliceSize !== undefined ? this.nodeSlice(config, r, node) : undefined;
+      const b = slice ?? effectiveRange(r);
+      return {
+        name: this.poolName(config, r, slice && node, slice),
+        lowestFree: (taken) => poolAddresses(r, slice).find((a) => !taken.has(a)),
+        bounds: `ip: ${intToIp(b.first)} / - ${intToIp(b.last)} / range: ${r.range.cidr}`,
+      };
+    });
+    // IPv6 node slices are not modelled: a node takes from the whole range.
+    const v6 = config.ranges6.map((r): PoolHandle => {
+      const b = effectiveRange6(r);
+      return {
+        name: [config.networkName, r.range.cidr].filter((p) => p).join("-"),
+        lowestFree: (taken) => lowestFree6(poolRanges6(r), taken),
+        bounds: `ip: ${bigToIp6(b.first)} / - ${bigToIp6(b.last)} / range: ${r.range.cidr}`,
+      };
+    });
+    return [...v4, ...v6];
+  }
+
   /** CNI ADD: one address per range, lowest free first; concurrent callers that lose the CAS retry. */
   async allocate(config: WhereaboutsConfig, req: WhereaboutsRequest, hooks: WhereaboutsHooks = {}): Promise<string[]> {
     const ifName = req.ifName ?? "net1";
     const out: string[] = [];
-    for (const r of config.ranges) {
-      const slice = config.nodeSliceSize !== undefined ? this.nodeSlice(config, r, req.node) : undefined;
-      const name = this.poolName(config, r, slice && req.node, slice);
+    for (const handle of this.poolsOf(config, req.node)) {
+      const name = handle.name;
       const reservedHere = this.reservedFor(config);
-      const dummies = new Set<number>();
+      const dummies = new Set<number | bigint>();
       let done = false;
       for (let attempt = 0; attempt < WHEREABOUTS_RETRIES && !done; attempt++) {
         const pool = this.pool(name);
@@ -351,12 +394,9 @@ export class WhereaboutsModel {
         const allocations = [...pool.allocations];
         let ipNum = allocations.find((a) => a.podRef === req.podRef && a.ifName === ifName)?.ip;
         if (ipNum === undefined) {
-          const taken = new Set([...allocations.map((a) => a.ip), ...dummies]);
-          ipNum = poolAddresses(r, slice).find((a) => !taken.has(a));
-          if (ipNum === undefined) {
-            const b = slice ?? effectiveRange(r);
-            throw new WhereaboutsError(`Could not allocate IP in range: ip: ${intToIp(b.first)} / - ${intToIp(b.last)} / range: ${r.range.cidr}`);
-          }
+          const taken = new Set<number | bigint>([...allocations.map((a) => a.ip), ...dummies]);
+          ipNum = handle.lowestFree(taken);
+          if (ipNum === undefined) throw new WhereaboutsError(`Could not allocate IP in range: ${handle.bounds}`);
           // Overlapping ranges: an address reserved cluster-wide by another pod is skipped
           // (a dummy reservation) and the loop goes round again.
           if (reservedHere) {
@@ -374,11 +414,11 @@ export class WhereaboutsModel {
           if (holder !== undefined && holder !== req.podRef) {
             // UpdateOverlappingRangeAllocation creates the reservation; Kubernetes refuses a
             // second one: the ADD fails (no duplicate address, a leaked pool entry instead).
-            throw new WhereaboutsError(`overlapping range reservation for ${intToIp(ipNum)} already exists`);
+            throw new WhereaboutsError(`overlapping range reservation for ${showIp(ipNum)} already exists`);
           }
           reservedHere.set(ipNum, req.podRef);
         }
-        out.push(intToIp(ipNum));
+        out.push(showIp(ipNum));
         done = true;
       }
       if (!done) throw new WhereaboutsError(`pool ${name}: gave up after ${WHEREABOUTS_RETRIES} conflicting updates`);
@@ -389,9 +429,7 @@ export class WhereaboutsModel {
   /** CNI DEL: removes the container's reservation from each pool (CAS with retry); unknown ids are fine. */
   async release(config: WhereaboutsConfig, req: WhereaboutsRequest, hooks: WhereaboutsHooks = {}): Promise<void> {
     const ifName = req.ifName ?? "net1";
-    for (const r of config.ranges) {
-      const slice = config.nodeSliceSize !== undefined ? this.nodeSlice(config, r, req.node) : undefined;
-      const name = this.poolName(config, r, slice && req.node, slice);
+    for (const { name } of this.poolsOf(config, req.node)) {
       for (let attempt = 0; attempt < WHEREABOUTS_RETRIES; attempt++) {
         const pool = this.pool(name);
         const seen = pool.version;
@@ -408,10 +446,10 @@ export class WhereaboutsModel {
 
   /** Every live reservation: pool name and address. */
   allocations(): { pool: string; ip: string; podRef: string; containerId: string }[] {
-    return [...this.pools].flatMap(([pool, p]) => p.allocations.map((a) => ({ pool, ip: intToIp(a.ip), podRef: a.podRef, containerId: a.containerId })));
+    return [...this.pools].flatMap(([pool, p]) => p.allocations.map((a) => ({ pool, ip: showIp(a.ip), podRef: a.podRef, containerId: a.containerId })));
   }
 
-  private reservedFor(config: WhereaboutsConfig): Map<number, string> | undefined {
+  private reservedFor(config: WhereaboutsConfig): Map<number | bigint, string> | undefined {
     if (!config.overlappingRanges) return undefined;
     let m = this.overlapping.get(config.networkName);
     if (!m) this.overlapping.set(config.networkName, (m = new Map()));

@@ -34,6 +34,9 @@ describe("IPv6 addresses (contract/address6.ts)", () => {
       ["2001:db8::200", "2001:db8::7fff:ffff:ffff:ffff"],
       ["2001:db8::8000:0:0:8", "2001:db8::ffff:ffff:ffff:fffe"],
     ]);
+    // A cut wider than what is left takes all of it, or the part it covers.
+    expect(subtractRanges6({ first: 10n, last: 20n }, [{ first: 0n, last: 100n }])).toEqual([]);
+    expect(subtractRanges6({ first: 10n, last: 20n }, [{ first: 0n, last: 15n }])).toEqual([{ first: 16n, last: 20n }]);
     expect(formatRange6(usableRange6(s)).count).toBe((2n ** 64n - 5n).toString());
     expect(formatRange6(parseCidr6("2001:db8::100/120", "c"))).toEqual({ first: "2001:db8::100", last: "2001:db8::1ff", count: "256", cidr: "2001:db8::100/120" });
   });
