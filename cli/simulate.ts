@@ -275,7 +275,9 @@ function abandonedTries(seen: LaunchTries, inside: (ip: string) => boolean): { t
 function liveOf(report: ScenarioReport, capture: Capture, plan: NetworkPlan): Map<string, LiveAddresses> {
   const out = new Map<string, LiveAddresses>();
   for (const s of plan.subnets) {
+    // The grid is the IPv4 subnet: IPv6 addresses are not drawn.
     const inside = (ip: string) => {
+      if (!isIpv4(ip)) return false;
       const n = ipToInt(ip);
       return n >= s.subnet.base && n <= s.subnet.last;
     };

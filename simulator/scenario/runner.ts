@@ -632,7 +632,7 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     invocationTimeouts: tally.invocationTimeouts,
     workerAddressesHeld: world.ec2.liveAddresses().filter((a) => {
       const s = opts.plan.subnets.find((p) => p.id === a.subnetId);
-      return s?.strategy === "static" && ipToInt(a.ip) >= s.workers.first && ipToInt(a.ip) <= s.workers.last;
+      return !a.ipv6 && s?.strategy === "static" && ipToInt(a.ip) >= s.workers.first && ipToInt(a.ip) <= s.workers.last;
     }).length,
     abandonReasons: tally.abandonReasons,
     timing: timing.name,
