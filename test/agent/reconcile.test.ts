@@ -6,7 +6,7 @@ import { parseCidr6 } from "../../contract/address6";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { networkStatusAnnotation } from "../../simulator/kube";
 import { ec2Client } from "../../simulator/sdk";
-import { NODE_GROUP, makeWorld, reconcile, secondaries } from "./world";
+import { NODE_GROUP, SimNode, ipv6s, makeWorld, reconcile, secondaries } from "./world";
 
 const SUBNETS = new Map([
   ["subnet-a", parseCidr("10.0.16.0/24", "a")],
@@ -290,5 +290,47 @@ describe("planNode on dual-stack subnets", () => {
     const plan = planNode(pods, [eni6(["2001:db8:0:16:4000::3"])], DUAL, { podsPerEni: 2 });
     expect(plan.enis[0]!.desired6).toEqual(["2001:db8:0:16:4000::3", "2001:db8:0:16:4000::1"]);
     expect(plan.overLimit.map((o) => o.ip)).toEqual(["2001:db8:0:16:4000::2"]);
+  });
+});
+
+describe("reconcileNode on dual-stack subnets against the simulated EC2", () => {
+  it("GIVEN a pod with an address of each family WHEN it comes and goes THEN both are assigned to its ENI and released again, and the worker's own IPv6 address stays", async () => {
+    const world = await makeWorld({ nodes: 1, dualStack: true });
+    const node = world.nodes[0]!;
+    const eniId = node.enis[0]!;
+    const worker6 = ipv6s(world, eniId);
+    const ip = world.subnets[0]!.podPool[0]!;
+    const ip6 = world.subnets[0]!.podPool6![0]!;
+    const p = world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [ip, ip6] }] });
+    const first = await reconcile(world, node);
+    expect(first.assigned).toEqual([{ eniId, ip }, { eniId, ip: ip6 }]);
+    expect(ipv6s(world, eniId)).toEqual([...worker6, ip6]);
+    expect((await reconcile(world, node)).assigned).toEqual([]);
+
+    world.kube.deletePod(p.uid);
+    const gone = await reconcile(world, node);
+    expect(gone.unassigned).toEqual([{ eniId, ip }, { eniId, ip: ip6 }]);
+    expect(ipv6s(world, eniId)).toEqual(worker6);
+    expect(secondaries(world, eniId)).toEqual([]);
+  });
+
+  it("GIVEN a pod moved with its IPv6 address to another node WHEN the new node's agent runs first THEN it waits (no reassignment for IPv6), the old node's agent releases it, and the next round assigns it", async () => {
+    const world = await makeWorld({ nodes: 2, dualStack: true });
+    const [a, b] = world.nodes as [SimNode, SimNode];
+    const ip6 = world.subnets[0]!.podPool6![3]!;
+    const old = world.kube.addPod({ nodeName: a.name, attachments: [{ network: "default/m", ips: [ip6] }] });
+    await reconcile(world, a);
+    expect(ipv6s(world, a.enis[0]!)).toContain(ip6);
+
+    world.kube.deletePod(old.uid);
+    world.kube.addPod({ nodeName: b.name, attachments: [{ network: "default/m", ips: [ip6] }] });
+    const early = await reconcile(world, b);
+    expect(early.waiting).toEqual([{ eniId: b.enis[0], ip: ip6 }]);
+    expect(early.errors).toEqual([]);
+    expect(world.kube.events).toEqual([]);
+    expect((await reconcile(world, a)).unassigned).toEqual([{ eniId: a.enis[0], ip: ip6 }]);
+    const later = await reconcile(world, b);
+    expect(later).toMatchObject({ assigned: [{ eniId: b.enis[0], ip: ip6 }], waiting: [] });
+    expect(ipv6s(world, a.enis[0]!)).not.toContain(ip6);
   });
 });
