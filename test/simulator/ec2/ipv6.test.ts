@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { bigToIp6, contains6, ip6ToBig, isAwsReserved6, parseCidr6, parseSubnet6 } from "../../../ipam";
-import { DHCP_POLICIES, Ec2Error, Ec2Model } from "../../../simulator/ec2/model";
+import { DHCP_POLICIES, Ec2Model } from "../../../simulator/ec2/model";
+import { codeOf } from "./helpers";
 
 const AZ = "us-west-2a";
 const V6 = "2001:db8:1234:1a04::/64";
@@ -13,16 +14,6 @@ async function dualStack(seed = 7) {
   const nodes = ec2.addSubnet({ cidr: "10.0.0.0/22", availabilityZone: AZ, id: "subnet-00000000000000001" });
   for (const cidr of [POD_SPACE, WORKERS6]) await ec2.createSubnetCidrReservation({ SubnetId: subnetId, Cidr: cidr, ReservationType: "explicit" });
   return { ec2, subnetId, nodeSubnet: nodes.subnetId };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(Ec2Error);
-    return `${(err as Ec2Error).name}: ${(err as Ec2Error).message}`;
-  }
-  throw new Error("expected the call to fail");
 }
 
 const ipv6Of = (out: { NetworkInterface?: { Ipv6Addresses?: { Ipv6Address?: string }[] } }) => out.NetworkInterface!.Ipv6Addresses!.map((a) => a.Ipv6Address!);
