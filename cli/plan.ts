@@ -133,21 +133,33 @@ const BLOCK_NAMES: Record<PlanBlock["kind"], string> = {
   dhcp: "DHCP space",
 };
 
-/** The IPv6 /64 of a dual-stack subnet: its blocks in address order and its reservations. */
+/**
+ * The IPv6 /64 of a dual-stack subnet: its blocks in address order (each as its CIDR, or its
+ * first and last address) and its reservations, within the plan's width.
+ */
 function renderIpv6(s: NetworkPlan["subnets"][number], withOwner: boolean): string[] {
   const v6 = s.ipv6;
   if (!v6) return [];
-  const table = new Table({
-    style: process.stdout.isTTY ? undefined : { head: [], border: [] },
-    head: [`${v6.subnet.cidr} (IPv6; pods in ${v6.podSpace.cidr}, reserved)`, ...(withOwner ? ["owner"] : []), "first", "last", "count"],
-  });
-  for (const b of v6.blocks) {
+  const head = [`${v6.subnet.cidr} (IPv6)`, ...(withOwner ? ["owner"] : []), "addresses", "count"];
+  const rows = v6.blocks.map((b) => {
     const f = formatRange6(b.range);
     const name = b.kind === "pod-space" ? "pod space (reserved, no pool)" : b.kind === "dhcp" && !withOwner && s.strategy === "reservation" ? "DHCP space (workers)" : BLOCK_NAMES[b.kind];
-    table.push([name, ...(withOwner ? [b.owner] : []), f.first, f.last, f.count]);
-  }
+    return [name, ...(withOwner ? [b.owner] : []), f.cidr ?? `${f.first} - ${f.last}`, countText(BigInt(f.count))];
+  });
   const owner = (r: { purpose: string; owner: string }) => (withOwner ? `${r.purpose} of ${r.owner}` : r.purpose);
-  return [table.toString(), wrap(`  IPv6 reservations to create (explicit): ${v6.reservations.map((r) => `${r.cidr} [${owner(r)}]`).join(", ")}`)];
+  return [
+    fitTable(head, rows, PLAN_WIDTH),
+    wrap(`  pods' IPv6 addresses in ${v6.podSpace.cidr} (reserved whole, inside the first /65 whereabouts addresses)`),
+    wrap(`  IPv6 reservations to create (explicit): ${v6.reservations.map((r) => `${r.cidr} [${owner(r)}]`).join(", ")}`),
+  ];
+}
+
+/** A count of addresses, those of a /64's large blocks as the power of two they are near (exact): 2^62 - 4. */
+function countText(n: bigint): string {
+  if (n < 2n ** 40n) return n.toString();
+  const bits = n.toString(2).length;
+  const [below, above] = [2n ** BigInt(bits - 1), 2n ** BigInt(bits)];
+  return above - n < n - below ? `2^${bits} - ${above - n}` : `2^${bits - 1} + ${n - below}`;
 }
 
 /** A plan with node groups, for people: a line per group, a table of owners' blocks per subnet. */

@@ -28,8 +28,13 @@ describe("multus-sim on dual-stack multus subnets (examples/dual-stack.config.js
   test("GIVEN the example WHEN plan THEN an IPv6 table follows each subnet's IPv4 table, with its reservations", async () => {
     const { code, stdout } = await cli(["plan", "--config", CONFIG]);
     expect(code).toBe(0);
-    expect(stdout).toContain("2001:db8:1234:1a04::/64 (IPv6; pods in 2001:db8:1234:1a04:4000::/66, reserved)");
-    expect(stdout).toMatch(/pod block \(whereabouts\)[\s│]+signal[\s│]+2001:db8:1234:1a04:4000::[\s│]+2001:db8:1234:1a04:4000::3f[\s│]+64/);
+    expect(stdout).toContain("2001:db8:1234:1a04::/64 (IPv6)");
+    expect(stdout).toContain("pods' IPv6 addresses in 2001:db8:1234:1a04:4000::/66 (reserved whole");
+    expect(stdout).toMatch(/pod block \(whereabouts\)[\s│]+signal[\s│]+2001:db8:1234:1a04:4000::\/122[\s│]+64 /);
+    // A /64's large counts as the power of two they are near, exactly.
+    expect(stdout).toMatch(/DHCP space[\s│]+edge[\s│]+2001:db8:1234:1a04:8000::8 -[\s│]+2\^63 - 9/);
+    // Within the plan's width, as the IPv4 tables.
+    for (const line of stdout.split("\n")) expect([...line].length).toBeLessThanOrEqual(100);
     expect(stdout.replace(/\s+/g, " ")).toContain("IPv6 reservations to create (explicit): 2001:db8:1234:1a04:8000::/125 [workers of cnf], 2001:db8:1234:1a04:4000::/66 [pods of signal]");
   });
 
