@@ -36,7 +36,7 @@ describe("Ec2Model: dual-stack subnets", () => {
           }
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 15 },
     );
   });
 
