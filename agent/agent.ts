@@ -3,7 +3,7 @@ import { ImdsGet, resolveIdentity } from "./config";
 import { KubeApi, WatchHandle } from "./kube";
 import { ReconcileLoop, Timers, doublingBackoffMs } from "./loop";
 import { HostNetworkView, fileHostView, liftStartupTaint, newTaintMemory } from "./readiness";
-import { Ec2, LogLine, newAgentMemory, reconcileNode } from "./reconcile";
+import { Ec2, IPV6_MOVE_RETRY_MS, LogLine, newAgentMemory, reconcileNode } from "./reconcile";
 
 export interface AgentDeps {
   readonly config: AgentConfig;
@@ -72,7 +72,9 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         log({ msg: "reconciled", assigned: r.assigned.length, unassigned: r.unassigned.length, errors: r.errors.length });
       }
       const outcome = await liftStartupTaint({ kube: deps.kube, nodeName: config.nodeName, host, memory: taint, log }, r.enis);
-      return outcome === "waiting" || outcome === "failed" ? { againInMs: STARTUP_ROUND_MS } : undefined;
+      // A pod's IPv6 address still on its old node's ENI: come back soon rather than a sync period later.
+      const again = Math.min(outcome === "waiting" || outcome === "failed" ? STARTUP_ROUND_MS : Infinity, r.waiting.length ? IPV6_MOVE_RETRY_MS : Infinity);
+      return again < Infinity ? { againInMs: again } : undefined;
     },
     resyncMs: config.syncPeriodSeconds * 1000,
     debounceMs: config.debounceMs,

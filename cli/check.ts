@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { MultusConfig, NetworkPlan, PlanError, nadIpamRange } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, nadIpam } from "../ipam";
 import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import type { NadAnalysis, ParsedNad } from "../simulator/cni/nad";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
@@ -58,7 +58,7 @@ export function renderCheck(result: NadAnalysis, nads: readonly ParsedNad[], pla
   const lines: string[] = [];
   const files = [...new Set(nads.map((n) => n.file))].join(", ");
   lines.push(
-    `Checked ${nads.length} NAD${nads.length === 1 ? "" : "s"} (${files}) on ${nodes} node${nodes === 1 ? "" : "s"} x ${podsPerNode} pods against ${plan.subnets.map((s) => `${s.subnet.cidr} (${s.strategy})`).join(", ")}`,
+    `Checked ${nads.length} NAD${nads.length === 1 ? "" : "s"} (${files}) on ${nodes} node${nodes === 1 ? "" : "s"} x ${podsPerNode} pods against ${plan.subnets.map((s) => `${s.subnet.cidr}${s.ipv6 ? ` + ${s.ipv6.subnet.cidr}` : ""} (${s.strategy})`).join(", ")}`,
   );
   for (const c of result.collisions) {
     lines.push("");
@@ -75,7 +75,7 @@ export function renderCheck(result: NadAnalysis, nads: readonly ParsedNad[], pla
   if (result.collisions.length > 0) {
     lines.push("");
     lines.push("Fix: use whereabouts (one cluster-wide pool) over the plan's pod block, which AWS reserves so no ENI takes it:");
-    for (const s of plan.subnets) lines.push(`  ${s.subnet.cidr}: "ipam": ${JSON.stringify({ type: "whereabouts", ...nadIpamRange(s) })}`);
+    for (const s of plan.subnets) lines.push(`  ${s.subnet.cidr}: "ipam": ${JSON.stringify({ type: "whereabouts", ...nadIpam(s) })}`);
   }
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   lines.push("");
@@ -97,7 +97,8 @@ export function checkCommand(): Command {
     .addHelpText(
       "after",
       "\nExample:\n  multus-sim check --nad ipvlan-conf-1.yaml --subnet 10.0.4.0/24 --nodes 3 --pods-per-node 10\n\n" +
-        "Collision kinds: pod-pod, nad-overlap, static-duplicate, pod-worker, pod-dhcp, aws-reserved, outside-subnet.\n" +
+        "Collision kinds: pod-pod, nad-overlap, static-duplicate, pod-worker, pod-dhcp, aws-reserved, outside-subnet;\n" +
+        "whereabouts IPv6 ranges are checked against the subnets' ipv6Cidr the same way.\n" +
         "Exit: 0 no collision, 1 a collision, 2 unreadable or invalid input (file and field named).",
     )
     .action((opts: CheckFlags) => {

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import Table from "cli-table3";
-import { MultusConfig, NetworkPlan, PlanBlock, PlanError, asWritten, formatRange, networkPlanJson, parseConfig, placeholderFields, planNetwork, plural, withSource } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanBlock, PlanError, asWritten, formatRange, formatRange6, networkPlanJson, parseConfig, placeholderFields, planNetwork, plural, withSource } from "../ipam";
 import { STRATEGIES, Strategy } from "../contract/lifecycle";
 import { loadConfig } from "./config-file";
 import { EXIT, collect, parseIntFlag, reportError } from "./common";
@@ -133,6 +133,35 @@ const BLOCK_NAMES: Record<PlanBlock["kind"], string> = {
   dhcp: "DHCP space",
 };
 
+/**
+ * The IPv6 /64 of a dual-stack subnet: its blocks in address order (each as its CIDR, or its
+ * first and last address) and its reservations, within the plan's width.
+ */
+function renderIpv6(s: NetworkPlan["subnets"][number], withOwner: boolean): string[] {
+  const v6 = s.ipv6;
+  if (!v6) return [];
+  const head = [`${v6.subnet.cidr} (IPv6)`, ...(withOwner ? ["owner"] : []), "addresses", "count"];
+  const rows = v6.blocks.map((b) => {
+    const f = formatRange6(b.range);
+    const name = b.kind === "pod-space" ? "pod space (reserved, no pool)" : b.kind === "dhcp" && !withOwner && s.strategy === "reservation" ? "DHCP space (workers)" : BLOCK_NAMES[b.kind];
+    return [name, ...(withOwner ? [b.owner] : []), f.cidr ?? `${f.first} - ${f.last}`, countText(BigInt(f.count))];
+  });
+  const owner = (r: { purpose: string; owner: string }) => (withOwner ? `${r.purpose} of ${r.owner}` : r.purpose);
+  return [
+    fitTable(head, rows, PLAN_WIDTH),
+    wrap(`  pods' IPv6 addresses in ${v6.podSpace.cidr} (reserved whole, inside the first /65 whereabouts addresses)`),
+    wrap(`  IPv6 reservations to create (explicit): ${v6.reservations.map((r) => `${r.cidr} [${owner(r)}]`).join(", ")}`),
+  ];
+}
+
+/** A count of addresses, those of a /64's large blocks as the power of two they are near (exact): 2^62 - 4. */
+function countText(n: bigint): string {
+  if (n < 2n ** 40n) return n.toString();
+  const bits = n.toString(2).length;
+  const [below, above] = [2n ** BigInt(bits - 1), 2n ** BigInt(bits)];
+  return above - n < n - below ? `2^${bits} - ${above - n}` : `2^${bits - 1} + ${n - below}`;
+}
+
 /** A plan with node groups, for people: a line per group, a table of owners' blocks per subnet. */
 function renderClusterPlan(plan: NetworkPlan): string {
   const lines: string[] = [];
@@ -153,6 +182,7 @@ function renderClusterPlan(plan: NetworkPlan): string {
     // The subnet's heading wraps in its column however many groups share the subnet.
     lines.push(fitTable(head, rows, PLAN_WIDTH));
     lines.push(wrap(`  reservations to create (explicit): ${s.reservations.map((r) => `${r.cidr} [${r.purpose} of ${r.owner}]`).join(", ") || "none"}`));
+    lines.push(...renderIpv6(s, true));
     const perGroup = plan.groups.flatMap((g) =>
       g.subnets.filter((x) => x.id === s.id).map((x) => `${g.name} ${plural(x.capacity.maxNodes, "node")}${x.workers ? "" : " (DHCP, shared)"} / ${plural(x.capacity.maxPods, "pod address", "pod addresses")}`),
     );
@@ -186,6 +216,7 @@ export function renderPlan(plan: NetworkPlan): string {
     for (const r of s.dhcp) row(s.strategy === "static" ? "DHCP space" : "DHCP space (workers)", r);
     lines.push(table.toString());
     lines.push(wrap(`  reservations to create (explicit): ${s.reservations.map((r) => `${r.cidr} [${r.purpose}]`).join(", ") || "none"}`));
+    lines.push(...renderIpv6(s, false));
     lines.push(`  capacity: ${plural(s.capacity.maxNodes, "node")}, ${plural(s.capacity.maxPods, "pod address", "pod addresses")}, ${plural(s.capacity.freeAddresses, "address", "addresses")} in neither block`);
     lines.push(`  its NAD serves only pods on nodes in ${s.availabilityZone} (the subnet's zone)`);
   }

@@ -1,7 +1,7 @@
 import { instanceTagKey } from "../contract/state-change";
 import { Command, Option } from "commander";
 import { SingleBar } from "cli-progress";
-import { MultusConfig, NetworkPlan, PlanError, asShorthand, ipToInt, nadIpamRange, plural, podBlockOf } from "../ipam";
+import { MultusConfig, NetworkPlan, PlanError, asShorthand, ipToInt, isIpv4, nadIpam, nadIpamRange, plural, podBlockOf } from "../ipam";
 import { LambdaEnvironmentExtra, groupNames } from "../ipam/lambda-env";
 import { HostLocalModel, hostLocalConfig } from "../simulator/cni/host-local";
 import { WhereaboutsModel, whereaboutsConfig } from "../simulator/cni/whereabouts";
@@ -115,36 +115,41 @@ export function podSource(ipam: PodIpam, podsPerNode: number | ((node: NodeView)
     const wb = new WhereaboutsModel();
     const hl = new HostLocalModel();
     const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-    const jobs: Promise<PodIp | undefined>[] = [];
+    const jobs: Promise<PodIp[]>[] = [];
     for (const n of nodes) {
       for (const eni of n.enis) {
         const s = plan.subnets.find((x) => x.id === eni.subnetId);
         if (!s) continue;
         if (capture) capture.workers.set(s.subnet.cidr, [...(capture.workers.get(s.subnet.cidr) ?? []), ipToInt(eni.ip)]);
-        // The pod block of the node's group (the network's shared one, or the group's own).
-        const range = nadIpamRange(s, podBlockOf(s, n.group));
+        // The pod block of the node's group (the network's shared one, or the group's own); a
+        // dual-stack subnet's NAD gives each pod an IPv6 address too (whereabouts only: the
+        // host-local comparison stays IPv4).
+        const block = podBlockOf(s, n.group);
+        const range = nadIpamRange(s, block);
+        const ipamConfig = whereaboutsConfig({ type: "whereabouts", ...nadIpam(s, block, n.group) });
         const count = typeof podsPerNode === "number" ? podsPerNode : podsPerNode(n);
         for (let k = 0; k < count; k++) {
           const name = `net${s.deviceIndex}-p${k}`;
           const podRef = `default/${n.instanceId}-${name}`;
-          const job = async (): Promise<PodIp | undefined> => {
+          const job = async (): Promise<PodIp[]> => {
             try {
               const ips =
                 ipam === "whereabouts"
-                  ? await wb.allocate(whereaboutsConfig({ type: "whereabouts", ...range }), { node: n.instanceId, containerId: podRef, podRef }, { betweenReadAndUpdate: yieldTurn })
-                  : hl.add(n.instanceId, hostLocalConfig({ type: "host-local", subnet: s.subnet.cidr, rangeStart: range.range_start, rangeEnd: range.range_end, gateway: range.gateway }, `multus-${s.id}`), podRef);
-              return { ip: ips[0]!, node: n.instanceId, subnet: s.id, name };
+                  ? await wb.allocate(ipamConfig, { node: n.instanceId, containerId: podRef, podRef }, { betweenReadAndUpdate: yieldTurn })
+                  : hl.add(n.instanceId, hostLocalConfig({ type: "host-local", subnet: s.subnet.cidr, rangeStart: range.range_start, rangeEnd: range.range_end, gateway: range.gateway }, `multus-${s.id}`), podRef).slice(0, 1);
+              return ips.map((ip) => ({ ip, node: n.instanceId, subnet: s.id, name }));
             } catch {
-              return undefined; // pool exhausted: the pod does not start
+              return []; // pool exhausted: the pod does not start
             }
           };
           jobs.push(job());
         }
       }
     }
-    const pods = (await Promise.all(jobs)).filter((p): p is PodIp => p !== undefined);
+    const pods = (await Promise.all(jobs)).flat();
     if (capture) {
-      for (const p of pods) {
+      // The picture's grid is the IPv4 subnet.
+      for (const p of pods.filter((x) => isIpv4(x.ip))) {
         const cidr = plan.subnets.find((s) => s.id === p.subnet)!.subnet.cidr;
         capture.pods.set(cidr, [...(capture.pods.get(cidr) ?? []), ipToInt(p.ip)]);
       }
@@ -163,6 +168,8 @@ export interface SimulateSummary {
   readonly incompleteActions: number;
   readonly enisCreated: number;
   readonly ec2CallsPerEni: { reads: number; writes: number };
+  /** Dual-stack subnets: worker ENIs' and pods' IPv6 addresses checked, over all runs. */
+  readonly ipv6: { workers: number; pods: number };
   readonly simulatedMs: { total: number; max: number };
   /** Simulated ms from a run's start to its last completed lifecycle action, longest run. */
   readonly lastActionMs: number;
@@ -197,6 +204,7 @@ export function summarise(allocator: AllocatorName, reports: readonly ScenarioRe
     abandoned: reports.reduce((n, r) => n + r.launches.abandoned, 0),
     incompleteActions: reports.reduce((n, r) => n + r.incompleteActions, 0),
     enisCreated: enis,
+    ipv6: { workers: reports.reduce((n, r) => n + r.ipv6.workers, 0), pods: reports.reduce((n, r) => n + r.ipv6.pods, 0) },
     ec2CallsPerEni: { reads: per(reads), writes: per(writes) },
     simulatedMs: { total: reports.reduce((n, r) => n + r.simulatedMs, 0), max: Math.max(0, ...reports.map((r) => r.simulatedMs)) },
     lastActionMs: Math.max(0, ...reports.map((r) => r.lastActionMs)),
@@ -224,6 +232,7 @@ export function renderSummary(s: SimulateSummary, reports: readonly ScenarioRepo
     lines.push(`  foreign DHCP ENIs: ${foreignMade} of ${foreignAsked} created${foreignMade < foreignAsked ? " (the rest found no free DHCP address)" : ""}`);
   }
   lines.push(`  ENIs created: ${s.enisCreated}; EC2 calls per ENI: ${s.ec2CallsPerEni.reads} reads, ${s.ec2CallsPerEni.writes} writes`);
+  if (s.ipv6.workers + s.ipv6.pods > 0) lines.push(`  dual-stack: ${s.ipv6.workers} worker IPv6 addresses and ${s.ipv6.pods} pod IPv6 addresses checked`);
   lines.push(
     `  simulated time (${s.timing} timing): last lifecycle action completed at ${(s.lastActionMs / 1000).toFixed(1)} s; slowest action ${(s.actionMs.max / 1000).toFixed(1)} s` +
       `${s.actionMs.minMarginMs === null ? "" : `, ${(s.actionMs.minMarginMs / 1000).toFixed(1)} s before its hook's timeout`}; wall time ${(s.wallMs / 1000).toFixed(1)} s`,
@@ -267,7 +276,9 @@ function abandonedTries(seen: LaunchTries, inside: (ip: string) => boolean): { t
 function liveOf(report: ScenarioReport, capture: Capture, plan: NetworkPlan): Map<string, LiveAddresses> {
   const out = new Map<string, LiveAddresses>();
   for (const s of plan.subnets) {
+    // The grid is the IPv4 subnet: IPv6 addresses are not drawn.
     const inside = (ip: string) => {
+      if (!isIpv4(ip)) return false;
       const n = ipToInt(ip);
       return n >= s.subnet.base && n <= s.subnet.last;
     };

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { IpRange, NetworkPlan, PlanBlock, PlanError, SubnetPlan, cidrBounds, intToIp, plural, rangeSize } from "../ipam";
+import { IpRange, NetworkPlan, PlanBlock, PlanError, Subnet6Plan, SubnetPlan, cidrBounds, formatRange6, intToIp, plural, rangeSize } from "../ipam";
 
 /** Addresses seen live in a subnet (from a simulation), as 32-bit numbers. */
 export interface LiveAddresses {
@@ -26,6 +26,8 @@ export interface SvgSubnet {
     readonly blocks?: readonly PlanBlock[];
     readonly groups?: readonly string[];
     readonly network?: string;
+    /** A dual-stack subnet's IPv6 side: drawn as a strip of its blocks under the grid. */
+    readonly ipv6?: Subnet6Plan;
   };
   readonly live?: LiveAddresses;
   /** false when a simulation ran without the plan's CIDR reservations: they are not drawn. @default true */
@@ -40,6 +42,8 @@ const AWS_REASONS = ["network address", "VPC router", "Amazon DNS", "reserved fo
 type Kind = "aws" | "workers" | "pods" | "dhcp";
 
 const FILL: Record<Kind, string> = { aws: "#6e6e6e", workers: "#4a90d9", pods: "#5cb85c", dhcp: "#f4ecd6" };
+/** The pods' reserved IPv6 space outside every pool. */
+const POD_SPACE_FILL = "#dcefdc";
 const LIVE = { workers: "#0b2e59", pods: "#0d4010", foreign: "#f08c00", collisions: "#d62728", abandoned: "#7b2cbf" } as const;
 /** When a cell stands for several addresses it shows the rarest kind among them. */
 const PRIORITY: Kind[] = ["aws", "workers", "pods", "dhcp"];
@@ -256,6 +260,51 @@ function panel(s: SvgSubnet, y0: number, colours: OwnerColours): { svg: string; 
   return { svg: out.join("\n"), height: Math.max(gridH + 58, ly - y0) + 24, width: lx + legendW };
 }
 
+/**
+ * The IPv6 /64 of a dual-stack subnet: a strip with one equal segment per block in address
+ * order (a /64 holds 2^64 addresses, so nothing is to scale), coloured and hatched as in the
+ * grid, then the blocks and reservations in words.
+ */
+function panel6(s: SvgSubnet, v6: Subnet6Plan, y0: number, colours: OwnerColours): { svg: string; height: number; width: number } {
+  const out: string[] = [];
+  const made = s.reservationsCreated ?? true;
+  const reserved = new Set(made ? v6.reservations.map((r) => r.cidr) : []);
+  const text = labels(s.plan, s.podIpam);
+  out.push(`<text x="16" y="${y0 + 20}" class="title">${esc(v6.subnet.cidr)} (IPv6 of ${esc(s.plan.subnet.cidr)})</text>`);
+  out.push(`<text x="16" y="${y0 + 38}" class="sub">${esc(`one segment per block, not to scale · pods in ${v6.podSpace.cidr}, reserved whole, inside the lower /65 whereabouts can address`)}</text>`);
+  const seg = 118;
+  const gx = 16;
+  const gy = y0 + 50;
+  v6.blocks.forEach((b, i) => {
+    const f = formatRange6(b.range);
+    // The pod space no pool uses is drawn as pod block, without an owner's colour.
+    const kind: Kind = b.kind === "aws-reserved" ? "aws" : b.kind === "pod-space" ? "pods" : b.kind;
+    const fill = b.kind === "workers" || b.kind === "pods" ? (colours.get(`${b.kind}:${b.owner}`) ?? FILL[kind]) : b.kind === "pod-space" ? POD_SPACE_FILL : FILL[kind];
+    const label = b.kind === "workers" || b.kind === "pods" ? `${b.kind === "workers" ? "Workers" : "Pods"} of ${b.owner}` : b.kind === "pod-space" ? "Pod space (reserved, no pool)" : text[kind];
+    const x = gx + i * seg;
+    out.push(`<rect x="${x}" y="${gy}" width="${seg - 2}" height="30" fill="${fill}" stroke="#444" stroke-width="0.5"><title>${esc(`${f.first} – ${f.last}: ${label} (${f.count})`)}</title></rect>`);
+    const inReservation = reserved.has(f.cidr ?? "") || (b.kind !== "workers" && reserved.has(v6.podSpace.cidr) && b.range.first >= v6.podSpace.first && b.range.last <= v6.podSpace.last);
+    if (inReservation) out.push(`<rect x="${x}" y="${gy}" width="${seg - 2}" height="30" fill="url(#hatch)" pointer-events="none"/>`);
+    out.push(`<text x="${x + 4}" y="${gy + 46}" class="col" text-anchor="start" style="text-anchor:start">${esc(b.kind === "aws-reserved" ? "AWS" : b.kind === "dhcp" ? "DHCP" : b.kind === "pod-space" ? "Pod space" : label)}</text>`);
+  });
+  let ly = gy + 66;
+  const line = (t: string, cls = "info") => {
+    out.push(`<text x="${gx}" y="${ly}" class="${cls}">${esc(t)}</text>`);
+    ly += 18;
+  };
+  for (const b of v6.blocks.filter((x) => x.kind === "workers" || x.kind === "pods")) {
+    const f = formatRange6(b.range);
+    line(`${b.kind === "workers" ? "Workers" : "Pods"} of ${b.owner}: ${f.cidr ?? `${f.first} – ${f.last}`} (${f.count})`);
+  }
+  for (const b of v6.blocks.filter((x) => x.kind === "dhcp")) {
+    const f = formatRange6(b.range);
+    line(`DHCP: ${f.first} – ${f.last} (${f.count})`);
+  }
+  line(`IPv6 reservations${made ? "" : " (planned, not created)"}: ${v6.reservations.length === 0 ? "none" : ""}`);
+  for (const r of v6.reservations) line(`  ${r.cidr} [${r.purpose} of ${r.owner}]`, "mono");
+  return { svg: out.join("\n"), height: ly - y0 + 10, width: Math.max(gx + v6.blocks.length * seg + 16, 900) };
+}
+
 /** An SVG picture of each subnet's plan (and, from a simulation, its live addresses). */
 export function renderPlanSvg(subnets: readonly SvgSubnet[], title = "Multus subnet address plan", notes: readonly string[] = []): string {
   const parts: string[] = [];
@@ -269,6 +318,12 @@ export function renderPlanSvg(subnets: readonly SvgSubnet[], title = "Multus sub
     parts.push(p.svg);
     y += p.height;
     width = Math.max(width, p.width);
+    if (s.plan.ipv6) {
+      const q = panel6(s, s.plan.ipv6, y, colours);
+      parts.push(q.svg);
+      y += q.height;
+      width = Math.max(width, q.width);
+    }
   }
   const height = y + 10;
   return [

@@ -24,6 +24,8 @@ export const EC2_ERROR_CODES = {
   invalidParameterValue: "InvalidParameterValue",
   /** The ENI holds as many addresses as its instance type allows. */
   privateIpAddressLimitExceeded: "PrivateIpAddressLimitExceeded",
+  /** "The specified private IP address is already assigned to a resource. Unassign the private IP first, or use a different private IP address." */
+  resourceAlreadyAssigned: "Resource.AlreadyAssigned",
 } as const;
 
 /** The AWS error code of an SDK v3 error (its `name`), or the error's text. */

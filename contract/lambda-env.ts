@@ -1,4 +1,5 @@
 import { IpRange, Subnet, contains, formatRange, intToIp, parseRange, parseSubnet, usableRange } from "./address";
+import { Subnet6, parseCidr6, parseSubnet6, rangeInside6, usableRange6 } from "./address6";
 import { PlanError } from "./errors";
 import { isObject } from "./json";
 import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, NODE_GROUP_KINDS, NODE_GROUP_NAME_PATTERN, NodeGroupKind, STRATEGIES, Strategy } from "./lifecycle";
@@ -12,7 +13,10 @@ export const LAMBDA_ENV = {
   autoScalingGroup: "MULTUS_ASG_NAME",
   /** `static` or `reservation`. */
   strategy: "MULTUS_STRATEGY",
-  /** Compact JSON: `[{"id","az","cidr","dev","workers"?}]`, workers as `FIRST-LAST` (static only). */
+  /**
+   * Compact JSON: `[{"id","az","cidr","dev","workers"?,"v6"?,"w6"?}]`, workers as `FIRST-LAST`
+   * (static only); a dual-stack subnet's IPv6 /64 as `v6` and its IPv6 worker block as the CIDR `w6` (static only).
+   */
   subnets: "MULTUS_SUBNETS",
   /** Comma-separated security group ids of the multus ENIs. */
   securityGroups: "MULTUS_SECURITY_GROUPS",
@@ -45,6 +49,12 @@ export interface LambdaSubnet {
   readonly deviceIndex: number;
   /** `static`: the worker block the Lambda assigns fixed addresses from. */
   readonly workers?: IpRange;
+  /**
+   * A dual-stack subnet: its IPv6 /64, and (`static`) the group's IPv6 worker block, where a
+   * worker's IPv6 address sits at the offset of its IPv4 one (contract/address6.ts
+   * ipv6WorkerAddress). Without a worker block the ENI asks EC2 for one IPv6 address.
+   */
+  readonly ipv6?: { readonly cidr: string; readonly workers?: Subnet6 };
   /** The multus network the subnet belongs to (several groups). */
   readonly network?: string;
   /** Security groups of this subnet's ENIs. @default the group's securityGroupIds */
@@ -99,6 +109,7 @@ export function lambdaConfigEnvironment(c: LambdaConfig): Record<string, string>
         cidr: s.cidr,
         dev: s.deviceIndex,
         ...(s.workers ? { workers: `${intToIp(s.workers.first)}-${intToIp(s.workers.last)}` } : {}),
+        ...ipv6Entry(s, (w6) => ({ w6 })),
       })),
     ),
     [LAMBDA_ENV.securityGroups]: c.securityGroupIds.join(","),
@@ -110,6 +121,12 @@ export function lambdaConfigEnvironment(c: LambdaConfig): Record<string, string>
   if (c.instanceLimits) env[LAMBDA_ENV.instanceLimits] = JSON.stringify(c.instanceLimits);
   env[LAMBDA_ENV.groupKind] = c.kind ?? "autoscaling";
   return checkSize(env, "multus.subnets", "use fewer multus subnets or interface tags");
+}
+
+/** The `v6` key of a dual-stack subnet's entry, and its worker block as `key` gives it. */
+function ipv6Entry(s: LambdaSubnet, workers: (cidr: string) => Record<string, unknown>): Record<string, unknown> {
+  if (!s.ipv6) return {};
+  return { v6: s.ipv6.cidr, ...(s.ipv6.workers ? workers(s.ipv6.workers.cidr) : {}) };
 }
 
 const DEPLOY_FIX = "deploy the function with the environment ipam/lambda-env.ts lambdaEnvironment() writes (the node group module does)";
@@ -179,6 +196,22 @@ function parseWorkers(text: unknown, at: string, subnet: Subnet): IpRange {
     fail(at, `${String(text)} is not inside the usable addresses ${f.first}-${f.last} of ${subnet.cidr}`);
   }
   return block;
+}
+
+/**
+ * The IPv6 side of a subnet entry: `v6` a /64, and a worker block (`w6`, or the group's in a
+ * cluster entry) that is one CIDR inside its usable addresses.
+ */
+function parseIpv6Entry(v6: unknown, w6: unknown, at: string, w6Field: string): NonNullable<LambdaSubnet["ipv6"]> | undefined {
+  if (v6 === undefined) {
+    if (w6 !== undefined) fail(w6Field, "is set but the subnet has no IPv6 CIDR (v6)");
+    return undefined;
+  }
+  const subnet = as(`${at}.v6`, () => parseSubnet6(v6, `${at}.v6`));
+  if (w6 === undefined) return { cidr: subnet.cidr };
+  const workers = as(w6Field, () => parseCidr6(w6, w6Field));
+  if (!rangeInside6(workers, usableRange6(subnet))) fail(w6Field, `${String(w6)} is not inside the usable addresses of ${subnet.cidr}`);
+  return { cidr: subnet.cidr, workers };
 }
 
 /** No subnet twice, no device index twice in one AZ. */
@@ -256,9 +289,11 @@ export function parseLambdaEnvironment(env: Env): LambdaConfig {
   if (!Array.isArray(rawSubnets) || rawSubnets.length === 0) fail(LAMBDA_ENV.subnets, "must be a non-empty JSON list of subnets");
   const subnets = rawSubnets.map((raw: unknown, i): LambdaSubnet => {
     const at = `${LAMBDA_ENV.subnets}[${i}]`;
-    const { raw: obj, subnet, entry } = parseSubnetEntry(raw, at, "{id, az, cidr, dev, workers?}");
+    const { raw: obj, subnet, entry } = parseSubnetEntry(raw, at, "{id, az, cidr, dev, workers?, v6?, w6?}");
     if (obj.workers === undefined && strategy === "static") fail(`${at}.workers`, "is missing; the static strategy assigns worker addresses from it");
-    return { ...entry, ...(obj.workers !== undefined ? { workers: parseWorkers(obj.workers, `${at}.workers`, subnet) } : {}) };
+    const ipv6 = parseIpv6Entry(obj.v6, obj.w6, at, `${at}.w6`);
+    if (ipv6 && !ipv6.workers && strategy === "static") fail(`${at}.w6`, "is missing; the static strategy assigns worker IPv6 addresses from it");
+    return { ...entry, ...(obj.workers !== undefined ? { workers: parseWorkers(obj.workers, `${at}.workers`, subnet) } : {}), ...(ipv6 ? { ipv6 } : {}) };
   });
   checkSubnetList(subnets, (i) => `${LAMBDA_ENV.subnets}[${i}]`);
 
@@ -303,8 +338,9 @@ export const LAMBDA_CLUSTER_ENV = {
   groups: "MULTUS_GROUPS",
   /**
    * Compact JSON, the networks by name: `{"<network>":{"sg":"sg-..,sg-..","sdc"?:false,"tags"?:{...},
-   * "subnets":[{"id","az","cidr","dev","workers"?:{"<group>":"FIRST-LAST"}}]}}`: per subnet the
-   * worker block of each static group.
+   * "subnets":[{"id","az","cidr","dev","workers"?:{"<group>":"FIRST-LAST"},"v6"?,"workers6"?:{"<group>":"CIDR"}}]}}`:
+   * per subnet the worker block of each static group; a dual-stack subnet's /64 and each
+   * static group's IPv6 worker block.
    */
   networks: "MULTUS_NETWORKS",
 } as const;
@@ -353,10 +389,11 @@ export function lambdaGroupsEnvironment(groups: readonly LambdaConfig[]): Record
       const net = (nets[s.network] ??= { sg, ...(sdc ? {} : { sdc: false as const }), ...(Object.keys(tags).length ? { tags } : {}), subnets: [] });
       let entry = net.subnets.find((e) => e.id === s.id);
       if (!entry) {
-        entry = { id: s.id, az: s.availabilityZone, cidr: s.cidr, dev: s.deviceIndex };
+        entry = { id: s.id, az: s.availabilityZone, cidr: s.cidr, dev: s.deviceIndex, ...ipv6Entry(s, () => ({})) };
         net.subnets.push(entry);
       }
       if (s.workers) entry.workers = { ...(entry.workers as object), [g.name]: `${intToIp(s.workers.first)}-${intToIp(s.workers.last)}` };
+      if (s.ipv6?.workers) entry.workers6 = { ...(entry.workers6 as object), [g.name]: s.ipv6.workers.cidr };
     }
     const azs = [...new Set(g.subnets.map((s) => s.availabilityZone))];
     out[g.autoScalingGroupName] = {
@@ -393,10 +430,16 @@ function parseNetworks(env: Env) {
     if (!Array.isArray(n.subnets) || n.subnets.length === 0) fail(`${at}.subnets`, "must be a non-empty JSON list of subnets");
     const subnets = n.subnets.map((s: unknown, i) => {
       const sat = `${at}.subnets[${i}]`;
-      const { raw: obj, subnet, entry } = parseSubnetEntry(s, sat, '{id, az, cidr, dev, workers?: {"<group>": "FIRST-LAST"}}');
+      const { raw: obj, subnet, entry } = parseSubnetEntry(s, sat, '{id, az, cidr, dev, workers?: {"<group>": "FIRST-LAST"}, v6?, workers6?: {"<group>": "CIDR"}}');
       if (obj.workers !== undefined && !isObject(obj.workers)) fail(`${sat}.workers`, 'must be a JSON object {"<group>": "FIRST-LAST"}');
+      if (obj.workers6 !== undefined && !isObject(obj.workers6)) fail(`${sat}.workers6`, 'must be a JSON object {"<group>": "CIDR"}');
       const workers = Object.fromEntries(Object.entries((obj.workers ?? {}) as Record<string, unknown>).map(([g, text]) => [g, parseWorkers(text, `${sat}.workers.${g}`, subnet)]));
-      return { ...entry, network: name, securityGroupIds, sourceDestCheck: n.sdc !== false, interfaceTags, workers };
+      if (obj.workers6 !== undefined && obj.v6 === undefined) fail(`${sat}.workers6`, "is set but the subnet has no IPv6 CIDR (v6)");
+      const ipv6 = parseIpv6Entry(obj.v6, undefined, sat, `${sat}.workers6`);
+      const workers6 = Object.fromEntries(
+        Object.entries((obj.workers6 ?? {}) as Record<string, unknown>).map(([g, text]) => [g, parseIpv6Entry(obj.v6, text, sat, `${sat}.workers6.${g}`)!.workers!]),
+      );
+      return { ...entry, network: name, securityGroupIds, sourceDestCheck: n.sdc !== false, interfaceTags, workers, ...(ipv6 ? { ipv6: { cidr: ipv6.cidr } } : {}), workers6 };
     });
     return { name, securityGroupIds, sourceDestCheck: n.sdc !== false, interfaceTags, subnets };
   });
@@ -431,10 +474,12 @@ export function parseLambdaGroups(env: Env): LambdaConfig[] {
       if (!net) fail(`${at}.networks[${k}]`, `${JSON.stringify(n)} is not a network of ${LAMBDA_CLUSTER_ENV.networks}`);
       return net.subnets
         .filter((s) => azs.includes(s.availabilityZone))
-        .map(({ workers, ...s }) => {
+        .map(({ workers, workers6, ...s }) => {
           const block = workers[name];
           if (!block && strategy === "static") fail(`${LAMBDA_CLUSTER_ENV.networks}.${net.name}.subnets.${s.id}.workers.${name}`, "is missing; the static strategy assigns worker addresses from it");
-          return { ...s, ...(block ? { workers: block } : {}) };
+          const block6 = workers6[name];
+          if (s.ipv6 && !block6 && strategy === "static") fail(`${LAMBDA_CLUSTER_ENV.networks}.${net.name}.subnets.${s.id}.workers6.${name}`, "is missing; the static strategy assigns worker IPv6 addresses from it");
+          return { ...s, ...(block ? { workers: block } : {}), ...(s.ipv6 ? { ipv6: { cidr: s.ipv6.cidr, ...(block6 ? { workers: block6 } : {}) } } : {}) };
         });
     });
     checkSubnetList(subnets, (i) => `${at}.subnets[${i}]`);

@@ -165,6 +165,14 @@ function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRan
         "give the network one subnet per availability zone, or make the second subnet a network of its own",
       );
     }
+    if ((s.ipv6Cidr === undefined) !== (subnets[0]!.ipv6Cidr === undefined)) {
+      // One NAD per zone: a pod of the network would get an IPv6 address in one zone only.
+      c.fail(
+        `${at}.subnets[${j}].ipv6Cidr`,
+        `network "${name}" is dual-stack in ${subnets[0]!.ipv6Cidr === undefined ? `subnets[${j}]` : "subnets[0]"} but IPv4 only in ${subnets[0]!.ipv6Cidr === undefined ? "subnets[0]" : `subnets[${j}]`}; its pods would get an IPv6 address in some zones only`,
+        "give every subnet of the network its IPv6 /64 (ipv6Cidr), or none",
+      );
+    }
     if (s.podRange !== undefined && net.podBlock === "group") {
       c.fail(`${at}.subnets[${j}].podRange`, `sets one pod block for the subnet, but network "${name}" gives each group its own (podBlock "group")`, 'remove podRange, or set podBlock to "network"');
     }

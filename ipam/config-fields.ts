@@ -16,7 +16,7 @@ export const CONFIG_FIELDS = {
   vpc: ["id", "cidr"],
   nodeGroup: ["name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments", ...NODE_GROUP_OPTIONS],
   multus: ["strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"],
-  "multus.subnets[]": ["cidr", "id", "availabilityZone", "podRange"],
+  "multus.subnets[]": ["cidr", "id", "availabilityZone", "podRange", "ipv6Cidr"],
   whereabouts: ["image"],
   agent: ["image"],
   /** The cluster form's top level (ipam/cluster-config.ts): `multus` then holds only `image`. */
@@ -55,7 +55,7 @@ export const CONFIG_LIMITS: Readonly<Record<string, readonly [number, number]>> 
 
 /** Fields that may be left out (no default). */
 export const OPTIONAL_FIELDS = [
-  "$schema", "nodeGroup.keyName", "multus.workerHeadroom", "multus.image", "multus.subnets[].podRange", "whereabouts", "agent", "whereabouts.image", "agent.image",
+  "$schema", "nodeGroup.keyName", "multus.workerHeadroom", "multus.image", "multus.subnets[].podRange", "multus.subnets[].ipv6Cidr", "whereabouts", "agent", "whereabouts.image", "agent.image",
   "iam", "tags", "lambda", ...NODE_GROUP_OPTIONS.map((f) => `nodeGroup.${f}` as const),
 ] as const;
 

@@ -31,6 +31,7 @@ const OPTIONAL_TYPES: Record<string, Schema> = {
   "multus.workerHeadroom": { type: "integer" },
   "multus.image": { type: "string", description: "Multus thick image; default: the one EKS publishes in the region's add-on registry" },
   "multus.subnets[].podRange": { type: "string", description: "pod block as FIRST-LAST or a CIDR" },
+  "multus.subnets[].ipv6Cidr": { type: "string", description: "the subnet's IPv6 /64, for a dual-stack network (IPv6 worker and pod blocks, IPv6 reservations)" },
   "whereabouts.image": { type: "string" },
   "agent.image": { type: "string", description: "built from agent/Dockerfile and pushed" },
 };

@@ -1,4 +1,5 @@
 import { Subnet, overlaps, parseCidr, parseSubnet, rangeInside } from "../contract/address";
+import { Ip6Range, overlaps6, parseSubnet6 } from "../contract/address6";
 import { PlanError } from "../contract/errors";
 import { DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "../contract/lifecycle";
 import { instanceLimits } from "./capacity";
@@ -22,6 +23,12 @@ export interface MultusSubnetConfig {
   readonly availabilityZone: string;
   /** Pod block as `FIRST-LAST` or a CIDR. @default the end of the subnet, sized maxSize x podsPerNode */
   readonly podRange?: string;
+  /**
+   * The subnet's IPv6 CIDR, the /64 AWS gives it, for a dual-stack network: the plan adds IPv6
+   * worker and pod blocks (ipam/layout6.ts), the ENIs and pods get an IPv6 address too.
+   * @default none (IPv4 only)
+   */
+  readonly ipv6Cidr?: string;
 }
 
 /** The single-group shorthand: `nodeGroup` + `multus`, as the embedded defaults write it. */
@@ -280,10 +287,10 @@ export function checkInterfaceFields(m: Json, at: string, c: Checker): void {
   }
 }
 
-/** Multus subnets seen so far in a config: every subnet's CIDR is the VPC's and its own. */
-export type SeenSubnets = { cidr: string; field: string; range: { first: number; last: number } }[];
+/** Multus subnets seen so far in a config: every subnet's CIDR (and IPv6 CIDR) is its own. */
+export type SeenSubnets = { cidr: string; field: string; range?: { first: number; last: number }; range6?: Ip6Range }[];
 
-/** Checks one multus subnet `{cidr, id, availabilityZone, podRange?}` at field `f`: in the region, inside the VPC, clear of those `seen`. */
+/** Checks one multus subnet `{cidr, id, availabilityZone, podRange?, ipv6Cidr?}` at field `f`: in the region, inside the VPC, clear of those `seen`. */
 export function checkMultusSubnet(s: unknown, f: string, c: Checker, region: string, vpcRange: Subnet, seen: SeenSubnets): Json {
   const sub = c.keys(s, f, CONFIG_FIELDS["multus.subnets[]"]);
   const parsed = parseSubnet(sub.cidr, `${f}.cidr`);
@@ -294,9 +301,15 @@ export function checkMultusSubnet(s: unknown, f: string, c: Checker, region: str
   if (!rangeInside(range, { first: vpcRange.base, last: vpcRange.last })) {
     c.fail(`${f}.cidr`, `${parsed.cidr} is not inside vpc.cidr ${vpcRange.cidr}`, "use a subnet of the VPC, or correct vpc.cidr");
   }
-  const clash = seen.find((o) => overlaps(o.range, range));
+  const clash = seen.find((o) => o.range && overlaps(o.range, range));
   if (clash) c.fail(`${f}.cidr`, `${parsed.cidr} overlaps ${clash.field} (${clash.cidr})`, "give each multus subnet its own CIDR");
   seen.push({ cidr: parsed.cidr, field: `${f}.cidr`, range });
+  if (sub.ipv6Cidr !== undefined) {
+    const v6 = parseSubnet6(sub.ipv6Cidr, `${f}.ipv6Cidr`);
+    const twin = seen.find((o) => o.range6 && overlaps6(o.range6, v6));
+    if (twin) c.fail(`${f}.ipv6Cidr`, `${v6.cidr} is also ${twin.field}`, "give each multus subnet its own IPv6 /64");
+    seen.push({ cidr: v6.cidr, field: `${f}.ipv6Cidr`, range6: v6 });
+  }
   return sub;
 }
 

@@ -81,6 +81,7 @@ export function lambdaConfigs(config: MultusConfig, plan: NetworkPlan, extra: La
         cidr: s.subnet.cidr,
         deviceIndex: s.deviceIndex,
         ...(gs.workers ? { workers: gs.workers } : {}),
+        ...(s.ipv6 ? { ipv6: { cidr: s.ipv6.subnet.cidr, ...(gs.ipv6?.workers ? { workers: gs.ipv6.workers } : {}) } } : {}),
         network: net.name,
         securityGroupIds: [...net.securityGroupIds],
         sourceDestCheck: net.sourceDestCheck ?? extra.sourceDestCheck ?? true,

@@ -5,7 +5,9 @@ import { InstanceLimits, checkRoomForPods, instanceLimits, kubeletMaxPods, multu
 import { ConfigForm, NetworkConfig, NodeGroupConfig, deviceIndexes } from "./cluster-config";
 import { OwnedReservation, PlanBlock, SharedSubnetPlan, planSharedSubnet, subnetBlocks } from "./cluster-layout";
 import type { MultusConfig, ShorthandMultusConfig } from "./config";
-import { planSubnet, subnetPlanJson } from "./layout";
+import { nadIpamRange, planSubnet, subnetPlanJson } from "./layout";
+import { Plan6Block, Subnet6Plan, WhereaboutsRangeJson, nadIpv6Range, planSubnet6 } from "./layout6";
+import { Subnet6, bigToIp6, formatRange6 } from "../contract/address6";
 import { groupInstanceTypes, instanceTypeField } from "./node-options";
 
 /**
@@ -22,6 +24,8 @@ export interface PlannedSubnet extends SharedSubnetPlan {
   readonly network: string;
   /** Groups whose nodes take an ENI in it, in config order. */
   readonly groups: readonly string[];
+  /** A dual-stack subnet (`ipv6Cidr` set): its IPv6 /64's blocks and reservations. */
+  readonly ipv6?: Subnet6Plan;
 }
 
 /** A node group's share of the plan. */
@@ -53,6 +57,8 @@ export interface PlannedGroup {
     /** `static`: its worker block. */
     readonly workers?: IpRange;
     readonly pods: IpRange;
+    /** A dual-stack subnet: the group's IPv6 worker block (static) and pod block. */
+    readonly ipv6?: { readonly workers?: Subnet6; readonly pods: Subnet6 };
     /** Nodes (static: its worker block; reservation: the DHCP space, shared with the other reservation groups) and pod addresses. */
     readonly capacity: { readonly maxNodes: number; readonly maxPods: number };
   }[];
@@ -166,7 +172,9 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
                 reserveWorkerBlock: g.reserveWorkerBlock,
               })),
             });
-      subnets.push({ ...layout, id: s.id, availabilityZone: s.availabilityZone, deviceIndex, network: net.name, groups: users.map(({ g }) => g.name) });
+      const field = config.form === "shorthand" ? `multus.subnets[${ni}]` : `networks[${ni}].subnets[${si}]`;
+      const ipv6 = s.ipv6Cidr !== undefined ? planSubnet6(layout, s.ipv6Cidr, `${field}.ipv6Cidr`, net.name) : undefined;
+      subnets.push({ ...layout, id: s.id, availabilityZone: s.availabilityZone, deviceIndex, network: net.name, groups: users.map(({ g }) => g.name), ...(ipv6 ? { ipv6 } : {}) });
     });
   });
 
@@ -202,6 +210,7 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
       subnets: own.map((s) => {
         const workers = s.workerBlocks[g.name];
         const pods = s.podBlocks[g.name]!;
+        const workers6 = s.ipv6?.workerBlocks[g.name];
         return {
           id: s.id,
           network: s.network,
@@ -209,6 +218,7 @@ export function planNetwork(config: MultusConfig): NetworkPlan {
           deviceIndex: s.deviceIndex,
           ...(workers ? { workers } : {}),
           pods,
+          ...(s.ipv6 ? { ipv6: { ...(workers6 ? { workers: workers6 } : {}), pods: s.ipv6.podBlocks[g.name]! } } : {}),
           capacity: { maxNodes: workers ? rangeSize(workers) : dhcpSize(s), maxPods: rangeSize(pods) },
         };
       }),
@@ -242,8 +252,40 @@ export function podBlockOf(s: PlannedSubnet, group: string | undefined): IpRange
   return (group !== undefined ? s.podBlocks[group] : undefined) ?? s.pods;
 }
 
+/** A dual-stack subnet's IPv6 pod block for pods on a node of `group` (the first pod block when the group is not known). */
+export function podBlock6Of(s: PlannedSubnet, group: string | undefined): Subnet6 | undefined {
+  if (!s.ipv6) return undefined;
+  const first = s.groups[0];
+  return (group !== undefined ? s.ipv6.podBlocks[group] : undefined) ?? (first !== undefined ? s.ipv6.podBlocks[first] : undefined);
+}
+
+/** The whereabouts `ipam` of a NAD over a pod block (without `type`). */
+export type NadIpam =
+  | (WhereaboutsRangeJson & { readonly gateway: string })
+  | { readonly ipRanges: readonly WhereaboutsRangeJson[]; readonly gateway: string };
+
+/**
+ * The whereabouts settings of a NAD over the pod block `pods` of `s` (the subnet's first unless
+ * given) for pods on nodes of `group`: an IPv4 subnet's as nadIpamRange writes them; a
+ * dual-stack subnet's as `ipRanges`, its IPv4 range and then its IPv6 one (nadIpv6Range), so
+ * every pod gets one address of each family (whereabouts pkg/config LoadIPAMConfig prepends a
+ * top-level `range` to `ipRanges` and allocates one address per range). The gateway is the
+ * IPv4 VPC router; IPv6 pods learn the router from its advertisements.
+ */
+export function nadIpam(s: PlannedSubnet, pods: IpRange = s.pods, group?: string): NadIpam {
+  const { gateway, ...v4 } = nadIpamRange(s, pods);
+  const pods6 = podBlock6Of(s, group);
+  if (!s.ipv6 || !pods6) return { ...v4, gateway };
+  return { ipRanges: [v4, nadIpv6Range(s.ipv6, pods6)], gateway };
+}
+
 function blockJson(b: PlanBlock) {
   return { kind: b.kind, owner: b.owner, groups: [...b.groups], ...formatRange(b.range) };
+}
+
+/** An IPv6 block in `blocks`: `family` "ipv6", the count as a decimal string, `cidr` when it is one. */
+function block6Json(b: Plan6Block) {
+  return { family: "ipv6" as const, kind: b.kind, owner: b.owner, groups: [...b.groups], ...formatRange6(b.range) };
 }
 
 /** The plan in the CLI's `plan --json` shape: the single-group fields, plus blocks, owners and groups. */
@@ -259,8 +301,12 @@ export function networkPlanJson(plan: NetworkPlan) {
       network: s.network,
       groups: [...s.groups],
       ...subnetPlanJson(s),
-      reservations: s.reservations.map((r: OwnedReservation) => ({ cidr: r.cidr, purpose: r.purpose, owner: r.owner })),
-      blocks: s.blocks.map(blockJson),
+      ...(s.ipv6 ? { ipv6Cidr: s.ipv6.subnet.cidr, ipv6AwsReserved: s.ipv6.awsReserved.map(bigToIp6) } : {}),
+      reservations: [
+        ...s.reservations.map((r: OwnedReservation) => ({ cidr: r.cidr, purpose: r.purpose, owner: r.owner })),
+        ...(s.ipv6?.reservations ?? []).map((r) => ({ family: "ipv6" as const, cidr: r.cidr, purpose: r.purpose, owner: r.owner })),
+      ],
+      blocks: [...s.blocks.map(blockJson), ...(s.ipv6?.blocks ?? []).map(block6Json)],
     })),
     groups: plan.groups.map((g) => ({
       name: g.name,
@@ -278,6 +324,7 @@ export function networkPlanJson(plan: NetworkPlan) {
         deviceIndex: s.deviceIndex,
         ...(s.workers ? { workers: formatRange(s.workers) } : {}),
         pods: formatRange(s.pods),
+        ...(s.ipv6 ? { ipv6: { ...(s.ipv6.workers ? { workers: formatRange6(s.ipv6.workers) } : {}), pods: formatRange6(s.ipv6.pods) } } : {}),
         capacity: { ...s.capacity },
       })),
     })),

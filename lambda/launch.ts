@@ -10,6 +10,7 @@ import {
   Tag,
 } from "@aws-sdk/client-ec2";
 import { intToIp, ipToInt } from "../contract/address";
+import { bigToIp6, contains6, ip6ToBig, ipv6WorkerAddress } from "../contract/address6";
 import { EC2_ERROR_CODES, errorCode, isTransientFault } from "../contract/aws-errors";
 import { LambdaConfig, LambdaSubnet } from "../contract/lambda-env";
 import { ENI_TAG_KEYS } from "../contract/tags";
@@ -80,6 +81,8 @@ export interface LaunchedEni {
   readonly subnetId: string;
   readonly eniId: string;
   readonly ip: string;
+  /** Its IPv6 address (dual-stack subnet). */
+  readonly ipv6?: string;
   readonly deviceIndex: number;
   /** CreateNetworkInterface calls for it (0: found from an earlier delivery of the event). */
   readonly attempts: number;
@@ -220,6 +223,21 @@ function tagsFor(config: LambdaConfig, subnet: LambdaSubnet, instanceId: string,
   ];
 }
 
+/**
+ * IPv4 worker addresses whose IPv6 partner (the address at the same offset of the IPv6 worker
+ * block, ipv6WorkerAddress) an interface holds: taken as a pair.
+ */
+function pairedInUse(subnet: LambdaSubnet, ipv6s: readonly { Ipv6Address?: string }[] | undefined, used: Set<number>): void {
+  const w4 = subnet.workers;
+  const w6 = subnet.ipv6?.workers;
+  if (!w4 || !w6) return;
+  for (const a of ipv6s ?? []) {
+    if (!a.Ipv6Address) continue;
+    const n = ip6ToBig(a.Ipv6Address);
+    if (contains6(w6, n) && n - w6.first <= BigInt(w4.last - w4.first)) used.add(w4.first + Number(n - w6.first));
+  }
+}
+
 /** The group's view of one subnet: which instances still need an ENI there, which addresses are taken. */
 function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaConfig, subnet: LambdaSubnet) {
   const used = new Set<number>();
@@ -227,6 +245,7 @@ function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaC
   for (const e of seen) {
     if (!inSubnet(e, subnet)) continue;
     for (const ip of eniAddresses(e)) used.add(ipToInt(ip));
+    pairedInUse(subnet, e.Ipv6Addresses, used);
     const owner = tagValue(e.TagSet, ENI_TAG_KEYS.instanceId);
     if (owner && tagValue(e.TagSet, ENI_TAG_KEYS.nodeGroup) === config.nodeGroupTag) has.add(owner);
     if (e.Attachment?.InstanceId) has.add(e.Attachment.InstanceId);
@@ -235,6 +254,7 @@ function subnetView(group: Instance[], seen: NetworkInterface[], config: LambdaC
     for (const n of i.NetworkInterfaces ?? []) {
       if (!inSubnet(n, subnet)) continue;
       for (const ip of eniAddresses(n)) used.add(ipToInt(ip));
+      pairedInUse(subnet, n.Ipv6Addresses, used);
       if (i.InstanceId) has.add(i.InstanceId);
     }
   }
@@ -351,7 +371,8 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, group: Gr
     if ((eni.SourceDestCheck ?? true) !== sourceDestCheck) {
       await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, SourceDestCheck: { Value: sourceDestCheck } }));
     }
-    progress.enis.push({ subnetId: subnet.id, eniId, ip: eni.PrivateIpAddress ?? "", deviceIndex: subnet.deviceIndex, attempts, reused: attempts === 0 });
+    const ipv6 = eni.Ipv6Addresses?.[0]?.Ipv6Address;
+    progress.enis.push({ subnetId: subnet.id, eniId, ip: eni.PrivateIpAddress ?? "", ...(ipv6 ? { ipv6 } : {}), deviceIndex: subnet.deviceIndex, attempts, reused: attempts === 0 });
   }
 }
 
@@ -361,6 +382,7 @@ function instanceViewEni(n: InstanceNetworkInterface, instanceId: string, device
     NetworkInterfaceId: n.NetworkInterfaceId,
     SubnetId: n.SubnetId,
     PrivateIpAddress: n.PrivateIpAddress,
+    Ipv6Addresses: n.Ipv6Addresses?.map((a) => ({ Ipv6Address: a.Ipv6Address })),
     SourceDestCheck: n.SourceDestCheck,
     Attachment: { AttachmentId: n.Attachment?.AttachmentId, DeleteOnTermination: n.Attachment?.DeleteOnTermination, DeviceIndex: deviceIndex, InstanceId: instanceId },
   };
@@ -414,9 +436,10 @@ async function createEni(
     TagSpecifications: [{ ResourceType: "network-interface" as const, Tags: tagsFor(config, subnet, instanceId, deps.now()) }],
   };
   if (config.strategy === "reservation" || !subnet.workers) {
-    // AWS DHCP never hands out explicitly reserved addresses (the pod block): no collision to retry.
+    // AWS DHCP never hands out explicitly reserved addresses (the pod block, the IPv6 pod
+    // space): no collision to retry. A dual-stack subnet's ENI asks for one IPv6 address too.
     try {
-      const out = await ec2.send(new CreateNetworkInterfaceCommand(base));
+      const out = await ec2.send(new CreateNetworkInterfaceCommand({ ...base, ...(subnet.ipv6 ? { Ipv6AddressCount: 1 } : {}) }));
       progress.created.push(out.NetworkInterface!.NetworkInterfaceId!);
       return { eni: out.NetworkInterface!, attempts: 1, seen: seenIn };
     } catch (err) {
@@ -447,8 +470,12 @@ async function createEni(
         `the worker block ${intToIp(workers.first)}-${intToIp(workers.last)} of ${subnet.id} has no free address (${workers.last - workers.first + 1} address${workers.last === workers.first ? "" : "es"}, all in use${tried.size ? ` or taken while trying` : ""}); raise nodeGroup.maxSize or multus.workerHeadroom, or let the sweep delete orphaned ENIs`,
       );
     }
+    // Dual-stack: the IPv6 address at the same offset of the IPv6 worker block, in the same
+    // call, so the ENI never exists with one family only; either address taken fails the pair.
+    const w6 = subnet.ipv6?.workers;
+    const ipv6 = w6 ? { Ipv6Addresses: [{ Ipv6Address: bigToIp6(ipv6WorkerAddress(workers, w6, pick.ip)) }] } : subnet.ipv6 ? { Ipv6AddressCount: 1 } : {};
     try {
-      const out = await ec2.send(new CreateNetworkInterfaceCommand({ ...base, PrivateIpAddress: intToIp(pick.ip) }));
+      const out = await ec2.send(new CreateNetworkInterfaceCommand({ ...base, PrivateIpAddress: intToIp(pick.ip), ...ipv6 }));
       progress.created.push(out.NetworkInterface!.NetworkInterfaceId!);
       return { eni: out.NetworkInterface!, attempts: n + 1, seen };
     } catch (err) {

@@ -1,11 +1,13 @@
 import { contains, intToIp, ipToInt, isAwsReserved, isIpv4 } from "../contract/address";
+import { Subnet6, contains6, ip6ToBig, ipv6PodSpace, isAwsReserved6, isIpv6, showRange6 } from "../contract/address6";
 import type { NetworkPlan } from "../ipam/plan";
 import type { AutoScalingModel } from "./autoscaling/model";
-import { podBlockOf } from "../ipam/plan";
+import { podBlock6Of, podBlockOf } from "../ipam/plan";
 import type { Ec2Model, LiveAddress } from "./ec2/model";
 
 /** A pod's multus address, as the CNI side reports it. */
 export interface PodIp {
+  /** IPv4, or IPv6 in EC2's text form (a dual-stack network gives a pod one of each). */
   readonly ip: string;
   /** Instance id of the pod's node. */
   readonly node: string;
@@ -34,7 +36,7 @@ export type ViolationKind =
   | "leaked-eni"
   /** An ENI still attached to a terminated instance (the model never does this; checked anyway). While an instance shuts down its ENIs stay attached: not a violation. */
   | "eni-on-dead-node"
-  /** An InService node without its ENI in a multus subnet of its availability zone, or at the wrong device index. */
+  /** An InService node without its ENI in a multus subnet of its availability zone, at the wrong device index, or (dual-stack) without an IPv6 address. */
   | "node-missing-eni"
   /** Delivering an already handled event again changed the live addresses. */
   | "replay-changed-state"
@@ -134,13 +136,39 @@ export function checkInvariants(input: InvariantInput): Violation[] {
       return undefined;
     }
   };
+  const subnet6Of = (id: string): Subnet6 | undefined => {
+    try {
+      return ec2.subnetInfo(id).ipv6;
+    } catch {
+      return undefined;
+    }
+  };
   for (const a of live) {
+    if (a.ipv6) {
+      const s6 = subnet6Of(a.subnetId);
+      const n6 = ip6ToBig(a.ip);
+      if (!s6 || !contains6(s6, n6)) out.push({ kind: "outside-subnet", ip: a.ip, detail: `${a.ip} on ${a.eniId} is outside the IPv6 CIDR of ${a.subnetId} (${s6?.cidr ?? "none"})` });
+      else if (isAwsReserved6(s6, n6)) out.push({ kind: "aws-reserved", ip: a.ip, detail: `${a.ip} on ${a.eniId} is AWS-reserved in ${s6.cidr}` });
+      continue;
+    }
     const s = subnetOf(a.subnetId)!;
     const n = ipToInt(a.ip);
     if (n < s.base || n > s.last) out.push({ kind: "outside-subnet", ip: a.ip, detail: `${a.ip} on ${a.eniId} is outside ${a.subnetId} (${s.cidr})` });
     else if (isAwsReserved(s, n)) out.push({ kind: "aws-reserved", ip: a.ip, detail: `${a.ip} on ${a.eniId} is AWS-reserved in ${s.cidr}` });
   }
-  for (const p of pods) {
+  for (const p of pods.filter((x) => isIpv6(x.ip))) {
+    const s6 = subnet6Of(p.subnet);
+    const n6 = ip6ToBig(p.ip);
+    if (!s6 || !contains6(s6, n6)) {
+      out.push({ kind: "outside-subnet", ip: p.ip, detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is outside the IPv6 CIDR of subnet ${p.subnet} (${s6?.cidr ?? "none"})` });
+      continue;
+    }
+    if (isAwsReserved6(s6, n6)) out.push({ kind: "aws-reserved", ip: p.ip, detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is AWS-reserved in ${s6.cidr}` });
+    const planned = plan?.subnets.find((x) => x.id === p.subnet);
+    const block6 = planned && podBlock6Of(planned, groupOf.get(p.node));
+    if (block6 && !contains6(block6, n6)) out.push({ kind: "pod-outside-block", ip: p.ip, detail: `pod ${p.name ?? ""} on ${p.node}: ${p.ip} is outside the IPv6 pod block ${block6.cidr}` });
+  }
+  for (const p of pods.filter((x) => !isIpv6(x.ip))) {
     const s = subnetOf(p.subnet);
     const n = isIpv4(p.ip) ? ipToInt(p.ip) : NaN;
     if (!s || !(n >= s.base && n <= s.last)) {
@@ -195,9 +223,20 @@ export function checkInvariants(input: InvariantInput): Violation[] {
   if (plan && groupOf.size) {
     for (const a of live) {
       const group = a.instanceId ? groupOf.get(a.instanceId) : undefined;
-      if (!group || !a.primary || !a.deviceIndex || foreign.has(a.eniId)) continue;
+      if (!group || !a.deviceIndex || foreign.has(a.eniId)) continue;
       const s = plan.subnets.find((x) => x.id === a.subnetId);
       if (!s) continue;
+      if (a.ipv6 && s.ipv6) {
+        // The worker's own IPv6 address: outside the pod space (the node agent's part).
+        const n6 = ip6ToBig(a.ip);
+        if (contains6(ipv6PodSpace(s.ipv6.subnet), n6)) continue;
+        const block6 = s.ipv6.workerBlocks[group];
+        const inside6 = block6 ? contains6(block6, n6) : s.ipv6.dhcp.some((r) => contains6(r, n6));
+        const where6 = block6 ? `the IPv6 worker block ${block6.cidr} of group ${group}` : `the IPv6 DHCP space of ${s.ipv6.subnet.cidr} (${s.ipv6.dhcp.map(showRange6).join(", ")})`;
+        if (!inside6) out.push({ kind: "worker-outside-block", ip: a.ip, detail: `${a.ip} on ${a.eniId} of ${a.instanceId} (group ${group}) is outside ${where6}` });
+        continue;
+      }
+      if (!a.primary) continue;
       const n = ipToInt(a.ip);
       const block = s.workerBlocks[group];
       const where = block ? `the worker block ${intToIp(block.first)}-${intToIp(block.last)} of group ${group}` : `the DHCP space of ${s.subnet.cidr}`;
@@ -208,11 +247,14 @@ export function checkInvariants(input: InvariantInput): Violation[] {
 
   if (asg && plan) {
     const enisByInstance = new Map<string, { subnetId: string; deviceIndex: number }[]>();
+    const withIpv6 = new Set(live.filter((a) => a.ipv6).map((a) => a.eniId));
+    const eniAt = new Map<string, string>();
     for (const a of live) {
       if (!a.primary || !a.instanceId || a.deviceIndex === undefined) continue;
       const list = enisByInstance.get(a.instanceId) ?? [];
       list.push({ subnetId: a.subnetId, deviceIndex: a.deviceIndex });
       enisByInstance.set(a.instanceId, list);
+      eniAt.set(`${a.instanceId}/${a.subnetId}`, a.eniId);
     }
     for (const inst of asg.instances()) {
       if (inst.state !== "InService") continue;
@@ -223,6 +265,8 @@ export function checkInvariants(input: InvariantInput): Violation[] {
         if (!eni) out.push({ kind: "node-missing-eni", detail: `InService ${inst.instanceId} has no ENI in ${s.id} (${s.subnet.cidr})` });
         else if (eni.deviceIndex !== s.deviceIndex) {
           out.push({ kind: "node-missing-eni", detail: `${inst.instanceId}'s ENI in ${s.id} is at device index ${eni.deviceIndex}, the plan says ${s.deviceIndex}` });
+        } else if (s.ipv6 && !withIpv6.has(eniAt.get(`${inst.instanceId}/${s.id}`)!)) {
+          out.push({ kind: "node-missing-eni", detail: `InService ${inst.instanceId}'s ENI in dual-stack ${s.id} has no IPv6 address (${s.ipv6.subnet.cidr})` });
         }
       }
     }

@@ -30,6 +30,8 @@ export const EC2_OPERATIONS = [
   "GetSubnetCidrReservations",
   "AssignPrivateIpAddresses",
   "UnassignPrivateIpAddresses",
+  "AssignIpv6Addresses",
+  "UnassignIpv6Addresses",
 ] as const;
 
 /** Auto Scaling operations one group's model serves. */

@@ -124,14 +124,14 @@ export async function buildConfigWorld(world: SimWorld, given: MultusConfig, pla
     ec2World.addSubnet({ id, cidr, availabilityZone: zones[i % zones.length]!, tags: new Map([["Name", `${config.cluster.name}-nodes-${i + 1}`]]) });
   });
   for (const s of config.multus.subnets) {
-    ec2World.addSubnet({ id: s.id, cidr: s.cidr, availabilityZone: s.availabilityZone, tags: new Map([["Name", `${config.cluster.name}-multus-${s.cidr}`]]) });
+    ec2World.addSubnet({ id: s.id, cidr: s.cidr, availabilityZone: s.availabilityZone, ...(s.ipv6Cidr !== undefined ? { ipv6Cidr: s.ipv6Cidr } : {}), tags: new Map([["Name", `${config.cluster.name}-multus-${s.cidr}`]]) });
   }
   // The stack creates its reservations at leisure (Terraform waits throttles out): no buckets for them.
   const timing = world.ec2.timing;
   world.ec2.setTiming(withoutThrottling(timing));
   try {
     for (const s of plan.subnets) {
-      for (const r of s.reservations) {
+      for (const r of [...s.reservations, ...(s.ipv6?.reservations ?? [])]) {
         await world.ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose} (${s.strategy})` });
       }
     }

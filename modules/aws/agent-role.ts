@@ -10,16 +10,18 @@ import { awsContext, AwsContext } from "./aws-context";
 import { PropChecker, arn, fitName, isLiteral } from "./common";
 
 /**
- * The node agent's EC2 permissions: assign and unassign secondary IPs only on ENIs whose
- * node-group tag has one of `tagValues`. Describe* actions take no resource-level permissions,
- * so they need "*" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+ * The node agent's EC2 permissions: assign and unassign secondary IPs (and, `dualStack`, IPv6
+ * addresses) only on ENIs whose node-group tag has one of `tagValues`. Describe* actions take
+ * no resource-level permissions, so they need "*"
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
  */
-export function agentPolicyStatements(ctx: AwsContext, tagValues: string[]): DataAwsIamPolicyDocumentStatement[] {
+export function agentPolicyStatements(ctx: AwsContext, tagValues: string[], dualStack = false): DataAwsIamPolicyDocumentStatement[] {
   return [
     {
       sid: "AssignPodAddressesOnOwnEnis",
       effect: "Allow",
-      actions: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+      // IPv6 has no AllowReassignment: a moving address is unassigned, then assigned (agent/).
+      actions: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", ...(dualStack ? ["ec2:AssignIpv6Addresses", "ec2:UnassignIpv6Addresses"] : [])],
       resources: [arn(ctx.partition, "ec2", ctx.region, "network-interface/*")],
       condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${ENI_TAG_KEYS.nodeGroup}`, values: tagValues }],
     },
@@ -34,6 +36,8 @@ export interface NodeAgentRoleProps {
   readonly clusterName: string;
   /** ENI tag values of every node group whose nodes run the agent (its one service account serves them all). */
   readonly eniTagValues: string[];
+  /** Some of those groups sit on a dual-stack network: the IPv6 assign and unassign actions too. @default false */
+  readonly dualStack?: boolean;
   /**
    * `pod-identity`: an EKS Pod Identity association of the role with the agent's service
    * account (the cluster needs the eks-pod-identity-agent add-on); `irsa`: a role the cluster's
@@ -110,7 +114,7 @@ export class NodeAgentRole extends Construct {
       assumeRolePolicy: assume.json,
       tags,
     });
-    const doc = new DataAwsIamPolicyDocument(this, "policy-document", { statement: agentPolicyStatements(ctx, props.eniTagValues) });
+    const doc = new DataAwsIamPolicyDocument(this, "policy-document", { statement: agentPolicyStatements(ctx, props.eniTagValues, props.dualStack ?? false) });
     this.policyJson = doc.json;
     new IamRolePolicy(this, "policy", { name: "multus-node-agent", role: this.role.name, policy: doc.json });
     if (credentials === "pod-identity") {

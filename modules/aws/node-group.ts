@@ -147,6 +147,12 @@ export interface MultusNodeGroupProps {
    * @default "node-role"
    */
   readonly agentPermissions?: AgentPermissions;
+  /**
+   * The group's nodes sit on a dual-stack multus network: the node agent also assigns and
+   * unassigns pod IPv6 addresses, so its policy grants ec2:AssignIpv6Addresses and
+   * ec2:UnassignIpv6Addresses on the group's ENIs as well. @default false
+   */
+  readonly dualStack?: boolean;
   /** Value of the node-group tag on the multus ENIs (ENI_TAG_KEYS.nodeGroup). @default the Auto Scaling group name */
   readonly eniTagValue?: string;
   /**
@@ -360,8 +366,8 @@ export class MultusNodeGroup extends Construct {
       this.instanceProfileArn = this.instanceProfile.arn;
     }
 
-    // --- Node agent (agent/): assign/unassign secondary IPs only on ENIs tagged with this node group.
-    const agentDoc = new DataAwsIamPolicyDocument(this, "agent-policy-document", { statement: agentPolicyStatements(ctx, [this.eniTagValue]) });
+    // --- Node agent (agent/): assign/unassign secondary IPs (and, dual-stack, IPv6 addresses) only on ENIs tagged with this node group.
+    const agentDoc = new DataAwsIamPolicyDocument(this, "agent-policy-document", { statement: agentPolicyStatements(ctx, [this.eniTagValue], p.dualStack) });
     this.agentPolicyJson = agentDoc.json;
     if (p.agentPermissions === "node-role") {
       new IamRolePolicy(this, "node-agent-policy", { name: "multus-node-agent", role: nodeRoleName, policy: agentDoc.json });
@@ -832,6 +838,7 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
     terminateHookDefaultResult,
     launchHookName,
     terminateHookName,
+    dualStack: props.dualStack ?? false,
     nodeAccess,
     agentPermissions,
     multusInterfaces,

@@ -64,6 +64,7 @@ const DERIVED_NODE_GROUP_PROPS: Partial<Record<keyof MultusNodeGroupProps, strin
   kubeletMaxPods: "leave it out: it is the address plan's kubeletMaxPods; change the config (instance type, multus subnets) to change it",
   maxSize: "set nodeGroup.maxSize in the config: the address plan sizes the worker blocks for it",
   multusInterfaces: "set multus.subnets in the config: the plan gives each subnet its device index",
+  dualStack: "give the group's multus subnets an ipv6Cidr in the config",
 };
 const DERIVED_LAMBDA_PROPS: Partial<Record<keyof LifecycleLambdaProps, string>> = {
   environment: "leave it out: it is written from the config and plan; change the config, or pass lambdaEnvironment (sourceDestCheck, ipAttempts)",
@@ -393,6 +394,7 @@ export class MultusAwsStack extends TerraformStack {
       this.nodeAgentRole = new NodeAgentRole(this, "node-agent-role", {
         clusterName: config.cluster.name,
         eniTagValues: [...new Set(wiring.map((w) => w.eniTagValue))],
+        dualStack: plan.subnets.some((s) => s.ipv6 !== undefined),
         credentials: agentIam.credentials,
         oidcProviderArn: inputs.oidcProviderArn,
         rolePath: config.iam?.rolePath,
@@ -452,6 +454,7 @@ export class MultusAwsStack extends TerraformStack {
         kubeletMaxPods: plan.groups[i]!.kubeletMaxPods,
         // The group's multus ENIs, as the ids the stack uses (module variables in module mode).
         multusInterfaces: used.groups[i]!.subnets.map((s) => ({ deviceIndex: s.deviceIndex, subnetId: s.id, availabilityZone: s.availabilityZone })),
+        dualStack: plan.groups[i]!.subnets.some((s) => s.ipv6 !== undefined),
         autoScalingGroupName: w.autoScalingGroupName,
         eniTagValue: w.eniTagValue,
         launchHookTimeout: w.hookTimeout,

@@ -22,7 +22,8 @@ import {
   subtractRange as subtract,
 } from "../../ipam";
 import { HostLocalConfig, HostLocalModel, hostLocalAddresses, hostLocalConfig } from "./host-local";
-import { WhereaboutsConfig, effectiveRange, nodeSlices, poolAddresses, whereaboutsConfig } from "./whereabouts";
+import { WhereaboutsConfig, effectiveRange, effectiveRange6, nodeSlices, poolAddresses, poolRanges6, unaddressableFrom6, whereaboutsConfig } from "./whereabouts";
+import { Ip6Range, Subnet6Plan, bigToIp6, contains6, overlaps6, rangeSize6, showRange6, subtractRanges6 } from "../../ipam";
 import { JsonObject as Json, isObject } from "../../contract/json";
 
 export type NadIpam =
@@ -174,9 +175,12 @@ export interface NadAnalysis {
   readonly warnings: string[];
 }
 
+/** A subnet's plan; a dual-stack one (a PlannedSubnet of ipam/plan.ts) carries its IPv6 side. */
+export type AnalysedPlan = SubnetPlan & { readonly ipv6?: Subnet6Plan };
+
 export interface AnalyseOptions {
-  /** The multus subnet plan(s) the NADs' addresses must fit. */
-  readonly plan: SubnetPlan | readonly SubnetPlan[];
+  /** The multus subnet plan(s) the NADs' addresses must fit (IPv6 ranges: the plans' `ipv6`). */
+  readonly plan: AnalysedPlan | readonly AnalysedPlan[];
   readonly nodes: number;
   readonly podsPerNode: number;
 }
@@ -185,6 +189,8 @@ export interface AnalyseOptions {
 interface Footprint {
   readonly nad: ParsedNad;
   readonly ranges: IpRange[];
+  /** The IPv6 addresses it can hand out. */
+  readonly ranges6: Ip6Range[];
   /** Two footprints with the same non-empty domain never hand out one address twice between them (within a node, for host-local). */
   readonly domains: string[];
 }
@@ -215,6 +221,7 @@ function footprint(nad: ParsedNad, nodes: number): Footprint | undefined {
       return {
         nad,
         ranges: ipam.config.rangeSets.flatMap((set) => runs(hostLocalAddresses(set))),
+        ranges6: [],
         domains: [`host-local:${ipam.config.dataDir}/${ipam.config.name}`],
       };
     case "whereabouts": {
@@ -226,12 +233,14 @@ function footprint(nad: ParsedNad, nodes: number): Footprint | undefined {
           .slice(0, nodes)
           .flatMap((s) => runs(poolAddresses(r, s)));
       });
-      const domains = c.ranges.map((r) => `whereabouts-pool:${c.networkName}:${r.range.cidr}:${c.nodeSliceSize ?? ""}`);
+      // IPv6 node slices are not modelled: the whole pool counts.
+      const ranges6 = c.ranges6.flatMap(poolRanges6);
+      const domains = [...c.ranges, ...c.ranges6].map((r) => `whereabouts-pool:${c.networkName}:${r.range.cidr}:${c.nodeSliceSize ?? ""}`);
       if (c.overlappingRanges) domains.push(`whereabouts-cluster:${c.networkName}`);
-      return { nad, ranges, domains };
+      return { nad, ranges, ranges6, domains };
     }
     case "static":
-      return { nad, ranges: runs(ipam.addresses.map((a) => a.ip)), domains: [] };
+      return { nad, ranges: runs(ipam.addresses.map((a) => a.ip)), ranges6: [], domains: [] };
     default:
       return undefined;
   }
@@ -242,7 +251,7 @@ function footprint(nad: ParsedNad, nodes: number): Footprint | undefined {
  * `podsPerNode` pods of every NAD, against the address plan.
  */
 export function analyseNads(nads: readonly ParsedNad[], opts: AnalyseOptions): NadAnalysis {
-  const plans: readonly SubnetPlan[] = Array.isArray(opts.plan) ? opts.plan : [opts.plan as SubnetPlan];
+  const plans: readonly AnalysedPlan[] = Array.isArray(opts.plan) ? opts.plan : [opts.plan as AnalysedPlan];
   const collisions: Collision[] = [];
   const warnings: string[] = [];
   const prints: Footprint[] = [];
@@ -265,6 +274,7 @@ export function analyseNads(nads: readonly ParsedNad[], opts: AnalyseOptions): N
       warnings.push(`${nad.name}: static IPAM gives every pod that uses it the same address(es) ${ipam.addresses.map((a) => intToIp(a.ip)).join(", ")}; attach it to one pod only`);
     }
     for (const r of fp.ranges) planChecks(nad, r, plans, collisions);
+    for (const r of fp.ranges6) planChecks6(nad, r, plans, collisions);
   }
 
   // Overlaps between NADs that do not share an allocator.
@@ -273,6 +283,18 @@ export function analyseNads(nads: readonly ParsedNad[], opts: AnalyseOptions): N
       const a = prints[i]!;
       const b = prints[j]!;
       if (a.domains.some((d) => b.domains.includes(d))) continue;
+      for (const ra of a.ranges6) {
+        for (const rb of b.ranges6) {
+          if (!overlaps6(ra, rb)) continue;
+          const o = { first: ra.first > rb.first ? ra.first : rb.first, last: ra.last < rb.last ? ra.last : rb.last };
+          collisions.push({
+            kind: "nad-overlap",
+            range: showRange6(o),
+            detail: `${a.nad.name} (${describe(a.nad)}) and ${b.nad.name} (${describe(b.nad)}) both hand out ${showRange6(o)} (${rangeSize6(o)} IPv6 addresses) and neither sees the other's allocations`,
+            nads: [a.nad.name, b.nad.name],
+          });
+        }
+      }
       const both = a.nad.ipam.type === "static" && b.nad.ipam.type === "static";
       for (const ra of a.ranges) {
         for (const rb of b.ranges) {
@@ -348,7 +370,34 @@ function hostLocalChecks(nad: ParsedNad, config: HostLocalConfig, opts: AnalyseO
   });
 }
 
+function whereabouts6Checks(nad: ParsedNad, config: WhereaboutsConfig, opts: AnalyseOptions, warnings: string[]): void {
+  for (const r of config.ranges6) {
+    if (config.nodeSliceSize !== undefined) warnings.push(`${nad.name}: node slices of the IPv6 range ${r.range.cidr} are not modelled; the whole pool is checked`);
+    const eff = effectiveRange6(r);
+    if (r.rangeStart !== undefined && r.rangeStart !== eff.first) {
+      warnings.push(`${nad.name}: whereabouts ignores range_start ${bigToIp6(r.rangeStart)} (not a usable address of ${r.range.cidr}) and starts at ${bigToIp6(eff.first)}`);
+    }
+    if (r.rangeEnd !== undefined && r.rangeEnd !== eff.last) {
+      warnings.push(`${nad.name}: whereabouts ignores range_end ${bigToIp6(r.rangeEnd)} (outside ${r.range.cidr}'s usable addresses or before range_start) and runs to ${bigToIp6(eff.last)}`);
+    }
+    const stop = unaddressableFrom6(r.range);
+    if (stop !== undefined && eff.last >= stop) {
+      warnings.push(
+        `${nad.name}: whereabouts addresses only the first /65 of ${r.range.cidr} (its README: ranges of /64 or wider), so ${showRange6({ first: stop > eff.first ? stop : eff.first, last: eff.last })} is never handed out; keep range_start and range_end below ${bigToIp6(stop)}`,
+      );
+    }
+    if (config.gateway6 !== undefined && poolRanges6(r).some((p) => contains6(p, config.gateway6!))) {
+      warnings.push(`${nad.name}: the gateway ${bigToIp6(config.gateway6)} lies in the whereabouts pool, and whereabouts does not skip it: a pod can get the gateway's address`);
+    }
+    const capacity = poolRanges6(r).reduce((n, p) => n + rangeSize6(p), 0n);
+    if (capacity < BigInt(opts.nodes * opts.podsPerNode)) {
+      warnings.push(`${nad.name}: whereabouts IPv6 pool ${showRange6(eff)} holds ${capacity} addresses, fewer than ${opts.nodes} nodes x ${opts.podsPerNode} pods`);
+    }
+  }
+}
+
 function whereaboutsChecks(nad: ParsedNad, config: WhereaboutsConfig, opts: AnalyseOptions, warnings: string[]): void {
+  whereabouts6Checks(nad, config, opts, warnings);
   for (const r of config.ranges) {
     if (config.nodeSliceSize !== undefined) {
       const slices = nodeSlices(r.range, config.nodeSliceSize);
@@ -433,3 +482,53 @@ function planChecks(nad: ParsedNad, r: IpRange, plans: readonly SubnetPlan[], co
   }
 }
 
+
+/** A NAD's IPv6 addresses against the IPv6 side of the dual-stack plan they fall in. */
+function planChecks6(nad: ParsedNad, r: Ip6Range, plans: readonly AnalysedPlan[], collisions: Collision[]): void {
+  const what = `${nad.name} (${describe(nad)})`;
+  const sides = plans.flatMap((p) => (p.ipv6 ? [p.ipv6] : []));
+  let rest: Ip6Range[] = [r];
+  const cut = (a: Ip6Range, b: Ip6Range): Ip6Range | undefined => (overlaps6(a, b) ? { first: a.first > b.first ? a.first : b.first, last: a.last < b.last ? a.last : b.last } : undefined);
+  for (const v6 of sides) {
+    const s = v6.subnet;
+    const inside = cut(r, s);
+    if (!inside) continue;
+    rest = rest.flatMap((x) => subtractRanges6(x, [inside]));
+    for (const ip of v6.awsReserved) {
+      if (contains6(inside, ip)) {
+        collisions.push({ kind: "aws-reserved", ip: bigToIp6(ip), detail: `${what} can hand out ${bigToIp6(ip)}, which AWS reserves in ${s.cidr} (the first four IPv6 addresses, ::1 the VPC router, and the last)`, nads: [nad.name] });
+      }
+    }
+    const blocks = Object.entries(v6.workerBlocks);
+    for (const [group, block] of blocks) {
+      const o = cut(inside, block);
+      if (!o) continue;
+      collisions.push({
+        kind: "pod-worker",
+        range: showRange6(o),
+        detail: `${what} overlaps the IPv6 worker block${blocks.length > 1 ? ` of group ${group}` : ""} ${block.cidr} of ${s.cidr}, where the lifecycle Lambda gives worker ENIs their IPv6 addresses`,
+        nads: [nad.name],
+      });
+    }
+    const dhcpWorkers = v6.blocks.some((b) => b.kind === "dhcp" && b.groups.length > 0);
+    for (const d of v6.dhcp) {
+      const o = cut(inside, d);
+      if (!o) continue;
+      if (dhcpWorkers) {
+        collisions.push({ kind: "pod-worker", range: showRange6(o), detail: `${what} overlaps ${showRange6(o)}, the IPv6 DHCP space of ${s.cidr} where worker ENIs (and any other ENI) take their IPv6 addresses`, nads: [nad.name] });
+        continue;
+      }
+      for (const piece of subtractRanges6(o, blocks.map(([, b]) => b))) {
+        collisions.push({ kind: "pod-dhcp", range: showRange6(piece), detail: `${what} overlaps ${showRange6(piece)}, the IPv6 DHCP space of ${s.cidr}: any ENI given an IPv6 address without a fixed one can take these`, nads: [nad.name] });
+      }
+    }
+  }
+  for (const x of rest) {
+    collisions.push({
+      kind: "outside-subnet",
+      range: showRange6(x),
+      detail: `${what} hands out ${showRange6(x)}, outside the IPv6 CIDR${sides.length > 1 ? "s" : ""} ${sides.map((v) => v.subnet.cidr).join(", ") || "(none: no multus subnet is dual-stack)"}: the VPC does not route these to the node's ENI`,
+      nads: [nad.name],
+    });
+  }
+}

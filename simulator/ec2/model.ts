@@ -1,4 +1,6 @@
 import type {
+  AssignIpv6AddressesCommandInput,
+  AssignIpv6AddressesCommandOutput,
   AssignPrivateIpAddressesCommandInput,
   AssignPrivateIpAddressesCommandOutput,
   AttachNetworkInterfaceCommandInput,
@@ -29,10 +31,13 @@ import type {
   ModifyNetworkInterfaceAttributeCommandInput,
   ModifyNetworkInterfaceAttributeCommandOutput,
   NetworkInterface,
+  UnassignIpv6AddressesCommandInput,
+  UnassignIpv6AddressesCommandOutput,
   UnassignPrivateIpAddressesCommandInput,
   UnassignPrivateIpAddressesCommandOutput,
 } from "@aws-sdk/client-ec2";
 import { Subnet, intToIp, isAwsReserved, isIpv4, ipToInt, parseCidr, parseSubnet } from "../../contract/address";
+import { Subnet6, bigToIp6, ip6ToBig, isIpv6, overlaps6, parseCidr6, parseSubnet6, rangeInside6 } from "../../contract/address6";
 import { instanceLimits } from "../../ipam/capacity";
 import { PlanError } from "../../contract/errors";
 import { Ec2Error } from "./errors";
@@ -40,6 +45,7 @@ import { decodeToken, encodeToken, eniFilter, instanceFilter, matchFilters, rese
 import { LaggedStore, Stamp } from "./lagged-store";
 import type { AttachmentRecord, EniRecord, InstanceRecord } from "./records";
 import { EXPLICIT, NOT_RESERVED, PREFIX, ReservationRecord, SubnetState } from "./subnet-state";
+import { Reservation6Record, Subnet6State } from "./subnet6-state";
 import { eniView, instanceView, metadata, reservationView, subnetView, tagList, tagsFromSpecs } from "./views";
 import { Rng, randomInt, seededRandom } from "../rng";
 import { DiscreteClock, SimClock } from "../clock";
@@ -116,10 +122,14 @@ export interface Ec2ModelOptions extends Ec2Faults {
 
 /** An address held by a live interface, with who holds it. */
 export interface LiveAddress {
+  /** Dotted quad, or an IPv6 address in EC2's text form (`ipv6`). */
   readonly ip: string;
   readonly subnetId: string;
   readonly eniId: string;
+  /** The ENI's primary IPv4 address (IPv6 addresses are never primary here). */
   readonly primary: boolean;
+  /** An IPv6 address of a dual-stack subnet. */
+  readonly ipv6?: true;
   /** Instance the ENI is attached to, if any. */
   readonly instanceId?: string;
   readonly deviceIndex?: number;
@@ -161,11 +171,24 @@ function hexId(prefix: string, n: number): string {
  * - An AWS-reserved address requested by hand: InvalidParameterValue "Address X is in
  *   subnet's reserved address range" (observed wording; AWS's error table has no code for it).
  *
+ * - Dual-stack subnets (an IPv6 /64 beside the IPv4 CIDR): AWS reserves the first four and
+ *   the last IPv6 address too (same page); CreateNetworkInterface takes `Ipv6Addresses` or
+ *   `Ipv6AddressCount`, not both (EC2 API reference, CreateNetworkInterface);
+ *   AssignIpv6Addresses has no AllowReassignment and an ENI takes as many IPv6 addresses as
+ *   IPv4 ones (AssignIpv6Addresses); CIDR reservations take IPv6 CIDRs
+ *   (CreateSubnetCidrReservation). The /64 is held sparsely (subnet6-state.ts).
+ *
  * Modelling choices where AWS documents nothing: assigning an address inside a `prefix`
  * reservation by hand is refused (InvalidParameterValue); DHCP order is a policy;
  * AvailableIpAddressCount ignores reservations; terminated instances stay describable;
  * `terminateInstance` removes DeleteOnTermination ENIs at once (the Auto Scaling model puts a
- * shutdown delay before it).
+ * shutdown delay before it). IPv6 (assumed): the errors for an address given by hand are the
+ * IPv4 ones (InvalidIPAddress.InUse when another interface holds it, InvalidParameterValue for
+ * an AWS-reserved one or one outside the /64); assigning one that another ENI holds is
+ * Resource.AlreadyAssigned (IPv4's answer without AllowReassignment); too many on an attached
+ * ENI is PrivateIpAddressLimitExceeded; DHCP picks follow the IPv4 policy (random, lowest, or
+ * the free addresses beside reservations); a foreign interface in a dual-stack subnet gets one
+ * IPv6 address, as a subnet that assigns IPv6 on creation gives it.
  */
 export class Ec2Model {
   readonly region: string;
@@ -179,6 +202,7 @@ export class Ec2Model {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly attachments = new Map<string, string>(); // attachment id → ENI id
   private readonly reservations = new Map<string, ReservationRecord>();
+  private readonly reservations6 = new Map<string, Reservation6Record>();
   private ids = 0;
   private callIndex = 0;
   /** The run's simulated clock. */
@@ -248,8 +272,11 @@ export class Ec2Model {
     return this.dhcp;
   }
 
-  /** Adds a subnet (IPv4 /16../28, canonical) to `vpcId` (default the model's VPC). Subnets of a VPC may not overlap. */
-  addSubnet(input: { cidr: string; id?: string; availabilityZone: string; vpcId?: string }): { subnetId: string; cidr: string } {
+  /**
+   * Adds a subnet (IPv4 /16../28, canonical; with `ipv6Cidr`, a dual-stack one with that /64)
+   * to `vpcId` (default the model's VPC). Subnets of a VPC may not overlap.
+   */
+  addSubnet(input: { cidr: string; id?: string; availabilityZone: string; vpcId?: string; ipv6Cidr?: string }): { subnetId: string; cidr: string } {
     const subnet = parseSubnet(input.cidr, "cidr");
     const vpcId = input.vpcId ?? this.vpcId;
     let id = input.id;
@@ -260,7 +287,15 @@ export class Ec2Model {
         throw new PlanError("cidr", `${subnet.cidr} overlaps ${other.id} (${other.subnet.cidr})`, "subnets of a VPC may not overlap");
       }
     }
-    this.subnets.set(id, new SubnetState(id, subnet, input.availabilityZone, vpcId));
+    const state = new SubnetState(id, subnet, input.availabilityZone, vpcId);
+    if (input.ipv6Cidr !== undefined) {
+      const v6 = parseSubnet6(input.ipv6Cidr, "ipv6Cidr");
+      for (const other of this.subnets.values()) {
+        if (other.vpcId === vpcId && other.v6 && overlaps6(other.v6.subnet, v6)) throw new PlanError("ipv6Cidr", `${v6.cidr} overlaps ${other.id} (${other.v6.subnet.cidr})`, "subnets of a VPC may not overlap");
+      }
+      state.v6 = new Subnet6State(v6);
+    }
+    this.subnets.set(id, state);
     return { subnetId: id, cidr: subnet.cidr };
   }
 
@@ -358,7 +393,8 @@ export class Ec2Model {
 
   /** A DHCP-addressed ENI made outside the Lambda (console, another tool). Not an SDK call. */
   addForeignInterface(subnetId: string, tags: Record<string, string> = {}): { eniId: string; ip: string } {
-    const eni = this.newEni(this.subnet(subnetId), undefined, undefined, "foreign", [], new Map(Object.entries(tags)));
+    const subnet = this.subnet(subnetId);
+    const eni = this.newEni(subnet, undefined, undefined, "foreign", [], new Map(Object.entries(tags)), subnet.v6 ? [this.dhcpPick6(subnet)] : []);
     return { eniId: eni.id, ip: intToIp(eni.primaryIp) };
   }
 
@@ -375,6 +411,7 @@ export class Ec2Model {
       };
       out.push({ ...base, ip: intToIp(eni.primaryIp), primary: true });
       for (const ip of eni.secondaryIps) out.push({ ...base, ip: intToIp(ip), primary: false });
+      for (const ip of eni.ipv6s) out.push({ ...base, ip: bigToIp6(ip), primary: false, ipv6: true });
     }
     return out;
   }
@@ -413,9 +450,14 @@ export class Ec2Model {
     return this.subnet(subnetId).free.total;
   }
 
-  subnetInfo(subnetId: string): { subnet: Subnet; availabilityZone: string; reservations: { cidr: string; type: "explicit" | "prefix" }[] } {
+  subnetInfo(subnetId: string): { subnet: Subnet; ipv6?: Subnet6; availabilityZone: string; reservations: { cidr: string; type: "explicit" | "prefix" }[] } {
     const s = this.subnet(subnetId);
-    return { subnet: s.subnet, availabilityZone: s.availabilityZone, reservations: s.reservations.map((r) => ({ cidr: r.cidr, type: r.type })) };
+    return {
+      subnet: s.subnet,
+      ...(s.v6 ? { ipv6: s.v6.subnet } : {}),
+      availabilityZone: s.availabilityZone,
+      reservations: [...s.reservations, ...(s.v6?.reservations ?? [])].map((r) => ({ cidr: r.cidr, type: r.type })),
+    };
   }
 
   /** SDK calls served so far. */
@@ -450,7 +492,8 @@ export class Ec2Model {
     const parsed = fixed.map((ip) => this.checkFixedAddress(subnet, ip));
     if (new Set(parsed).size !== parsed.length) throw new Ec2Error("InvalidParameterValue", "The same address is given twice");
     if (count > 0 && subnet.free.total < count + (primary === undefined ? 1 : 0)) throw insufficient(subnet);
-    const eni = this.newEni(subnet, primary, secondaries, input.Description ?? "", input.Groups ?? [], tags);
+    const ipv6s = this.requestedIpv6(subnet, input.Ipv6Addresses?.map((a) => a.Ipv6Address ?? ""), input.Ipv6AddressCount);
+    const eni = this.newEni(subnet, primary, secondaries, input.Description ?? "", input.Groups ?? [], tags, ipv6s);
     for (let i = 0; i < count; i++) {
       const ip = this.dhcpPick(subnet);
       subnet.take(ip, eni.id);
@@ -670,6 +713,7 @@ export class Ec2Model {
     if (input.ReservationType !== "explicit" && input.ReservationType !== "prefix") {
       throw new Ec2Error("InvalidParameterValue", `Value (${String(input.ReservationType)}) for parameter reservationType is invalid. Valid values: prefix, explicit`);
     }
+    if (typeof input.Cidr === "string" && input.Cidr.includes(":")) return this.createSubnetCidrReservation6(input, subnet, requestId);
     let range: Subnet;
     try {
       range = parseCidr(input.Cidr, "Cidr");
@@ -703,6 +747,12 @@ export class Ec2Model {
 
   async deleteSubnetCidrReservation(input: DeleteSubnetCidrReservationCommandInput): Promise<DeleteSubnetCidrReservationCommandOutput> {
     const requestId = this.enter("DeleteSubnetCidrReservation");
+    const res6 = input.SubnetCidrReservationId ? this.reservations6.get(input.SubnetCidrReservationId) : undefined;
+    if (res6) {
+      this.reservations6.delete(res6.id);
+      this.subnet(res6.subnetId).v6!.removeReservation(res6);
+      return { DeletedSubnetCidrReservation: reservationView(res6, this), $metadata: metadata(requestId) };
+    }
     const res = input.SubnetCidrReservationId ? this.reservations.get(input.SubnetCidrReservationId) : undefined;
     if (!res) {
       throw new Ec2Error("InvalidSubnetCidrReservationID.NotFound", `The subnet CIDR reservation ID '${input.SubnetCidrReservationId ?? ""}' does not exist`);
@@ -720,7 +770,58 @@ export class Ec2Model {
     const list = subnet.reservations
       .map((r) => reservationView(r, this))
       .filter((r) => matchFilters(r, input.Filters, reservationFilter));
-    return { SubnetIpv4CidrReservations: list, SubnetIpv6CidrReservations: [], $metadata: metadata(requestId) };
+    const list6 = (subnet.v6?.reservations ?? []).map((r) => reservationView(r, this)).filter((r) => matchFilters(r, input.Filters, reservationFilter));
+    return { SubnetIpv4CidrReservations: list, SubnetIpv6CidrReservations: list6, $metadata: metadata(requestId) };
+  }
+
+  /**
+   * Adds IPv6 addresses to an ENI of a dual-stack subnet: given ones (`Ipv6Addresses`) or
+   * `Ipv6AddressCount` picked by DHCP, not both. No AllowReassignment: an address another ENI
+   * holds is refused until that ENI lets it go. Attached, the ENI holds at most as many IPv6
+   * addresses as its type's IPv4 per ENI (EC2 API reference, AssignIpv6Addresses).
+   */
+  async assignIpv6Addresses(input: AssignIpv6AddressesCommandInput): Promise<AssignIpv6AddressesCommandOutput> {
+    const requestId = this.enter("AssignIpv6Addresses");
+    const eni = this.eni(input.NetworkInterfaceId);
+    const subnet = this.subnet(eni.subnetId);
+    const wanted = (input.Ipv6Addresses ?? []).map((ip) => this.checkAddress6Shape(subnet, ip));
+    const fresh = [...new Set(wanted)].filter((ip) => !eni.ipv6s.includes(ip));
+    for (const ip of fresh) {
+      if (subnet.v6!.used.has(ip)) {
+        throw new Ec2Error(
+          "Resource.AlreadyAssigned",
+          "The specified private IP address is already assigned to a resource. Unassign the private IP first, or use a different private IP address.",
+        );
+      }
+    }
+    const count = input.Ipv6AddressCount ?? 0;
+    if (wanted.length && count) throw new Ec2Error("InvalidParameterCombination", "Ipv6Addresses and Ipv6AddressCount cannot be given together");
+    const inst = eni.attachment ? this.instances.get(eni.attachment.instanceId) : undefined;
+    if (inst && eni.ipv6s.length + fresh.length + count > inst.limits.ipv4PerEni) throw ipLimit(inst);
+    const assigned = [...fresh];
+    for (let i = 0; i < count; i++) assigned.push(this.dhcpPick6(subnet, assigned));
+    for (const ip of assigned) {
+      subnet.v6!.take(ip, eni.id);
+      eni.ipv6s.push(ip);
+    }
+    this.record(eni);
+    return { NetworkInterfaceId: eni.id, AssignedIpv6Addresses: assigned.map(bigToIp6), $metadata: metadata(requestId) };
+  }
+
+  async unassignIpv6Addresses(input: UnassignIpv6AddressesCommandInput): Promise<UnassignIpv6AddressesCommandOutput> {
+    const requestId = this.enter("UnassignIpv6Addresses");
+    const eni = this.eni(input.NetworkInterfaceId);
+    const subnet = this.subnet(eni.subnetId);
+    const ips = (input.Ipv6Addresses ?? []).map((ip) => this.checkAddress6Shape(subnet, ip));
+    for (const ip of ips) {
+      if (!eni.ipv6s.includes(ip)) throw new Ec2Error("InvalidParameterValue", `Some of the specified addresses are not assigned to interface ${eni.id}`);
+    }
+    for (const ip of ips) {
+      eni.ipv6s = eni.ipv6s.filter((x) => x !== ip);
+      subnet.v6!.release(ip);
+    }
+    this.record(eni);
+    return { NetworkInterfaceId: eni.id, UnassignedIpv6Addresses: ips.map(bigToIp6), $metadata: metadata(requestId) };
   }
 
   /**
@@ -874,6 +975,74 @@ export class Ec2Model {
     return n;
   }
 
+  /** An IPv6 CIDR reservation: inside the subnet's /64, clear of every other reservation of the VPC. */
+  private createSubnetCidrReservation6(input: CreateSubnetCidrReservationCommandInput, subnet: SubnetState, requestId: string): CreateSubnetCidrReservationCommandOutput {
+    let range: Subnet6;
+    try {
+      range = parseCidr6(input.Cidr, "Cidr");
+    } catch {
+      throw new Ec2Error("InvalidParameterValue", `Value (${String(input.Cidr)}) for parameter cidr is invalid.`);
+    }
+    if (!subnet.v6 || !rangeInside6(range, subnet.v6.subnet)) {
+      throw new Ec2Error("InvalidParameterValue", `Reservation CIDR ${range.cidr} is not within subnet CIDR ${subnet.v6?.subnet.cidr ?? "(the subnet has no IPv6 CIDR)"}`);
+    }
+    for (const r of this.reservations6.values()) {
+      if (overlaps6(r, range)) throw new Ec2Error("InvalidParameterValue", `Reservation CIDR ${range.cidr} has overlap with existing reserved CIDR block`);
+    }
+    const res: Reservation6Record = {
+      id: hexId("scr", ++this.ids),
+      subnetId: subnet.id,
+      cidr: range.cidr,
+      first: range.first,
+      last: range.last,
+      type: input.ReservationType as "explicit" | "prefix",
+      description: input.Description,
+      tags: tagList(tagsFromSpecs(input.TagSpecifications, "subnet-cidr-reservation")),
+    };
+    this.reservations6.set(res.id, res);
+    // Addresses already in use stay assigned; only DHCP eligibility changes.
+    subnet.v6.addReservation(res);
+    return { SubnetCidrReservation: reservationView(res, this), $metadata: metadata(requestId) };
+  }
+
+  /** A well-formed IPv6 address of the subnet's /64, not AWS-reserved nor in a prefix reservation (as checkAddressShape). */
+  private checkAddress6Shape(subnet: SubnetState, ip: string): bigint {
+    if (!subnet.v6) throw new Ec2Error("InvalidParameterValue", `The subnet ${subnet.id} has no IPv6 CIDR block`);
+    if (!isIpv6(ip)) throw new Ec2Error("InvalidParameterValue", `Invalid IPv6 address: ${ip}`);
+    const n = ip6ToBig(ip);
+    if (!subnet.v6.contains(n)) throw new Ec2Error("InvalidParameterValue", `Address ${ip} does not fall within the subnet's IPv6 address range`);
+    if (subnet.v6.isAwsReserved(n) || subnet.v6.reservationOf(n)?.type === "prefix") {
+      throw new Ec2Error("InvalidParameterValue", `Address ${ip} is in subnet's reserved address range`);
+    }
+    return n;
+  }
+
+  /** The IPv6 addresses a create asks for (given or a count), checked and free, none taken yet. */
+  private requestedIpv6(subnet: SubnetState, given: string[] | undefined, count: number | undefined): bigint[] {
+    if (given?.length && count) throw new Ec2Error("InvalidParameterCombination", "Ipv6Addresses and Ipv6AddressCount cannot be given together");
+    if (!given?.length && !count) return [];
+    const fixed = (given ?? []).map((ip) => this.checkAddress6Shape(subnet, ip));
+    for (const ip of fixed) if (subnet.v6!.used.has(ip)) throw new Ec2Error("InvalidIPAddress.InUse", "The specified IP address is already in use.");
+    if (new Set(fixed).size !== fixed.length) throw new Ec2Error("InvalidParameterValue", "The same address is given twice");
+    const out = [...fixed];
+    for (let i = 0; i < (count ?? 0); i++) out.push(this.dhcpPick6(subnet, out));
+    return out;
+  }
+
+  /** One IPv6 address by the DHCP policy, not in `besides` (picked in the same call). */
+  private dhcpPick6(subnet: SubnetState, besides: readonly bigint[] = []): bigint {
+    const v6 = subnet.v6;
+    if (!v6) throw new Ec2Error("InvalidParameterValue", `The subnet ${subnet.id} has no IPv6 CIDR block`);
+    for (const ip of besides) v6.take(ip, "(picking)");
+    try {
+      const ip = v6.pick(this.dhcp, this.rng);
+      if (ip === undefined) throw insufficient(subnet);
+      return ip;
+    } finally {
+      for (const ip of besides) v6.release(ip);
+    }
+  }
+
   private dhcpPick(subnet: SubnetState): number {
     const free = subnet.free;
     if (free.total === 0) throw insufficient(subnet);
@@ -884,15 +1053,16 @@ export class Ec2Model {
     return subnet.subnet.base + off!;
   }
 
-  private newEni(subnet: SubnetState, primary: string | undefined, secondaries: string[] | undefined, description: string, groups: string[], tags: Map<string, string>): EniRecord {
+  private newEni(subnet: SubnetState, primary: string | undefined, secondaries: string[] | undefined, description: string, groups: string[], tags: Map<string, string>, ipv6s: bigint[] = []): EniRecord {
     const fixed = [primary, ...(secondaries ?? [])].filter((x): x is string => x !== undefined).map((ip) => this.checkFixedAddress(subnet, ip));
     const id = hexId("eni", ++this.ids);
     const primaryIp = primary !== undefined ? fixed[0]! : this.dhcpPick(subnet);
     const secondaryIps = primary !== undefined ? fixed.slice(1) : fixed;
     subnet.take(primaryIp, id);
     for (const ip of secondaryIps) subnet.take(ip, id);
+    for (const ip of ipv6s) subnet.v6!.take(ip, id);
     const mac = `02:${[1, 2, 3, 4, 5].map((i) => ((this.ids >> (8 * (i % 4))) & 0xff).toString(16).padStart(2, "0")).join(":")}`;
-    const eni: EniRecord = { id, subnetId: subnet.id, description, groups: [...groups], primaryIp, secondaryIps, tags, sourceDestCheck: true, mac };
+    const eni: EniRecord = { id, subnetId: subnet.id, description, groups: [...groups], primaryIp, secondaryIps, ipv6s: [...ipv6s], tags, sourceDestCheck: true, mac };
     this.enis.set(id, eni);
     this.record(eni);
     return eni;
@@ -959,6 +1129,7 @@ export class Ec2Model {
     const subnet = this.subnet(eni.subnetId);
     subnet.release(eni.primaryIp);
     for (const ip of eni.secondaryIps) subnet.release(ip);
+    for (const ip of eni.ipv6s) subnet.v6?.release(ip);
     this.enis.delete(eni.id);
     if (this.lags(this.faults.consistencyLag)) this.eniHistory.push(eni.id, this.stamp(), undefined, this.horizon(this.faults.consistencyLag));
   }

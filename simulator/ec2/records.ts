@@ -27,6 +27,8 @@ export interface EniRecord {
   groups: string[];
   readonly primaryIp: number;
   secondaryIps: number[];
+  /** IPv6 addresses (dual-stack subnet), in the order they were assigned. */
+  ipv6s: bigint[];
   tags: Map<string, string>;
   attachment?: AttachmentRecord;
   sourceDestCheck: boolean;

@@ -1,6 +1,7 @@
 import type { Tag } from "@aws-sdk/client-ec2";
 import { Subnet, isAwsReserved } from "../../contract/address";
 import { FreeIndex } from "./free-index";
+import type { Subnet6State } from "./subnet6-state";
 
 /** A subnet CIDR reservation as the EC2 model holds it (`first`..`last` as address integers). */
 export interface ReservationRecord {
@@ -31,6 +32,8 @@ export class SubnetState {
   readonly reservations: ReservationRecord[] = [];
   /** Addresses DHCP may hand out: usable, not reserved, not used. */
   readonly free: FreeIndex;
+  /** The IPv6 side of a dual-stack subnet. */
+  v6?: Subnet6State;
 
   constructor(
     readonly id: string,

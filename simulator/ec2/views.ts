@@ -1,9 +1,11 @@
 // The EC2 model's records in the shapes the SDK v3 gives them (and tags back from them).
 import type { Instance, NetworkInterface, Subnet, SubnetCidrReservation, Tag, TagSpecification } from "@aws-sdk/client-ec2";
 import { intToIp } from "../../contract/address";
+import { bigToIp6 } from "../../contract/address6";
 import { Ec2Error } from "./errors";
 import type { EniRecord, InstanceRecord } from "./records";
 import type { ReservationRecord, SubnetState } from "./subnet-state";
+import type { Reservation6Record } from "./subnet6-state";
 
 /** Who the model is: the owner and VPC every view names. */
 export interface ViewScope {
@@ -52,7 +54,8 @@ export function eniView(eni: EniRecord, subnet: SubnetState, scope: ViewScope): 
       { Primary: true, PrivateIpAddress: intToIp(eni.primaryIp) },
       ...eni.secondaryIps.map((ip) => ({ Primary: false, PrivateIpAddress: intToIp(ip) })),
     ],
-    Ipv6Addresses: [],
+    // No primary IPv6 (EnablePrimaryIpv6 is not modelled).
+    Ipv6Addresses: eni.ipv6s.map((ip) => ({ Ipv6Address: bigToIp6(ip), IsPrimaryIpv6: false })),
     RequesterManaged: false,
     SourceDestCheck: eni.sourceDestCheck,
     // The ENI's status follows its attachment's (assumed mapping onto NetworkInterfaceStatus).
@@ -98,6 +101,7 @@ export function instanceView(i: InstanceRecord, attached: readonly NetworkInterf
       OwnerId: v.OwnerId,
       PrivateIpAddress: v.PrivateIpAddress,
       PrivateIpAddresses: v.PrivateIpAddresses?.map((p) => ({ Primary: p.Primary, PrivateIpAddress: p.PrivateIpAddress })),
+      Ipv6Addresses: v.Ipv6Addresses?.map((a) => ({ Ipv6Address: a.Ipv6Address, IsPrimaryIpv6: a.IsPrimaryIpv6 })),
       SourceDestCheck: v.SourceDestCheck,
       Status: v.Status,
       InterfaceType: v.InterfaceType,
@@ -124,14 +128,14 @@ export function subnetView(s: SubnetState, scope: ViewScope): Subnet {
     // Usable addresses not held by an interface (reservations do not count as used).
     AvailableIpAddressCount: s.usableCount() - s.usedCount(),
     OwnerId: scope.accountId,
-    Ipv6CidrBlockAssociationSet: [],
+    Ipv6CidrBlockAssociationSet: s.v6 ? [{ AssociationId: `subnet-cidr-assoc-${s.id.slice("subnet-".length)}`, Ipv6CidrBlock: s.v6.subnet.cidr, Ipv6CidrBlockState: { State: "associated" } }] : [],
     AssignIpv6AddressOnCreation: false,
     MapPublicIpOnLaunch: false,
     DefaultForAz: false,
   };
 }
 
-export function reservationView(r: ReservationRecord, scope: ViewScope): SubnetCidrReservation {
+export function reservationView(r: ReservationRecord | Reservation6Record, scope: ViewScope): SubnetCidrReservation {
   return {
     SubnetCidrReservationId: r.id,
     SubnetId: r.subnetId,

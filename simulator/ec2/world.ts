@@ -190,14 +190,14 @@ export class Ec2World {
   }
 
   /** A subnet of `vpcId`, with AWS's checks; model errors come back as EC2's codes. */
-  addSubnet(input: { cidr: string; availabilityZone: string; vpcId?: string; id?: string; tags?: Map<string, string> }): string {
+  addSubnet(input: { cidr: string; availabilityZone: string; vpcId?: string; id?: string; ipv6Cidr?: string; tags?: Map<string, string> }): string {
     const vpc = this.vpc(input.vpcId ?? this.model.vpcId);
     const range = this.checkBlock(input.cidr, "InvalidSubnet.Range");
     const outer = parseCidr(vpc.cidr, "vpc");
     if (range.base < outer.base || range.last > outer.last) throw new Ec2Error("InvalidSubnet.Range", `The CIDR '${input.cidr}' is invalid.`);
     let subnetId: string;
     try {
-      subnetId = this.model.addSubnet({ cidr: range.cidr, availabilityZone: input.availabilityZone, vpcId: vpc.id, ...(input.id ? { id: input.id } : {}) }).subnetId;
+      subnetId = this.model.addSubnet({ cidr: range.cidr, availabilityZone: input.availabilityZone, vpcId: vpc.id, ...(input.id ? { id: input.id } : {}), ...(input.ipv6Cidr !== undefined ? { ipv6Cidr: input.ipv6Cidr } : {}) }).subnetId;
     } catch (err) {
       if (err instanceof PlanError && err.field === "cidr") throw new Ec2Error("InvalidSubnet.Conflict", `The CIDR '${range.cidr}' conflicts with another subnet`);
       throw err;

@@ -1,6 +1,5 @@
 import { intToIp } from "../../contract/address";
-import { nadIpamRange } from "../../ipam/layout";
-import { podBlockOf } from "../../ipam/plan";
+import { nadIpam, podBlockOf } from "../../ipam/plan";
 import { WhereaboutsError, WhereaboutsModel, whereaboutsConfig } from "../cni/whereabouts";
 import type { PodIp } from "../invariants";
 import type { NodeView, PodSource } from "./runner";
@@ -57,11 +56,10 @@ const KUBELET_SANDBOX_RETRIES = 20;
  * of nodes) fails the pod sandbox, and kubelet creates the sandbox again later: the pod is
  * delayed, not lost. Other errors (pool exhausted) stand.
  */
-async function allocateWithKubeletRetry(add: () => Promise<string[]>): Promise<string> {
+async function allocateWithKubeletRetry(add: () => Promise<string[]>): Promise<string[]> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const [ip] = await add();
-      return ip!;
+      return await add();
     } catch (err) {
       const conflict = err instanceof WhereaboutsError && /conflicting updates/.test(err.message);
       if (!conflict || attempt >= KUBELET_SANDBOX_RETRIES) throw err;
@@ -72,8 +70,9 @@ async function allocateWithKubeletRetry(add: () => Promise<string[]>): Promise<s
 }
 
 /**
- * Pods addressed by the whereabouts model (simulator/cni) with the NAD range this project
- * generates (`nadIpamRange`: the whole subnet, range_start/range_end on the pod block):
+ * Pods addressed by the whereabouts model (simulator/cni) with the NAD ranges this project
+ * generates (`nadIpam`: the whole subnet, range_start/range_end on the pod block; on a
+ * dual-stack subnet its IPv6 pod block too, each pod then holding one address of each family):
  * `podsPerNode` pods per node per multus ENI. Nodes add their pods at the same time, each
  * node one pod after another (as one kubelet would), so the pools' compare-and-swap
  * conflicts happen without a thundering herd that whereabouts' 100 retries cannot absorb.
@@ -88,7 +87,7 @@ export function whereaboutsPods(podsPerNode: number | ((node: NodeView) => numbe
       if (!s) return undefined;
       const block = podBlockOf(s, group);
       const key = `${s.id}/${block.first}`;
-      if (!configs.has(key)) configs.set(key, whereaboutsConfig({ type: "whereabouts", network_name: `multus-${s.id}`, ...nadIpamRange(s, block) }));
+      if (!configs.has(key)) configs.set(key, whereaboutsConfig({ type: "whereabouts", network_name: `multus-${s.id}`, ...nadIpam(s, block, group) }));
       return configs.get(key)!;
     };
     const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -100,10 +99,10 @@ export function whereaboutsPods(podsPerNode: number | ((node: NodeView) => numbe
         const count = typeof podsPerNode === "number" ? podsPerNode : podsPerNode(n);
         for (let k = 0; k < count; k++) {
           const name = `${n.instanceId}-${eni.subnetId}-p${k}`;
-          const ip = await allocateWithKubeletRetry(() =>
+          const ips = await allocateWithKubeletRetry(() =>
             model.allocate(config, { node: n.instanceId, containerId: name, podRef: `default/${name}` }, { betweenReadAndUpdate: yieldTurn }),
           );
-          out.push({ ip, node: n.instanceId, subnet: eni.subnetId, name });
+          for (const ip of ips) out.push({ ip, node: n.instanceId, subnet: eni.subnetId, name });
         }
       }
       return out;

@@ -156,6 +156,8 @@ export interface ScenarioReport {
   readonly simulatedMs: number;
   readonly pods: number;
   readonly foreignEnis: number;
+  /** Dual-stack subnets: IPv6 addresses on worker ENIs and pods' IPv6 addresses at the end (both checked by the invariants). */
+  readonly ipv6: { readonly workers: number; readonly pods: number };
   /**
    * Most launches whose handler invocations were running at the same moment during the
    * launch phase (two deliveries of one launch count once; the end-of-run replays not at all).
@@ -275,12 +277,12 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
   const scheduler = opts.scheduler ?? new VirtualScheduler(seed);
   // Set up without buckets (the stack creates its reservations at leisure); the run goes by `timing`.
   const ec2 = new Ec2Model({ seed: seed + 1, dhcp: opts.dhcp ?? "random", clock: scheduler, epochMs: SIMULATION_EPOCH });
-  for (const s of plan.subnets) ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
+  for (const s of plan.subnets) ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone, ...(s.ipv6 ? { ipv6Cidr: s.ipv6.subnet.cidr } : {}) });
   const azs = [...new Set(plan.subnets.map((s) => s.availabilityZone))];
   const primaries = primaryCidrs(azs.length, ec2, azs);
   if ((opts.reservations ?? "plan") === "plan") {
     for (const s of plan.subnets) {
-      for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose}` });
+      for (const r of [...s.reservations, ...(s.ipv6?.reservations ?? [])]) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit", Description: `multus ${r.purpose}` });
     }
   }
   ec2.setTiming(timing);
@@ -601,7 +603,7 @@ async function replayLaunches(world: World, launchEvents: GroupEvent[]): Promise
 }
 
 /** The report of a finished run: its violations, lifecycle outcomes, calls and timings. */
-function collectReport(world: World, run: { violations: Violation[]; terminated: number; pods: number; foreignEnis: number }): ScenarioReport {
+function collectReport(world: World, run: { violations: Violation[]; terminated: number; pods: number; foreignEnis: number; ipv6: ScenarioReport["ipv6"] }): ScenarioReport {
   const { opts, asg, scheduler, concurrency, tally, timing } = world;
   const { violations } = run;
   const launchResults = asg.results.filter((r) => r.transition === TRANSITIONS.launching);
@@ -636,13 +638,14 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     invocationTimeouts: tally.invocationTimeouts,
     workerAddressesHeld: world.ec2.liveAddresses().filter((a) => {
       const s = opts.plan.subnets.find((p) => p.id === a.subnetId);
-      return s?.strategy === "static" && ipToInt(a.ip) >= s.workers.first && ipToInt(a.ip) <= s.workers.last;
+      return !a.ipv6 && s?.strategy === "static" && ipToInt(a.ip) >= s.workers.first && ipToInt(a.ip) <= s.workers.last;
     }).length,
     abandonReasons: tally.abandonReasons,
     timing: timing.name,
     simulatedMs: scheduler.now(),
     pods: run.pods,
     foreignEnis: run.foreignEnis,
+    ipv6: run.ipv6,
     maxLaunchesInFlight: tally.launchesInFlight.max,
     deliveries: { lost: tally.lost, duplicated: tally.duplicated },
     trace: scheduler.trace,
@@ -667,7 +670,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   // Whatever is still open times out.
   world.asg.expireAll();
   const violations = [...checkInvariants({ ec2: world.ec2, asg: world.asg, plan: opts.plan, pods, foreignEniIds: foreignIds, actionMarginMs: opts.actionMarginMs }), ...replayViolations];
-  return collectReport(world, { violations, terminated: victims.length, pods: pods.length, foreignEnis: foreignIds.size });
+  const ipv6 = {
+    workers: world.ec2.liveAddresses().filter((a) => a.ipv6 && a.deviceIndex !== undefined && a.deviceIndex > 0 && !foreignIds.has(a.eniId)).length,
+    pods: pods.filter((p) => p.ip.includes(":")).length,
+  };
+  return collectReport(world, { violations, terminated: victims.length, pods: pods.length, foreignEnis: foreignIds.size, ipv6 });
 }
 
 /** A failed scenario for humans: seed, what broke, and the tail of the interleaving. */

@@ -3,6 +3,7 @@ import {
   NETWORK_STATUS_ANNOTATION,
   NetworkStatusError,
   multusIps,
+  multusIps6,
   networkStatusText,
   parseNetworkStatus,
 } from "../../agent/annotation";
@@ -11,7 +12,7 @@ import { EKS_AWS_CNI_BRIDGE, EKS_IPVLAN_THREE, MULTUS_QUICKSTART } from "./fixtu
 describe("parseNetworkStatus on real annotations", () => {
   it("GIVEN the Multus quickstart annotation WHEN parsed THEN only the macvlan attachment remains, the flannel default network is left out", () => {
     const status = parseNetworkStatus(MULTUS_QUICKSTART);
-    expect(status.attachments).toEqual([{ network: "macvlan-conf", interface: "net1", ips: ["192.168.1.205"] }]);
+    expect(status.attachments).toEqual([{ network: "macvlan-conf", interface: "net1", ips: ["192.168.1.205"], ips6: [] }]);
     expect(multusIps(status)).not.toContain("10.244.1.73");
   });
 
@@ -35,21 +36,32 @@ describe("parseNetworkStatus on other shapes", () => {
     expect(parseNetworkStatus("  ")).toEqual({ attachments: [], skipped: [] });
   });
 
-  it("GIVEN a dual-stack attachment with gateway and device-info fields WHEN parsed THEN the IPv4 address is kept and the IPv6 one skipped", () => {
+  it("GIVEN a dual-stack attachment with gateway and device-info fields WHEN parsed THEN both addresses are kept, each with its family, the IPv6 one in EC2's text form", () => {
     const text = JSON.stringify([
-      { name: "aws-cni", interface: "eth0", ips: ["192.168.3.4"], default: true },
-      { name: "ns/dual", interface: "net1", ips: ["10.0.4.9", "2001:db8::9"], mac: "02:00:00:00:00:01", mtu: 9001, gateway: ["10.0.4.1"], "device-info": { type: "pci", version: "1.1.0", pci: { "pci-address": "0000:00:05.0" } } },
+      { name: "aws-cni", interface: "eth0", ips: ["192.168.3.4", "2600:1f14::1"], default: true },
+      { name: "ns/dual", interface: "net1", ips: ["10.0.4.9", "2001:DB8:0:0::9"], mac: "02:00:00:00:00:01", mtu: 9001, gateway: ["10.0.4.1"], "device-info": { type: "pci", version: "1.1.0", pci: { "pci-address": "0000:00:05.0" } } },
     ]);
     const status = parseNetworkStatus(text);
     expect(multusIps(status)).toEqual(["10.0.4.9"]);
-    expect(status.skipped).toEqual([expect.stringMatching(/2001:db8::9 is IPv6/)]);
+    expect(multusIps6(status)).toEqual(["2001:db8::9"]);
+    expect(status.skipped).toEqual([]);
+  });
+
+  it("GIVEN the unspecified IPv6 address, a link-local one and a malformed one WHEN parsed THEN each is skipped with its reason", () => {
+    const status = parseNetworkStatus(JSON.stringify([{ name: "v6", ips: ["::", "fe80::1ff:fe23:4567:890a", "2001:db8::g", "2001:db8::5"] }]));
+    expect(multusIps6(status)).toEqual(["2001:db8::5"]);
+    expect(status.skipped).toEqual([
+      expect.stringMatching(/:: is the unspecified address/),
+      expect.stringMatching(/fe80::1ff:fe23:4567:890a is link-local/),
+      expect.stringMatching(/"2001:db8::g" is not an IP address/),
+    ]);
   });
 
   it("GIVEN an attachment without ips (no IPAM) and one listing an address twice WHEN parsed THEN the first has none and the second one address", () => {
     const status = parseNetworkStatus(JSON.stringify([{ name: "l2-only", interface: "net1" }, { name: "twice", ips: ["10.0.4.5", "10.0.4.5"] }]));
     expect(status.attachments).toEqual([
-      { network: "l2-only", interface: "net1", ips: [] },
-      { network: "twice", ips: ["10.0.4.5"] },
+      { network: "l2-only", interface: "net1", ips: [], ips6: [] },
+      { network: "twice", ips: ["10.0.4.5"], ips6: [] },
     ]);
   });
 

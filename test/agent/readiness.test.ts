@@ -10,7 +10,7 @@ import { FAKE_ENI_MAC, writeReadyHost } from "./fake-servers";
 
 const MAC1 = "02:00:00:00:01:01";
 const MAC2 = "02:00:00:00:01:02";
-const eni = (device: number, mac: string, status = "attached"): NodeEni => ({ eniId: `eni-${device}`, subnetId: `subnet-${device}`, deviceIndex: device, primaryIp: `10.0.${device}.10`, secondaryIps: [], macAddress: mac, attachmentStatus: status });
+const eni = (device: number, mac: string, status = "attached"): NodeEni => ({ eniId: `eni-${device}`, subnetId: `subnet-${device}`, deviceIndex: device, primaryIp: `10.0.${device}.10`, secondaryIps: [], ipv6s: [], macAddress: mac, attachmentStatus: status });
 
 /** A host where multus-eni named both devices and Multus is configured. */
 function readyHost(): SimHost {

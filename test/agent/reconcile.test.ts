@@ -1,11 +1,12 @@
 import { NETWORK_STATUS_ANNOTATION } from "../../agent/annotation";
 import { AgentPod } from "../../agent/kube";
-import { EVENT_REASONS, LogLine, NodeEni, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
+import { AgentSubnet, EVENT_REASONS, LogLine, NodeEni, describeNodeEnis, newAgentMemory, planNode, reconcileNode } from "../../agent/reconcile";
 import { parseCidr } from "../../contract/address";
+import { parseCidr6 } from "../../contract/address6";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { networkStatusAnnotation } from "../../simulator/kube";
 import { ec2Client } from "../../simulator/sdk";
-import { NODE_GROUP, makeWorld, reconcile, secondaries } from "./world";
+import { NODE_GROUP, SimNode, ipv6s, makeWorld, reconcile, secondaries } from "./world";
 
 const SUBNETS = new Map([
   ["subnet-a", parseCidr("10.0.16.0/24", "a")],
@@ -29,15 +30,15 @@ function pod(ips: string[], extra: Partial<AgentPod> = {}): AgentPod {
 }
 
 function eni(id: string, subnetId: string, primaryIp: string, secondaryIps: string[] = [], deviceIndex = 1): NodeEni {
-  return { eniId: id, subnetId, primaryIp, secondaryIps, deviceIndex };
+  return { eniId: id, subnetId, primaryIp, secondaryIps, ipv6s: [], deviceIndex };
 }
 
 describe("planNode", () => {
   it("GIVEN running pods with addresses in two multus subnets WHEN planned THEN each address goes to the ENI of its subnet", () => {
     const plan = planNode([pod(["10.0.16.100", "10.0.17.100"]), pod(["10.0.16.101"])], [eni("eni-a", "subnet-a", "10.0.16.10"), eni("eni-b", "subnet-b", "10.0.17.10", [], 2)], SUBNETS);
     expect(plan.enis).toEqual([
-      { eniId: "eni-a", subnetId: "subnet-a", desired: ["10.0.16.100", "10.0.16.101"], assign: ["10.0.16.100", "10.0.16.101"], unassign: [] },
-      { eniId: "eni-b", subnetId: "subnet-b", desired: ["10.0.17.100"], assign: ["10.0.17.100"], unassign: [] },
+      { eniId: "eni-a", subnetId: "subnet-a", desired: ["10.0.16.100", "10.0.16.101"], assign: ["10.0.16.100", "10.0.16.101"], unassign: [], desired6: [], assign6: [], unassign6: [] },
+      { eniId: "eni-b", subnetId: "subnet-b", desired: ["10.0.17.100"], assign: ["10.0.17.100"], unassign: [], desired6: [], assign6: [], unassign6: [] },
     ]);
   });
 
@@ -254,5 +255,82 @@ describe("describeNodeEnis", () => {
     await world.model.createTags({ Resources: [node.primaryEniId], Tags: [{ Key: ENI_TAG_KEYS.nodeGroup, Value: NODE_GROUP }] });
     const enis = await describeNodeEnis(world.ec2, { instanceId: node.instanceId, tagValue: NODE_GROUP });
     expect(enis.map((e) => e.eniId)).not.toContain(node.primaryEniId);
+  });
+});
+
+describe("planNode on dual-stack subnets", () => {
+  // subnet-a is dual-stack: its pod space is 2001:db8:0:16:4000::/66; the worker's IPv6 address sits in the upper /65.
+  const DUAL = new Map<string, AgentSubnet>([
+    ["subnet-a", { ...parseCidr("10.0.16.0/24", "a"), ipv6: parseCidr6("2001:db8:0:16::/64", "a6") }],
+    ["subnet-b", parseCidr("10.0.17.0/24", "b")],
+  ]);
+  const WORKER6 = "2001:db8:0:16:8000::";
+  const eni6 = (ipv6s: string[], secondaryIps: string[] = []): NodeEni => ({ ...eni("eni-a", "subnet-a", "10.0.16.10", secondaryIps), ipv6s: [WORKER6, ...ipv6s] });
+
+  it("GIVEN a pod with an IPv4 and an IPv6 address WHEN planned THEN both go to its subnet's ENI, the IPv6 one in EC2's text form", () => {
+    const plan = planNode([pod(["10.0.16.100", "2001:DB8:0:16:4000:0:0:7"])], [eni6([])], DUAL);
+    expect(plan.enis[0]).toMatchObject({ assign: ["10.0.16.100"], assign6: ["2001:db8:0:16:4000::7"], unassign6: [] });
+  });
+
+  it("GIVEN an ENI holding a dead pod's IPv6 address and the worker's WHEN planned THEN only the pod's is unassigned: the worker's lies outside the pod space", () => {
+    const plan = planNode([pod(["10.0.16.100", "2001:db8:0:16:4000::8"])], [eni6(["2001:db8:0:16:4000::7", "2001:db8:0:16:4000::8"])], DUAL);
+    expect(plan.enis[0]).toMatchObject({ desired6: ["2001:db8:0:16:4000::8"], assign6: [], unassign6: ["2001:db8:0:16:4000::7"] });
+  });
+
+  it("GIVEN an IPv6 address outside the pod space, one of another network and an unreadable pod WHEN planned THEN nothing of those is assigned and nothing released", () => {
+    const bad = pod([], { annotations: { [NETWORK_STATUS_ANNOTATION]: "[{" } });
+    const plan = planNode([pod(["2001:db8:0:16::99", "2001:db8:ffff::1"]), bad], [eni6(["2001:db8:0:16:4000::7"])], DUAL);
+    expect(plan.outsidePodSpace.map((o) => o.ip)).toEqual(["2001:db8:0:16::99"]);
+    expect(plan.outside.map((o) => o.ip)).toEqual(["2001:db8:ffff::1"]);
+    expect(plan.enis[0]).toMatchObject({ assign6: [], unassign6: [] });
+  });
+
+  it("GIVEN more IPv6 claims than the ENI takes WHEN planned THEN those it holds stay, older pods next, the rest are reported", () => {
+    const pods = ["::1", "::2", "::3"].map((x) => pod([`2001:db8:0:16:4000${x}`]));
+    const plan = planNode(pods, [eni6(["2001:db8:0:16:4000::3"])], DUAL, { podsPerEni: 2 });
+    expect(plan.enis[0]!.desired6).toEqual(["2001:db8:0:16:4000::3", "2001:db8:0:16:4000::1"]);
+    expect(plan.overLimit.map((o) => o.ip)).toEqual(["2001:db8:0:16:4000::2"]);
+  });
+});
+
+describe("reconcileNode on dual-stack subnets against the simulated EC2", () => {
+  it("GIVEN a pod with an address of each family WHEN it comes and goes THEN both are assigned to its ENI and released again, and the worker's own IPv6 address stays", async () => {
+    const world = await makeWorld({ nodes: 1, dualStack: true });
+    const node = world.nodes[0]!;
+    const eniId = node.enis[0]!;
+    const worker6 = ipv6s(world, eniId);
+    const ip = world.subnets[0]!.podPool[0]!;
+    const ip6 = world.subnets[0]!.podPool6![0]!;
+    const p = world.kube.addPod({ nodeName: node.name, attachments: [{ network: "default/m", ips: [ip, ip6] }] });
+    const first = await reconcile(world, node);
+    expect(first.assigned).toEqual([{ eniId, ip }, { eniId, ip: ip6 }]);
+    expect(ipv6s(world, eniId)).toEqual([...worker6, ip6]);
+    expect((await reconcile(world, node)).assigned).toEqual([]);
+
+    world.kube.deletePod(p.uid);
+    const gone = await reconcile(world, node);
+    expect(gone.unassigned).toEqual([{ eniId, ip }, { eniId, ip: ip6 }]);
+    expect(ipv6s(world, eniId)).toEqual(worker6);
+    expect(secondaries(world, eniId)).toEqual([]);
+  });
+
+  it("GIVEN a pod moved with its IPv6 address to another node WHEN the new node's agent runs first THEN it waits (no reassignment for IPv6), the old node's agent releases it, and the next round assigns it", async () => {
+    const world = await makeWorld({ nodes: 2, dualStack: true });
+    const [a, b] = world.nodes as [SimNode, SimNode];
+    const ip6 = world.subnets[0]!.podPool6![3]!;
+    const old = world.kube.addPod({ nodeName: a.name, attachments: [{ network: "default/m", ips: [ip6] }] });
+    await reconcile(world, a);
+    expect(ipv6s(world, a.enis[0]!)).toContain(ip6);
+
+    world.kube.deletePod(old.uid);
+    world.kube.addPod({ nodeName: b.name, attachments: [{ network: "default/m", ips: [ip6] }] });
+    const early = await reconcile(world, b);
+    expect(early.waiting).toEqual([{ eniId: b.enis[0], ip: ip6 }]);
+    expect(early.errors).toEqual([]);
+    expect(world.kube.events).toEqual([]);
+    expect((await reconcile(world, a)).unassigned).toEqual([{ eniId: a.enis[0], ip: ip6 }]);
+    const later = await reconcile(world, b);
+    expect(later).toMatchObject({ assigned: [{ eniId: b.enis[0], ip: ip6 }], waiting: [] });
+    expect(ipv6s(world, a.enis[0]!)).not.toContain(ip6);
   });
 });

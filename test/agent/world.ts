@@ -2,6 +2,7 @@ import { Ec2Model } from "../../simulator/ec2/model";
 import { ec2Client, SdkHook } from "../../simulator/sdk";
 import { FakeKube } from "../../simulator/kube";
 import { ENI_TAG_KEYS } from "../../contract/tags";
+import { bigToIp6, ipv6PodSpace, parseCidr6 } from "../../contract/address6";
 import { instanceLimits, multusPodsPerEni } from "../../ipam/capacity";
 import { AgentMemory, Ec2, LogLine, newAgentMemory, reconcileNode, ReconcileResult } from "../../agent/reconcile";
 
@@ -22,8 +23,8 @@ export interface World {
   readonly ec2: Ec2;
   readonly kube: FakeKube;
   readonly nodes: SimNode[];
-  /** Multus subnets: id and the pod address pool (disjoint from worker addresses). */
-  readonly subnets: { id: string; cidr: string; podPool: string[] }[];
+  /** Multus subnets: id and the pod address pool (disjoint from worker addresses); dual-stack, the IPv6 pool in the pod space too. */
+  readonly subnets: { id: string; cidr: string; podPool: string[]; ipv6Cidr?: string; podPool6?: string[] }[];
   readonly foreign: { eniId: string; secondary: string }[];
   readonly podsPerEni: number;
   readonly instanceType: string;
@@ -37,6 +38,12 @@ export interface WorldOptions {
   /** Nodes (by index) whose second multus ENI is a foreign, untagged one. @default [] */
   readonly foreignOn?: readonly number[];
   readonly hook?: SdkHook;
+  /**
+   * Dual-stack multus subnets (2001:db8:0:16::/64, 2001:db8:0:17::/64): each ENI gets its
+   * worker IPv6 address in the upper /65, the IPv6 pod pool lies in the pod space
+   * (ipv6PodSpace). @default false
+   */
+  readonly dualStack?: boolean;
 }
 
 /**
@@ -49,10 +56,12 @@ export async function makeWorld(opts: WorldOptions): Promise<World> {
   const model = new Ec2Model({ seed: opts.seed ?? 1 });
   const nodeSubnet = model.addSubnet({ cidr: "10.0.0.0/20", availabilityZone: AZ });
   const cidrs = ["10.0.16.0/24", "10.0.17.0/24"];
-  const subnets = cidrs.map((cidr) => {
-    const s = model.addSubnet({ cidr, availabilityZone: AZ });
+  const subnets = cidrs.map((cidr, j) => {
+    const ipv6Cidr = opts.dualStack ? `2001:db8:0:${16 + j}::/64` : undefined;
+    const s = model.addSubnet({ cidr, availabilityZone: AZ, ...(ipv6Cidr ? { ipv6Cidr } : {}) });
     const base = cidr.split(".").slice(0, 3).join(".");
-    return { id: s.subnetId, cidr, base, podPool: Array.from({ length: 100 }, (_, i) => `${base}.${100 + i}`) };
+    const podPool6 = ipv6Cidr ? Array.from({ length: 100 }, (_, i) => bigToIp6(ipv6PodSpace(parseCidr6(ipv6Cidr, "v6")).first + BigInt(100 + i))) : undefined;
+    return { id: s.subnetId, cidr, base, podPool: Array.from({ length: 100 }, (_, i) => `${base}.${100 + i}`), ...(ipv6Cidr ? { ipv6Cidr, podPool6 } : {}) };
   });
   const kube = new FakeKube();
   const nodes: SimNode[] = [];
@@ -75,6 +84,7 @@ export async function makeWorld(opts: WorldOptions): Promise<World> {
           ];
       const created = await model.createNetworkInterface({
         SubnetId: s.id,
+        ...(s.ipv6Cidr ? { Ipv6Addresses: [{ Ipv6Address: bigToIp6(parseCidr6(s.ipv6Cidr, "v6").first + (1n << 63n) + BigInt(worker)) }] } : {}),
         PrivateIpAddress: `${s.base}.${worker++}`,
         TagSpecifications: [{ ResourceType: "network-interface", Tags: tags }],
       });
@@ -94,7 +104,7 @@ export async function makeWorld(opts: WorldOptions): Promise<World> {
     ec2: ec2Client(model, opts.hook ? { hook: opts.hook } : {}),
     kube,
     nodes,
-    subnets: subnets.map(({ id, cidr, podPool }) => ({ id, cidr, podPool })),
+    subnets: subnets.map(({ base: _b, ...rest }) => rest),
     foreign,
     podsPerEni: multusPodsPerEni(instanceLimits(instanceType)),
     instanceType,
@@ -117,6 +127,11 @@ export function reconcile(world: World, node: SimNode, opts: { knowsLimit?: bool
     memory: node.memory,
     ...(opts.log ? { log: opts.log } : {}),
   });
+}
+
+/** IPv6 addresses of an ENI, now (not lagged). */
+export function ipv6s(world: World, eniId: string): string[] {
+  return (world.model.networkInterface(eniId)?.Ipv6Addresses ?? []).map((a) => a.Ipv6Address!);
 }
 
 /** Secondary addresses per ENI id, now (not lagged). */

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseConfig, planNetwork } from "../../ipam";
 import { lambdaConfigs, lambdaEnvironment } from "../../ipam/lambda-env";
 import { LAMBDA_CLUSTER_ENV, LAMBDA_ENV, LAMBDA_ENV_MAX_BYTES, LambdaConfig, parseLambdaEnvironment, parseLambdaGroups } from "../../contract/lambda-env";
@@ -92,5 +94,42 @@ describe("the Lambda environment of several node groups", () => {
     const err = planError(() => lambdaEnvironment(big.config, big.plan));
     expect(err.kind).toBe("infeasible");
     expect(err.message).toMatch(/the Lambda environment needs \d+ bytes; Lambda allows 4096.*Fix: serve fewer node groups or networks from one function/);
+  });
+});
+
+describe("the Lambda environment of dual-stack subnets", () => {
+  const DUAL = JSON.parse(readFileSync(join(__dirname, "../../examples/dual-stack.config.json"), "utf8"));
+
+  test("GIVEN the dual-stack example (a static and a reservation group) WHEN written and read back THEN each subnet's /64, and the static group's IPv6 worker block, as the plan made them", () => {
+    const { config, plan } = setup(DUAL);
+    const env = lambdaEnvironment(config, plan);
+    const groups = parseLambdaGroups(env);
+    expect(groups).toEqual(lambdaConfigs(config, plan));
+    const cnf = groups.find((g) => g.name === "cnf")!;
+    const edge = groups.find((g) => g.name === "edge")!;
+    for (const s of cnf.subnets) {
+      const planned = plan.subnets.find((p) => p.id === s.id)!;
+      expect(s.ipv6).toEqual({ cidr: planned.ipv6!.subnet.cidr, workers: planned.ipv6!.workerBlocks.cnf });
+    }
+    for (const s of edge.subnets) expect(s.ipv6).toEqual({ cidr: plan.subnets.find((p) => p.id === s.id)!.ipv6!.subnet.cidr });
+  });
+
+  test("GIVEN the shorthand on a dual-stack subnet WHEN written THEN the single-group variables carry v6 and w6, and read back", () => {
+    const { config, plan } = setup({ multus: { subnets: [{ cidr: "10.0.4.0/24", ipv6Cidr: "2001:db8:1234:1a04::/64", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" }] } });
+    const env = lambdaEnvironment(config, plan);
+    expect(JSON.parse(env[LAMBDA_ENV.subnets]!)[0]).toMatchObject({ v6: "2001:db8:1234:1a04::/64", w6: plan.subnets[0]!.ipv6!.workerBlocks.ng1!.cidr });
+    expect(parseLambdaEnvironment(env).subnets[0]!.ipv6).toEqual({ cidr: "2001:db8:1234:1a04::/64", workers: plan.subnets[0]!.ipv6!.workerBlocks.ng1 });
+  });
+
+  test.each([
+    [{ v6: "2001:db8::/64", w6: "2001:db9::/125" }, /MULTUS_SUBNETS\[0\]\.w6: 2001:db9::\/125 is not inside the usable addresses of 2001:db8::\/64/],
+    [{ w6: "2001:db8::/125" }, /MULTUS_SUBNETS\[0\]\.w6: is set but the subnet has no IPv6 CIDR/],
+    [{ v6: "2001:db8::/64" }, /MULTUS_SUBNETS\[0\]\.w6: is missing; the static strategy assigns worker IPv6 addresses from it/],
+    [{ v6: "2001:db8::/56", w6: "2001:db8::/125" }, /MULTUS_SUBNETS\[0\]\.v6: .*is a \/56/],
+  ])("GIVEN a static subnet entry with %j THEN the function refuses its environment naming the key", (extra, message) => {
+    const { config, plan } = setup({ multus: { subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a" }] } });
+    const env = lambdaEnvironment(config, plan);
+    const entry = { ...JSON.parse(env[LAMBDA_ENV.subnets]!)[0], ...extra };
+    expect(() => parseLambdaEnvironment({ ...env, [LAMBDA_ENV.subnets]: JSON.stringify([entry]) })).toThrow(message);
   });
 });

@@ -62,6 +62,8 @@ export interface WorldOptions {
   readonly seed?: number;
   /** Create the plan's subnet CIDR reservations in the model. @default true */
   readonly reservations?: boolean;
+  /** Dual-stack multus subnets (2001:db8:1234:1a04::/64, ...1a05::/64). @default false */
+  readonly ipv6?: boolean;
   /** The handler's clock. @default the models' simulated clock (EPOCH + simulated ms): its sleeps pass simulated time */
   readonly now?: () => number;
 }
@@ -75,7 +77,7 @@ export async function world(opts: WorldOptions = {}) {
   const multusAz = opts.multusAz ?? "us-west-2a";
   model.addSubnet({ cidr: "10.0.1.0/24", id: NODE_SUBNET, availabilityZone: nodeAz });
   const cidrs = opts.multusCidrs ?? ["10.0.4.0/24", "10.0.5.0/24"];
-  const subnets = cidrs.slice(0, opts.subnets ?? 2).map((cidr, i) => ({ cidr, id: MULTUS_SUBNETS[i]!, availabilityZone: multusAz }));
+  const subnets = cidrs.slice(0, opts.subnets ?? 2).map((cidr, i) => ({ cidr, id: MULTUS_SUBNETS[i]!, availabilityZone: multusAz, ...(opts.ipv6 ? { ipv6Cidr: `2001:db8:1234:1a0${4 + i}::/64` } : {}) }));
   const maxSize = opts.maxSize ?? 3;
   const config = asShorthand(parseConfig({
     nodeGroup: { maxSize, minSize: 0, desiredSize: 0, ...(opts.plannedInstanceType ? { instanceType: opts.plannedInstanceType } : {}) },
@@ -88,10 +90,10 @@ export async function world(opts: WorldOptions = {}) {
     },
   }));
   const plan: NetworkPlan = planNetwork(config);
-  for (const s of plan.subnets) model.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
+  for (const s of plan.subnets) model.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone, ...(s.ipv6 ? { ipv6Cidr: s.ipv6.subnet.cidr } : {}) });
   if (opts.reservations ?? true) {
     for (const s of plan.subnets) {
-      for (const r of s.reservations) await model.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit" });
+      for (const r of [...s.reservations, ...(s.ipv6?.reservations ?? [])]) await model.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit" });
     }
   }
   if (opts.timing) model.setTiming(opts.timing);

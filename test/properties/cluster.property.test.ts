@@ -42,6 +42,8 @@ const clusterArb = fc.record({
   twoZones: fc.boolean(),
   podBlocks: fc.tuple(fc.constantFrom("network" as const, "group" as const), fc.constantFrom("network" as const, "group" as const)),
   groups: fc.array(groupArb, { minLength: 2, maxLength: 3 }),
+  /** Dual-stack subnets: workers and pods get an IPv6 address too, checked by the same invariants. */
+  dualStack: fc.boolean(),
 });
 
 const runArb = fc.record({
@@ -62,7 +64,7 @@ function clusterOf(c: Cluster): { user: object; config: MultusConfig; plan: Netw
   const zones = c.twoZones ? ZONES : ZONES.slice(0, 1);
   const networks = Array.from({ length: c.networks }, (_, n) => ({
     name: `net${n}`,
-    subnets: zones.map((z, k) => ({ cidr: `10.${n + 1}.${k}.0/${c.prefix}`, id: `subnet-0c0ffee0c0ffee${n}${k}`, availabilityZone: z })),
+    subnets: zones.map((z, k) => ({ cidr: `10.${n + 1}.${k}.0/${c.prefix}`, id: `subnet-0c0ffee0c0ffee${n}${k}`, availabilityZone: z, ...(c.dualStack ? { ipv6Cidr: `2001:db8:${n + 1}:${k}::/64` } : {}) })),
     securityGroupIds: [`sg-0c0ffee0c0ffee00${n}`],
     podBlock: c.podBlocks[n],
     ...(n === 1 ? { sourceDestCheck: false } : {}),
@@ -90,10 +92,11 @@ function clusterOf(c: Cluster): { user: object; config: MultusConfig; plan: Netw
 }
 
 let scenarios = 0;
+let dualStack = 0;
 let underAws = 0;
 
 describe("several node groups on shared multus subnets, one Lambda for all", () => {
-  afterAll(() => process.stdout.write(`cluster property: ${scenarios} scenarios with their invariants checked (${underAws} under aws timing)\n`));
+  afterAll(() => process.stdout.write(`cluster property: ${scenarios} scenarios with their invariants checked (${underAws} under aws timing, ${dualStack} dual-stack)\n`));
 
   test("GIVEN groups of mixed strategies launching at once, foreign DHCP ENIs and faults THEN no collision across groups, every worker inside its own group's part and every launch completed", async () => {
     await fc.assert(
@@ -120,6 +123,7 @@ describe("several node groups on shared multus subnets, one Lambda for all", () 
           seed: r.seed,
         });
         scenarios++;
+        if (c.dualStack) dualStack++;
         if (r.timing === "aws") underAws++;
         // A reservation group's launch may find the DHCP space taken by foreign ENIs and the
         // other reservation groups' workers: only then is an ABANDON not a failure.

@@ -1,4 +1,4 @@
-import { CNI_MODES, CniType, DEFAULT_CNI_MODE, IpRange, NetworkPlan, PlanError, PlannedSubnet, nadIpamRange, parseCidr, parseIp } from "../../../ipam";
+import { CNI_MODES, CniType, DEFAULT_CNI_MODE, IpRange, NetworkPlan, PlanError, PlannedSubnet, nadIpam, parseCidr, parseIp } from "../../../ipam";
 import { multusInterfaceName } from "../../../contract/node-network";
 import { MULTUS_NODE_LABEL, ZONE_LABEL } from "../../../contract/node-label";
 import { K8sObject, checkName, checkNamespace } from "./common";
@@ -99,11 +99,13 @@ export interface CniConfig {
   readonly type: CniType;
   readonly master: string;
   readonly mode: string;
+  /** An IPv4 subnet's pool in `range`, `range_start`, `range_end`; a dual-stack subnet's IPv4 and IPv6 pools in `ipRanges`. */
   readonly ipam: {
     readonly type: "whereabouts";
-    readonly range: string;
-    readonly range_start: string;
-    readonly range_end: string;
+    readonly range?: string;
+    readonly range_start?: string;
+    readonly range_end?: string;
+    readonly ipRanges?: readonly { readonly range: string; readonly range_start: string; readonly range_end: string }[];
     readonly gateway?: string;
     readonly routes?: { dst: string; gw?: string }[];
   };
@@ -153,7 +155,8 @@ function slots(plan: NetworkPlan): NadSlot[] {
 
 /**
  * One NetworkAttachmentDefinition per multus subnet (and pod block), IPAM whereabouts over
- * exactly the plan's pod block (nadIpamRange). No host-local: one NAD serves every node, and
+ * exactly the plan's pod block (nadIpam; on a dual-stack subnet its IPv4 and IPv6 pod blocks,
+ * as `ipRanges`). No host-local: one NAD serves every node, and
  * host-local keeps its state per node, so one range hands out the same address on every node.
  * The shorthand's NADs are `<type>-conf-<n>`; a network's are named after it (`nad.name`),
  * with `-<group>` for a group's own pod block and `-<zone>` when the network spans zones, and
@@ -193,7 +196,7 @@ export function networkDefinitions(plan: NetworkPlan, props: NadProps): NetworkD
     if (clash) throw new PlanError(fieldOf("name"), `${name} is also the NAD name of subnet ${clash}`, "give each subnet's NAD its own name");
     seen.set(`${namespace}/${name}`, subnet.id);
     const master = checkInterfaceName(own.masterInterface ?? defaultMasterInterface(subnet.deviceIndex), fieldOf("masterInterface"));
-    const { gateway, ...range } = nadIpamRange(subnet, pods);
+    const { gateway, ...range } = nadIpam(subnet, pods, group);
     const cniConfig: CniConfig = {
       cniVersion: props.cniVersion ?? "0.3.1",
       name,

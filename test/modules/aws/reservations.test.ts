@@ -77,6 +77,19 @@ describe("MultusSubnetReservations", () => {
         synthReservations([{ ...subnet, reservations: [{ cidr: "10.0.4.64/26", purpose: "pods" }, { cidr: "10.0.4.96/27", purpose: "pods" }] }]),
       ).toThrow(/reservations\[1\]: 10\.0\.4\.96\/27 overlaps 10\.0\.4\.64\/26/);
     });
+    const dual = (reservations: { cidr: string; purpose: "workers" | "pods" }[]) => [{ ...subnet, reservations: [], ipv6: { subnet: { cidr: "2001:db8:1234:1a04::/64" }, reservations } }];
+    test("WHEN an IPv6 CIDR lies outside the subnet's /64 or holds an address AWS reserves THEN the constructor throws naming it", () => {
+      expect(() => synthReservations(dual([{ cidr: "2001:db8:1234:1a05::/120", purpose: "pods" }]))).toThrow(/subnets\[0\]\.ipv6\.reservations\[0\]: 2001:db8:1234:1a05::\/120 is not inside the usable addresses of 2001:db8:1234:1a04::\/64/);
+      expect(() => synthReservations(dual([{ cidr: "2001:db8:1234:1a04::/122", purpose: "pods" }]))).toThrow(/clear of its first four and last address/);
+    });
+    test("WHEN two IPv6 CIDRs overlap THEN the constructor throws; apart they are made as given", () => {
+      expect(() => synthReservations(dual([{ cidr: "2001:db8:1234:1a04::40/122", purpose: "pods" }, { cidr: "2001:db8:1234:1a04::60/123", purpose: "pods" }]))).toThrow(/ipv6\.reservations\[1\]: 2001:db8:1234:1a04::60\/123 overlaps 2001:db8:1234:1a04::40\/122/);
+      const tf = synthReservations(dual([{ cidr: "2001:db8:1234:1a04::40/122", purpose: "pods" }, { cidr: "2001:db8:1234:1a04:8000::/125", purpose: "workers" }]));
+      expect(resources(tf, "aws_ec2_subnet_cidr_reservation").map((r) => [r.cidr_block, r.reservation_type, r.description])).toEqual([
+        ["2001:db8:1234:1a04::40/122", "explicit", "multus IPv6 pods (reservation)"],
+        ["2001:db8:1234:1a04:8000::/125", "explicit", "multus IPv6 workers (reservation)"],
+      ]);
+    });
     test("WHEN no subnet is given THEN the constructor throws", () => {
       expect(() => synthReservations([])).toThrow(/MultusSubnetReservations\.subnets: is empty/);
     });

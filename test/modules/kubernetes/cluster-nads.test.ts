@@ -24,7 +24,7 @@ describe("NADs of a cluster with several node groups", () => {
   test("THEN each NAD's whereabouts pool is its pod block, its master the network's device, and the blocks of one subnet do not overlap", () => {
     for (const n of nads) {
       const cni = n.cniConfig;
-      expect([ipToInt(cni.ipam.range_start), ipToInt(cni.ipam.range_end)]).toEqual([n.pods.first, n.pods.last]);
+      expect([ipToInt(cni.ipam.range_start!), ipToInt(cni.ipam.range_end!)]).toEqual([n.pods.first, n.pods.last]);
       expect(n.pods).toEqual(n.subnet.podBlocks[n.groups[0]!]);
       expect(cni.master).toBe(n.subnet.network === "data" ? "multus1" : "multus2");
       for (const o of nads.filter((x) => x !== n && x.subnet.id === n.subnet.id)) expect(overlaps(o.pods, n.pods)).toBe(false);

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
-import { intToIp, ipToInt } from "../../../ipam";
+import { bigToIp6, intToIp, ip6ToBig, ipToInt, parseConfig, planNetwork, rangeInside6 } from "../../../ipam";
+import { analyseNads, parseNad } from "../../../simulator/cni/nad";
 import { poolAddresses, whereaboutsConfig } from "../../../simulator/cni/whereabouts";
 import { NAD_ANNOTATIONS, NadProps, defaultMasterInterface, networkDefinitions } from "../../../modules/kubernetes";
 import { DEFAULT, configFor } from "./helpers";
@@ -108,5 +111,32 @@ describe("NetworkAttachmentDefinitions over the address plan", () => {
       expect(nad.cniConfig.ipam.gateway).toBe(intToIp(nad.subnet.subnet.base + 1));
       expect(ipToInt(nad.cniConfig.ipam.gateway!)).toBeLessThan(nad.subnet.pods.first);
     }
+  });
+});
+
+describe("NetworkAttachmentDefinitions on dual-stack multus subnets", () => {
+  const plan = planNetwork(parseConfig(JSON.parse(readFileSync(join(__dirname, "../../../examples/dual-stack.config.json"), "utf8"))));
+  const nads = networkDefinitions(plan, {});
+
+  it("GIVEN the dual-stack example THEN each NAD's whereabouts ipRanges hold its IPv4 pod block, then its IPv6 pod block inside the lower /65 of the /64", () => {
+    // One NAD for the signal network, one per group for media (its groups' own pod blocks).
+    expect(nads.map((n) => n.name)).toEqual(["signal", "media-cnf", "media-edge"]);
+    for (const nad of nads) {
+      const cni = JSON.parse((nad.manifest.spec as Json).config as string);
+      expect(cni.ipam.range).toBeUndefined();
+      const [v4, v6] = cni.ipam.ipRanges;
+      expect(v4).toEqual({ range: nad.subnet.subnet.cidr, range_start: intToIp(nad.pods.first), range_end: intToIp(nad.pods.last) });
+      const block6 = nad.subnet.ipv6!.podBlocks[nad.groups[0]!]!;
+      expect(v6).toEqual({ range: nad.subnet.ipv6!.subnet.cidr, range_start: bigToIp6(block6.first), range_end: bigToIp6(block6.last) });
+      expect(rangeInside6({ first: ip6ToBig(v6.range_start), last: ip6ToBig(v6.range_end) }, nad.subnet.ipv6!.podSpace)).toBe(true);
+      expect(cni.ipam.gateway).toBe(intToIp(nad.subnet.subnet.base + 1));
+    }
+  });
+
+  it("GIVEN the generated dual-stack NADs WHEN read back and checked against the plan THEN neither family collides with anything and nothing is warned", () => {
+    const parsed = nads.flatMap((n) => parseNad(JSON.stringify(n.manifest), `${n.name}.json`));
+    expect(parsed.every((p) => p.ipam.type === "whereabouts" && p.ipam.config.ranges6.length === 1)).toBe(true);
+    // The smallest pool (edge on media: 3 nodes x 5 pods) sets what every NAD is checked for.
+    expect(analyseNads(parsed, { plan: plan.subnets, nodes: 3, podsPerNode: 5 })).toEqual({ collisions: [], warnings: [] });
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { PlanError, SubnetPlan, ipToInt, nadIpamRange, planSubnet } from "../../../ipam";
+import { PlanError, SubnetPlan, bigToIp6, ipToInt, nadIpamRange, parseConfig, planNetwork, planSubnet } from "../../../ipam";
 import { HostLocalModel } from "../../../simulator/cni/host-local";
 import { ParsedNad, analyseNads, parseNad } from "../../../simulator/cni/nad";
 import { WhereaboutsModel } from "../../../simulator/cni/whereabouts";
@@ -216,5 +216,34 @@ describe("analyseNads against the allocators themselves", () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("analyseNads: IPv6 ranges against a dual-stack plan", () => {
+  const plan = planNetwork(parseConfig(JSON.parse(readFileSync(join(__dirname, "../../../examples/dual-stack.config.json"), "utf8"))));
+  const signal = plan.subnets[0]!;
+  const v4 = { range: "10.0.4.0/24", range_start: "10.0.4.192", range_end: "10.0.4.254" };
+  const check = (nads: ParsedNad[]) => analyseNads(nads, { plan: plan.subnets, nodes: 4, podsPerNode: 10 });
+
+  test("GIVEN a pool over the whole /64 THEN the AWS-reserved addresses, the DHCP space the reservation group's workers use and the unaddressable upper /65 are reported", () => {
+    const { collisions, warnings } = check(nad("wide", { type: "whereabouts", ipRanges: [v4, { range: "2001:db8:1234:1a04::/64" }] }));
+    expect(collisions.filter((c) => c.kind === "aws-reserved").map((c) => c.ip)).toEqual(["2001:db8:1234:1a04::1", "2001:db8:1234:1a04::2", "2001:db8:1234:1a04::3"]);
+    // The first /66 is DHCP space (the reservation group's workers); the pod space is reserved.
+    expect(collisions.filter((c) => c.kind === "pod-worker").map((c) => c.range)).toEqual(["2001:db8:1234:1a04::4-2001:db8:1234:1a04:3fff:ffff:ffff:ffff"]);
+    expect(warnings.join("\n")).toMatch(/whereabouts addresses only the first \/65 of 2001:db8:1234:1a04::\/64 .* so 2001:db8:1234:1a04:8000::-2001:db8:1234:1a04:ffff:ffff:ffff:fffe is never handed out/);
+  });
+
+  test("GIVEN a pool over the IPv6 worker block, one outside every /64 and two NADs sharing the IPv6 pod block without a common allocator THEN each is reported", () => {
+    const w6 = signal.ipv6!.workerBlocks.cnf!;
+    // Over the /64 whereabouts never reaches the upper /65 where the worker blocks are; over the block's own CIDR it does.
+    expect(kinds(nad("w", { type: "whereabouts", range: `${bigToIp6(w6.first)}-${bigToIp6(w6.last)}/64` }), signal)).toEqual([]);
+    expect(kinds(nad("w", { type: "whereabouts", range: w6.cidr }), signal)).toEqual(["pod-worker"]);
+    expect(check(nad("o", { type: "whereabouts", range: "2001:db8:ffff::/120" })).collisions.map((c) => c.kind)).toEqual(["outside-subnet"]);
+    const p6 = signal.ipv6!.podBlocks.cnf!;
+    const pods6 = { range: "2001:db8:1234:1a04::/64", range_start: bigToIp6(p6.first), range_end: bigToIp6(p6.last) };
+    const twice = check([...nad("a", { type: "whereabouts", network_name: "a", ipRanges: [v4, pods6] }), ...nad("b", { type: "whereabouts", network_name: "b", ipRanges: [pods6] })]);
+    expect(twice.collisions.map((c) => [c.kind, c.range])).toEqual([["nad-overlap", `${bigToIp6(p6.first)}-${bigToIp6(p6.last)}`]]);
+    // The plan's own pools: nothing to report.
+    expect(check(nad("ok", { type: "whereabouts", ipRanges: [v4, pods6] })).collisions).toEqual([]);
   });
 });

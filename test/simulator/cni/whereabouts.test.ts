@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { PlanError, intToIp, ipToInt } from "../../../ipam";
-import { WhereaboutsModel, effectiveRange, poolAddresses, whereaboutsConfig } from "../../../simulator/cni/whereabouts";
+import { PlanError, bigToIp6, intToIp, ip6ToBig, ipToInt } from "../../../ipam";
+import { WhereaboutsModel, effectiveRange, effectiveRange6, poolAddresses, poolRanges6, whereaboutsConfig } from "../../../simulator/cni/whereabouts";
 
 const cfg = (ipam: Record<string, unknown>) => whereaboutsConfig({ type: "whereabouts", ...ipam });
 const req = (node: string, i: number) => ({ node, containerId: `c-${node}-${i}`, podRef: `default/p-${node}-${i}` });
@@ -101,5 +101,31 @@ describe("WhereaboutsModel", () => {
       if (on) expect(y).toEqual(["10.0.4.101"]);
       else expect(y).toEqual(x);
     }
+  });
+});
+
+describe("whereaboutsConfig: IPv6 ranges", () => {
+  test("GIVEN ipRanges of both families THEN each lands with its family, FIRST-LAST/PREFIX and exclude read as for IPv4", () => {
+    const c = cfg({ ipRanges: [{ range: "10.0.4.0/24", range_start: "10.0.4.192" }, { range: "2001:db8::100-2001:db8::1ff/64", exclude: ["2001:db8::180/121", "2001:db8::101"] }] });
+    expect(c.ranges.map((r) => r.range.cidr)).toEqual(["10.0.4.0/24"]);
+    const [r] = c.ranges6;
+    expect([r!.range.cidr, r!.rangeStart, r!.rangeEnd]).toEqual(["2001:db8::/64", ip6ToBig("2001:db8::100"), ip6ToBig("2001:db8::1ff")]);
+    expect(poolRanges6(r!).map((p) => [bigToIp6(p.first), bigToIp6(p.last)])).toEqual([
+      ["2001:db8::100", "2001:db8::100"],
+      ["2001:db8::102", "2001:db8::17f"],
+    ]);
+  });
+
+  test("GIVEN a whole /64 THEN the pool starts after the network address and stops where whereabouts stops addressing: the end of the first /65", () => {
+    const [r] = cfg({ range: "2001:db8::/64" }).ranges6;
+    expect(effectiveRange6(r!)).toEqual({ first: ip6ToBig("2001:db8::1"), last: ip6ToBig("2001:db8::ffff:ffff:ffff:fffe") });
+    expect(poolRanges6(r!)).toEqual([{ first: ip6ToBig("2001:db8::1"), last: ip6ToBig("2001:db8::7fff:ffff:ffff:ffff") }]);
+    // A narrower range is addressable all through.
+    const [narrow] = cfg({ range: "2001:db8::/120" }).ranges6;
+    expect(poolRanges6(narrow!)).toEqual([{ first: ip6ToBig("2001:db8::1"), last: ip6ToBig("2001:db8::fe") }]);
+  });
+
+  test("GIVEN an IPv4 range_start in an IPv6 range THEN refused naming the field", () => {
+    expect(() => cfg({ range: "2001:db8::/64", range_start: "10.0.4.1" })).toThrow(/^ipam\.range_start: "10\.0\.4\.1" is not an IPv6 address/);
   });
 });

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { intToIp, ipToInt, isAwsReserved, parseSubnet } from "../../../ipam";
-import { DhcpPolicy, Ec2Error, Ec2Model } from "../../../simulator/ec2/model";
+import { DhcpPolicy, Ec2Model } from "../../../simulator/ec2/model";
+import { codeOf } from "./helpers";
 
 const AZ = "us-west-2a";
 
@@ -9,19 +10,6 @@ function world(opts: ConstructorParameters<typeof Ec2Model>[0] = {}, cidr = "10.
   const { subnetId } = ec2.addSubnet({ cidr, availabilityZone: AZ, id: "subnet-00000000000000004" });
   const nodes = ec2.addSubnet({ cidr: "10.0.0.0/22", availabilityZone: AZ, id: "subnet-00000000000000001" });
   return { ec2, subnetId, nodeSubnet: nodes.subnetId };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(Ec2Error);
-    const e = err as Ec2Error;
-    expect(e.$fault).toBe("client");
-    expect(e.$metadata.httpStatusCode).toBeGreaterThanOrEqual(400);
-    return `${e.name}: ${e.message}`;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("Ec2Model: fixed-address CreateNetworkInterface", () => {

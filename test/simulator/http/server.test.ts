@@ -9,6 +9,7 @@ import {
   SetDesiredCapacityCommand,
 } from "@aws-sdk/client-auto-scaling";
 import {
+  AssignIpv6AddressesCommand,
   CreateLaunchTemplateCommand,
   CreateNetworkInterfaceCommand,
   CreateSecurityGroupCommand,
@@ -20,8 +21,10 @@ import {
   DescribeSubnetsCommand,
   EC2Client,
   EC2ServiceException,
+  GetSubnetCidrReservationsCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
+  UnassignIpv6AddressesCommand,
   paginateDescribeNetworkInterfaces,
 } from "@aws-sdk/client-ec2";
 import { request } from "node:http";
@@ -192,5 +195,29 @@ describe("the simulator's Query API endpoint", () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><DescribeSubnetsResponse xmlns="http:\/\/ec2.amazonaws.com\/doc\/2016-11-15\/"><requestId>[0-9a-f-]{36}<\/requestId><subnetSet><item>/);
     expect(ok.body).toContain("<cidrBlock>10.1.4.0/24</cidrBlock>");
+  });
+});
+
+describe("the Query API endpoint on a dual-stack subnet", () => {
+  test("GIVEN a subnet with an IPv6 /64 WHEN a client reserves IPv6, creates ENIs with given and counted IPv6 addresses and assigns and unassigns one THEN every IPv6 member travels the Query protocol both ways", async () => {
+    const world = new SimWorld({ epochMs: Date.UTC(2026, 0, 1) });
+    const id = world.ec2World.addSubnet({ cidr: "10.0.4.0/24", ipv6Cidr: "2001:db8::/64", availabilityZone: "us-west-2a" });
+    const server = await startServer({ endpoint: { operations: { ec2: world.ec2Operations, autoscaling: world.autoScalingOperations } } });
+    const ec2 = new EC2Client({ region: "us-west-2", endpoint: server.url, credentials: { accessKeyId: "AKID", secretAccessKey: "s" }, maxAttempts: 1 });
+    try {
+      await ec2.send(new CreateSubnetCidrReservationCommand({ SubnetId: id, Cidr: "2001:db8::4000:0:0:0/66", ReservationType: "explicit" }));
+      const given = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: id, Ipv6Addresses: [{ Ipv6Address: "2001:db8::8000:0:0:1" }] }))).NetworkInterface!;
+      expect(given.Ipv6Addresses).toEqual([{ Ipv6Address: "2001:db8::8000:0:0:1", IsPrimaryIpv6: false }]);
+      const counted = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: id, Ipv6AddressCount: 1 }))).NetworkInterface!;
+      expect(counted.Ipv6Addresses).toHaveLength(1);
+      const assigned = await ec2.send(new AssignIpv6AddressesCommand({ NetworkInterfaceId: given.NetworkInterfaceId, Ipv6Addresses: ["2001:db8::4000:0:0:5"] }));
+      expect(assigned.AssignedIpv6Addresses).toEqual(["2001:db8::4000:0:0:5"]);
+      await ec2.send(new UnassignIpv6AddressesCommand({ NetworkInterfaceId: given.NetworkInterfaceId, Ipv6Addresses: ["2001:db8::4000:0:0:5"] }));
+      expect((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets![0]!.Ipv6CidrBlockAssociationSet![0]!.Ipv6CidrBlock).toBe("2001:db8::/64");
+      expect((await ec2.send(new GetSubnetCidrReservationsCommand({ SubnetId: id }))).SubnetIpv6CidrReservations!.map((r) => r.Cidr)).toEqual(["2001:db8:0:0:4000::/66"]);
+    } finally {
+      ec2.destroy();
+      await server.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { parseConfig, planNetwork } from "../../../ipam";
+import { bigToIp6, parseConfig, planNetwork } from "../../../ipam";
 import { AutoScalingModel } from "../../../simulator/autoscaling/model";
 import { Ec2Model } from "../../../simulator/ec2/model";
 import { checkInvariants, summarizeViolations } from "../../../simulator/invariants";
@@ -120,5 +120,56 @@ describe("checkInvariants", () => {
     const eni = (await ec2.createNetworkInterface({ SubnetId: SUBNET })).NetworkInterface!;
     await ec2.attachNetworkInterface({ NetworkInterfaceId: eni.NetworkInterfaceId, InstanceId: instanceId, DeviceIndex: 2 });
     expect(checkInvariants({ ec2, asg, plan })[0]!.detail).toMatch(/device index 2, the plan says 1/);
+  });
+});
+
+describe("checkInvariants on a dual-stack subnet", () => {
+  const V6 = "2001:db8:1234:1a04::/64";
+  const dual = planNetwork(parseConfig({ multus: { strategy: "static", subnets: [{ cidr: "10.0.4.0/24", ipv6Cidr: V6, id: SUBNET, availabilityZone: "us-west-2a" }] } }));
+  const v6 = dual.subnets[0]!.ipv6!;
+  const pod6 = (k: number) => bigToIp6(v6.podBlocks.ng1!.first + BigInt(k));
+  const worker6 = (k: number) => bigToIp6(v6.workerBlocks.ng1!.first + BigInt(k));
+
+  async function dualWorld() {
+    const ec2 = new Ec2Model({ seed: 1 });
+    ec2.addSubnet({ cidr: "10.0.4.0/24", ipv6Cidr: V6, id: SUBNET, availabilityZone: "us-west-2a" });
+    const nodes = ec2.addSubnet({ cidr: "10.0.0.0/24", availabilityZone: "us-west-2a" });
+    const asg = new AutoScalingModel(ec2, { subnetIds: [nodes.subnetId], terminationDelayMs: 0 });
+    const launch = async (ip: string, ipv6?: string) => {
+      const { instanceId, events } = asg.launch();
+      const eni = (await ec2.createNetworkInterface({ SubnetId: SUBNET, PrivateIpAddress: ip, ...(ipv6 ? { Ipv6Addresses: [{ Ipv6Address: ipv6 }] } : {}) })).NetworkInterface!;
+      await ec2.attachNetworkInterface({ NetworkInterfaceId: eni.NetworkInterfaceId, InstanceId: instanceId, DeviceIndex: 1 });
+      await asg.completeLifecycleAction({ AutoScalingGroupName: asg.groupName, LifecycleHookName: "multus-launch", LifecycleActionToken: events[0]!.detail.LifecycleActionToken, LifecycleActionResult: "CONTINUE" });
+      return instanceId;
+    };
+    return { ec2, asg, launch };
+  }
+
+  test("GIVEN nodes with their IPv6 worker addresses and pods with an address of each family THEN no violation", async () => {
+    const { ec2, asg, launch } = await dualWorld();
+    const a = await launch("10.0.4.4", worker6(0));
+    const pods = [{ ip: podIp(0), node: a, subnet: SUBNET }, { ip: pod6(0), node: a, subnet: SUBNET }];
+    expect(checkInvariants({ ec2, asg, plan: dual, pods })).toEqual([]);
+  });
+
+  test("GIVEN a foreign interface on a pod's IPv6 address, a pod outside the IPv6 pod block or on an AWS-reserved one, and a node without an IPv6 address THEN each is a violation", async () => {
+    const { ec2, asg, launch } = await dualWorld();
+    const a = await launch("10.0.4.4", worker6(0));
+    const b = await launch("10.0.4.5");
+    const foreign = (await ec2.createNetworkInterface({ SubnetId: SUBNET, Ipv6Addresses: [{ Ipv6Address: pod6(1) }] })).NetworkInterface!.NetworkInterfaceId!;
+    const pods = [
+      { ip: pod6(1), node: a, subnet: SUBNET },
+      { ip: bigToIp6(v6.subnet.first + 1n), node: a, subnet: SUBNET },
+      { ip: worker6(5), node: a, subnet: SUBNET },
+    ];
+    const v = checkInvariants({ ec2, asg, plan: dual, pods, foreignEniIds: new Set([foreign]) });
+    expect(v.map((x) => [x.kind, x.ip])).toEqual(
+      expect.arrayContaining([
+        ["duplicate-ip", pod6(1)],
+        ["aws-reserved", bigToIp6(v6.subnet.first + 1n)],
+        ["pod-outside-block", worker6(5)],
+      ]),
+    );
+    expect(v.find((x) => x.kind === "node-missing-eni")!.detail).toMatch(new RegExp(`${b}'s ENI in dual-stack ${SUBNET} has no IPv6 address`));
   });
 });
