@@ -56,6 +56,8 @@ export interface SoakResult {
   readonly byKind: Record<SoakKind, number>;
   readonly stoppedEarly: boolean;
   readonly ms: number;
+  /** CPU the children used, user + system. */
+  readonly cpuMs: number;
 }
 
 /** Runs seeds flags.seed.. over child processes; `onDone` after each scenario. */
@@ -67,6 +69,7 @@ export function soak(flags: SoakFlags, onDone: (done: number) => void = () => un
   let ran = 0;
   let skipped = 0;
   let stoppedEarly = false;
+  let cpuMs = 0;
   const failed: SoakOutcome[] = [];
   const byKind: Record<SoakKind, number> = { launch: 0, cluster: 0, readiness: 0 };
   const jobs = Math.max(1, Math.min(flags.jobs, Math.ceil(flags.scenarios / CHUNK)));
@@ -84,7 +87,8 @@ export function soak(flags: SoakFlags, onDone: (done: number) => void = () => un
     };
     for (let j = 0; j < jobs; j++) {
       const child = fork(path.resolve(__dirname, "soak-worker.ts"), [], { execArgv: ["--import", "tsx", "--no-warnings"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-      child.on("message", (m: { outcome?: SoakOutcome; chunkDone?: boolean }) => {
+      child.on("message", (m: { outcome?: SoakOutcome; chunkDone?: boolean; cpuMs?: number }) => {
+        if (m.cpuMs !== undefined) cpuMs += m.cpuMs;
         if (m.outcome) {
           ran++;
           byKind[m.outcome.kind]++;
@@ -98,7 +102,7 @@ export function soak(flags: SoakFlags, onDone: (done: number) => void = () => un
       });
       child.on("exit", (code) => {
         if (code !== 0) return reject(new Error(`soak worker exited with ${code}`));
-        if (--live === 0) resolve({ ran, failed: failed.sort((a, b) => a.seed - b.seed), skipped, byKind, stoppedEarly, ms: performance.now() - start });
+        if (--live === 0) resolve({ ran, failed: failed.sort((a, b) => a.seed - b.seed), skipped, byKind, stoppedEarly, ms: performance.now() - start, cpuMs });
       });
       feed(child);
     }
@@ -122,7 +126,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   });
   bar?.stop();
   const out: string[] = [];
-  out.push(`kinds: ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(", ")}; ${r.skipped} drew a plan that does not fit (nothing to run); ${(r.ran / (r.ms / 1000)).toFixed(1)} scenarios/s over ${flags.jobs} job(s)`);
+  out.push(`kinds: ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(", ")}; ${r.skipped} drew a plan that does not fit (nothing to run); ${(r.ran / (r.ms / 1000)).toFixed(1)} scenarios/s over ${flags.jobs} job(s), ${Math.round(r.cpuMs / r.ran)} ms CPU each`);
   if (r.stoppedEarly) out.push(`stopped at the --minutes ${flags.minutes} bound: ${r.ran} of ${flags.scenarios} scenarios ran`);
   const first = r.failed[0];
   if (first) {
