@@ -96,6 +96,8 @@ export interface BringupRow {
   /** Throttles the SDK's retries did not absorb (the allocator saw RequestLimitExceeded). */
   readonly throttledOut: number;
   readonly wallMs: number;
+  /** Why launches were ABANDONed, each distinct reason once with its count. */
+  readonly abandonReasons: Record<string, number>;
 }
 
 /** Calls EC2 served (a throttled call takes no token): what the buckets drained. */
@@ -132,6 +134,12 @@ export async function bringupRow(nodes: number, allocator: AllocatorName, seed =
     throttled: report.ec2Calls.throttled,
     throttledOut: report.ec2Calls.throttledOut,
     wallMs: performance.now() - started,
+    abandonReasons: report.abandonReasons.reduce<Record<string, number>>((m, r) => {
+      // The reason without the launch's own label (L12: ...), so equal reasons count together.
+      const k = r.replace(/^L\d+(\.\d+)?: /, "").replace(/i-[0-9a-f]+|eni-[0-9a-f]+/g, "<id>").slice(0, 160);
+      m[k] = (m[k] ?? 0) + 1;
+      return m;
+    }, {}),
   };
 }
 
