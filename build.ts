@@ -22,10 +22,22 @@ export const BUNDLES = {
 export type BundleName = keyof typeof BUNDLES;
 
 /**
+ * The packages Lambda's Node.js runtimes provide (the AWS SDK for JavaScript v3, at the version
+ * AWS ships: Lambda developer guide, "Building Lambda functions with Node.js", runtime-included
+ * SDK). Left out only for the measured alternative (bench/lambda.ts); the default bundles them.
+ */
+export const RUNTIME_SDK_EXTERNAL = ["@aws-sdk/*"];
+
+export interface BundleOptions {
+  /** Leave the AWS SDK out and require the runtime's copy. @default false (the SDK is bundled) */
+  readonly runtimeSdk?: boolean;
+}
+
+/**
  * Bundles one piece into one minified CommonJS file for Node 20, `<outDir>/index.js`. The SDK
  * is tree-shaken from its ES module build.
  */
-export async function buildBundle(name: BundleName, outDir: string = BUNDLES[name].outDir): Promise<{ file: string; bytes: number }> {
+export async function buildBundle(name: BundleName, outDir: string = BUNDLES[name].outDir, opts: BundleOptions = {}): Promise<{ file: string; bytes: number }> {
   const file = path.resolve(outDir, BUNDLE_FILE);
   await build({
     entryPoints: [path.resolve(__dirname, BUNDLES[name].entry)],
@@ -39,13 +51,14 @@ export async function buildBundle(name: BundleName, outDir: string = BUNDLES[nam
     mainFields: ["module", "main"],
     legalComments: "none",
     logLevel: "warning",
+    ...(opts.runtimeSdk ? { external: RUNTIME_SDK_EXTERNAL } : {}),
   });
   return { file, bytes: statSync(file).size };
 }
 
 /** The Lambda bundle, `<outDir>/index.js` (default `dist/lambda`). */
-export function buildLambda(outDir?: string): Promise<{ file: string; bytes: number }> {
-  return buildBundle("lambda", outDir);
+export function buildLambda(outDir?: string, opts: BundleOptions = {}): Promise<{ file: string; bytes: number }> {
+  return buildBundle("lambda", outDir, opts);
 }
 
 /** The agent bundle, `<outDir>/index.js` (default `dist/agent`). */

@@ -8,7 +8,9 @@ import { Command } from "commander";
 import { AGENT_MEMORY } from "../modules/kubernetes/objects/agent";
 import { AGENT_MEMORY_FILE, AGENT_PODS, AGENT_SYNC_SECONDS, AgentMemoryFigures, agentMemoryRecord, agentMemoryVerdict, measureAgentMemory } from "./agent-memory";
 import { BURST_SUBNET, BurstRow, runBurst, runCallVariants } from "./burst";
-import { LambdaFigures, measureLambda } from "./lambda";
+import { LambdaFigures, measureLambdaVariants } from "./lambda";
+import { BRINGUP_NODES, BringupRow, bringupVerdict, runBringup } from "./bringup";
+import { soak } from "../cli/soak";
 import { ScaleRow, measureScaleInChild } from "./scale";
 import { SERVE_TARGET_MS, ServeFigures, measureServe } from "./serve";
 import { Section, Verdict, burstVerdict, markdownSection, mb, ms, num, ratio, replaceBetween, scaleVerdict } from "./stats";
@@ -31,12 +33,15 @@ export interface BenchSettings {
   readonly runTests: boolean;
   /** Seconds the node agent runs per scenario. */
   readonly agentSeconds: number;
+  readonly bringupNodes: readonly number[];
+  /** Soak scenarios timed for the throughput figure. */
+  readonly soakScenarios: number;
 }
 
 export function settings(quick: boolean): BenchSettings {
   return quick
-    ? { quick, burstNodes: [10, 50, 100], burstRuns: 2, scaleRepeats: 1, synthRepeats: 1, lambdaRepeats: 3, serveRepeats: 3, runTests: false, agentSeconds: 15 }
-    : { quick, burstNodes: [10, 50, 100, 200], burstRuns: 5, scaleRepeats: 3, synthRepeats: 3, lambdaRepeats: 5, serveRepeats: 7, runTests: true, agentSeconds: 60 };
+    ? { quick, burstNodes: [10, 50, 100], burstRuns: 2, scaleRepeats: 1, synthRepeats: 1, lambdaRepeats: 3, serveRepeats: 3, runTests: false, agentSeconds: 15, bringupNodes: [100, 500], soakScenarios: 200 }
+    : { quick, burstNodes: [10, 50, 100, 200], burstRuns: 5, scaleRepeats: 3, synthRepeats: 3, lambdaRepeats: 5, serveRepeats: 7, runTests: true, agentSeconds: 60, bringupNodes: BRINGUP_NODES, soakScenarios: 1000 };
 }
 
 interface Machine {
@@ -193,13 +198,65 @@ function synthSection(s: SynthFigures, tests: TestSuiteFigures | undefined): Sec
   };
 }
 
-function lambdaSection(l: LambdaFigures): Section {
+function lambdaSection(v: { bundled: LambdaFigures; runtimeSdk: LambdaFigures }): Section {
+  const row = (what: string, l: LambdaFigures) => [what, `${(l.bytes / 1024).toFixed(1)} KB`, ms(l.buildMs), ms(l.loadProcessMs), ms(l.bareNodeMs), ratio(l.loadProcessMs, l.bareNodeMs), ms(l.requireMs), l.exportsHandler ? "yes" : "NO"];
   return {
-    title: "4. Lambda bundle",
-    head: ["bundle size", "build time", "node -e require(bundle)", "node -e 0", "ratio", "require() alone", "exports handler"],
-    rows: [[`${(l.bytes / 1024).toFixed(1)} KB`, ms(l.buildMs), ms(l.loadProcessMs), ms(l.bareNodeMs), ratio(l.loadProcessMs, l.bareNodeMs), ms(l.requireMs), l.exportsHandler ? "yes" : "NO"]],
+    title: "4. Lambda bundle: SDK bundled (shipped) or the runtime's SDK",
+    head: ["bundle", "size", "build time", "node -e require(bundle)", "node -e 0", "ratio", "require() alone", "exports handler"],
+    rows: [row("SDK bundled (default)", v.bundled), row("runtime's SDK (external @aws-sdk/*)", v.runtimeSdk)],
     notes: [
-      `build.ts buildLambda (esbuild, minified CJS, node20, SDK bundled) into a temporary directory; load = wall time of a fresh node requiring it, median of ${l.repeats}, interleaved with bare node starts; "require() alone" is measured inside the child.`,
+      `build.ts buildLambda (esbuild, minified CJS, node20) into a temporary directory; load = wall time of a fresh node requiring it, median of ${v.bundled.repeats}, interleaved with bare node starts; "require() alone" is measured inside the child.`,
+      "Runtime's SDK: the same build with external @aws-sdk/*, its SDK resolved from this project's node_modules (NODE_PATH), standing in for the runtime's unbundled copy in /var/runtime/node_modules (its version is whatever AWS ships).",
+    ],
+  };
+}
+
+function bringupSection(rows: readonly BringupRow[], verdict: Verdict): Section {
+  const floor = rows[0]?.leastFloor;
+  return {
+    title: "7. Bring-up under EC2's token buckets: N launches over 3 AZs (multus /20 each), aws profile",
+    head: ["N", "allocator", "CONTINUEd", "ABANDONs", "violations", "last action", "floor (least calls)", "vs floor", "floor (calls served)", "EC2 calls", "throttled", "throttled past retries", "bucket that sets the floor"],
+    rows: rows.map((r) => [
+      String(r.nodes),
+      r.allocator,
+      `${r.continued} of ${r.nodes}`,
+      String(r.abandoned),
+      String(r.violations),
+      `${r.seconds.toFixed(1)} s`,
+      `${r.leastFloor.seconds.toFixed(1)} s`,
+      ratio(r.seconds, r.leastFloor.seconds),
+      `${r.madeFloor.seconds.toFixed(1)} s`,
+      String(r.calls),
+      String(r.throttled),
+      String(r.throttledOut),
+      r.leastFloor.terms[0] ? `${r.leastFloor.terms[0].bucket}: (${r.leastFloor.terms[0].calls} - ${r.leastFloor.terms[0].capacity}) / ${r.leastFloor.terms[0].refillPerSecond}/s` : "",
+    ]),
+    notes: [
+      "floor(K) = max over buckets b of max(0, (K_b - C_b) / r_b) + attach_min: K_b calls drawing on bucket b, C_b its size, r_b its refill per second (simulator/timing.ts EC2_REQUEST_BUCKETS, from the EC2 developer guide's \"Request throttling\" tables), attach_min the least attaching time" +
+        (floor ? ` (${floor.attachMinSeconds} s)` : "") +
+        ". Least calls: per launch DescribeInstances + DescribeNetworkInterfaces (non-mutating, 100, 20/s), per ENI CreateNetworkInterface (100, 5/s), AttachNetworkInterface (mutating, 50, 5/s), ModifyNetworkInterfaceAttribute (100, 5/s). Calls served: the calls EC2 answered (a throttled call takes no token), so a gap to it is time left unused.",
+      "One seeded run per cell (seed 1): runScenario with every launch in flight at once, the aws profile as documented and its assumed rows at their defaults (pending 5-40 s, attach 0.5-3 s, reads lagging), the Lambda's SDK retries; baseline = the reference allocator without reservations (its Option 1). Last action = simulated time of the last lifecycle action (CONTINUE or ABANDON).",
+      `Target: within 1.25x of the least-calls floor, every launch CONTINUEd, no throttle past the SDK's retries. ${verdict.met ? "MET" : "NOT MET"}: ${verdict.text}`,
+    ],
+  };
+}
+
+interface ThroughputFigures {
+  readonly scenarios: number;
+  readonly jobs: number;
+  readonly ms: number;
+  readonly failed: number;
+  readonly cpuMs: number;
+}
+
+function throughputSection(t: ThroughputFigures): Section {
+  const perS = t.scenarios / (t.ms / 1000);
+  return {
+    title: "8. Soak throughput (npm run soak)",
+    head: ["scenarios", "jobs", "wall", "scenarios/s", "CPU per scenario (children)", "failed", "10,000 at this rate"],
+    rows: [[String(t.scenarios), String(t.jobs), ms(t.ms), perS.toFixed(1), ms(t.cpuMs / t.scenarios), String(t.failed), ms((10_000 / perS) * 1000)]],
+    notes: [
+      `cli/soak.ts soak() with seeds 1..${t.scenarios} over ${t.jobs} child processes (their start-up included); CPU = the children's user + system time (process.cpuUsage, reported by each child as it stops). CI runs 10,000 within --minutes 10; other load on the machine slows the rate.`,
     ],
   };
 }
@@ -299,8 +356,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     tests = measureTestSuite();
   }
 
-  progress("lambda: bundle and load time");
-  const lambda = await measureLambda(set.lambdaRepeats);
+  progress("lambda: bundle and load time, SDK bundled and the runtime's");
+  const lambda = await measureLambdaVariants(set.lambdaRepeats);
+
+  progress(`bring-up: N = ${set.bringupNodes.join(", ")} over 3 AZs, aws token buckets`);
+  const bringup = await runBringup(set.bringupNodes, (r) => progress(`  N=${r.nodes} ${r.allocator}: ${r.continued} CONTINUEd in ${r.seconds.toFixed(1)} s (floor ${r.leastFloor.seconds.toFixed(1)} s)`));
+  const bringupV = bringupVerdict(bringup);
+
+  progress(`soak throughput: ${set.soakScenarios} scenarios`);
+  const soaked = await soak({ scenarios: set.soakScenarios, seed: 1, jobs: Math.min(2, os.availableParallelism()) });
+  const throughput: ThroughputFigures = { scenarios: soaked.ran, jobs: Math.min(2, os.availableParallelism()), ms: soaked.ms, failed: soaked.failed.length, cpuMs: soaked.cpuMs };
 
   progress(`agent memory: ${AGENT_PODS.join(" and ")} pods, ${set.agentSeconds} s each`);
   const agent = await measureAgentMemory({ pods: AGENT_PODS, seconds: set.agentSeconds, syncPeriodSeconds: AGENT_SYNC_SECONDS });
@@ -311,7 +376,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const serveV = serveVerdict(served);
   const totalMs = performance.now() - start;
 
-  const sections = [burstSection(burst, burstV, set.burstRuns), callsSection(calls), scaleSection(scale, scaleV), synthSection(synth, tests), lambdaSection(lambda), agentSection(agent, agentV), serveSection(served, serveV)];
+  const sections = [burstSection(burst, burstV, set.burstRuns), callsSection(calls), scaleSection(scale, scaleV), synthSection(synth, tests), lambdaSection(lambda), agentSection(agent, agentV), serveSection(served, serveV), bringupSection(bringup, bringupV), throughputSection(throughput)];
   process.stdout.write(`Benchmarks ${set.quick ? "(--quick) " : ""}${m.date}: ${m.cpus} CPUs, node ${m.node}, commit ${m.commit}\n`);
   for (const s of sections) printSection(s);
   const verdicts: [string, Verdict][] = [
@@ -319,6 +384,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     ["Simulator scale", scaleV],
     ["Node agent memory", agentV],
     ["serve (4,000 ENIs, all pages)", serveV],
+    ["Bring-up (3 AZs, aws token buckets)", bringupV],
   ];
   if (tests && !tests.success) verdicts.push(["Test suite", { met: false, text: `${tests.failed} failing test${tests.failed === 1 ? "" : "s"}${tests.failedFiles.length ? ` in ${tests.failedFiles.join(", ")}` : ""}` }]);
   process.stdout.write(`\nTargets:\n${verdicts.map(([n, v]) => wrap(`  ${n}: ${v.met ? "met" : "NOT MET"}: ${v.text}`)).join("\n")}\nTotal ${ms(totalMs)}\n`);

@@ -1,0 +1,40 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { SOAK_KINDS, runSoakSeed, soakDraw } from "../../simulator/scenario/drawn";
+import { summaryLine } from "../../cli/soak";
+
+const ROOT = path.resolve(__dirname, "../..");
+const soakCli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "cli/soak.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+describe("soak", () => {
+  test("GIVEN one seed WHEN drawn twice THEN the same scenario, and seeds draw every kind", () => {
+    expect(JSON.stringify(soakDraw(42))).toBe(JSON.stringify(soakDraw(42)));
+    const kinds = new Set(Array.from({ length: 60 }, (_, i) => soakDraw(i + 1).kind));
+    expect([...kinds].sort()).toEqual([...SOAK_KINDS].sort());
+  });
+
+  test("GIVEN a seed of each kind WHEN run THEN it runs the real Lambda or agent and passes its checks", async () => {
+    const seeds = SOAK_KINDS.map((k) => Array.from({ length: 60 }, (_, i) => i + 1).find((s) => soakDraw(s).kind === k)!);
+    for (const seed of seeds) {
+      const out = await runSoakSeed(seed);
+      expect(out.seed).toBe(seed);
+      expect(out.problem).toBeUndefined();
+    }
+  });
+
+  test("GIVEN a run's result THEN the last line names the count, the failures and the seed range", () => {
+    expect(summaryLine({ scenarios: 10, seed: 5, jobs: 2 }, { ran: 10, failed: [{ seed: 7, kind: "launch", ran: true, problem: "x" }], skipped: 0, byKind: { launch: 10, cluster: 0, readiness: 0 }, stoppedEarly: false, ms: 12_400, cpuMs: 0 })).toBe(
+      "soak: 10 scenarios, 1 failed (seeds 5..14) in 12s",
+    );
+  });
+
+  test.each([
+    ["--scenarios", "0"],
+    ["--minutes", "soon"],
+    ["--seed", "-1"],
+  ])("GIVEN %s %s THEN exit 2 naming the flag", (flag, value) => {
+    const r = soakCli([flag, value]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(flag);
+  });
+});
