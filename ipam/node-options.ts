@@ -173,49 +173,71 @@ export interface ResourceTagsConfig {
   readonly launchTemplate?: Record<string, string>;
 }
 
-/** A node group's production options (config and construct props alike). */
+/**
+ * A node group's production options: the config's fields of a node group and the
+ * MultusNodeGroup construct's props alike (one declaration, validated by checkNodeGroupOptions).
+ */
 export interface NodeGroupOptions {
-  /** Mixed instances: every type's ENI and IPv4 limits are checked, kubelet max-pods is the smallest. @default [instanceType] */
+  /**
+   * Instance types of a mixed instances policy, the launch template's first. Each must fit the
+   * multus ENIs (its ENI and IPv4 limits are checked); kubelet max-pods is the smallest of theirs.
+   * @default [instanceType]
+   */
   readonly instanceTypes?: string[];
-  /** Let Terraform set desired_capacity on every apply, undoing the cluster autoscaler. @default false (ignored after creation) */
+  /**
+   * Let Terraform set the Auto Scaling group's desired capacity on every apply. By default it is
+   * set at creation and then ignored (lifecycle ignore_changes, as terraform-aws-eks does), so an
+   * apply does not undo the cluster autoscaler. @default false
+   */
   readonly manageDesiredCapacity?: boolean;
-  /** The cluster-autoscaler discovery and node-template tags. @default true */
+  /**
+   * The cluster-autoscaler tags on the group (not propagated): auto-discovery
+   * `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster>`, and for scale
+   * from zero `k8s.io/cluster-autoscaler/node-template/label/<key>` and `.../taint/<key>` for the
+   * node group label, `labels` and `taints`. The startup taint is left out of the template (it is
+   * lifted within minutes); run the autoscaler with `--startup-taint` for it. @default true
+   */
   readonly clusterAutoscaler?: boolean;
-  /** @default none (On-Demand only) */
+  /** Spot capacity (mixed instances policy distribution). @default none: On-Demand only */
   readonly spot?: SpotConfig;
-  /** @default true with spot, else false */
+  /** Capacity rebalancing: replace a Spot instance at an elevated interruption risk ahead of time. @default true with spot, else false */
   readonly capacityRebalance?: boolean;
+  /** Instance refresh on launch template changes (Rolling). @default enabled, minHealthyPercentage 66 */
   readonly instanceRefresh?: InstanceRefreshConfig;
-  /** @default none */
+  /** A placement group made for the nodes. @default none */
   readonly placementGroup?: PlacementGroupConfig;
-  /** @default ["Default"] */
+  /** @default AWS's ["Default"] */
   readonly terminationPolicies?: string[];
-  /** Seconds, 0 or 86,400 to 31,536,000. @default 0 (none) */
+  /** Seconds: 0 for none, else 86,400 to 31,536,000. @default 0 */
   readonly maxInstanceLifetime?: number;
-  /** Seconds. @default 300 */
+  /** Seconds. @default 300 (AWS's) */
   readonly healthCheckGracePeriod?: number;
-  /** Auto Scaling group metrics to enable (1-minute granularity). @default [] */
+  /** Group metrics to collect, at 1-minute granularity. @default [] */
   readonly enabledMetrics?: string[];
-  /** The root volume. @default gp3 of volumeSize GiB, encrypted with the default key */
+  /** The root volume; overrides volumeSize and volumeType. @default {type: volumeType, size: volumeSize}, encrypted with the account's default key */
   readonly volume?: VolumeConfig;
   /** @default [] */
   readonly extraVolumes?: ExtraVolumeConfig[];
-  /** Shell run before the node's bootstrap (a MIME part before nodeadm's on AL2023). @default none */
+  /** Shell run before the node's bootstrap (e.g. hugepages; a MIME part before nodeadm's on AL2023). @default none */
   readonly preBootstrapScript?: string;
-  /** Shell run after it (AL2: after bootstrap.sh; AL2023: after the other parts, before nodeadm starts the kubelet). @default none */
+  /** Shell run after the node's bootstrap parts (AL2: after bootstrap.sh; AL2023: after the other parts, before nodeadm starts the kubelet). @default none */
   readonly postBootstrapScript?: string;
   /** A nodeadm NodeConfig spec merged after the node group's own (AL2023). @default none */
   readonly nodeConfig?: Record<string, unknown>;
-  /** Node labels (kubelet --node-labels). @default {} */
+  /** Node labels beside the node group label (kubelet --node-labels). @default {} */
   readonly labels?: Record<string, string>;
-  /** Node taints (KubeletConfiguration registerWithTaints, beside the startup taint). @default [] */
+  /** Node taints beside the startup taint (KubeletConfiguration registerWithTaints; AL2: --register-with-taints). @default [] */
   readonly taints?: NodeTaint[];
-  /** Over the config's top-level `iam`. @default the top-level iam */
+  /**
+   * The node role: CNI policy, an existing role or profile, its name, path, boundary and more
+   * policies; in the config, over its top-level `iam`. @default a new role with the CNI policy
+   */
   readonly iam?: NodeIamConfig;
-  /** @default [] */
+  /** The caller's lifecycle hooks, beside the multus launch and terminate hooks. @default [] */
   readonly lifecycleHooks?: LifecycleHookConfig[];
-  /** On every resource of the group. @default {} */
+  /** Tags on every resource of the group (propagated to the instances). @default {} */
   readonly tags?: Record<string, string>;
+  /** Tags per resource, over `tags`. @default {} */
   readonly resourceTags?: ResourceTagsConfig;
 }
 

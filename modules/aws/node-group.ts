@@ -19,7 +19,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { instanceLimits } from "../../ipam/capacity";
 import { Checker } from "../../ipam/config";
 import {
-  ExtraVolumeConfig, InstanceRefreshConfig, LifecycleHookConfig, NodeIamConfig, NodeTaint, PlacementGroupConfig, ResourceTagsConfig, SpotConfig, VolumeConfig,
+  NodeGroupOptions, NodeTaint, VolumeConfig,
   MAX_USER_DATA_BYTES, checkNodeGroupOptions, checkTags,
 } from "../../ipam/node-options";
 import { MULTUS_NODE_LABEL, isLabelValue } from "../../contract/node-label";
@@ -43,7 +43,8 @@ export const AGENT_PERMISSIONS: readonly AgentPermissions[] = ["node-role", "pol
  * Props of {@link MultusNodeGroup}. modules/aws/README.md maps them to the reference
  * CloudFormation template's parameters.
  */
-export interface MultusNodeGroupProps {
+/** The production options (instances, Spot, placement, volumes, bootstrap parts, labels, taints, IAM, hooks, tags) are the config's: NodeGroupOptions. */
+export interface MultusNodeGroupProps extends NodeGroupOptions {
   /**
    * Who launches the nodes: `autoscaling`, an Auto Scaling group with the multus lifecycle
    * hooks; `managed`, an EKS managed node group on the launch template (its ENIs attached on EC2
@@ -176,66 +177,6 @@ export interface MultusNodeGroupProps {
   readonly startupTaint?: boolean;
   /** Resources the Auto Scaling group waits for, e.g. the lifecycle Lambda and its EventBridge rule, so the first launch already has its handler. @default [] */
   readonly launchDependsOn?: ITerraformDependable[];
-  /** Tags on every resource and propagated to the instances. @default {} */
-  readonly tags?: Record<string, string>;
-
-  // --- Production options (ipam/node-options.ts NodeGroupOptions, the config's fields of a node group).
-  /**
-   * Instance types of a mixed instances policy, the launch template's first. Each must fit the
-   * multus ENIs; kubeletMaxPods must be the smallest of theirs (the plan's).
-   * @default [instanceType]
-   */
-  readonly instanceTypes?: string[];
-  /**
-   * Let Terraform set the Auto Scaling group's desired capacity on every apply. By default it is
-   * set at creation and then ignored (lifecycle ignore_changes, as terraform-aws-eks does), so an
-   * apply does not undo the cluster autoscaler. @default false
-   */
-  readonly manageDesiredCapacity?: boolean;
-  /**
-   * The cluster-autoscaler tags on the group (not propagated): auto-discovery
-   * `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<cluster>`, and for scale
-   * from zero `k8s.io/cluster-autoscaler/node-template/label/<key>` and `.../taint/<key>` for the
-   * node group label, `labels` and `taints`. The startup taint is left out of the template (it is
-   * lifted within minutes); run the autoscaler with `--startup-taint` for it. @default true
-   */
-  readonly clusterAutoscaler?: boolean;
-  /** Spot capacity (mixed instances policy distribution). @default none: On-Demand only */
-  readonly spot?: SpotConfig;
-  /** Capacity rebalancing: replace a Spot instance at an elevated interruption risk ahead of time. @default true with spot, else false */
-  readonly capacityRebalance?: boolean;
-  /** Instance refresh on launch template changes (Rolling). @default enabled, minHealthyPercentage 66 */
-  readonly instanceRefresh?: InstanceRefreshConfig;
-  /** A placement group made for the nodes. @default none */
-  readonly placementGroup?: PlacementGroupConfig;
-  /** @default AWS's ["Default"] */
-  readonly terminationPolicies?: string[];
-  /** Seconds; 0 for none. @default 0 */
-  readonly maxInstanceLifetime?: number;
-  /** Seconds. @default 300 (AWS's) */
-  readonly healthCheckGracePeriod?: number;
-  /** Group metrics to collect, at 1-minute granularity. @default [] */
-  readonly enabledMetrics?: string[];
-  /** The root volume; overrides volumeSize and volumeType. @default {type: volumeType, size: volumeSize}, encrypted with the account's default key */
-  readonly volume?: VolumeConfig;
-  /** @default [] */
-  readonly extraVolumes?: ExtraVolumeConfig[];
-  /** Shell run before the node's bootstrap (e.g. hugepages). @default none */
-  readonly preBootstrapScript?: string;
-  /** Shell run after the node's bootstrap parts. @default none */
-  readonly postBootstrapScript?: string;
-  /** A nodeadm NodeConfig spec merged after the node group's own (AL2023). @default none */
-  readonly nodeConfig?: Record<string, unknown>;
-  /** Node labels beside the node group label (kubelet --node-labels). @default {} */
-  readonly labels?: Record<string, string>;
-  /** Node taints beside the startup taint (KubeletConfiguration registerWithTaints; AL2: --register-with-taints). @default [] */
-  readonly taints?: NodeTaint[];
-  /** The node role: CNI policy, an existing role or profile, its name, path, boundary and more policies. @default a new role with the CNI policy */
-  readonly iam?: NodeIamConfig;
-  /** The caller's lifecycle hooks, beside the multus launch and terminate hooks. @default [] */
-  readonly lifecycleHooks?: LifecycleHookConfig[];
-  /** Tags per resource, over `tags`. @default {} */
-  readonly resourceTags?: ResourceTagsConfig;
 }
 
 const DEFAULTS = {
