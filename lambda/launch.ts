@@ -438,17 +438,41 @@ async function createEni(
   if (config.strategy === "reservation" || !subnet.workers) {
     // AWS DHCP never hands out explicitly reserved addresses (the pod block, the IPv6 pod
     // space): no collision to retry. A dual-stack subnet's ENI asks for one IPv6 address too.
-    try {
+    const create = async () => {
       const out = await ec2.send(new CreateNetworkInterfaceCommand({ ...base, ...(subnet.ipv6 ? { Ipv6AddressCount: 1 } : {}) }));
       progress.created.push(out.NetworkInterface!.NetworkInterfaceId!);
-      return { eni: out.NetworkInterface!, attempts: 1, seen: seenIn };
+      return out.NetworkInterface!;
+    };
+    const full = errorIs(EC2_ERROR_CODES.insufficientFreeAddresses);
+    try {
+      return { eni: await create(), attempts: 1, seen: seenIn };
     } catch (err) {
-      // The subnet's last free address may be on the ENI a concurrent delivery of this event
-      // just made for this instance: adopt that one rather than ABANDON a launch it completes.
-      if (errorCode(err) !== EC2_ERROR_CODES.insufficientFreeAddresses) throw err;
-      const twin = await twinEni(deps, instanceId, subnet, seenIn);
-      if (!twin) throw err;
-      return { ...twin, attempts: 0 };
+      if (!full(err)) throw err;
+      // The subnet's last free address may be held for a moment: by the ENI a concurrent
+      // delivery of this event just made for this instance (adopt it rather than ABANDON a
+      // launch it completes), or by the spare of a delivery that lost its attach race and is
+      // deleting it (create again once it is gone). Re-read, and try again, for a while.
+      let attempts = 1;
+      const settled = await retry(
+        async () => {
+          const seen = await rereadSubnet(ec2, seenIn, subnet);
+          const twin = ownEnis(seen, config, instanceId, subnet)[0];
+          if (twin) return { eni: twin, attempts: 0, seen };
+          // Only an unattached multus ENI of another instance may be about to free an address.
+          if (!seen.some((e) => inSubnet(e, subnet) && e.Status === "available" && ![undefined, instanceId].includes(tagValue(e.TagSet, ENI_TAG_KEYS.instanceId)))) return undefined;
+          try {
+            attempts++;
+            return { eni: await create(), attempts, seen };
+          } catch (again) {
+            if (full(again)) return undefined;
+            throw again;
+          }
+        },
+        { ...ATTACHED_AT_READS(deps), again: (r) => r === undefined },
+        deps,
+      );
+      if (!settled) throw err;
+      return settled;
     }
   }
   const workers = subnet.workers;
@@ -487,6 +511,13 @@ async function createEni(
     // A concurrent launch took the address: back off, re-read, pick again (ipAttempts in all).
     return await retry(attempt, { retryOn: inUse, attempts: config.ipAttempts, budgetMs: untilDeadline(deps), baseMs: 50 }, deps);
   } catch (err) {
+    if (err instanceof LaunchFailure && tried.size > 0) {
+      // The block is used up, and an address this delivery lost may be on the ENI a concurrent
+      // delivery of this event made for this instance, which its reads did not show yet: adopt
+      // that one rather than ABANDON a launch the other delivery completes.
+      const twin = await twinEni(deps, instanceId, subnet, seen);
+      if (twin) return { ...twin, attempts: 0 };
+    }
     if (!inUse(err)) throw err;
     const last = [...tried].pop()!;
     throw new LaunchFailure(`${config.ipAttempts} addresses of the worker block of ${subnet.id} were taken by concurrent launches (last ${intToIp(last)}); giving up`);

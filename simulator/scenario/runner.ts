@@ -683,6 +683,7 @@ export function formatFailure(report: ScenarioReport, traceLines = 40): string {
     `scenario seed ${report.seed}: ${report.nodes} nodes, concurrency ${report.concurrency}; launches ${JSON.stringify(report.launches)}`,
     ...report.violations.slice(0, 20).map((v) => `  ${v.kind}: ${v.detail}`),
     ...(report.violations.length > 20 ? [`  ... ${report.violations.length - 20} more`] : []),
+    ...report.abandonReasons.map((r) => `  ABANDON ${r}`),
     `last ${Math.min(traceLines, report.trace.length)} of ${report.trace.length} steps:`,
     ...report.trace.slice(-traceLines).map((t) => `  ${t}`),
   ];

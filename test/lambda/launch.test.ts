@@ -215,6 +215,64 @@ describe("replay and duplicate delivery", () => {
     expect(w.asg.results).toEqual([expect.objectContaining({ instanceId, result: "CONTINUE", by: "api" })]);
     expect(taggedFor(w, instanceId).map((e) => e.Status)).toEqual(["in-use"]);
   });
+
+  it("GIVEN the static strategy, a worker block of one address and a twin delivery whose create lands between this delivery's read and its own WHEN the address is InUse and nothing else is free THEN this delivery adopts the twin's ENI instead of ABANDONing the launch", async () => {
+    const w = await world({ subnets: 1, maxSize: 1, workerHeadroom: 0, podsPerNode: 1 });
+    const { instanceId, event } = w.launch();
+    let twin: string | undefined;
+    let lagging = 1;
+    w.ec2Mock
+      .on(CreateNetworkInterfaceCommand)
+      .callsFakeOnce(async (input) => {
+        // The twin (same event, same tags) takes the block's one address first.
+        twin = (await w.model.createNetworkInterface(input)).NetworkInterface!.NetworkInterfaceId;
+        return w.model.createNetworkInterface(input);
+      })
+      .callsFake((input) => w.model.createNetworkInterface(input));
+    w.ec2Mock.on(DescribeNetworkInterfacesCommand).callsFake(async (input) => {
+      const out = await w.model.describeNetworkInterfaces(input);
+      // The read right after the lost create does not show the twin's ENI yet (reads lag writes).
+      if (!twin || lagging-- <= 0) return out;
+      return { ...out, NetworkInterfaces: out.NetworkInterfaces!.filter((e) => e.NetworkInterfaceId !== twin) };
+    });
+
+    const out = await w.handler(event);
+
+    expect(out.result).toBe("CONTINUE");
+    expect(w.asg.results).toEqual([expect.objectContaining({ instanceId, result: "CONTINUE", by: "api" })]);
+    const mine = taggedFor(w, instanceId);
+    expect(mine.map((e) => e.Status)).toEqual(["in-use"]);
+    expect(w.inWorkerBlock(mine[0]!)).toBe(true);
+  });
+
+  it("GIVEN the reservation strategy and the last DHCP address on a spare ENI that a losing delivery is deleting WHEN this launch's create finds the subnet full THEN it creates again once the spare is gone, instead of ABANDONing", async () => {
+    const w = await world({ strategy: "reservation", subnets: 1, multusCidrs: ["10.0.4.0/28"], maxSize: 1, podsPerNode: 1 });
+    const subnet = MULTUS_SUBNETS[0]!;
+    while (w.model.dhcpFreeCount(subnet) > 1) w.model.addForeignInterface(subnet);
+    const spare = w.model.addForeignInterface(subnet, { [ENI_TAG_KEYS.nodeGroup]: GROUP, [ENI_TAG_KEYS.instanceId]: "i-0another0000000000" });
+    const { instanceId, event } = w.launch();
+    let full = false;
+    w.ec2Mock.on(CreateNetworkInterfaceCommand).callsFake(async (input) => {
+      try {
+        return await w.model.createNetworkInterface(input);
+      } catch (err) {
+        full = true;
+        throw err;
+      }
+    });
+    w.ec2Mock.on(DescribeNetworkInterfacesCommand).callsFake(async (input) => {
+      const out = await w.model.describeNetworkInterfaces(input);
+      // The delivery that lost its attach race deletes its spare just after this read shows it.
+      if (full && w.model.dhcpFreeCount(subnet) === 0) await w.model.deleteNetworkInterface({ NetworkInterfaceId: spare.eniId });
+      return out;
+    });
+
+    const out = await w.handler(event);
+
+    expect(out.result).toBe("CONTINUE");
+    expect(w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(2);
+    expect(taggedFor(w, instanceId).map((e) => [e.Status, e.PrivateIpAddress])).toEqual([["in-use", spare.ip]]);
+  });
 });
 
 describe("InvalidIPAddress.InUse", () => {
