@@ -5,9 +5,9 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.(t|j)sx?$": ["@swc/jest"] },
   setupFiles: ["<rootDir>/test/env.ts"],
-  setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   // Two cores on CI: more workers only adds memory pressure.
   maxWorkers: 2,
+  runtime: "<rootDir>/test/runtime.js",
   // Generous: the suites are not timed, and a loaded machine must not turn slowness into failures.
   testTimeout: 180000,
   // A worker that loaded the AWS SDK (every test file has its own copy in its module registry)
