@@ -100,7 +100,10 @@ async function freePort(): Promise<number> {
 /** The moto_server of the machine's python, on 127.0.0.1 and a free port; stopped by `stop`. */
 async function startMoto(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+  // One Amazon-owned image (the sequence launches from whichever describe-images lists first):
+  // moto's own list is thousands, parsed on its first EC2 call, seconds of CPU per run.
+  const env = { ...process.env, MOTO_AMIS_PATH: path.join(__dirname, "clients", "moto-amis.json") };
+  const child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore", env });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   await eventually(() => fetch(`${url}/moto-api/`).then((r) => (r.ok ? true : undefined), () => undefined), 30_000, "moto_server to answer");
