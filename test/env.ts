@@ -3,3 +3,4 @@
 // silence it (@aws-sdk/core emitWarningIfUnsupportedVersion); children that tests start with
 // their own environment set it too. The CLI and the Lambda keep it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+

@@ -42,4 +42,24 @@ class CodeCachingRuntime extends Runtime {
   }
 }
 
+/**
+ * cdktf records a full stack trace (Error.stackTraceLimit lifted) for every token it creates, on
+ * a plain object, for its own messages (cdktf/lib/tokens/private/stack-trace.js). Under jest every
+ * such capture went through the source-map formatter jest installs in this realm, frame by
+ * frame, and took a large share of each synth. Captures on objects that are not errors get V8's
+ * plain format here; errors are formatted, and mapped, by jest as before.
+ */
+let formatter = Error.prepareStackTrace;
+function formatStack(error, frames) {
+  if (Object.prototype.toString.call(error) === "[object Error]") return formatter(error, frames);
+  return `${Object.prototype.toString.call(error)}${frames.map((frame) => `\n    at ${frame}`).join("")}`;
+}
+Object.defineProperty(Error, "prepareStackTrace", {
+  configurable: true,
+  get: () => (typeof formatter === "function" ? formatStack : formatter),
+  set: (f) => {
+    formatter = f;
+  },
+});
+
 module.exports = CodeCachingRuntime;

@@ -127,7 +127,7 @@ describe("host-local model against the real plugin", () => {
           rmSync(root, { recursive: true, force: true });
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });
