@@ -2,17 +2,24 @@
  * Bring-up under EC2's request rate limits: N launches at once over three AZs (one multus /20
  * each), the `aws` timing profile with its documented token buckets (simulator/timing.ts
  * EC2_REQUEST_BUCKETS), through this project's Lambda and the reference allocator. The figure is
- * the simulated time until the last lifecycle action, against the floor that the buckets and
- * the attach latency allow for that many EC2 calls:
+ * the simulated time until the last lifecycle action, against the floor that the buckets, the
+ * instances' readiness and the attach latency allow for that many EC2 calls:
  *
- *   floor(K) = max over buckets b of max(0, (K_b - C_b) / r_b)  +  attach_min
+ *   floor = max( max over buckets b of max(0, (K_b - C_b) / r_b),
+ *                max over k = 1..K_a of max(a_(k), (k - C_a) / r_a) )  +  attach_min
  *
- * K_b = calls that draw on bucket b, C_b its size, r_b its refill per second; attach_min the
- * least `attaching` time (the last attach still has to finish). Two floors: for the least calls
- * a launch needs (K_min: per launch DescribeInstances + DescribeNetworkInterfaces, per ENI
- * CreateNetworkInterface + AttachNetworkInterface + ModifyNetworkInterfaceAttribute), and for
- * the calls EC2 served the allocator (throttled calls take no token). Calls past a bucket's refill wait:
- * nothing can beat either floor; a gap to the second is time the allocator left unused.
+ * K_b = calls that draw on bucket b, C_b its size, r_b its refill per second; a = the bucket
+ * AttachNetworkInterface draws on (mutating, 50 at 5/s) and a_(k) the k-th earliest time at
+ * which an instance of the run takes an attach (a pending instance refuses attaches for a
+ * while: timing rows pendingMs x attachRefusedShare, drawn per instance, so read from the run);
+ * the k-th attach can be served neither before k attaches are possible nor before the bucket
+ * holds a k-th token. attach_min is the least `attaching` time (the last attach still has to
+ * finish). Without readiness times (a_(k) = 0) the second term is the attach bucket's drain.
+ * Two floors: for the least calls a launch needs (K_min: per launch DescribeInstances +
+ * DescribeNetworkInterfaces, per ENI CreateNetworkInterface + AttachNetworkInterface +
+ * ModifyNetworkInterfaceAttribute), and for the calls EC2 served the allocator (throttled calls
+ * take no token). Nothing can beat either floor; a gap to the second is time the allocator left
+ * unused.
  */
 import { parseConfig, planNetwork } from "../ipam";
 import { HOOK_MARGIN_MS } from "../lambda/launch";
@@ -56,8 +63,24 @@ function bucketName(b: Bucket): string {
   return Object.entries(EC2_REQUEST_BUCKETS).find(([, x]) => x === b)?.[0] ?? "unknown";
 }
 
-/** The floor for `calls` (per EC2 action): the slowest bucket's drain time plus the least attach. */
-export function rateFloor(calls: Record<string, number>): { seconds: number; terms: FloorTerm[]; attachMinSeconds: number } {
+/** The floor for `calls` (per EC2 action), see the module's comment. */
+export interface Floor {
+  readonly seconds: number;
+  /** Per bucket, its drain time, slowest first. */
+  readonly terms: FloorTerm[];
+  readonly attachMinSeconds: number;
+  /** max over k of max(a_(k), (k - C_a) / r_a), seconds: the attach bucket with the instances' readiness (0 without attaches). */
+  readonly attachReadySeconds: number;
+  /** The term that sets the floor: a bucket's name, or `attach readiness` when the instances' readiness adds to the attach bucket's drain. */
+  readonly setBy: string;
+}
+
+/**
+ * The floor for `calls` (per EC2 action): the slowest bucket's drain, or the attach bucket
+ * served no earlier than the instances take attaches (`attachableSeconds`, one per attach,
+ * any order), plus the least attach.
+ */
+export function rateFloor(calls: Record<string, number>, attachableSeconds: readonly number[] = []): Floor {
   const per = new Map<Bucket, number>();
   for (const [op, n] of Object.entries(calls)) {
     // The Lambda's reads filter by subnet or list instance ids: the filtered buckets.
@@ -66,8 +89,19 @@ export function rateFloor(calls: Record<string, number>): { seconds: number; ter
   }
   const terms = [...per].map(([b, n]) => ({ bucket: bucketName(b), calls: n, capacity: b.capacity, refillPerSecond: b.refillPerSecond, seconds: Math.max(0, (n - b.capacity) / b.refillPerSecond) }));
   terms.sort((a, b) => b.seconds - a.seconds);
+  const attach = ec2Bucket("AttachNetworkInterface", false);
+  const attaches = calls.AttachNetworkInterface ?? 0;
+  const ready = [...attachableSeconds].sort((a, b) => a - b);
+  let attachReadySeconds = 0;
+  for (let k = 1; k <= attaches; k++) {
+    // Fewer readiness times than attaches: the rest are ready at 0 (the earliest ones).
+    const r = ready[k - 1 - Math.max(0, attaches - ready.length)] ?? 0;
+    attachReadySeconds = Math.max(attachReadySeconds, r, (k - attach.capacity) / attach.refillPerSecond);
+  }
   const attachMinSeconds = AWS_TIMING.attachMs.value.min / 1000;
-  return { seconds: (terms[0]?.seconds ?? 0) + attachMinSeconds, terms, attachMinSeconds };
+  const bucketSeconds = terms[0]?.seconds ?? 0;
+  const setBy = attachReadySeconds > bucketSeconds ? "attach readiness" : (terms[0]?.bucket ?? "none");
+  return { seconds: Math.max(bucketSeconds, attachReadySeconds) + attachMinSeconds, terms, attachMinSeconds, attachReadySeconds, setBy };
 }
 
 /** The least calls N launches with one multus ENI each need. */
@@ -89,8 +123,8 @@ export interface BringupRow {
   readonly violations: number;
   /** Simulated seconds until the last lifecycle action. */
   readonly seconds: number;
-  readonly leastFloor: ReturnType<typeof rateFloor>;
-  readonly madeFloor: ReturnType<typeof rateFloor>;
+  readonly leastFloor: Floor;
+  readonly madeFloor: Floor;
   readonly calls: number;
   readonly throttled: number;
   /** Throttles the SDK's retries did not absorb (the allocator saw RequestLimitExceeded). */
@@ -121,6 +155,8 @@ export async function bringupRow(nodes: number, allocator: AllocatorName, seed =
     ...(allocator === "baseline" ? { reservations: "none" as const } : {}),
   });
   const enisPerNode = 1;
+  // When each launch's instance took attaches, one entry per ENI it needs.
+  const attachable = report.attachableAtMs.flatMap((ms) => Array<number>(enisPerNode).fill(ms / 1000));
   return {
     nodes,
     allocator,
@@ -128,8 +164,8 @@ export async function bringupRow(nodes: number, allocator: AllocatorName, seed =
     abandoned: report.launches.abandoned,
     violations: report.violations.length,
     seconds: report.lastActionMs / 1000,
-    leastFloor: rateFloor(leastCalls(nodes, enisPerNode)),
-    madeFloor: rateFloor(served(report)),
+    leastFloor: rateFloor(leastCalls(nodes, enisPerNode), attachable),
+    madeFloor: rateFloor(served(report), attachable),
     calls: report.ec2Calls.reads + report.ec2Calls.writes,
     throttled: report.ec2Calls.throttled,
     throttledOut: report.ec2Calls.throttledOut,
@@ -157,7 +193,7 @@ export async function runBringup(nodes: readonly number[] = BRINGUP_NODES, onRow
 
 if (require.main === module) {
   const nodes = (process.argv[2] ?? BRINGUP_NODES.join(",")).split(",").map(Number);
-  void runBringup(nodes, (r) => process.stdout.write(`${JSON.stringify({ ...r, leastFloor: r.leastFloor.seconds, madeFloor: r.madeFloor.seconds, terms: r.leastFloor.terms })}\n`));
+  void runBringup(nodes, (r) => process.stdout.write(`${JSON.stringify({ ...r, leastFloor: r.leastFloor.seconds, madeFloor: r.madeFloor.seconds, floorSetBy: r.leastFloor.setBy, attachReadySeconds: r.leastFloor.attachReadySeconds, terms: r.leastFloor.terms })}\n`));
 }
 
 /** Bring-up verdict: every launch CONTINUEd within the target of the floor, no throttle past the retries. */

@@ -211,11 +211,18 @@ function lambdaSection(v: { bundled: LambdaFigures; runtimeSdk: LambdaFigures })
   };
 }
 
+/** What sets a floor: the attach bucket with the instances' readiness, or the slowest bucket's drain. */
+function floorSetBy(f: BringupRow["leastFloor"]): string {
+  const t = f.terms[0];
+  if (f.setBy === "attach readiness") return `attach readiness: ${f.attachReadySeconds.toFixed(1)} s`;
+  return t ? `${t.bucket}: (${t.calls} - ${t.capacity}) / ${t.refillPerSecond}/s` : "";
+}
+
 function bringupSection(rows: readonly BringupRow[], verdict: Verdict): Section {
   const floor = rows[0]?.leastFloor;
   return {
     title: "7. Bring-up under EC2's token buckets: N launches over 3 AZs (multus /20 each), aws profile",
-    head: ["N", "allocator", "CONTINUEd", "ABANDONs", "violations", "last action", "floor (least calls)", "vs floor", "floor (calls served)", "EC2 calls", "throttled", "throttled past retries", "bucket that sets the floor"],
+    head: ["N", "allocator", "CONTINUEd", "ABANDONs", "violations", "last action", "floor (least calls)", "vs floor", "floor (calls served)", "EC2 calls", "throttled", "throttled past retries", "what sets the floor"],
     rows: rows.map((r) => [
       String(r.nodes),
       r.allocator,
@@ -229,10 +236,10 @@ function bringupSection(rows: readonly BringupRow[], verdict: Verdict): Section 
       String(r.calls),
       String(r.throttled),
       String(r.throttledOut),
-      r.leastFloor.terms[0] ? `${r.leastFloor.terms[0].bucket}: (${r.leastFloor.terms[0].calls} - ${r.leastFloor.terms[0].capacity}) / ${r.leastFloor.terms[0].refillPerSecond}/s` : "",
+      floorSetBy(r.leastFloor),
     ]),
     notes: [
-      "floor(K) = max over buckets b of max(0, (K_b - C_b) / r_b) + attach_min: K_b calls drawing on bucket b, C_b its size, r_b its refill per second (simulator/timing.ts EC2_REQUEST_BUCKETS, from the EC2 developer guide's \"Request throttling\" tables), attach_min the least attaching time" +
+      "floor = max(max over buckets b of max(0, (K_b - C_b) / r_b), max over k of max(a_(k), (k - C_a) / r_a)) + attach_min: K_b calls drawing on bucket b, C_b its size, r_b its refill per second (simulator/timing.ts EC2_REQUEST_BUCKETS, from the EC2 developer guide's \"Request throttling\" tables); a = AttachNetworkInterface's bucket (mutating) and a_(k) the k-th earliest time an instance of the run takes an attach (pending instances refuse attaches for a drawn while: pendingMs x attachRefusedShare, from the run's EC2 model); attach_min the least attaching time" +
         (floor ? ` (${floor.attachMinSeconds} s)` : "") +
         ". Least calls: per launch DescribeInstances + DescribeNetworkInterfaces (non-mutating, 100, 20/s), per ENI CreateNetworkInterface (100, 5/s), AttachNetworkInterface (mutating, 50, 5/s), ModifyNetworkInterfaceAttribute (100, 5/s). Calls served: the calls EC2 answered (a throttled call takes no token), so a gap to it is time left unused.",
       "One seeded run per cell (seed 1): runScenario with every launch in flight at once, the aws profile as documented and its assumed rows at their defaults (pending 5-40 s, attach 0.5-3 s, reads lagging), the Lambda's SDK retries; baseline = the reference allocator without reservations (its Option 1). Last action = simulated time of the last lifecycle action (CONTINUE or ABANDON).",

@@ -16,7 +16,7 @@ import { LambdaConfig, LambdaSubnet } from "../contract/lambda-env";
 import { ENI_TAG_KEYS } from "../contract/tags";
 import { Ec2, describeInstances, describeNetworkInterfaces, eniAddresses, tagValue } from "./aws";
 import { pendingOrder, pickWorkerAddress } from "./picker";
-import { RetryClock, RetryPolicy, retry } from "./retry";
+import { RetryClock, RetryPolicy, fullJitterMs, retry } from "./retry";
 
 /**
  * The EC2 client of one invocation, patient with throttling: a call still throttled (or
@@ -158,17 +158,41 @@ const INSTANCE_VISIBLE = (deps: LaunchDeps): RetryPolicy<Instance | undefined> =
  * Attaches, until the deadline, while the instance is still launching: a pending instance
  * refuses the attach, as IncorrectInstanceState ("The instance is not in the correct state for
  * this operation", errors-overview) or as InvalidInstanceID ("The pending instance ... is not in
- * a valid state", observed), and EC2 does not document for how long. The waits grow to 10 s:
- * AttachNetworkInterface's token bucket (50, refilled 5 per second, per account and Region:
- * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html) is shared by every
- * launch waiting.
+ * a valid state", observed), and EC2 does not document for how long. A refused attach still
+ * spends a token of AttachNetworkInterface's bucket (mutating: 50, refilled 5 per second, per
+ * account and Region, https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html),
+ * the bucket every launch's attach waits on, while DescribeInstances draws on the non-mutating
+ * one (100, 20 per second). So after a refusal the launch reads the instance's state until it
+ * is `running` (an instance out of `pending` takes attaches: EC2 user guide, "Amazon EC2
+ * instance state changes") and attaches then, probing with an attach only now and then
+ * meanwhile (PROBE_GAP_MS, doubling to PROBE_GAP_CAP_MS): an instance may take attaches
+ * before it is running.
  */
-const ATTACH_WHEN_READY = (deps: LaunchDeps): RetryPolicy<unknown> => ({
-  retryOn: (err) => [EC2_ERROR_CODES.incorrectInstanceState, EC2_ERROR_CODES.pendingInstance].includes(errorCode(err) as never),
-  budgetMs: untilDeadline(deps),
-  baseMs: 1000,
-  capMs: 10_000,
-});
+const REFUSED_ATTACH: readonly string[] = [EC2_ERROR_CODES.incorrectInstanceState, EC2_ERROR_CODES.pendingInstance];
+
+/** AttachNetworkInterface's bucket (mutating), THROTTLING's table "Request token bucket sizes and refill rates". */
+export const ATTACH_BUCKET = { capacity: 50, refillPerSecond: 5 } as const;
+
+/** Whether the group has more pending instances than the attach bucket serves while they are typically pending. */
+export function attachesScarce(group: readonly Instance[]): boolean {
+  const pending = group.filter((i) => i.State?.Name === "pending").length;
+  return pending > ATTACH_BUCKET.capacity + (ATTACH_BUCKET.refillPerSecond * PENDING_TYPICAL_MS) / 1000;
+}
+
+/** The first wait for `running` before another attach probe of a pending instance, ms; it doubles with each refused probe. */
+export const PROBE_GAP_MS = 8000;
+/** The longest wait between attach probes of a pending instance, ms. */
+export const PROBE_GAP_CAP_MS = 16_000;
+
+/** Reads of a pending instance's state between attach probes: full jitter, doubling from 1 s to 4 s ("Exponential Backoff And Jitter", lambda/retry.ts). */
+const UNTIL_RUNNING = (budgetMs: number): RetryPolicy<string | undefined> => ({ again: (state) => state === "pending", budgetMs, baseMs: 1000, capMs: 4000 });
+
+/**
+ * How long a new instance is typically pending, ms: assumed (the EC2 user guide, "Amazon EC2
+ * instance state changes", gives no duration). Attaches are scarce when more instances are
+ * pending than the attach bucket serves meanwhile: its size plus this long's refill.
+ */
+export const PENDING_TYPICAL_MS = 20_000;
 
 /** Re-reads of the instance after a lost attach race, until the other delivery's attachment shows (reads lag writes by seconds). */
 const ATTACHED_AT_READS = (deps: LaunchDeps) => ({ budgetMs: Math.min(30_000, untilDeadline(deps)), baseMs: 500, capMs: 5000 });
@@ -345,7 +369,7 @@ export async function launchEnis(deps: LaunchDeps, instanceId: string, group: Gr
     }
     if (!attachment) {
       try {
-        const out = await attachWhenReady(deps, eniId, instanceId, subnet.deviceIndex);
+        const out = await attachWhenReady(deps, eniId, instanceId, subnet.deviceIndex, { pending: state === "pending", scarce: attachesScarce(peers) });
         attachment = { AttachmentId: out.AttachmentId, DeleteOnTermination: false, InstanceId: instanceId, DeviceIndex: subnet.deviceIndex };
       } catch (err) {
         // A concurrent delivery of the same event may have attached this ENI, or its own, first.
@@ -388,9 +412,28 @@ function instanceViewEni(n: InstanceNetworkInterface, instanceId: string, device
   };
 }
 
-async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: string, deviceIndex: number) {
+/**
+ * `scarce` (attachesScarce): more of the group's instances are pending than the attach bucket
+ * serves meanwhile, so probes of pending instances would take tokens the running ones' attaches need:
+ * a pending instance is not probed at all, its first attach waits for `running`.
+ */
+async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: string, deviceIndex: number, opts: { readonly pending: boolean; readonly scarce: boolean }) {
   const attach = () => deps.ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: deviceIndex }));
-  return retry(attach, ATTACH_WHEN_READY(deps), deps);
+  const untilRunning = (gap: number) => retry(async () => (await readInstance(deps.ec2, instanceId))?.State?.Name, UNTIL_RUNNING(gap), deps);
+  if (opts.pending && opts.scarce) await untilRunning(untilDeadline(deps));
+  for (let refused = 0; ; refused++) {
+    try {
+      return await attach();
+    } catch (err) {
+      if (!REFUSED_ATTACH.includes(errorCode(err)) || untilDeadline(deps) <= 0) throw err;
+    }
+    // Refused: read the state until `running` (attach at once then) or until the next probe.
+    const gap = opts.scarce ? untilDeadline(deps) : Math.min(PROBE_GAP_CAP_MS, PROBE_GAP_MS * 2 ** refused, untilDeadline(deps));
+    const state = await untilRunning(gap);
+    // Not pending (running, or no longer alive): the attach answers for itself, after a short
+    // full-jitter pause so that a refusal of a running instance is not retried at once.
+    if (state !== "pending") await deps.sleep(fullJitterMs(refused, 1000, 10_000, deps.random));
+  }
 }
 
 /**

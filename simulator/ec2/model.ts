@@ -355,6 +355,15 @@ export class Ec2Model {
     return { instanceId: id, primaryEniId: eni.id, privateIpAddress: intToIp(eni.primaryIp) };
   }
 
+  /**
+   * Simulated ms from which the instance takes AttachNetworkInterface (the end of its refusing
+   * share of `pending`, timing profile rows pendingMs and attachRefusedShare); undefined for an
+   * unknown id. Not an SDK call: what a benchmark's floor needs to know about the run.
+   */
+  attachableAt(instanceId: string): number | undefined {
+    return this.instances.get(instanceId)?.refuseAttachUntil;
+  }
+
   /** Puts an instance in `shutting-down`: its ENIs stay attached until `terminateInstance`. */
   beginTermination(instanceId: string): void {
     const inst = this.instances.get(instanceId);

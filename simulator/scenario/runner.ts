@@ -146,6 +146,12 @@ export interface ScenarioReport {
   readonly minActionMarginMs: number | null;
   /** Simulated time (ms) of the last completed lifecycle action. */
   readonly lastActionMs: number;
+  /**
+   * Per launch of the launch phase (replacements after an ABANDON not included), the
+   * simulated ms from which its instance took AttachNetworkInterface (Ec2Model attachableAt):
+   * no allocator attaches earlier, whatever its calls.
+   */
+  readonly attachableAtMs: number[];
   /** Invocations the function's timeout cut off. */
   readonly invocationTimeouts: number;
   /** Addresses of the plan's worker blocks held by an interface at the end (static subnets). */
@@ -239,6 +245,7 @@ interface Tally {
   invocations: number;
   invocationErrors: number;
   invocationTimeouts: number;
+  attachableAtMs: number[];
   readonly abandonReasons: string[];
   /** Simulated ms per launch event from delivery to the end of its handling. */
   readonly latencies: number[];
@@ -326,6 +333,7 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     invocations: 0,
     invocationErrors: 0,
     invocationTimeouts: 0,
+    attachableAtMs: [],
     abandonReasons: [],
     latencies: [],
     launchesInFlight: new InFlight(),
@@ -518,6 +526,8 @@ async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; 
       // A hookless group's instance: its pending state change instead of a lifecycle action.
       const launched = asg.launch(world.launchOrder[i]);
       const { instanceId } = launched;
+      const attachable = ec2.attachableAt(instanceId);
+      if (attachable !== undefined) world.tally.attachableAtMs.push(attachable);
       const events: GroupEvent[] = [...launched.events, ...launched.stateEvents];
       noteDelivery(world, instanceId, TRANSITIONS.launching, events);
       launchEvents.push(...events);
@@ -636,6 +646,7 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     minActionMarginMs: completed.length ? Math.min(...completed.map((r) => r.timeoutMs - (r.at - r.startedAt))) : null,
     lastActionMs: Math.max(0, ...completed.map((r) => r.at)),
     invocationTimeouts: tally.invocationTimeouts,
+    attachableAtMs: tally.attachableAtMs,
     workerAddressesHeld: world.ec2.liveAddresses().filter((a) => {
       const s = opts.plan.subnets.find((p) => p.id === a.subnetId);
       return !a.ipv6 && s?.strategy === "static" && ipToInt(a.ip) >= s.workers.first && ipToInt(a.ip) <= s.workers.last;

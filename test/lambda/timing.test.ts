@@ -2,7 +2,8 @@ import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DescribeI
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { Ec2Error } from "../../simulator/ec2/errors";
 import { TimingValues, timingProfile } from "../../simulator/timing";
-import { MULTUS_SUBNETS, World, world } from "./world";
+import { attachesScarce } from "../../lambda/launch";
+import { GROUP, MULTUS_SUBNETS, NODE_SUBNET, World, world } from "./world";
 
 /**
  * The handler against models as slow and as lazy as AWS (the `aws` timing profile, some rows
@@ -111,5 +112,39 @@ describe("ENI limits per network card", () => {
     expect(out.result).toBe("ABANDON");
     expect(out.reason).toMatch(/p5\.48xlarge takes 2 ENIs on its default network card; .* has 1 there and needs 2 more/);
     expect(w.ec2Mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(0);
+  });
+});
+
+describe("attaching to a pending instance", () => {
+  test("GIVEN a pending instance (30 s) that refuses attaches for its first 20 s WHEN it launches THEN the handler reads its state between sparse attach probes (at most 3 attaches in all) and CONTINUEs", async () => {
+    const w = await world({ subnets: 1, timing: aws({ pendingMs: fixed(30_000), attachRefusedShare: { min: 2 / 3, max: 2 / 3 } }) });
+    const { instanceId, event } = w.launch();
+
+    const out = await w.handler(event);
+
+    expect(out).toMatchObject({ result: "CONTINUE" });
+    expect(w.ec2Mock.commandCalls(AttachNetworkInterfaceCommand).length).toBeLessThanOrEqual(3);
+    expect(w.ec2Mock.commandCalls(DescribeInstancesCommand).length).toBeGreaterThan(2);
+    expect(w.enisOf(instanceId).map((e) => e.Attachment!.DeviceIndex)).toEqual([0, 1]);
+  });
+
+  test("GIVEN more pending instances in the group than the attach bucket serves while they boot (attachesScarce) WHEN one launches THEN it does not probe: one attach, once the instance is running", async () => {
+    const w = await world({ subnets: 1, timing: aws({ pendingMs: fixed(30_000), attachRefusedShare: { min: 1 / 3, max: 1 / 3 } }) });
+    const { instanceId, event } = w.launch();
+    // The group's other launches: its tag, pending meanwhile.
+    for (let k = 0; k < 160; k++) w.model.launchInstance({ instanceType: "t3.medium", subnetId: NODE_SUBNET, tags: { "aws:autoscaling:groupName": GROUP } });
+
+    const out = await w.handler(event);
+
+    expect(out).toMatchObject({ result: "CONTINUE" });
+    expect(w.ec2Mock.commandCalls(AttachNetworkInterfaceCommand)).toHaveLength(1);
+    expect(w.clock.now()).toBeGreaterThanOrEqual(30_000);
+    expect(w.enisOf(instanceId).map((e) => e.Attachment!.DeviceIndex)).toEqual([0, 1]);
+  });
+
+  test("GIVEN 160 pending instances of a group, then 151, then 150 WHEN judging whether attaches are scarce THEN only more than 50 + 5/s x 20 s = 150 are", () => {
+    const group = (n: number) => Array.from({ length: n }, (_, k) => ({ InstanceId: `i-${k}`, State: { Name: "pending" as const } }));
+
+    expect([attachesScarce(group(160)), attachesScarce(group(151)), attachesScarce(group(150)), attachesScarce([...group(150), { State: { Name: "running" as const } }])]).toEqual([true, true, false, false]);
   });
 });
