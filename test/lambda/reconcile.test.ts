@@ -64,7 +64,7 @@ describe("the reconcile pass (hookless groups' lost pending events)", () => {
       expect(enis[0]!.TagSet!.find((t) => t.Key === ENI_TAG_KEYS.instanceId)!.Value).toBe(id);
       expect(enis[0]!.Attachment!.DeleteOnTermination).toBe(true);
       const s = plan.subnets.find((x) => x.id === enis[0]!.SubnetId)!;
-      const block = s.workerBlocks[g.name];
+      const block = s.workerBlocks[g.name!];
       const ip = ipToInt(enis[0]!.PrivateIpAddress!);
       if (block) expect(block.first <= ip && ip <= block.last).toBe(true);
       else expect(s.dhcp.some((r) => r.first <= ip && ip <= r.last)).toBe(true);
