@@ -14,14 +14,14 @@ import { awsContext } from "./aws-context";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
 import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, EVENT_DELIVERY, HOOK_NAME_PATTERN, NODE_GROUP_KINDS, NodeGroupKind, maximumEventAgeSeconds } from "../../contract/lifecycle";
-import { GROUP_INSTANCE_TAG, RULE_STATES, STATE_CHANGE } from "../../contract/state-change";
+import { GROUP_INSTANCE_TAG, RECONCILE, RULE_STATES, STATE_CHANGE } from "../../contract/state-change";
 import type { LambdaCodeConfig } from "../../ipam/node-options";
 
 /** The input the sweep schedule sends the function. */
 export const DEFAULT_SWEEP_EVENT = { source: "multus.sweep", action: "sweep" } as const;
 
 /** The input the reconcile schedule sends the function (lambda/events.ts). */
-export const RECONCILE_EVENT = { source: "multus.reconcile", action: "reconcile" } as const;
+export const RECONCILE_EVENT = RECONCILE.event;
 
 /** A schedule expression EventBridge takes: rate(...) or cron(...). */
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
@@ -224,7 +224,7 @@ export class LifecycleLambda extends Construct {
     }
     const sweepSchedule = props.sweepSchedule === undefined ? "rate(15 minutes)" : props.sweepSchedule;
     if (sweepSchedule !== null) c.str(sweepSchedule, "sweepSchedule", SCHEDULE, "rate(15 minutes)");
-    const reconcileSchedule = props.reconcileSchedule === undefined ? "rate(1 minute)" : props.reconcileSchedule;
+    const reconcileSchedule = props.reconcileSchedule === undefined ? RECONCILE.schedule : props.reconcileSchedule;
     if (reconcileSchedule !== null) c.str(reconcileSchedule, "reconcileSchedule", SCHEDULE, "rate(1 minute)");
     const tags = props.tags ?? {};
     const ctx = awsContext(this);

@@ -167,7 +167,7 @@ export interface AutoScalingModelOptions {
    * A hookless group (Karpenter's NodePool, an EKS managed node group): its instances carry
    * this tag instead of aws:autoscaling:groupName, no lifecycle hook holds them (the hooks are
    * left out), and launches and terminations emit EC2 Instance State-change Notification events
-   * (`pending`; `shutting-down`) instead (see `stateEvents`). `terminated` is not emitted
+   * (`pending`; `shutting-down`) instead (see `stateEvents`); a lost `pending` is the scheduled reconcile pass's (scenario runner). `terminated` is not emitted
    * (assumed lost: the ENIs the function marked DeleteOnTermination go with the instance, the
    * sweep takes any other). Karpenter launches by CreateFleet with the NodePool tag on the
    * instance (aws/karpenter-provider-aws pkg/utils/utils.go); EKS through an Auto Scaling group

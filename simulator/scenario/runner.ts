@@ -10,6 +10,8 @@ import { PodIp, Violation, checkInvariants } from "../invariants";
 import { SdkHook, autoScalingClient, ec2Client } from "../sdk";
 import { ScenarioScheduler, VirtualScheduler } from "./scheduler";
 import { TimingName, TimingProfile, draw, timingProfile } from "../timing";
+import { RECONCILE } from "../../contract/state-change";
+import { RECONCILE_AFTER_MS } from "../../lambda/handler";
 import type { Allocator, AllocatorContext } from "./types";
 
 export interface ScenarioFaults {
@@ -104,6 +106,15 @@ export interface ScenarioOptions {
   readonly lambdaTimeoutSeconds?: number;
   /** Lifecycle actions must complete this long before their hook's timeout (violation `late-action`). @default 0 */
   readonly actionMarginMs?: number;
+  /**
+   * With a hookless group: the reconcile pass's schedule (the module's reconcileSchedule),
+   * simulated ms between passes, each delivered as EventBridge delivers a scheduled rule's
+   * event (the profile's delivery latency; assumed never lost: the next pass covers a lost
+   * one anyway). Passes run while the launches do and until every instance has had one after
+   * it became old enough for it (RECONCILE_AFTER_MS); `null`: no pass (the function without
+   * the schedule). @default RECONCILE.everyMs (the module's default rate), none without a hookless group
+   */
+  readonly reconcileEveryMs?: number | null;
   /** @default a VirtualScheduler seeded from `seed` */
   readonly scheduler?: ScenarioScheduler;
   readonly log?: (line: object) => void;
@@ -171,6 +182,8 @@ export interface ScenarioReport {
   readonly maxLaunchesInFlight: number;
   /** EventBridge deliveries: events lost (never delivered) and events delivered twice, launch and terminate alike. */
   readonly deliveries: { readonly lost: readonly LostEvent[]; readonly duplicated: number };
+  /** Scheduled reconcile passes delivered (hookless groups). */
+  readonly reconcilePasses: number;
   /** Released steps in order (`t=<ms> <task>:<operation>`), for replaying a failure by eye. */
   readonly trace: string[];
 }
@@ -254,6 +267,8 @@ interface Tally {
   /** Events EventBridge lost, and how many it delivered twice. */
   readonly lost: LostEvent[];
   duplicated: number;
+  /** Reconcile passes delivered. */
+  reconcilePasses: number;
 }
 
 /** One run's world: the models, the scheduler, the seeded random numbers, and its tally. */
@@ -339,6 +354,7 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     launchesInFlight: new InFlight(),
     lost: [],
     duplicated: 0,
+    reconcilePasses: 0,
   };
   const rng = seededRandom(seed);
   return {
@@ -359,6 +375,9 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
 class InvocationTimedOut extends Error {
   override readonly name = "InvocationTimedOut";
 }
+
+/** A scheduled rule's constant input (the reconcile pass). */
+type ScheduledInput = typeof RECONCILE.event;
 
 /** The invocation a call or a wait belongs to, carried along its awaits: its label in the trace and its deadline. */
 interface Invocation {
@@ -456,7 +475,7 @@ function noteDelivery(world: World, instanceId: string, transition: string, even
  * once more although nothing failed. `countInFlight`: a launch of the launch phase, counted
  * while an invocation runs.
  */
-async function invokeAllocator(world: World, event: GroupEvent, task: string, countInFlight = false): Promise<void> {
+async function invokeAllocator(world: World, event: GroupEvent | ScheduledInput, task: string, countInFlight = false): Promise<void> {
   const { scheduler, tally, timing, rng } = world;
   const deliveries = [deliverOnce(world, event, task, draw(timing.eventDeliveryMs, rng), countInFlight)];
   if (timing.duplicateDelivery.probability > 0 && rng() < timing.duplicateDelivery.probability) {
@@ -465,10 +484,10 @@ async function invokeAllocator(world: World, event: GroupEvent, task: string, co
   }
   const start = scheduler.now();
   await Promise.all(deliveries);
-  if (isLaunchEvent(event)) tally.latencies.push(scheduler.now() - start);
+  if ("detail" in event && isLaunchEvent(event)) tally.latencies.push(scheduler.now() - start);
 }
 
-async function deliverOnce(world: World, event: GroupEvent, task: string, delayMs: number, countInFlight: boolean): Promise<void> {
+async function deliverOnce(world: World, event: GroupEvent | ScheduledInput, task: string, delayMs: number, countInFlight: boolean): Promise<void> {
   const { opts, scheduler, tally, timing } = world;
   const retries = opts.invocationRetries ?? EVENT_DELIVERY.lambdaMaximumRetryAttempts;
   const timeoutMs = (opts.lambdaTimeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT) * 1000;
@@ -484,7 +503,7 @@ async function deliverOnce(world: World, event: GroupEvent, task: string, delayM
       timer = scheduler.setTimer(timeoutMs, () => resolve("timeout"), `${name}:lambda-timeout`);
     });
     const call = () => TASK.run(inv, () => opts.allocator(event, allocatorContext(world, inv)));
-    const run = (countInFlight ? tally.launchesInFlight.run(eventInstanceId(event), call) : call()).then(
+    const run = (countInFlight && "detail" in event ? tally.launchesInFlight.run(eventInstanceId(event), call) : call()).then(
       (out) => ({ out }),
       (error: unknown) => ({ error }),
     );
@@ -546,13 +565,42 @@ async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; 
       opts.log?.({ runner: "foreign ENI failed", subnet: s.id, error: (err as Error).name });
     }
   };
-  await scheduler.run(
-    Promise.all([
-      ...Array.from({ length: Math.min(concurrency, opts.nodes) }, (_, w) => launcher(w)),
-      ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)),
-    ]),
-  );
+  const launches = Promise.all(Array.from({ length: Math.min(concurrency, opts.nodes) }, (_, w) => launcher(w)));
+  await scheduler.run(Promise.all([launches, ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)), reconciler(world, launches)]));
   return { launchEvents, foreignIds };
+}
+
+/** The reconcile pass's interval in this run, or undefined when no pass runs. */
+function reconcileInterval(world: World): number | undefined {
+  const { opts } = world;
+  if (!(opts.groups ?? []).some((g) => g.instanceTag)) return undefined;
+  const every = opts.reconcileEveryMs === undefined ? RECONCILE.everyMs : opts.reconcileEveryMs;
+  return every === null ? undefined : every;
+}
+
+/**
+ * The reconcile schedule on the run's clock (an EventBridge scheduled rule: every interval,
+ * its event delivered to the function like any other): passes while `launches` run, and after
+ * they end until a pass has started at least RECONCILE_AFTER_MS after the last launch, so every
+ * instance was old enough for one. The first pass comes one interval after the start (assumed:
+ * the rule's phase is arbitrary).
+ */
+async function reconciler(world: World, launches: Promise<unknown>): Promise<void> {
+  const every = reconcileInterval(world);
+  if (every === undefined) return;
+  const { scheduler, tally } = world;
+  let doneAt: number | undefined;
+  void launches.then(() => (doneAt = scheduler.now()));
+  // The rule fires on its rate whether the last pass has ended or not.
+  const passes: Promise<void>[] = [];
+  for (let k = 0; ; k++) {
+    await scheduler.sleep(every, `S${k}:schedule`);
+    const startedAt = scheduler.now();
+    tally.reconcilePasses++;
+    passes.push(invokeAllocator(world, RECONCILE.event, `S${k}`));
+    if (doneAt !== undefined && startedAt >= doneAt + RECONCILE_AFTER_MS) break;
+  }
+  await Promise.all(passes);
 }
 
 /** The InService nodes with their secondary ENIs, as the pod source sees them. */
@@ -659,6 +707,7 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     ipv6: run.ipv6,
     maxLaunchesInFlight: tally.launchesInFlight.max,
     deliveries: { lost: tally.lost, duplicated: tally.duplicated },
+    reconcilePasses: tally.reconcilePasses,
     trace: scheduler.trace,
   };
 }
