@@ -58,6 +58,28 @@ export interface ScenarioGroup {
   readonly instanceTag?: { readonly key: string; readonly value: string };
 }
 
+/**
+ * Hookless groups' nodes coming and going while the launches run, each at a random moment of
+ * the launch window:
+ * - `terminations`: a running node of a hookless group terminated without a hook (Karpenter's
+ *   consolidation, a Spot interruption: EC2 terminates the instance two minutes after the
+ *   warning, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-instance-termination-notices.html;
+ *   the warning itself changes nothing the function sees);
+ * - `replacements`: a managed group's rolling update, one node at a time: a new node launched,
+ *   then, once it has had time to become Ready (30-120 s: assumed), an old one terminated
+ *   (Amazon EKS user guide, "Understand each phase of node updates": the scale-up phase
+ *   launches new nodes, the upgrade phase drains and terminates old ones,
+ *   https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html).
+ */
+export interface ScenarioChurn {
+  /** @default 0 */
+  readonly terminations?: number;
+  /** @default 0 */
+  readonly replacements?: number;
+  /** The hookless group (its autoScalingGroupName) rolled by `replacements`. @default the first hookless group */
+  readonly replaceGroup?: string;
+}
+
 export interface ScenarioOptions {
   readonly plan: NetworkPlan;
   readonly allocator: Allocator;
@@ -85,6 +107,8 @@ export interface ScenarioOptions {
   readonly pods?: PodSource;
   /** InService nodes to terminate after the launches. @default 0 */
   readonly terminations?: number;
+  /** Hookless churn while the launches run (ScenarioChurn). @default none */
+  readonly churn?: ScenarioChurn;
   /** Deliver every launch event once more at the end; the live addresses must not change. @default false */
   readonly replay?: boolean;
   /** @default 300 */
@@ -184,6 +208,8 @@ export interface ScenarioReport {
   readonly deliveries: { readonly lost: readonly LostEvent[]; readonly duplicated: number };
   /** Scheduled reconcile passes delivered (hookless groups). */
   readonly reconcilePasses: number;
+  /** Hookless nodes the churn terminated (consolidation, interruptions, the rolling update's old nodes) and the rolling update's new nodes. */
+  readonly churned: { readonly terminated: number; readonly launched: number };
   /** Released steps in order (`t=<ms> <task>:<operation>`), for replaying a failure by eye. */
   readonly trace: string[];
 }
@@ -269,6 +295,8 @@ interface Tally {
   duplicated: number;
   /** Reconcile passes delivered. */
   reconcilePasses: number;
+  /** Hookless nodes the churn terminated, and the rolling update's new nodes. */
+  readonly churned: { terminated: number; launched: number };
 }
 
 /** One run's world: the models, the scheduler, the seeded random numbers, and its tally. */
@@ -355,6 +383,7 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     lost: [],
     duplicated: 0,
     reconcilePasses: 0,
+    churned: { terminated: 0, launched: 0 },
   };
   const rng = seededRandom(seed);
   return {
@@ -565,9 +594,51 @@ async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; 
       opts.log?.({ runner: "foreign ENI failed", subnet: s.id, error: (err as Error).name });
     }
   };
-  const launches = Promise.all(Array.from({ length: Math.min(concurrency, opts.nodes) }, (_, w) => launcher(w)));
+  const launches = Promise.all([...Array.from({ length: Math.min(concurrency, opts.nodes) }, (_, w) => launcher(w)), churn(world, window)]);
   await scheduler.run(Promise.all([launches, ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)), reconciler(world, launches)]));
   return { launchEvents, foreignIds };
+}
+
+/** Delivers a hookless node's termination (its shutting-down state change) as EventBridge does. */
+async function terminateHookless(world: World, instanceId: string, task: string): Promise<void> {
+  const events = world.asg.terminateWithEvents(instanceId);
+  world.tally.churned.terminated++;
+  noteDelivery(world, instanceId, TRANSITIONS.terminating, events);
+  await Promise.all(events.map((e, k) => invokeAllocator(world, e, `${task}${events.length > 1 ? `.${k}` : ""}`)));
+}
+
+/** The scenario's churn (ScenarioChurn) over `window` simulated ms. */
+async function churn(world: World, window: number): Promise<void> {
+  const { opts, asg, scheduler, rng } = world;
+  const c = opts.churn;
+  if (!c) return;
+  const groups = opts.groups ?? [];
+  const hookless = new Set(groups.filter((g) => g.instanceTag).map((g) => g.autoScalingGroupName));
+  const running = (group?: string) => asg.instances().filter((i) => i.state === "InService" && hookless.has(i.groupName) && (group === undefined || i.groupName === group));
+  const rolled = c.replaceGroup ?? groups.find((g) => g.instanceTag)?.autoScalingGroupName;
+  const member = groups.findIndex((g) => g.autoScalingGroupName === rolled);
+  if ((c.replacements ?? 0) > 0 && (member < 0 || !groups[member]!.instanceTag)) throw new Error(`runScenario: churn.replaceGroup ${String(rolled)} is not a hookless group of the scenario`);
+  const kill = async (k: number) => {
+    await scheduler.sleep(randomInt(rng, window), `C${k}:churn`);
+    const live = running();
+    if (live.length) await terminateHookless(world, live[randomInt(rng, live.length)]!.instanceId, `C${k}`);
+  };
+  const replace = async (k: number) => {
+    await scheduler.sleep(randomInt(rng, window), `U${k}:update`);
+    const old = running(rolled);
+    const launched = asg.launch(member);
+    world.tally.churned.launched++;
+    noteDelivery(world, launched.instanceId, TRANSITIONS.launching, launched.stateEvents);
+    await Promise.all([
+      ...launched.stateEvents.map((e, j) => invokeAllocator(world, e, `U${k}${launched.stateEvents.length > 1 ? `.${j}` : ""}`)),
+      (async () => {
+        await scheduler.sleep(30_000 + randomInt(rng, 90_000), `U${k}:ready`);
+        const still = old.filter((o) => running(rolled).some((r) => r.instanceId === o.instanceId));
+        if (still.length) await terminateHookless(world, still[randomInt(rng, still.length)]!.instanceId, `U${k}:old`);
+      })(),
+    ]);
+  };
+  await Promise.all([...Array.from({ length: c.terminations ?? 0 }, (_, k) => kill(k)), ...Array.from({ length: c.replacements ?? 0 }, (_, k) => replace(k))]);
 }
 
 /** The reconcile pass's interval in this run, or undefined when no pass runs. */
@@ -708,6 +779,7 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     maxLaunchesInFlight: tally.launchesInFlight.max,
     deliveries: { lost: tally.lost, duplicated: tally.duplicated },
     reconcilePasses: tally.reconcilePasses,
+    churned: { ...tally.churned },
     trace: scheduler.trace,
   };
 }
