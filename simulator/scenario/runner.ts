@@ -604,7 +604,24 @@ async function terminateHookless(world: World, instanceId: string, task: string)
   const events = world.asg.terminateWithEvents(instanceId);
   world.tally.churned.terminated++;
   noteDelivery(world, instanceId, TRANSITIONS.terminating, events);
-  await Promise.all(events.map((e, k) => invokeAllocator(world, e, `${task}${events.length > 1 ? `.${k}` : ""}`)));
+  await Promise.all([...events.map((e, k) => invokeAllocator(world, e, `${task}${events.length > 1 ? `.${k}` : ""}`)), deliverTerminated(world, instanceId, task)]);
+}
+
+/**
+ * A hookless instance's `terminated` state change, once its shutdown ends (AutoScalingModel
+ * terminatedEvents): delivered like the others, lost or twice now and then. Nothing for an
+ * instance of an Auto Scaling group with hooks.
+ */
+async function deliverTerminated(world: World, instanceId: string, task: string): Promise<void> {
+  const { asg, scheduler } = world;
+  const model = asg.memberOf(instanceId)?.model;
+  const at = model?.shutdownEndsAt(instanceId);
+  if (!model || at === undefined) return;
+  // Just after the shutdown's end: the instance is terminated and its event emitted.
+  if (at >= scheduler.now()) await scheduler.sleep(at - scheduler.now() + 1, `${task}:shutdown`);
+  const events = model.terminatedEvents(instanceId);
+  noteDelivery(world, instanceId, "terminated", events);
+  await Promise.all(events.map((e, k) => invokeAllocator(world, e, `${task}:terminated${events.length > 1 ? `.${k}` : ""}`)));
 }
 
 /** The scenario's churn (ScenarioChurn) over `window` simulated ms. */
@@ -711,7 +728,7 @@ async function terminateNodes(world: World): Promise<string[]> {
   const terminator = async () => {
     while (tnext < termEvents.length) {
       const { id, events } = termEvents[tnext++]!;
-      await Promise.all(events.map((e) => invokeAllocator(world, e, `T:${id}`)));
+      await Promise.all([...events.map((e) => invokeAllocator(world, e, `T:${id}`)), deliverTerminated(world, id, `T:${id}`)]);
     }
   };
   await scheduler.run(Promise.all(Array.from({ length: Math.min(concurrency, termEvents.length) }, () => terminator())));
