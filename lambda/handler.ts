@@ -393,11 +393,12 @@ export function lacksMultusEnis(instance: Instance, config: LambdaConfig): boole
 }
 
 /**
- * The scheduled pass over hookless groups: EventBridge delivers EC2's state changes at least
- * once but may lose or delay one ("Events are delivered on a best-effort basis", Amazon EC2
- * user guide, "EC2 instance state change events",
- * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-instance-state-changes.html),
- * and a node whose `pending` event is lost keeps its startup taint with no multus ENI. Each
+ * The scheduled pass over hookless groups: an AWS service's events reach EventBridge on a best
+ * effort basis unless listed as durable ("in some rare cases an event might not be delivered";
+ * EventBridge user guide, "Event delivery from AWS services",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-delivery-level.html;
+ * EC2 is not listed there as durable: assumed best effort), and a node whose `pending` event
+ * is lost keeps its startup taint with no multus ENI. Each
  * group's running instances (by the tag that names them, instance-state-name running, every
  * page) that lack their ENIs get them by the same path as the event. Auto Scaling groups need
  * none: their launch hook times out into ABANDON. One JSON line says what it did.

@@ -112,9 +112,11 @@ export interface LifecycleLambdaProps {
   /**
    * EventBridge schedule of the reconcile pass, when a group is `karpenter` or `managed`: their
    * running instances that lack their multus ENIs (their `pending` state change was lost or
-   * late: EventBridge delivers EC2's state changes on a best-effort basis) get them. Such a
+   * late: AWS services' events reach EventBridge on a best-effort basis, EventBridge user
+   * guide, "Event delivery from AWS services") get them. Such a
    * node keeps its startup taint meanwhile and its multus pods stay Pending, and the scheduler
-   * does not replace it (Karpenter counts a startup-tainted node as about to be ready), so
+   * does not replace it ("Karpenter assumes that the taint is temporary and some other system
+   * will remove the taint", https://karpenter.sh/v1.14/concepts/nodepools/), so
    * the default is EventBridge's finest rate, not the sweep's: one minute (a rate expression
    * is in minutes at the least, EventBridge user guide, "Schedule expressions for rules").
    * A pass costs a DescribeInstances per hookless group when nothing is missing. A lost
