@@ -6,7 +6,7 @@
  * a lost `pending` event is the scheduled reconcile pass's to make good), and no ENI outlives
  * its instance (eni-outlived-instance, leaked-eni). A lost lifecycle action of the Auto Scaling
  * group is the one excuse: its hook times out (incomplete-action), as it should. Modest counts here; the
- * 200-node churn of issue 20 belongs to a soak run, not to `npm test`. fast-check prints the
+ * churn at scale is churn.property.test.ts (and the soak's `churn` kind, 200 nodes). fast-check prints the
  * seed and path of a failure to replay it.
  */
 import { readFileSync } from "node:fs";
