@@ -71,7 +71,7 @@ export function soak(flags: SoakFlags, onDone: (done: number) => void = () => un
   let stoppedEarly = false;
   let cpuMs = 0;
   const failed: SoakOutcome[] = [];
-  const byKind: Record<SoakKind, number> = { launch: 0, cluster: 0, readiness: 0 };
+  const byKind: Record<SoakKind, number> = { launch: 0, cluster: 0, readiness: 0, churn: 0 };
   const jobs = Math.max(1, Math.min(flags.jobs, Math.ceil(flags.scenarios / CHUNK)));
   return new Promise((resolve, reject) => {
     let live = jobs;

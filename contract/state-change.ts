@@ -42,3 +42,14 @@ export const AUTOSCALING_GROUP_TAG = "aws:autoscaling:groupName";
 export function instanceTagKey(kind: NodeGroupKind): string {
   return kind === "autoscaling" ? AUTOSCALING_GROUP_TAG : GROUP_INSTANCE_TAG[kind];
 }
+
+/**
+ * The reconcile pass over hookless groups (lambda/handler.ts): the constant input its schedule
+ * sends, and the schedule's default, EventBridge's finest rate (a node whose `pending` event
+ * was lost waits tainted until a pass runs).
+ */
+export const RECONCILE = {
+  event: { source: "multus.reconcile", action: "reconcile" },
+  schedule: "rate(1 minute)",
+  everyMs: 60_000,
+} as const;

@@ -11,6 +11,9 @@ import { ATTACH_STATES, CLEANUP_STATES, INSTANCE_STATES, InstanceStateName, STAT
  * - The sweep: an EventBridge schedule's own event (detail-type "Scheduled Event", source
  *   "aws.events") or a constant input carrying `"action": "sweep"` (what the node group
  *   module's schedule sends: `{"source": "multus.sweep", "action": "sweep"}`).
+ * - The reconcile pass: a constant input carrying `"action": "reconcile"` (what the module's
+ *   reconcile schedule sends, `{"source": "multus.reconcile", "action": "reconcile"}`), for
+ *   hookless groups' running instances whose `pending` event never arrived.
  * - EC2 Instance State-change Notification (contract/state-change.ts): `pending` attaches,
  *   `shutting-down` and `terminated` clean up, other states are ignored. Such an event with no
  *   instance id or an unknown state is refused (EventError), not ignored: it names the field.
@@ -21,6 +24,7 @@ import { ATTACH_STATES, CLEANUP_STATES, INSTANCE_STATES, InstanceStateName, STAT
 export type ParsedEvent =
   | { readonly kind: "launch" | "terminate"; readonly action: LifecycleActionRef }
   | { readonly kind: "sweep" }
+  | { readonly kind: "reconcile" }
   | { readonly kind: "state"; readonly instanceId: string; readonly state: InstanceStateName; readonly step: "attach" | "cleanup" }
   | { readonly kind: "ignored"; readonly reason: string };
 
@@ -51,6 +55,7 @@ export function parseEvent(event: unknown): ParsedEvent {
   if (e.action === "sweep" || detail.action === "sweep" || (e["detail-type"] === "Scheduled Event" && e.source === "aws.events")) {
     return { kind: "sweep" };
   }
+  if (e.action === "reconcile" || detail.action === "reconcile") return { kind: "reconcile" };
   const type = e["detail-type"];
   if (type === STATE_CHANGE.detailType) return parseStateChange(e);
   if (type !== DETAIL_TYPES.launch && type !== DETAIL_TYPES.terminate) {

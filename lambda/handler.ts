@@ -1,5 +1,5 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
-import { ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
+import { Instance, ModifyNetworkInterfaceAttributeCommand, NetworkInterface } from "@aws-sdk/client-ec2";
 import { errorCode, errorText } from "../contract/aws-errors";
 import { LambdaConfig, parseLambdaGroups } from "../contract/lambda-env";
 import { DEFAULT_LAMBDA_TIMEOUT, LifecycleResult } from "../contract/lifecycle";
@@ -14,10 +14,10 @@ export type { LambdaConfig } from "../contract/lambda-env";
 
 /** What one invocation did. */
 export interface LifecycleOutcome {
-  readonly action: "launch" | "terminate" | "sweep" | "ignored";
+  readonly action: "launch" | "terminate" | "sweep" | "reconcile" | "ignored";
   /** The lifecycle action result sent; NONE for the sweep and ignored events. */
   readonly result: LifecycleResult | "NONE";
-  /** launch: the instance's multus ENIs (none after ABANDON); terminate and sweep: the ENIs deleted. */
+  /** launch: the instance's multus ENIs (none after ABANDON); terminate and sweep: the ENIs deleted; reconcile: the ENIs it attached. */
   readonly enis: { subnetId: string; eniId: string; ip: string }[];
   /** EC2 calls this invocation made (reads included, failed calls included). */
   readonly ec2Calls: number;
@@ -256,29 +256,49 @@ async function terminate(run: Invocation, action: LifecycleActionRef): Promise<L
   return cleanupOutcome(run, { action: "terminate", result: "CONTINUE", subject: { instanceId: action.instanceId, autoScalingGroup: action.autoScalingGroupName }, deleted, problems });
 }
 
+/** What one attempt at a hookless instance's multus ENIs did: its progress and, on failure, why and what it undid. */
+interface HooklessAttach {
+  readonly progress: LaunchProgress;
+  readonly reason?: string;
+  readonly deleted?: string[];
+}
+
+/**
+ * The instance's multus ENIs by launchEnis (the same plan, picker, idempotency and tags as a
+ * launch action). On failure the ENIs this attempt made go (others may be a concurrent
+ * delivery's), and the reason says why. Logs nothing: the caller does.
+ */
+async function attachOrUndo(run: Invocation, instanceId: string, tag: { key: string; value: string }): Promise<HooklessAttach> {
+  const progress: LaunchProgress = { enis: [], created: [] };
+  run.deadline = run.endsAt - CLEANUP_RESERVE_MS;
+  try {
+    await launchEnis(run, instanceId, tag, progress);
+    return { progress };
+  } catch (failure) {
+    const why = failure instanceof LaunchFailure ? failure.message : errorText(failure);
+    run.deadline = run.endsAt - CLEANUP_END_MS;
+    const { deleted, cleanupError } = await undoLaunch(run, instanceId, progress, () => instanceGone(run.ec2, instanceId));
+    return { progress, deleted, reason: [why, cleanupError ? `cleanup failed: ${cleanupError}` : ""].filter(Boolean).join("; ") };
+  }
+}
+
 /**
  * A hookless group's instance is pending: its multus ENIs, by the same plan, picker and
  * idempotency as a launch action, but with no action to complete: the node's startup taint
  * keeps multus pods off it until the node agent sees the ENIs. On failure the ENIs this
  * invocation made go (others may be a concurrent delivery's) and the invocation fails, so
- * Lambda's asynchronous retries try again; the sweep takes what is left once the instance goes.
+ * Lambda's asynchronous retries try again; the sweep takes what is left once the instance goes,
+ * and the reconcile pass tries again while it runs.
  */
 async function attachHookless(run: Invocation, instanceId: string, tag: { key: string; value: string }): Promise<LifecycleOutcome> {
-  const progress: LaunchProgress = { enis: [], created: [] };
-  run.deadline = run.endsAt - CLEANUP_RESERVE_MS;
+  const { progress, reason, deleted } = await attachOrUndo(run, instanceId, tag);
   const line = { action: "launch", instanceId, [tag.key]: tag.value, availabilityZone: progress.availabilityZone, strategy: run.config.strategy };
-  try {
-    await launchEnis(run, instanceId, tag, progress);
-  } catch (failure) {
-    const why = failure instanceof LaunchFailure ? failure.message : errorText(failure);
-    run.deadline = run.endsAt - CLEANUP_END_MS;
-    const { deleted, cleanupError } = await undoLaunch(run, instanceId, progress, () => instanceGone(run.ec2, instanceId));
-    const reason = [why, cleanupError ? `cleanup failed: ${cleanupError}` : ""].filter(Boolean).join("; ");
-    run.log({ ...line, availabilityZone: progress.availabilityZone, result: "NONE", reason, enis: progress.enis, created: progress.created, deleted, ec2Calls: run.calls() });
+  if (reason !== undefined) {
+    run.log({ ...line, result: "NONE", reason, enis: progress.enis, created: progress.created, deleted, ec2Calls: run.calls() });
     throw new LaunchFailure(`multus ENIs of ${instanceId} (${tag.key}=${tag.value}): ${reason}`);
   }
   const enis = progress.enis.map(({ subnetId, eniId, ip }) => ({ subnetId, eniId, ip }));
-  run.log({ ...line, availabilityZone: progress.availabilityZone, result: "NONE", enis: progress.enis, ec2Calls: run.calls() });
+  run.log({ ...line, result: "NONE", enis: progress.enis, ec2Calls: run.calls() });
   return { action: "launch", result: "NONE", enis, ec2Calls: run.calls() };
 }
 
@@ -346,6 +366,87 @@ async function sweepAll(runs: readonly Invocation[]): Promise<LifecycleOutcome> 
   return { action: "sweep", result: "NONE", enis: outcomes.flatMap((o) => o.enis), ec2Calls: runs[0]?.calls() ?? 0, ...(reasons.length ? { reason: reasons.join("; ") } : {}) };
 }
 
+/**
+ * A reconcile run starts no instance's attach with less than this left before the function's
+ * timeout: one attach waits out a pending instance and throttling (lambda/launch.ts); the
+ * instances it leaves are the next run's.
+ */
+export const RECONCILE_MIN_LEFT_MS = 45_000;
+
+/**
+ * The reconcile pass leaves an instance alone until it has run this long: its `pending`
+ * event's delivery (and Lambda's retries of it) usually attach its ENIs first, and a
+ * concurrent attach, though safe (the same idempotency as a duplicate delivery), costs calls.
+ * Assumed: EventBridge documents no delivery latency for EC2 state changes.
+ */
+export const RECONCILE_AFTER_MS = 60_000;
+
+/**
+ * Whether a running instance lacks one of its multus ENIs: a subnet of its AZ with no ENI of
+ * it attached at the subnet's device index. DescribeInstances may lag a fresh attach; the
+ * attach path then finds the ENI in place (launchEnis reads the subnets too) and does nothing.
+ */
+export function lacksMultusEnis(instance: Instance, config: LambdaConfig): boolean {
+  const az = instance.Placement?.AvailabilityZone;
+  const subnets = config.subnets.filter((s) => s.availabilityZone === az);
+  return subnets.some((s) => !(instance.NetworkInterfaces ?? []).some((n) => n.SubnetId === s.id && n.Attachment?.DeviceIndex === s.deviceIndex));
+}
+
+/**
+ * The scheduled pass over hookless groups: an AWS service's events reach EventBridge on a best
+ * effort basis unless listed as durable ("in some rare cases an event might not be delivered";
+ * EventBridge user guide, "Event delivery from AWS services",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-delivery-level.html;
+ * EC2 is not listed there as durable: assumed best effort), and a node whose `pending` event
+ * is lost keeps its startup taint with no multus ENI. Each
+ * group's running instances (by the tag that names them, instance-state-name running, every
+ * page) that lack their ENIs get them by the same path as the event. Auto Scaling groups need
+ * none: their launch hook times out into ABANDON. One JSON line says what it did.
+ */
+async function reconcile(runs: readonly Invocation[]): Promise<LifecycleOutcome> {
+  const groups: { group: string; running: number; lacking: number }[] = [];
+  const attached: { instanceId: string; enis: DeletedEni[] }[] = [];
+  const failed: { instanceId: string; reason: string }[] = [];
+  const deferred: string[] = [];
+  const problems: string[] = [];
+  let last: Invocation | undefined;
+  for (const run of runs) {
+    last = run;
+    const kind = run.config.kind;
+    if (kind === undefined || kind === "autoscaling") continue;
+    const tag = { key: instanceTagKey(kind), value: run.config.autoScalingGroupName };
+    let running: Instance[];
+    try {
+      running = await describeInstances(run.ec2, {
+        Filters: [
+          { Name: `tag:${tag.key}`, Values: [tag.value] },
+          { Name: "instance-state-name", Values: ["running"] },
+        ],
+      });
+    } catch (err) {
+      problems.push(`${tag.key}=${tag.value}: ${errorText(err)}`);
+      continue;
+    }
+    const settled = (i: Instance) => i.LaunchTime === undefined || run.now() - new Date(i.LaunchTime).getTime() >= RECONCILE_AFTER_MS;
+    const lacking = running.filter((i) => i.InstanceId && settled(i) && lacksMultusEnis(i, run.config));
+    groups.push({ group: tag.value, running: running.length, lacking: lacking.length });
+    for (const inst of lacking) {
+      const id = inst.InstanceId!;
+      if (run.endsAt - run.now() < RECONCILE_MIN_LEFT_MS) {
+        deferred.push(id);
+        continue;
+      }
+      const { progress, reason } = await attachOrUndo(run, id, tag);
+      if (reason !== undefined) failed.push({ instanceId: id, reason });
+      else attached.push({ instanceId: id, enis: progress.enis.map(({ subnetId, eniId, ip }) => ({ subnetId, eniId, ip })) });
+    }
+  }
+  const ec2Calls = last?.calls() ?? 0;
+  const reason = [...problems, ...failed.map((f) => `${f.instanceId}: ${f.reason}`)].join("; ") || undefined;
+  (last?.log ?? (() => undefined))({ action: "reconcile", result: "NONE", groups, attached, failed, deferred, ec2Calls, ...(reason ? { reason } : {}) });
+  return { action: "reconcile", result: "NONE", enis: attached.flatMap((a) => a.enis), ec2Calls, ...(reason ? { reason } : {}) };
+}
+
 function ignored(run: Pick<Invocation, "log">, reason: string, instanceId?: string): LifecycleOutcome {
   run.log({ action: "ignored", result: "NONE", ...(instanceId ? { instanceId } : {}), reason });
   return { action: "ignored", result: "NONE", enis: [], ec2Calls: 0, reason };
@@ -405,6 +506,10 @@ export function createHandler(deps: HandlerDeps): (event: unknown, context?: Inv
     const parsed = parseEvent(event);
     if (parsed.kind === "ignored") return ignored(resolved, parsed.reason);
     if (parsed.kind === "sweep") return sweepAll(groups.map(begin));
+    if (parsed.kind === "reconcile") {
+      if (hookless.length === 0) return ignored(resolved, "reconcile: no Karpenter or managed node group is served by this function");
+      return reconcile(hookless.map(begin));
+    }
     if (parsed.kind === "state") return stateChange(parsed, begin);
     // The event's group picks the configuration: its subnets, worker blocks and ENI tag.
     const config = groups.find((g) => g.autoScalingGroupName === parsed.action.autoScalingGroupName);

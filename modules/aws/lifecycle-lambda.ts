@@ -14,11 +14,17 @@ import { awsContext } from "./aws-context";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
 import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, EVENT_DELIVERY, HOOK_NAME_PATTERN, NODE_GROUP_KINDS, NodeGroupKind, maximumEventAgeSeconds } from "../../contract/lifecycle";
-import { GROUP_INSTANCE_TAG, RULE_STATES, STATE_CHANGE } from "../../contract/state-change";
+import { GROUP_INSTANCE_TAG, RECONCILE, RULE_STATES, STATE_CHANGE } from "../../contract/state-change";
 import type { LambdaCodeConfig } from "../../ipam/node-options";
 
 /** The input the sweep schedule sends the function. */
 export const DEFAULT_SWEEP_EVENT = { source: "multus.sweep", action: "sweep" } as const;
+
+/** The input the reconcile schedule sends the function (lambda/events.ts). */
+export const RECONCILE_EVENT = RECONCILE.event;
+
+/** A schedule expression EventBridge takes: rate(...) or cron(...). */
+const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
 
 /** One Auto Scaling group a lifecycle Lambda serves. */
 export interface LifecycleGroup {
@@ -103,6 +109,23 @@ export interface LifecycleLambdaProps {
   readonly sweepSchedule?: string | null;
   /** The sweep rule's constant input. @default DEFAULT_SWEEP_EVENT */
   readonly sweepEvent?: Record<string, unknown>;
+  /**
+   * EventBridge schedule of the reconcile pass, when a group is `karpenter` or `managed`: their
+   * running instances that lack their multus ENIs (their `pending` state change was lost or
+   * late: AWS services' events reach EventBridge on a best-effort basis, EventBridge user
+   * guide, "Event delivery from AWS services") get them. Such a
+   * node keeps its startup taint meanwhile and its multus pods stay Pending, and the scheduler
+   * does not replace it ("Karpenter assumes that the taint is temporary and some other system
+   * will remove the taint", https://karpenter.sh/v1.14/concepts/nodepools/), so
+   * the default is EventBridge's finest rate, not the sweep's: one minute (a rate expression
+   * is in minutes at the least, EventBridge user guide, "Schedule expressions for rules").
+   * A pass costs a DescribeInstances per hookless group when nothing is missing. A lost
+   * event then costs a node about RECONCILE_AFTER_MS (lambda/handler.ts) plus up to a
+   * minute. `null` leaves the rule out (and such a node tainted). The rule exists whatever
+   * `sweepSchedule` says.
+   * @default "rate(1 minute)" (no rule when every group is `autoscaling`: a lost launch action times out into ABANDON)
+   */
+  readonly reconcileSchedule?: string | null;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -125,6 +148,8 @@ export class LifecycleLambda extends Construct {
   /** Asynchronous invocation: retries and the oldest event still delivered (modules/aws/README.md, "Event delivery"). */
   readonly eventInvokeConfig: LambdaFunctionEventInvokeConfig;
   readonly sweepRule?: CloudwatchEventRule;
+  /** The reconcile pass's schedule, when a group is `karpenter` or `managed`. */
+  readonly reconcileRule?: CloudwatchEventRule;
   /** The local bundle, unless the code comes from S3. */
   readonly asset?: TerraformAsset;
   /** Everything that must exist before the first lifecycle event (the node group waits on these). */
@@ -200,7 +225,9 @@ export class LifecycleLambda extends Construct {
       if (typeof v !== "string") c.fail(`environment.${k}`, "must be a string", "write every value as a string");
     }
     const sweepSchedule = props.sweepSchedule === undefined ? "rate(15 minutes)" : props.sweepSchedule;
-    if (sweepSchedule !== null) c.str(sweepSchedule, "sweepSchedule", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "rate(15 minutes)");
+    if (sweepSchedule !== null) c.str(sweepSchedule, "sweepSchedule", SCHEDULE, "rate(15 minutes)");
+    const reconcileSchedule = props.reconcileSchedule === undefined ? RECONCILE.schedule : props.reconcileSchedule;
+    if (reconcileSchedule !== null) c.str(reconcileSchedule, "reconcileSchedule", SCHEDULE, "rate(1 minute)");
     const tags = props.tags ?? {};
     const ctx = awsContext(this);
 
@@ -372,26 +399,20 @@ export class LifecycleLambda extends Construct {
       }, "AllowStateChangeEvents");
     }
 
+    /** A schedule that invokes the function with a constant input. */
+    const scheduledRule = (id: string, ruleName: string, description: string, schedule: string, input: object, statementId: string): CloudwatchEventRule => {
+      const rule = new CloudwatchEventRule(this, `${id}-rule`, { name: fitName(ruleName, 64), description: fitName(description, 512), scheduleExpression: schedule, tags });
+      new CloudwatchEventTarget(this, `${id}-target`, { rule: rule.name, targetId: `multus-eni-${id}`, arn: this.function.arn, input: JSON.stringify(input) });
+      new LambdaPermission(this, `${id}-permission`, { statementId, action: "lambda:InvokeFunction", functionName: this.function.functionName, principal: "events.amazonaws.com", sourceArn: rule.arn });
+      return rule;
+    };
     if (sweepSchedule !== null) {
-      this.sweepRule = new CloudwatchEventRule(this, "sweep-rule", {
-        name: fitName(`${name}-eni-sweep`, 64),
-        description: fitName(`Deletes orphaned available multus ENIs of ${groups.map((g) => g.autoScalingGroupName).join(", ")}`, 512),
-        scheduleExpression: sweepSchedule,
-        tags,
-      });
-      new CloudwatchEventTarget(this, "sweep-target", {
-        rule: this.sweepRule.name,
-        targetId: "multus-eni-sweep",
-        arn: this.function.arn,
-        input: JSON.stringify(props.sweepEvent ?? DEFAULT_SWEEP_EVENT),
-      });
-      new LambdaPermission(this, "sweep-permission", {
-        statementId: "AllowSweepSchedule",
-        action: "lambda:InvokeFunction",
-        functionName: this.function.functionName,
-        principal: "events.amazonaws.com",
-        sourceArn: this.sweepRule.arn,
-      });
+      this.sweepRule = scheduledRule("sweep", `${name}-eni-sweep`, `Deletes orphaned available multus ENIs of ${groups.map((g) => g.autoScalingGroupName).join(", ")}`, sweepSchedule, props.sweepEvent ?? DEFAULT_SWEEP_EVENT, "AllowSweepSchedule");
+    }
+    // Its calls are the state-change path's: DescribeInstances and the ENI calls (statements
+    // above, AttachToHooklessInstances*), nothing more.
+    if (hookless.length && reconcileSchedule !== null) {
+      this.reconcileRule = scheduledRule("reconcile", `${name}-eni-reconcile`, `Attaches missing multus ENIs of running ${hookless.map((g) => g.autoScalingGroupName).join(", ")} nodes`, reconcileSchedule, RECONCILE_EVENT, "AllowReconcileSchedule");
     }
   }
 }

@@ -167,9 +167,12 @@ export interface AutoScalingModelOptions {
    * A hookless group (Karpenter's NodePool, an EKS managed node group): its instances carry
    * this tag instead of aws:autoscaling:groupName, no lifecycle hook holds them (the hooks are
    * left out), and launches and terminations emit EC2 Instance State-change Notification events
-   * (`pending`; `shutting-down`) instead (see `stateEvents`). `terminated` is not emitted
-   * (assumed lost: the ENIs the function marked DeleteOnTermination go with the instance, the
-   * sweep takes any other). Karpenter launches by CreateFleet with the NodePool tag on the
+   * (`pending`; `shutting-down`, then `terminated` once the shutdown ends: "When you terminate
+   * an instance, it enters the shutting-down state and then the terminated state", Amazon EC2
+   * user guide, "State change events for Amazon EC2 instances",
+   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-instance-state-changes.html)
+   * instead (see `stateEvents`, `terminatedEvents`); a lost `pending` is the scheduled
+   * reconcile pass's (scenario runner). Karpenter launches by CreateFleet with the NodePool tag on the
    * instance (aws/karpenter-provider-aws pkg/utils/utils.go); EKS through an Auto Scaling group
    * of its own, tagged eks:nodegroup-name. @default none (an Auto Scaling group with hooks)
    */
@@ -238,6 +241,10 @@ export class AutoScalingModel {
   private readonly clock: SimClock;
   /** Instances shutting down, with the timer that terminates them. */
   private readonly shuttingDown = new Map<string, Timer>();
+  /** When each hookless instance's shutdown ends (simulated ms). */
+  private readonly shutdownEnds = new Map<string, number>();
+  /** A hookless instance's `terminated` state change as emitted when it terminated (none: lost). */
+  private readonly terminatedStates = new Map<string, StateChangeEvent[]>();
 
   constructor(
     readonly ec2: Ec2Model,
@@ -351,6 +358,7 @@ export class AutoScalingModel {
       timer.cancel();
       this.shuttingDown.delete(id);
       this.ec2.terminateInstance(id);
+      if (this.opts.instanceTag) this.terminatedStates.set(id, this.stateChange(id, "terminated"));
     }
   }
 
@@ -541,22 +549,37 @@ export class AutoScalingModel {
     return record;
   }
 
+  /** When the hookless instance's shutdown ends and its `terminated` state change is emitted; undefined when it is not shutting down. */
+  shutdownEndsAt(instanceId: string): number | undefined {
+    return this.shutdownEnds.get(instanceId);
+  }
+
+  /** The `terminated` state change of a hookless instance that has terminated (empty when lost, or not yet terminated). */
+  terminatedEvents(instanceId: string): StateChangeEvent[] {
+    return this.terminatedStates.get(instanceId) ?? [];
+  }
+
   private finishTermination(m: MemberState): void {
     m.state = "Terminated";
     const delay = this.opts.terminationDelayMs ?? draw(this.ec2.timing.shutdownMs, this.rng);
+    const id = m.instanceId;
+    const terminated = () => {
+      this.ec2.terminateInstance(id);
+      if (this.opts.instanceTag) this.terminatedStates.set(id, this.stateChange(id, "terminated"));
+    };
     if (delay <= 0) {
-      this.ec2.terminateInstance(m.instanceId);
+      terminated();
       return;
     }
-    this.ec2.beginTermination(m.instanceId);
-    const id = m.instanceId;
+    this.ec2.beginTermination(id);
+    if (this.opts.instanceTag) this.shutdownEnds.set(id, this.clock.now() + delay);
     this.shuttingDown.set(
       id,
       this.clock.setTimer(
         delay,
         () => {
           this.shuttingDown.delete(id);
-          this.ec2.terminateInstance(id);
+          terminated();
         },
         `${id}:terminated`,
       ),

@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { MultusConfig, NetworkPlan, PlanError, parseConfig, planNetwork, rangeSize } from "../../ipam";
 import { groupNames } from "../../ipam/lambda-env";
+import { instanceTagKey } from "../../contract/state-change";
 import type { Strategy } from "../../contract/lifecycle";
 import { HOOK_MARGIN_MS } from "../../lambda/launch";
 import { STARTUP_ROUND_MS } from "../../agent/agent";
@@ -307,6 +308,90 @@ export async function runCluster(made: NonNullable<ReturnType<typeof clusterOf>>
   return { report, nodes, ...(problem ? { problem } : {}) };
 }
 
+// --- Hookless churn: Karpenter and a managed group coming and going ---------------------------
+
+/**
+ * A Karpenter NodePool (static worker block) and an EKS managed node group (DHCP outside the
+ * blocks) on one network of two /20s, `nodes` launches between them, while nodes are
+ * terminated (consolidation, Spot interruptions) and the managed group rolls (launch new,
+ * terminate old), their state changes late, twice or lost, throttled, aws timing swept.
+ */
+export function churnArbOf(opts: { nodes: fc.Arbitrary<number>; timing: fc.Arbitrary<TimingProfile> }) {
+  return fc.record({
+    nodes: opts.nodes,
+    karpenterShare: fc.double({ min: 0.3, max: 0.8, noNaN: true }),
+    /** Terminations as a share of the launches. */
+    terminationShare: fc.constantFrom(0.1, 0.25, 0.5),
+    replacements: fc.integer({ min: 0, max: 20 }),
+    concurrency: fc.integer({ min: 5, max: 60 }),
+    duplicateRate: fc.constantFrom(0, 0.1, 0.3),
+    dropRate: fc.constantFrom(0, 0.05, 0.2),
+    throttle: fc.constantFrom(0, 0.02, 0.1),
+    timing: opts.timing,
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  });
+}
+
+export type ChurnRun = ReturnType<typeof churnArbOf> extends fc.Arbitrary<infer T> ? T : never;
+
+/** The churn cluster's config for a number of Karpenter and managed nodes. */
+export function churnConfig(karpenter: number, managed: number): MultusConfig {
+  const subnetIds = ["subnet-0c0ffee0c0ffee002", "subnet-0c0ffee0c0ffee012"];
+  const azs = ["us-west-2a", "us-west-2b"];
+  return parseConfig({
+    region: "us-west-2",
+    cluster: { name: "churn" },
+    vpc: { cidr: "10.0.0.0/16" },
+    networks: [
+      {
+        name: "data",
+        subnets: [
+          { cidr: "10.0.16.0/20", id: "subnet-0c0ffee0c0ffee004", availabilityZone: azs[0] },
+          { cidr: "10.0.32.0/20", id: "subnet-0c0ffee0c0ffee014", availabilityZone: azs[1] },
+        ],
+        securityGroupIds: ["sg-0c0ffee0c0ffee002"],
+      },
+    ],
+    nodeGroups: [
+      { name: "burst", kind: "karpenter", instanceTypes: ["c5.2xlarge", "m5.2xlarge"], maxSize: karpenter, subnetIds, availabilityZones: azs, podsPerNode: 2, networks: ["data"] },
+      { name: "steady", kind: "managed", instanceType: "m5.xlarge", minSize: 0, desiredSize: 0, maxSize: managed, subnetIds, availabilityZones: azs, strategy: "reservation", podsPerNode: 2, networks: ["data"] },
+    ],
+  });
+}
+
+/**
+ * One churn run: no collision, every node still running has its ENIs (a lost `pending` is the
+ * reconcile pass's), pods only on nodes with their ENIs, no ENI outlives its instance; no
+ * excuse (no lifecycle action to time out).
+ */
+export async function runChurn(r: ChurnRun): Promise<{ report: ScenarioReport; problem?: string }> {
+  const karpenter = Math.max(1, Math.round(r.nodes * r.karpenterShare));
+  const managed = Math.max(1, r.nodes - karpenter);
+  const config = churnConfig(karpenter, managed);
+  const plan = planNetwork(config);
+  const names = groupNames(config);
+  const groups: ScenarioGroup[] = plan.groups.map((g, i) => ({
+    autoScalingGroupName: names[i]!.autoScalingGroupName,
+    planGroup: g.name,
+    nodes: g.maxSize,
+    instanceTag: { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName },
+  }));
+  const report = await runScenario({
+    plan,
+    allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+    nodes: karpenter + managed,
+    groups,
+    concurrency: Math.min(r.concurrency, karpenter + managed),
+    faults: { duplicateRate: r.duplicateRate, dropRate: r.dropRate, throttle: r.throttle },
+    pods: whereaboutsPods(() => 2),
+    timing: r.timing,
+    seed: r.seed,
+    churn: { terminations: Math.round(r.terminationShare * (karpenter + managed)), replacements: r.replacements, replaceGroup: names[1]!.autoScalingGroupName },
+  });
+  const problem = report.violations.length ? `${JSON.stringify({ ...r, timing: r.timing.name })}\n${formatFailure(report)}` : undefined;
+  return { report, ...(problem ? { problem } : {}) };
+}
+
 // --- Readiness: the real agent lifting the startup taint ------------------------------------
 
 const span = (s: Span) => fc.integer({ min: s.min, max: s.max });
@@ -364,7 +449,10 @@ export async function readinessProblem({ boots, podsAt, seed, ec2 }: ReadinessRu
 // --- The soak: one drawn scenario per seed --------------------------------------------------
 
 /** The kinds of scenario the soak draws, all under the aws profile. */
-export const SOAK_KINDS = ["launch", "cluster", "readiness"] as const;
+export const SOAK_KINDS = ["launch", "cluster", "readiness", "churn"] as const;
+
+/** The soak's churn: 200 nodes of Karpenter and managed churn (issue 20's scale), aws timing swept. */
+export const churnSoakArb = churnArbOf({ nodes: fc.constant(200), timing: awsSweepArb });
 export type SoakKind = (typeof SOAK_KINDS)[number];
 
 const soakArb = fc.oneof(
@@ -374,6 +462,8 @@ const soakArb = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("cluster" as const), cluster: clusterArb, run: clusterRunArbOf(fc.constant<TimingName>("aws")) }) },
   // The real agent and the startup taint against EC2 under aws timing.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("readiness" as const), run: readinessArbOf(fc.constant<TimingName>("aws")) }) },
+  // Hookless churn at 200 nodes (a few seconds of CPU each: rarer).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("churn" as const), run: churnSoakArb }) },
 );
 
 export type SoakDraw = typeof soakArb extends fc.Arbitrary<infer T> ? T : never;
@@ -406,6 +496,10 @@ export async function runSoakSeed(seed: number): Promise<SoakOutcome> {
       const made = clusterOf(d.cluster);
       if (!made) return { seed, kind: d.kind, ran: false };
       const { problem } = await runCluster(made, d.cluster, d.run);
+      return { seed, kind: d.kind, ran: true, ...(problem ? { problem } : {}) };
+    }
+    if (d.kind === "churn") {
+      const { problem } = await runChurn(d.run);
       return { seed, kind: d.kind, ran: true, ...(problem ? { problem } : {}) };
     }
     const problem = await readinessProblem(d.run);

@@ -10,6 +10,8 @@ import { PodIp, Violation, checkInvariants } from "../invariants";
 import { SdkHook, autoScalingClient, ec2Client } from "../sdk";
 import { ScenarioScheduler, VirtualScheduler } from "./scheduler";
 import { TimingName, TimingProfile, draw, timingProfile } from "../timing";
+import { RECONCILE } from "../../contract/state-change";
+import { RECONCILE_AFTER_MS } from "../../lambda/handler";
 import type { Allocator, AllocatorContext } from "./types";
 
 export interface ScenarioFaults {
@@ -56,6 +58,28 @@ export interface ScenarioGroup {
   readonly instanceTag?: { readonly key: string; readonly value: string };
 }
 
+/**
+ * Hookless groups' nodes coming and going while the launches run, each at a random moment of
+ * the launch window:
+ * - `terminations`: a running node of a hookless group terminated without a hook (Karpenter's
+ *   consolidation, a Spot interruption: EC2 terminates the instance two minutes after the
+ *   warning, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-instance-termination-notices.html;
+ *   the warning itself changes nothing the function sees);
+ * - `replacements`: a managed group's rolling update, one node at a time: a new node launched,
+ *   then, once it has had time to become Ready (30-120 s: assumed), an old one terminated
+ *   (Amazon EKS user guide, "Understand each phase of node updates": the scale-up phase
+ *   launches new nodes, the upgrade phase drains and terminates old ones,
+ *   https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html).
+ */
+export interface ScenarioChurn {
+  /** @default 0 */
+  readonly terminations?: number;
+  /** @default 0 */
+  readonly replacements?: number;
+  /** The hookless group (its autoScalingGroupName) rolled by `replacements`. @default the first hookless group */
+  readonly replaceGroup?: string;
+}
+
 export interface ScenarioOptions {
   readonly plan: NetworkPlan;
   readonly allocator: Allocator;
@@ -83,6 +107,8 @@ export interface ScenarioOptions {
   readonly pods?: PodSource;
   /** InService nodes to terminate after the launches. @default 0 */
   readonly terminations?: number;
+  /** Hookless churn while the launches run (ScenarioChurn). @default none */
+  readonly churn?: ScenarioChurn;
   /** Deliver every launch event once more at the end; the live addresses must not change. @default false */
   readonly replay?: boolean;
   /** @default 300 */
@@ -104,6 +130,15 @@ export interface ScenarioOptions {
   readonly lambdaTimeoutSeconds?: number;
   /** Lifecycle actions must complete this long before their hook's timeout (violation `late-action`). @default 0 */
   readonly actionMarginMs?: number;
+  /**
+   * With a hookless group: the reconcile pass's schedule (the module's reconcileSchedule),
+   * simulated ms between passes, each delivered as EventBridge delivers a scheduled rule's
+   * event (the profile's delivery latency; assumed never lost: the next pass covers a lost
+   * one anyway). Passes run while the launches do and until every instance has had one after
+   * it became old enough for it (RECONCILE_AFTER_MS); `null`: no pass (the function without
+   * the schedule). @default RECONCILE.everyMs (the module's default rate), none without a hookless group
+   */
+  readonly reconcileEveryMs?: number | null;
   /** @default a VirtualScheduler seeded from `seed` */
   readonly scheduler?: ScenarioScheduler;
   readonly log?: (line: object) => void;
@@ -171,6 +206,10 @@ export interface ScenarioReport {
   readonly maxLaunchesInFlight: number;
   /** EventBridge deliveries: events lost (never delivered) and events delivered twice, launch and terminate alike. */
   readonly deliveries: { readonly lost: readonly LostEvent[]; readonly duplicated: number };
+  /** Scheduled reconcile passes delivered (hookless groups). */
+  readonly reconcilePasses: number;
+  /** Hookless nodes the churn terminated (consolidation, interruptions, the rolling update's old nodes) and the rolling update's new nodes. */
+  readonly churned: { readonly terminated: number; readonly launched: number };
   /** Released steps in order (`t=<ms> <task>:<operation>`), for replaying a failure by eye. */
   readonly trace: string[];
 }
@@ -254,6 +293,10 @@ interface Tally {
   /** Events EventBridge lost, and how many it delivered twice. */
   readonly lost: LostEvent[];
   duplicated: number;
+  /** Reconcile passes delivered. */
+  reconcilePasses: number;
+  /** Hookless nodes the churn terminated, and the rolling update's new nodes. */
+  readonly churned: { terminated: number; launched: number };
 }
 
 /** One run's world: the models, the scheduler, the seeded random numbers, and its tally. */
@@ -339,6 +382,8 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     launchesInFlight: new InFlight(),
     lost: [],
     duplicated: 0,
+    reconcilePasses: 0,
+    churned: { terminated: 0, launched: 0 },
   };
   const rng = seededRandom(seed);
   return {
@@ -359,6 +404,9 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
 class InvocationTimedOut extends Error {
   override readonly name = "InvocationTimedOut";
 }
+
+/** A scheduled rule's constant input (the reconcile pass). */
+type ScheduledInput = typeof RECONCILE.event;
 
 /** The invocation a call or a wait belongs to, carried along its awaits: its label in the trace and its deadline. */
 interface Invocation {
@@ -456,7 +504,7 @@ function noteDelivery(world: World, instanceId: string, transition: string, even
  * once more although nothing failed. `countInFlight`: a launch of the launch phase, counted
  * while an invocation runs.
  */
-async function invokeAllocator(world: World, event: GroupEvent, task: string, countInFlight = false): Promise<void> {
+async function invokeAllocator(world: World, event: GroupEvent | ScheduledInput, task: string, countInFlight = false): Promise<void> {
   const { scheduler, tally, timing, rng } = world;
   const deliveries = [deliverOnce(world, event, task, draw(timing.eventDeliveryMs, rng), countInFlight)];
   if (timing.duplicateDelivery.probability > 0 && rng() < timing.duplicateDelivery.probability) {
@@ -465,10 +513,10 @@ async function invokeAllocator(world: World, event: GroupEvent, task: string, co
   }
   const start = scheduler.now();
   await Promise.all(deliveries);
-  if (isLaunchEvent(event)) tally.latencies.push(scheduler.now() - start);
+  if ("detail" in event && isLaunchEvent(event)) tally.latencies.push(scheduler.now() - start);
 }
 
-async function deliverOnce(world: World, event: GroupEvent, task: string, delayMs: number, countInFlight: boolean): Promise<void> {
+async function deliverOnce(world: World, event: GroupEvent | ScheduledInput, task: string, delayMs: number, countInFlight: boolean): Promise<void> {
   const { opts, scheduler, tally, timing } = world;
   const retries = opts.invocationRetries ?? EVENT_DELIVERY.lambdaMaximumRetryAttempts;
   const timeoutMs = (opts.lambdaTimeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT) * 1000;
@@ -484,7 +532,7 @@ async function deliverOnce(world: World, event: GroupEvent, task: string, delayM
       timer = scheduler.setTimer(timeoutMs, () => resolve("timeout"), `${name}:lambda-timeout`);
     });
     const call = () => TASK.run(inv, () => opts.allocator(event, allocatorContext(world, inv)));
-    const run = (countInFlight ? tally.launchesInFlight.run(eventInstanceId(event), call) : call()).then(
+    const run = (countInFlight && "detail" in event ? tally.launchesInFlight.run(eventInstanceId(event), call) : call()).then(
       (out) => ({ out }),
       (error: unknown) => ({ error }),
     );
@@ -546,13 +594,101 @@ async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; 
       opts.log?.({ runner: "foreign ENI failed", subnet: s.id, error: (err as Error).name });
     }
   };
-  await scheduler.run(
-    Promise.all([
-      ...Array.from({ length: Math.min(concurrency, opts.nodes) }, (_, w) => launcher(w)),
-      ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)),
-    ]),
-  );
+  const launches = Promise.all([...Array.from({ length: Math.min(concurrency, opts.nodes) }, (_, w) => launcher(w)), churn(world, window)]);
+  await scheduler.run(Promise.all([launches, ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)), reconciler(world, launches)]));
   return { launchEvents, foreignIds };
+}
+
+/** Delivers a hookless node's termination (its shutting-down state change) as EventBridge does. */
+async function terminateHookless(world: World, instanceId: string, task: string): Promise<void> {
+  const events = world.asg.terminateWithEvents(instanceId);
+  world.tally.churned.terminated++;
+  noteDelivery(world, instanceId, TRANSITIONS.terminating, events);
+  await Promise.all([...events.map((e, k) => invokeAllocator(world, e, `${task}${events.length > 1 ? `.${k}` : ""}`)), deliverTerminated(world, instanceId, task)]);
+}
+
+/**
+ * A hookless instance's `terminated` state change, once its shutdown ends (AutoScalingModel
+ * terminatedEvents): delivered like the others, lost or twice now and then. Nothing for an
+ * instance of an Auto Scaling group with hooks.
+ */
+async function deliverTerminated(world: World, instanceId: string, task: string): Promise<void> {
+  const { asg, scheduler } = world;
+  const model = asg.memberOf(instanceId)?.model;
+  const at = model?.shutdownEndsAt(instanceId);
+  if (!model || at === undefined) return;
+  // Just after the shutdown's end: the instance is terminated and its event emitted.
+  if (at >= scheduler.now()) await scheduler.sleep(at - scheduler.now() + 1, `${task}:shutdown`);
+  const events = model.terminatedEvents(instanceId);
+  noteDelivery(world, instanceId, "terminated", events);
+  await Promise.all(events.map((e, k) => invokeAllocator(world, e, `${task}:terminated${events.length > 1 ? `.${k}` : ""}`)));
+}
+
+/** The scenario's churn (ScenarioChurn) over `window` simulated ms. */
+async function churn(world: World, window: number): Promise<void> {
+  const { opts, asg, scheduler, rng } = world;
+  const c = opts.churn;
+  if (!c) return;
+  const groups = opts.groups ?? [];
+  const hookless = new Set(groups.filter((g) => g.instanceTag).map((g) => g.autoScalingGroupName));
+  const running = (group?: string) => asg.instances().filter((i) => i.state === "InService" && hookless.has(i.groupName) && (group === undefined || i.groupName === group));
+  const rolled = c.replaceGroup ?? groups.find((g) => g.instanceTag)?.autoScalingGroupName;
+  const member = groups.findIndex((g) => g.autoScalingGroupName === rolled);
+  if ((c.replacements ?? 0) > 0 && (member < 0 || !groups[member]!.instanceTag)) throw new Error(`runScenario: churn.replaceGroup ${String(rolled)} is not a hookless group of the scenario`);
+  const kill = async (k: number) => {
+    await scheduler.sleep(randomInt(rng, window), `C${k}:churn`);
+    const live = running();
+    if (live.length) await terminateHookless(world, live[randomInt(rng, live.length)]!.instanceId, `C${k}`);
+  };
+  const replace = async (k: number) => {
+    await scheduler.sleep(randomInt(rng, window), `U${k}:update`);
+    const old = running(rolled);
+    const launched = asg.launch(member);
+    world.tally.churned.launched++;
+    noteDelivery(world, launched.instanceId, TRANSITIONS.launching, launched.stateEvents);
+    await Promise.all([
+      ...launched.stateEvents.map((e, j) => invokeAllocator(world, e, `U${k}${launched.stateEvents.length > 1 ? `.${j}` : ""}`)),
+      (async () => {
+        await scheduler.sleep(30_000 + randomInt(rng, 90_000), `U${k}:ready`);
+        const still = old.filter((o) => running(rolled).some((r) => r.instanceId === o.instanceId));
+        if (still.length) await terminateHookless(world, still[randomInt(rng, still.length)]!.instanceId, `U${k}:old`);
+      })(),
+    ]);
+  };
+  await Promise.all([...Array.from({ length: c.terminations ?? 0 }, (_, k) => kill(k)), ...Array.from({ length: c.replacements ?? 0 }, (_, k) => replace(k))]);
+}
+
+/** The reconcile pass's interval in this run, or undefined when no pass runs. */
+function reconcileInterval(world: World): number | undefined {
+  const { opts } = world;
+  if (!(opts.groups ?? []).some((g) => g.instanceTag)) return undefined;
+  const every = opts.reconcileEveryMs === undefined ? RECONCILE.everyMs : opts.reconcileEveryMs;
+  return every === null ? undefined : every;
+}
+
+/**
+ * The reconcile schedule on the run's clock (an EventBridge scheduled rule: every interval,
+ * its event delivered to the function like any other): passes while `launches` run, and after
+ * they end until a pass has started at least RECONCILE_AFTER_MS after the last launch, so every
+ * instance was old enough for one. The first pass comes one interval after the start (assumed:
+ * the rule's phase is arbitrary).
+ */
+async function reconciler(world: World, launches: Promise<unknown>): Promise<void> {
+  const every = reconcileInterval(world);
+  if (every === undefined) return;
+  const { scheduler, tally } = world;
+  let doneAt: number | undefined;
+  void launches.then(() => (doneAt = scheduler.now()));
+  // The rule fires on its rate whether the last pass has ended or not.
+  const passes: Promise<void>[] = [];
+  for (let k = 0; ; k++) {
+    await scheduler.sleep(every, `S${k}:schedule`);
+    const startedAt = scheduler.now();
+    tally.reconcilePasses++;
+    passes.push(invokeAllocator(world, RECONCILE.event, `S${k}`));
+    if (doneAt !== undefined && startedAt >= doneAt + RECONCILE_AFTER_MS) break;
+  }
+  await Promise.all(passes);
 }
 
 /** The InService nodes with their secondary ENIs, as the pod source sees them. */
@@ -592,7 +728,7 @@ async function terminateNodes(world: World): Promise<string[]> {
   const terminator = async () => {
     while (tnext < termEvents.length) {
       const { id, events } = termEvents[tnext++]!;
-      await Promise.all(events.map((e) => invokeAllocator(world, e, `T:${id}`)));
+      await Promise.all([...events.map((e) => invokeAllocator(world, e, `T:${id}`)), deliverTerminated(world, id, `T:${id}`)]);
     }
   };
   await scheduler.run(Promise.all(Array.from({ length: Math.min(concurrency, termEvents.length) }, () => terminator())));
@@ -659,6 +795,8 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     ipv6: run.ipv6,
     maxLaunchesInFlight: tally.launchesInFlight.max,
     deliveries: { lost: tally.lost, duplicated: tally.duplicated },
+    reconcilePasses: tally.reconcilePasses,
+    churned: { ...tally.churned },
     trace: scheduler.trace,
   };
 }

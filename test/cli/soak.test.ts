@@ -23,7 +23,7 @@ describe("soak", () => {
   });
 
   test("GIVEN a run's result THEN the last line names the count, the failures and the seed range", () => {
-    expect(summaryLine({ scenarios: 10, seed: 5, jobs: 2 }, { ran: 10, failed: [{ seed: 7, kind: "launch", ran: true, problem: "x" }], skipped: 0, byKind: { launch: 10, cluster: 0, readiness: 0 }, stoppedEarly: false, ms: 12_400, cpuMs: 0 })).toBe(
+    expect(summaryLine({ scenarios: 10, seed: 5, jobs: 2 }, { ran: 10, failed: [{ seed: 7, kind: "launch", ran: true, problem: "x" }], skipped: 0, byKind: { launch: 10, cluster: 0, readiness: 0, churn: 0 }, stoppedEarly: false, ms: 12_400, cpuMs: 0 })).toBe(
       "soak: 10 scenarios, 1 failed (seeds 5..14) in 12s",
     );
   });

@@ -93,6 +93,36 @@ describe("EC2 Instance State-change Notification events", () => {
     expect(ec2.networkInterface(eniId)).toBeUndefined();
   });
 
+  test.each([
+    ["shutting-down, then terminated", ["shutting-down", "terminated"]],
+    ["terminated only (shutting-down lost)", ["terminated"]],
+    ["terminated, then a late shutting-down", ["terminated", "shutting-down"]],
+    ["each twice", ["shutting-down", "shutting-down", "terminated", "terminated"]],
+  ])("GIVEN a managed node with an attached and a stray detached ENI WHEN its state changes arrive %s THEN the ENIs go, every delivery ends without error, the second does nothing", async (_, states) => {
+    const { ec2, plan, groups, handler } = await setup();
+    const steady = groups.find((x) => x.name === "steady")!;
+    const primary = ec2.subnetIds().find((s) => ec2.subnetInfo(s).subnet.cidr === "10.0.100.0/24")!;
+    const instanceId = ec2.launchInstance({ instanceType: "c5.2xlarge", subnetId: primary, tags: { [GROUP_INSTANCE_TAG.managed]: steady.autoScalingGroupName } }).instanceId;
+    const { enis } = await handler(stateEvent(instanceId, "pending"));
+    // A spare a crashed delivery left behind: tagged for the instance, never attached.
+    const subnet = plan.subnets.find((x) => x.id === enis[0]!.subnetId)!;
+    const stray = (await ec2.createNetworkInterface({ SubnetId: subnet.id, TagSpecifications: [{ ResourceType: "network-interface", Tags: [{ Key: ENI_TAG_KEYS.nodeGroup, Value: steady.nodeGroupTag }, { Key: ENI_TAG_KEYS.instanceId, Value: instanceId }] }] })).NetworkInterface!.NetworkInterfaceId!;
+    ec2.beginTermination(instanceId);
+    const deleted: string[] = [];
+    for (const [k, state] of states.entries()) {
+      if (state === "terminated" && ec2.instanceState(instanceId) !== "terminated") ec2.terminateInstance(instanceId);
+      const out = await handler(stateEvent(instanceId, state));
+      expect(out).toMatchObject({ action: "terminate", result: "NONE" });
+      expect(out.reason).toBeUndefined();
+      if (k > 0 && states[k - 1] === state) expect(out.enis).toEqual([]);
+      deleted.push(...out.enis.map((e) => e.eniId));
+    }
+    if (ec2.instanceState(instanceId) !== "terminated") ec2.terminateInstance(instanceId);
+    expect(deleted).toEqual([stray]);
+    expect(ec2.networkInterface(stray)).toBeUndefined();
+    expect(ec2.networkInterface(enis[0]!.eniId)).toBeUndefined();
+  });
+
   test("GIVEN a state-change event with a bad instance id or state THEN a clear error naming the field", () => {
     expect(() => parseEvent(stateEvent("bogus", "pending"))).toThrow(EventError);
     expect(() => parseEvent(stateEvent("bogus", "pending"))).toThrow(/detail\.instance-id: "bogus" is not an EC2 instance id/);

@@ -2,9 +2,11 @@
  * Karpenter and EKS managed node groups beside an Auto Scaling group on one network, their
  * nodes launched without a hook and terminated (consolidation, Spot interruption, a rolling
  * update's old nodes) while their state changes arrive late, twice or not at all: no two live
- * interfaces share an address, every running node ends with its multus ENI (node-missing-eni),
- * and no ENI outlives its instance (eni-outlived-instance, leaked-eni). Modest counts here; the
- * 200-node churn of issue 20 belongs to a soak run, not to `npm test`. fast-check prints the
+ * interfaces share an address, every running node ends with its multus ENI (node-missing-eni:
+ * a lost `pending` event is the scheduled reconcile pass's to make good), and no ENI outlives
+ * its instance (eni-outlived-instance, leaked-eni). A lost lifecycle action of the Auto Scaling
+ * group is the one excuse: its hook times out (incomplete-action), as it should. Modest counts here; the
+ * churn at scale is churn.property.test.ts (and the soak's `churn` kind, 200 nodes). fast-check prints the
  * seed and path of a failure to replay it.
  */
 import { readFileSync } from "node:fs";
@@ -29,6 +31,7 @@ describe("hookless node groups: launches and terminations by EC2 state change", 
           counts: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 })),
           terminations: fc.integer({ min: 0, max: 6 }),
           duplicateRate: fc.constantFrom(0, 0.3),
+          dropRate: fc.constantFrom(0, 0, 0.3),
           throttle: fc.constantFrom(0, 0.1),
           timing: fc.constantFrom("aws" as const, "instant" as const),
           seed: fc.integer({ min: 1, max: 1_000_000 }),
@@ -45,13 +48,16 @@ describe("hookless node groups: launches and terminations by EC2 state change", 
             allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
             nodes: groups.reduce((n, g) => n + g.nodes, 0),
             groups,
-            faults: { duplicateRate: r.duplicateRate, throttle: r.throttle },
+            faults: { duplicateRate: r.duplicateRate, dropRate: r.dropRate, throttle: r.throttle },
             pods: whereaboutsPods(() => 3),
             terminations: r.terminations,
             timing: r.timing,
             seed: r.seed,
           });
-          if (report.violations.length > 0 || report.incompleteActions > 0) throw new Error(`${JSON.stringify(r)}\n${formatFailure(report)}`);
+          // An action may time out only when its event was lost.
+          const lost = new Set(report.deliveries.lost.map((l) => `${l.transition} of ${l.instanceId} `));
+          const excused = (v: { kind: string; detail: string }) => v.kind === "incomplete-action" && [...lost].some((l) => v.detail.startsWith(l));
+          if (report.violations.some((v) => !excused(v))) throw new Error(`${JSON.stringify(r)}\n${formatFailure(report)}`);
         },
       ),
       { numRuns: 12, endOnFailure: true },

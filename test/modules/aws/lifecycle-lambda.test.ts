@@ -155,6 +155,7 @@ describe("LifecycleLambda", () => {
       ["multusSecurityGroupIds", { multusSecurityGroupIds: ["default"] }, /LifecycleLambda\.multusSecurityGroupIds\[0\]/],
       ["logRetentionDays", { logRetentionDays: 10 }, /LifecycleLambda\.logRetentionDays: 10 is not a CloudWatch retention value/],
       ["sweepSchedule", { sweepSchedule: "every 5 minutes" }, /LifecycleLambda\.sweepSchedule/],
+      ["reconcileSchedule", { reconcileSchedule: "every minute" }, /LifecycleLambda\.reconcileSchedule/],
       ["environment name", { environment: { "bad-name": "x" } }, /LifecycleLambda\.environment: "bad-name"/],
       ["runtime", { runtime: "python3.8" }, /LifecycleLambda\.runtime/],
       ["lifecycleHookNames", { lifecycleHookNames: [] }, /LifecycleLambda\.lifecycleHookNames: is empty/],

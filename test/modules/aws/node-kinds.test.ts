@@ -2,14 +2,20 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseLambdaGroups } from "../../../contract/lambda-env";
 import { STARTUP_TAINT } from "../../../contract/node-network";
-import { STATE_CHANGE } from "../../../contract/state-change";
+import { GROUP_INSTANCE_TAG, STATE_CHANGE } from "../../../contract/state-change";
 import { KARPENTER_SECURITY_GROUP_TAG } from "../../../modules/aws/node-group";
+import { RECONCILE_EVENT } from "../../../modules/aws/lifecycle-lambda";
+import { createHandler } from "../../../lambda/handler";
+import { parseEvent } from "../../../lambda/events";
+import { Ec2Model } from "../../../simulator/ec2/model";
+import { AutoScalingModel } from "../../../simulator/autoscaling/model";
+import { autoScalingClient, ec2Client } from "../../../simulator/sdk";
 import { Json, only, resources, statements, synthConfigStack } from "./helpers";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
 
 describe("GIVEN an autoscaling, a karpenter and a managed group on one network", () => {
-  const { tf } = synthConfigStack(MIXED);
+  const { tf, plan } = synthConfigStack(MIXED);
 
   test("THEN only the autoscaling group has an Auto Scaling group and hooks; the managed one is an aws_eks_node_group on its own launch template", () => {
     expect(resources(tf, "aws_autoscaling_group").map((g) => g.name)).toEqual(["eks-multus-cluster-asg"]);
@@ -42,7 +48,7 @@ describe("GIVEN an autoscaling, a karpenter and a managed group on one network",
     const rules = resources(tf, "aws_cloudwatch_event_rule").filter((r) => r.event_pattern).map((r) => JSON.parse(r.event_pattern) as Json);
     expect(rules).toContainEqual({ source: ["aws.autoscaling"], "detail-type": ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"], detail: { AutoScalingGroupName: ["eks-multus-cluster-asg"], LifecycleHookName: ["multus-launch", "multus-terminate"] } });
     expect(rules).toContainEqual({ source: ["aws.ec2"], "detail-type": [STATE_CHANGE.detailType], detail: { state: ["pending", "shutting-down", "terminated"] } });
-    expect(resources(tf, "aws_lambda_permission").map((p) => p.statement_id).sort()).toEqual(["AllowLifecycleEvents", "AllowStateChangeEvents", "AllowSweepSchedule"]);
+    expect(resources(tf, "aws_lambda_permission").map((p) => p.statement_id).sort()).toEqual(["AllowLifecycleEvents", "AllowReconcileSchedule", "AllowStateChangeEvents", "AllowSweepSchedule"]);
     const groups = parseLambdaGroups(only(tf, "aws_lambda_function").environment.variables);
     expect(groups.map((g) => g.kind ?? "autoscaling")).toEqual(["autoscaling", "karpenter", "managed"]);
   });
@@ -54,5 +60,42 @@ describe("GIVEN an autoscaling, a karpenter and a managed group on one network",
       ["aws:ResourceTag/eks:nodegroup-name", ["eks-multus-cluster-steady"]],
     ]);
     expect(statements(tf).find((s) => s.sid === "Describe")!.actions).toContain("ec2:DescribeInstances");
+  });
+
+  test("THEN a one-minute schedule sends the reconcile pass, whose every EC2 call the role allows", async () => {
+    const rule = resources(tf, "aws_cloudwatch_event_rule").find((r) => r.schedule_expression && r.name.includes("reconcile"))!;
+    expect(rule.schedule_expression).toBe("rate(1 minute)");
+    const target = resources(tf, "aws_cloudwatch_event_target").find((t) => t.input && JSON.parse(t.input).action === "reconcile")!;
+    expect(JSON.parse(target.input)).toEqual(RECONCILE_EVENT);
+    expect(parseEvent(JSON.parse(target.input))).toEqual({ kind: "reconcile" });
+    // A reconcile pass of the synthesized function's own configuration, its calls recorded.
+    const groups = parseLambdaGroups(only(tf, "aws_lambda_function").environment.variables);
+    const ec2 = new Ec2Model({ seed: 3 });
+    for (const x of plan.subnets) ec2.addSubnet({ cidr: x.subnet.cidr, id: x.id, availabilityZone: x.availabilityZone });
+    const primary = ec2.addSubnet({ cidr: "10.200.0.0/24", availabilityZone: plan.subnets[0]!.availabilityZone });
+    for (const g of groups.filter((x) => x.kind)) ec2.launchInstance({ instanceType: "m5.xlarge", subnetId: primary.subnetId, tags: { [GROUP_INSTANCE_TAG[g.kind as "karpenter" | "managed"]]: g.autoScalingGroupName } });
+    const calls = new Set<string>();
+    const handler = createHandler({
+      ec2: ec2Client(ec2, { hook: (call, next) => (calls.add(`ec2:${call.operation}`), next()) }),
+      autoscaling: autoScalingClient(new AutoScalingModel(ec2, { groupName: groups[0]!.autoScalingGroupName, subnetIds: [primary.subnetId] })),
+      config: groups,
+      sleep: async () => undefined,
+      random: () => 0.5,
+      log: () => undefined,
+    });
+    const out = await handler(RECONCILE_EVENT);
+    expect(out.enis).toHaveLength(2);
+    expect(out.reason).toBeUndefined();
+    const allowed = new Set(statements(tf).flatMap((x) => x.actions as string[]));
+    expect([...calls].filter((c) => !allowed.has(c))).toEqual([]);
+    expect([...calls]).toEqual(expect.arrayContaining(["ec2:DescribeInstances", "ec2:CreateNetworkInterface", "ec2:AttachNetworkInterface"]));
+  });
+
+  test("WHEN the sweep is switched off THEN the reconcile schedule stays; switched off itself, it goes", () => {
+    const noSweep = synthConfigStack(MIXED, { lambda: { sweepSchedule: null } }).tf;
+    expect(resources(noSweep, "aws_lambda_permission").map((p) => p.statement_id)).toContain("AllowReconcileSchedule");
+    expect(resources(noSweep, "aws_lambda_permission").map((p) => p.statement_id)).not.toContain("AllowSweepSchedule");
+    const none = synthConfigStack(MIXED, { lambda: { reconcileSchedule: null } }).tf;
+    expect(resources(none, "aws_lambda_permission").map((p) => p.statement_id)).not.toContain("AllowReconcileSchedule");
   });
 });

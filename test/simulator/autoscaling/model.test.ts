@@ -170,3 +170,26 @@ describe("AutoScalingModel: lifecycle actions", () => {
     expect(asg.lifecycleState(instanceId)).toBe("InService");
   });
 });
+
+describe("AutoScalingModel: a hookless group's state changes", () => {
+  test("GIVEN a Karpenter-tagged group WHEN an instance terminates THEN shutting-down now, terminated once the shutdown ends (EC2's two state changes)", () => {
+    const { ec2, asg } = setup({ instanceTag: { key: "karpenter.sh/nodepool", value: "burst" }, launchHook: null, terminateHook: null, terminationDelayMs: 5000 });
+    const { instanceId, stateEvents } = asg.launch();
+    expect(stateEvents.map((e) => e.detail.state)).toEqual(["pending"]);
+    const going = asg.terminateWithEvents(instanceId);
+    expect(going.map((e) => ("state" in e.detail ? e.detail.state : undefined))).toEqual(["shutting-down"]);
+    expect(asg.shutdownEndsAt(instanceId)).toBe(ec2.clock.now() + 5000);
+    expect(asg.terminatedEvents(instanceId)).toEqual([]);
+    asg.advance(5000);
+    expect(ec2.instanceState(instanceId)).toBe("terminated");
+    const gone = asg.terminatedEvents(instanceId);
+    expect(gone.map((e) => [e.detail["instance-id"], e.detail.state, e["detail-type"], e.source])).toEqual([[instanceId, "terminated", "EC2 Instance State-change Notification", "aws.ec2"]]);
+  });
+
+  test("GIVEN an Auto Scaling group with hooks THEN no state changes at all", () => {
+    const { asg } = setup({ terminationDelayMs: 5000 });
+    const { instanceId } = asg.launch();
+    expect(asg.shutdownEndsAt(instanceId)).toBeUndefined();
+    expect(asg.terminatedEvents(instanceId)).toEqual([]);
+  });
+});

@@ -1,5 +1,11 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseConfig, planNetwork } from "../../../ipam";
-import { lambdaAllocator, runScenario, whereaboutsPods } from "../../../simulator/scenario";
+import { groupNames } from "../../../ipam/lambda-env";
+import { instanceTagKey } from "../../../contract/state-change";
+import { ScenarioGroup, lambdaAllocator, runScenario, whereaboutsPods } from "../../../simulator/scenario";
+
+const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
 
 /**
  * Lifecycle events are delivered on a best-effort basis (EC2 Auto Scaling user guide, event
@@ -33,4 +39,47 @@ describe("lost lifecycle events", () => {
       expect(report.violations.filter((v) => v.kind === "incomplete-action")).toHaveLength(report.launches.timedOut);
     },
   );
+});
+
+/**
+ * EC2's state changes reach EventBridge on a best-effort basis too (Amazon EC2 user guide,
+ * "EC2 instance state change events"): a Karpenter or managed node whose `pending` event is
+ * lost has no hook to time out. The function's scheduled reconcile pass gives it its ENIs.
+ */
+describe("lost pending state changes of hookless groups", () => {
+  const config = parseConfig(MIXED);
+  const plan = planNetwork(config);
+  const names = groupNames(config);
+  const groups: ScenarioGroup[] = plan.groups.flatMap((g, i) =>
+    g.kind === "autoscaling" ? [] : [{ autoScalingGroupName: names[i]!.autoScalingGroupName, planGroup: g.name, nodes: g.maxSize, instanceTag: { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName } }],
+  );
+  const run = (reconcileEveryMs?: null) =>
+    runScenario({
+      plan,
+      allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+      nodes: groups.reduce((n, g) => n + g.nodes, 0),
+      groups,
+      faults: { dropRate: 0.5 },
+      pods: whereaboutsPods(() => 2),
+      timing: "aws",
+      seed: 11,
+      ...(reconcileEveryMs === null ? { reconcileEveryMs } : {}),
+    });
+
+  test("GIVEN half the pending events lost WHEN the reconcile schedule runs THEN every node ends with its ENIs, pods only on nodes with ENIs, nothing shared or leaked", async () => {
+    const report = await run();
+    expect(report.deliveries.lost.length).toBeGreaterThan(0);
+    expect(report.reconcilePasses).toBeGreaterThan(0);
+    expect(report.violations).toEqual([]);
+    // Every node got pods: each had its ENIs when the pods came.
+    expect(report.pods).toBe(2 * report.nodes);
+  });
+
+  test("GIVEN the same run without the reconcile schedule THEN the nodes whose pending event was lost stay without ENIs", async () => {
+    const report = await run(null);
+    expect(report.reconcilePasses).toBe(0);
+    const missing = report.violations.filter((v) => v.kind === "node-missing-eni");
+    expect(missing).toHaveLength(report.deliveries.lost.length);
+    expect(report.violations.filter((v) => v.kind !== "node-missing-eni")).toEqual([]);
+  });
 });
