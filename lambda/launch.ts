@@ -419,7 +419,13 @@ function instanceViewEni(n: InstanceNetworkInterface, instanceId: string, device
  */
 async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: string, deviceIndex: number, opts: { readonly pending: boolean; readonly scarce: boolean }) {
   const attach = () => deps.ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: deviceIndex }));
-  const untilRunning = (gap: number) => retry(async () => (await readInstance(deps.ec2, instanceId))?.State?.Name, UNTIL_RUNNING(gap), deps);
+  const untilRunning = async (gap: number) => {
+    const state = await retry(async () => (await readInstance(deps.ec2, instanceId))?.State?.Name, UNTIL_RUNNING(gap), deps);
+    // An instance on its way out refuses attaches for good (IncorrectInstanceState too): no
+    // point in waiting for it until the deadline. Unread (undefined) is not gone.
+    if (state !== undefined && !ALIVE.includes(state)) throw new LaunchFailure(`instance ${instanceId} is ${state}`);
+    return state;
+  };
   if (opts.pending && opts.scarce) await untilRunning(untilDeadline(deps));
   for (let refused = 0; ; refused++) {
     try {
@@ -430,8 +436,8 @@ async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: stri
     // Refused: read the state until `running` (attach at once then) or until the next probe.
     const gap = opts.scarce ? untilDeadline(deps) : Math.min(PROBE_GAP_CAP_MS, PROBE_GAP_MS * 2 ** refused, untilDeadline(deps));
     const state = await untilRunning(gap);
-    // Not pending (running, or no longer alive): the attach answers for itself, after a short
-    // full-jitter pause so that a refusal of a running instance is not retried at once.
+    // Running, or unread: the attach answers for itself, after a short full-jitter pause so
+    // that a refusal of a running instance is not retried at once.
     if (state !== "pending") await deps.sleep(fullJitterMs(refused, 1000, 10_000, deps.random));
   }
 }

@@ -434,7 +434,7 @@ describe("failure", () => {
     expect(w.model.detachLog).toEqual([]);
   });
 
-  it("GIVEN the instance is terminated while its ENI is being attached WHEN the attach fails IncorrectInstanceState THEN the ENI is deleted and the action ABANDONed", async () => {
+  it("GIVEN the instance is terminated while its ENI is being attached WHEN the attach fails IncorrectInstanceState THEN a state read shows it gone, no attach is retried, the ENI is deleted and the action ABANDONed", async () => {
     const w = await world({ subnets: 1 });
     const { instanceId, event } = w.launch();
     w.ec2Mock
@@ -448,7 +448,8 @@ describe("failure", () => {
     const out = await w.handler(event);
 
     expect(out.result).toBe("ABANDON");
-    expect(out.reason).toMatch(/IncorrectInstanceState/);
+    expect(out.reason).toMatch(new RegExp(`instance ${instanceId} is (shutting-down|terminated)`));
+    expect(w.ec2Mock.commandCalls(AttachNetworkInterfaceCommand)).toHaveLength(1);
     expect(taggedFor(w, instanceId)).toHaveLength(0);
   });
 
