@@ -420,7 +420,19 @@ function instanceViewEni(n: InstanceNetworkInterface, instanceId: string, device
 async function attachWhenReady(deps: LaunchDeps, eniId: string, instanceId: string, deviceIndex: number, opts: { readonly pending: boolean; readonly scarce: boolean }) {
   const attach = () => deps.ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceId, DeviceIndex: deviceIndex }));
   const untilRunning = async (gap: number) => {
-    const state = await retry(async () => (await readInstance(deps.ec2, instanceId))?.State?.Name, UNTIL_RUNNING(gap), deps);
+    const state = await retry(
+      async () => {
+        const me = await readInstance(deps.ec2, instanceId);
+        // Another ENI at this device index: a concurrent delivery of this event attached its
+        // own. Stop waiting; the attach's conflict hands over to attachedAt, which frees this
+        // delivery's spare address now rather than when the instance is running.
+        if (me?.NetworkInterfaces?.some((n) => n.Attachment?.DeviceIndex === deviceIndex && n.NetworkInterfaceId !== eniId)) return "taken";
+        return me?.State?.Name;
+      },
+      UNTIL_RUNNING(gap),
+      deps,
+    );
+    if (state === "taken") return state;
     // An instance on its way out refuses attaches for good (IncorrectInstanceState too): no
     // point in waiting for it until the deadline. Unread (undefined) is not gone.
     if (state !== undefined && !ALIVE.includes(state)) throw new LaunchFailure(`instance ${instanceId} is ${state}`);
@@ -475,6 +487,7 @@ async function createEni(
   group: Instance[],
   seenIn: NetworkInterface[],
   progress: LaunchProgress,
+  round = 0,
 ): Promise<{ eni: NetworkInterface; attempts: number; seen: NetworkInterface[] }> {
   const { ec2, config } = deps;
   const base = {
@@ -566,6 +579,9 @@ async function createEni(
       // that one rather than ABANDON a launch the other delivery completes.
       const twin = await twinEni(deps, instanceId, subnet, seen);
       if (twin) return { ...twin, attempts: 0 };
+      // Meanwhile an address may have come free (a losing delivery deletes its spare): one
+      // more round of picks on a fresh read.
+      if (round === 0) return createEni(deps, instanceId, subnet, group, await rereadSubnet(ec2, seen, subnet), progress, 1);
     }
     if (!inUse(err)) throw err;
     const last = [...tried].pop()!;

@@ -1,4 +1,4 @@
-import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DescribeInstancesCommand, DescribeInstancesCommandInput } from "@aws-sdk/client-ec2";
+import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeInstancesCommandInput } from "@aws-sdk/client-ec2";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { Ec2Error } from "../../simulator/ec2/errors";
 import { TimingValues, timingProfile } from "../../simulator/timing";
@@ -146,5 +146,32 @@ describe("attaching to a pending instance", () => {
     const group = (n: number) => Array.from({ length: n }, (_, k) => ({ InstanceId: `i-${k}`, State: { Name: "pending" as const } }));
 
     expect([attachesScarce(group(160)), attachesScarce(group(151)), attachesScarce(group(150)), attachesScarce([...group(150), { State: { Name: "running" as const } }])]).toEqual([true, true, false, false]);
+  });
+
+  test("GIVEN a pending instance (30 s) and a twin delivery of its event that attaches its own ENI at 12 s WHEN this delivery waits on state reads THEN it sees the attachment within its reads (before its next attach probe), adopts it and deletes its spare while the instance is still pending", async () => {
+    const w = await world({ subnets: 1, timing: aws({ pendingMs: fixed(30_000), attachRefusedShare: { min: 1 / 3, max: 1 / 3 } }) });
+    const { instanceId, event } = w.launch();
+    let twin: string | undefined;
+    let deletedAt: number | undefined;
+    w.ec2Mock.on(DescribeInstancesCommand).callsFake(async (input: DescribeInstancesCommandInput) => {
+      if (!twin && w.clock.now() >= 12_000) {
+        // The twin's ENI (same tags), attached at the subnet's device index.
+        const ours = taggedFor(w, instanceId)[0]!;
+        const made = await w.model.createNetworkInterface({ SubnetId: MULTUS_SUBNETS[0], TagSpecifications: [{ ResourceType: "network-interface", Tags: ours.TagSet }] });
+        twin = made.NetworkInterface!.NetworkInterfaceId!;
+        await w.model.attachNetworkInterface({ NetworkInterfaceId: twin, InstanceId: instanceId, DeviceIndex: 1 });
+      }
+      return w.model.describeInstances(input);
+    });
+    w.ec2Mock.on(DeleteNetworkInterfaceCommand).callsFake((input) => {
+      deletedAt ??= w.clock.now();
+      return w.model.deleteNetworkInterface(input);
+    });
+
+    const out = await w.handler(event);
+
+    expect(out).toMatchObject({ result: "CONTINUE", enis: [expect.objectContaining({ eniId: twin })] });
+    expect(deletedAt).toBeLessThan(20_000);
+    expect(taggedFor(w, instanceId).map((e) => e.NetworkInterfaceId)).toEqual([twin]);
   });
 });
