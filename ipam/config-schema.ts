@@ -1,15 +1,27 @@
-import { NODE_GROUP_KINDS, NODE_GROUP_NAME_PATTERN, STRATEGIES } from "../contract/lifecycle";
+import { HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, NODE_GROUP_KINDS, NODE_GROUP_NAME_PATTERN, STRATEGIES } from "../contract/lifecycle";
+import { ENI_TAG_KEYS, MAX_TAGS_PER_RESOURCE, TAG_TEXT } from "../contract/tags";
 import { CLUSTER_MULTUS_FIELDS, CONFIG_FIELDS, CONFIG_LIMITS, GROUP_ADDRESS_FIELDS, OPTIONAL_FIELDS, idPattern } from "./config-fields";
-import { DEFAULT_CONFIG } from "./config";
+import { CLUSTER_PATTERNS, DEFAULT_CONFIG } from "./config";
 import {
   AUTOSCALING_ONLY, CNI_MODES, CNI_TYPES, DEFAULT_CNI_TYPE, DEFAULT_NODE_GROUP_KIND, NAD_NAME_PATTERN, NAD_NAMESPACE_PATTERN, NETWORK_DEFAULTS,
   NETWORK_NAME_PATTERN, POD_BLOCKS, groupDefaults,
 } from "./cluster-config";
 import { isPlaceholder } from "./placeholders";
 import { REGION_PATTERN, ZONE_PATTERN } from "./regions";
-import { ARN_PATTERNS, ASG_METRICS, ON_DEMAND_ALLOCATION_STRATEGIES, PLACEMENT_STRATEGIES, ROOT_VOLUME_TYPES, SPOT_ALLOCATION_STRATEGIES, TAINT_EFFECTS, TERMINATION_POLICIES, VOLUME_TYPES } from "./node-options";
+import { ARN_PATTERNS, OPTION_PATTERNS, ASG_METRICS, ON_DEMAND_ALLOCATION_STRATEGIES, PLACEMENT_STRATEGIES, ROOT_VOLUME_TYPES, SPOT_ALLOCATION_STRATEGIES, TAINT_EFFECTS, TERMINATION_POLICIES, VOLUME_TYPES } from "./node-options";
 
 type Schema = Record<string, unknown>;
+
+/** EC2 tags: at most `max`, keys of 1-128 characters not starting with aws: (nor one of `reserved`), values of at most 256 (contract/tags.ts). */
+function tags(max: number, reserved: readonly string[] = []): Schema {
+  const key: Schema = { type: "string", minLength: 1, maxLength: 128, pattern: TAG_TEXT.source, not: { pattern: "^[aA][wW][sS]:" } };
+  return {
+    type: "object",
+    maxProperties: max,
+    propertyNames: reserved.length ? { ...key, not: { anyOf: [key.not as Schema, { enum: [...reserved] }] } } : key,
+    additionalProperties: { type: "string", maxLength: 256, pattern: TAG_TEXT.source },
+  };
+}
 
 /** Where the schema is published beside the project (the example config points at it). */
 export const CONFIG_SCHEMA_FILE = "multus.config.schema.json";
@@ -17,6 +29,7 @@ export const CONFIG_SCHEMA_FILE = "multus.config.schema.json";
 /** Per field, what the validator checks beyond the type (ipam/config.ts). */
 const EXTRA: Record<string, Schema> = {
   region: { pattern: REGION_PATTERN.source },
+  ...Object.fromEntries(Object.entries(CLUSTER_PATTERNS).map(([f, p]) => [`cluster.${f}`, { pattern: p.source }])),
   "cluster.securityGroupId": { pattern: idPattern("sg") },
   "vpc.id": { pattern: idPattern("vpc") },
   "nodeGroup.name": { type: "string", pattern: NODE_GROUP_NAME_PATTERN.source, not: { pattern: "-$" }, description: "also the value of the node group label, so it ends with a letter or digit" },
@@ -28,7 +41,8 @@ const EXTRA: Record<string, Schema> = {
   "multus.subnets": { minItems: 1 },
   "multus.subnets[].id": { pattern: idPattern("subnet") },
   "multus.subnets[].availabilityZone": { pattern: ZONE_PATTERN.source },
-  "multus.interfaceTags": { additionalProperties: { type: "string" } },
+  // EC2's tag rules, and room for the tags the Lambda sets itself (contract/tags.ts checkInterfaceTags).
+  "multus.interfaceTags": tags(MAX_TAGS_PER_RESOURCE - Object.keys(ENI_TAG_KEYS).length, Object.values(ENI_TAG_KEYS)),
   // The cluster form (ipam/cluster-config.ts).
   networks: {
     minItems: 1,
@@ -81,7 +95,7 @@ const int = (minimum?: number, maximum?: number): Schema => ({ type: "integer", 
 const bool: Schema = { type: "boolean" };
 const str: Schema = { type: "string", minLength: 1 };
 const arn = (kind: keyof typeof ARN_PATTERNS): Schema => ({ type: "string", pattern: ARN_PATTERNS[kind].source });
-const tagMap: Schema = { type: "object", additionalProperties: { type: "string" } };
+const tagMap: Schema = tags(MAX_TAGS_PER_RESOURCE);
 const list = (items: Schema, minItems = 0): Schema => ({ type: "array", minItems, items });
 
 /** The node group's production options and the top-level iam, tags and lambda (ipam/node-options.ts), as the validator takes them. */
@@ -93,7 +107,7 @@ const OPTION_TYPES: Record<string, Schema> = {
   "nodeGroup.spot.onDemandPercentageAboveBaseCapacity": int(0, 100),
   "nodeGroup.spot.allocationStrategy": { enum: [...SPOT_ALLOCATION_STRATEGIES] },
   "nodeGroup.spot.onDemandAllocationStrategy": { enum: [...ON_DEMAND_ALLOCATION_STRATEGIES] },
-  "nodeGroup.spot.maxPrice": { type: "string", pattern: "^\\d+(\\.\\d+)?$" },
+  "nodeGroup.spot.maxPrice": { type: "string", pattern: OPTION_PATTERNS.maxPrice.source },
   "nodeGroup.capacityRebalance": bool,
   "nodeGroup.instanceRefresh.enabled": bool,
   "nodeGroup.instanceRefresh.minHealthyPercentage": int(0, 100),
@@ -116,7 +130,7 @@ const OPTION_TYPES: Record<string, Schema> = {
   "nodeGroup.volume.throughput": int(125, 2000),
   "nodeGroup.volume.kmsKeyId": arn("kmsKey"),
   "nodeGroup.volume.encrypted": bool,
-  "nodeGroup.extraVolumes[].deviceName": { type: "string", pattern: "^/dev/(sd[b-z]|xvd[b-z][a-z]?|nvme\\d+n\\d+)$" },
+  "nodeGroup.extraVolumes[].deviceName": { type: "string", pattern: OPTION_PATTERNS.deviceName.source },
   "nodeGroup.extraVolumes[].type": { enum: [...VOLUME_TYPES] },
   "nodeGroup.extraVolumes[].size": int(1, 65536),
   "nodeGroup.extraVolumes[].iops": int(100, 256000),
@@ -131,29 +145,29 @@ const OPTION_TYPES: Record<string, Schema> = {
   "nodeGroup.taints[].key": str,
   "nodeGroup.taints[].value": { type: "string" },
   "nodeGroup.taints[].effect": { enum: [...TAINT_EFFECTS] },
-  "nodeGroup.lifecycleHooks[].name": str,
+  "nodeGroup.lifecycleHooks[].name": { type: "string", pattern: HOOK_NAME_PATTERN.source },
   "nodeGroup.lifecycleHooks[].transition": { enum: ["launch", "terminate"] },
   "nodeGroup.lifecycleHooks[].defaultResult": { enum: ["CONTINUE", "ABANDON"] },
-  "nodeGroup.lifecycleHooks[].heartbeatTimeout": int(30, 7200),
+  "nodeGroup.lifecycleHooks[].heartbeatTimeout": int(HEARTBEAT_TIMEOUT_RANGE.min, HEARTBEAT_TIMEOUT_RANGE.max),
   "nodeGroup.lifecycleHooks[].notificationTargetArn": arn("notificationTarget"),
   "nodeGroup.lifecycleHooks[].roleArn": arn("role"),
-  "nodeGroup.lifecycleHooks[].notificationMetadata": str,
+  "nodeGroup.lifecycleHooks[].notificationMetadata": { type: "string", pattern: OPTION_PATTERNS.notificationMetadata.source },
   "nodeGroup.tags": tagMap,
   "tags": tagMap,
   "iam.nodeAgent.credentials": { enum: ["pod-identity", "irsa"] },
   "iam.nodeAgent.oidcProviderArn": arn("oidcProvider"),
-  "lambda.s3Bucket": str,
-  "lambda.s3Key": str,
-  "lambda.s3ObjectVersion": str,
+  "lambda.s3Bucket": { type: "string", pattern: OPTION_PATTERNS.s3Bucket.source },
+  "lambda.s3Key": { type: "string", pattern: OPTION_PATTERNS.s3Text.source },
+  "lambda.s3ObjectVersion": { type: "string", pattern: OPTION_PATTERNS.s3Text.source },
 };
 for (const at of ["iam", "nodeGroup.iam"]) {
   Object.assign(OPTION_TYPES, {
     [`${at}.attachCniPolicy`]: { ...bool, description: "AmazonEKS_CNI_Policy on the node role; default true (false: the node agent gets its own role)" },
     [`${at}.roleArn`]: arn("role"),
     [`${at}.instanceProfileArn`]: arn("instanceProfile"),
-    [`${at}.roleName`]: str,
+    [`${at}.roleName`]: { type: "string", pattern: OPTION_PATTERNS.roleName.source },
     [`${at}.roleUseNamePrefix`]: bool,
-    [`${at}.rolePath`]: { type: "string", pattern: "^/([\\w+=,.@-]+/)*$" },
+    [`${at}.rolePath`]: { type: "string", pattern: OPTION_PATTERNS.rolePath.source },
     [`${at}.permissionsBoundary`]: arn("policy"),
     [`${at}.additionalPolicyArns`]: list(arn("policy")),
   });
@@ -250,6 +264,15 @@ function bounds(path: string): Schema {
 /** Objects whose fields without a default the validator requires (elsewhere every field has a default or may be left out). */
 const REQUIRING = ["multus.subnets[]", "networks[]", "nodeGroups[]"];
 
+/** What the production options' objects require (ipam/node-options.ts: the fields the checks take without `!== undefined`). */
+const REQUIRED: Record<string, readonly string[]> = {
+  "nodeGroup.placementGroup": ["strategy"],
+  "nodeGroup.extraVolumes[]": ["deviceName", "size"],
+  "nodeGroup.taints[]": ["key", "effect"],
+  "nodeGroup.lifecycleHooks[]": ["name", "transition"],
+  lambda: ["s3Bucket", "s3Key"],
+};
+
 function node(path: string, value: unknown, fieldList = fieldsOf(path)): Schema {
   let out: Schema;
   if (fieldList) {
@@ -267,6 +290,7 @@ function node(path: string, value: unknown, fieldList = fieldsOf(path)): Schema 
     // An item's fields with a default (or placeholder) it is merged over, or optional ones, may be left out.
     const itemDefaults = (ITEM_DEFAULTS[path] ?? {}) as Record<string, unknown>;
     if (REQUIRING.includes(tableKey(path))) out.required = fieldList.filter((f) => itemDefaults[f] === undefined && !optional(`${path}.${f}`));
+    else if (REQUIRED[tableKey(path)]) out.required = [...REQUIRED[tableKey(path)]!];
   } else if (fieldsOf(`${path}[]`) && value === undefined) {
     out = { type: "array", items: node(`${path}[]`, ITEM_DEFAULTS[`${path}[]`]) };
   } else if (Array.isArray(value)) {

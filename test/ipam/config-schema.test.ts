@@ -70,6 +70,12 @@ describe("multus.config.schema.json", () => {
     [{ vpc: { id: "vpc-xyz" } }, /vpc\.id: "vpc-xyz" is not valid/],
     [{ nodeGroup: { name: "ng-" } }, /nodeGroup\.name: "ng-" ends with "-"/],
     [{ multus: { subnets: [{ cidr: "10.0.4.0/24", availabilityZone: "us-west-2a" }] } }, /multus\.subnets\[0\]\.id: must be a non-empty string/],
+    [{ cluster: { version: "v1.33" } }, /cluster\.version: "v1\.33" is not valid/],
+    [{ tags: { "aws:team": "x" } }, /tags\.aws:team: is not a valid tag key/],
+    [{ lambda: { s3Bucket: "my-artifacts" } }, /lambda\.s3Key: must be a non-empty string/],
+    [{ nodeGroup: { taints: [{ key: "dedicated" }] } }, /nodeGroup\.taints\[0\]\.effect: must be one of/],
+    [{ nodeGroup: { lifecycleHooks: [{ name: "drain notifier", transition: "terminate" }] } }, /nodeGroup\.lifecycleHooks\[0\]\.name: "drain notifier" is not valid/],
+    [{ nodeGroup: { iam: { rolePath: "telco" } } }, /nodeGroup\.iam\.rolePath: "telco" is not valid/],
   ])("GIVEN the shorthand %j THEN the schema refuses what the validator refuses", (bad, message) => {
     schemaRefusesAt(bad, message);
     expect(() => parseConfig(bad)).toThrow(message);
@@ -101,6 +107,7 @@ describe("multus.config.schema.json", () => {
     ["an Auto Scaling option on a managed group", cluster({}, { kind: "managed", spot: {} }), /nodeGroups\[0\]\.spot: is an Auto Scaling group option; a managed group has none/],
     ["a minimum size on a Karpenter group", cluster({}, { kind: "karpenter", maxSize: 4, minSize: 1 }), /nodeGroups\[0\]\.minSize: has no meaning for a Karpenter NodePool/],
     ["a Karpenter group without maxSize", cluster({}, { kind: "karpenter" }), /nodeGroups\[0\]\.maxSize: is not set/],
+    ["an interface tag the Lambda sets itself", cluster({ interfaceTags: { "multus.eks.amazonaws.com/node-group": "x" } }), /networks\[0\]\.interfaceTags\.multus\.eks\.amazonaws\.com\/node-group: is a tag the Lambda sets itself/],
     ["a bad production option on a group", cluster({}, { volume: { type: "st1" } }), /nodeGroups\[0\]\.volume\.type: must be one of gp3/],
   ])("GIVEN the cluster form with %s THEN the schema refuses what the validator refuses, at the same field", (_what, bad, message) => {
     schemaRefusesAt(bad, message);
