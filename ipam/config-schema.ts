@@ -8,7 +8,7 @@ import {
 } from "./cluster-config";
 import { isPlaceholder } from "./placeholders";
 import { REGION_PATTERN, ZONE_PATTERN } from "./regions";
-import { ARN_PATTERNS, OPTION_PATTERNS, ASG_METRICS, ON_DEMAND_ALLOCATION_STRATEGIES, PLACEMENT_STRATEGIES, ROOT_VOLUME_TYPES, SPOT_ALLOCATION_STRATEGIES, TAINT_EFFECTS, TERMINATION_POLICIES, VOLUME_TYPES } from "./node-options";
+import { ARN_PATTERNS, MAX_INSTANCE_TYPES, OPTION_PATTERNS, ASG_METRICS, ON_DEMAND_ALLOCATION_STRATEGIES, PLACEMENT_STRATEGIES, ROOT_VOLUME_TYPES, SPOT_ALLOCATION_STRATEGIES, TAINT_EFFECTS, TERMINATION_POLICIES, VOLUME_TYPES } from "./node-options";
 
 type Schema = Record<string, unknown>;
 
@@ -100,7 +100,7 @@ const list = (items: Schema, minItems = 0): Schema => ({ type: "array", minItems
 
 /** The node group's production options and the top-level iam, tags and lambda (ipam/node-options.ts), as the validator takes them. */
 const OPTION_TYPES: Record<string, Schema> = {
-  "nodeGroup.instanceTypes": { ...list(str, 1), maxItems: 40, description: "mixed instances policy; the plan checks every type, kubelet max-pods is the smallest" },
+  "nodeGroup.instanceTypes": { ...list(str, 1), maxItems: MAX_INSTANCE_TYPES, uniqueItems: true, description: "mixed instances policy; the plan checks every type, kubelet max-pods is the smallest" },
   "nodeGroup.manageDesiredCapacity": { ...bool, description: "false: desired capacity ignored after creation (the cluster autoscaler's)" },
   "nodeGroup.clusterAutoscaler": { ...bool, description: "cluster-autoscaler discovery and node-template tags; default true" },
   "nodeGroup.spot.onDemandBaseCapacity": int(0),
@@ -243,8 +243,6 @@ const FORMS: Schema = {
 
 /** What the validator checks of one field against another that a schema can say: the if/then of an object, by path. */
 const CONDITIONS: Record<string, Schema[]> = {
-  // The cluster form: both lists; the shorthand's nodeGroup and multus (but its image) refused beside them (cluster-config.ts notMixed).
-
   // A network's mode is one of its CNI type's.
   "networks[]": CNI_TYPES.map((t) => when("type", t, t === DEFAULT_CNI_TYPE, { properties: { mode: { enum: [...CNI_MODES[t]] } } })),
   // A Karpenter NodePool or managed group has no Auto Scaling options; a NodePool no minimum or desired size, and maxSize is its node limit.

@@ -108,6 +108,7 @@ describe("multus.config.schema.json", () => {
     ["a minimum size on a Karpenter group", cluster({}, { kind: "karpenter", maxSize: 4, minSize: 1 }), /nodeGroups\[0\]\.minSize: has no meaning for a Karpenter NodePool/],
     ["a Karpenter group without maxSize", cluster({}, { kind: "karpenter" }), /nodeGroups\[0\]\.maxSize: is not set/],
     ["an interface tag the Lambda sets itself", cluster({ interfaceTags: { "multus.eks.amazonaws.com/node-group": "x" } }), /networks\[0\]\.interfaceTags\.multus\.eks\.amazonaws\.com\/node-group: is a tag the Lambda sets itself/],
+    ["an instance type listed twice", cluster({}, { instanceTypes: ["c5.2xlarge", "c5.2xlarge"] }), /nodeGroups\[0\]\.instanceTypes\[1\]: c5\.2xlarge is listed twice/],
     ["a bad production option on a group", cluster({}, { volume: { type: "st1" } }), /nodeGroups\[0\]\.volume\.type: must be one of gp3/],
   ])("GIVEN the cluster form with %s THEN the schema refuses what the validator refuses, at the same field", (_what, bad, message) => {
     schemaRefusesAt(bad, message);
