@@ -3,7 +3,7 @@ import { JsonObject as Json, isObject } from "../contract/json";
 import { NODE_GROUP_KINDS, NodeGroupKind, Strategy } from "../contract/lifecycle";
 import { checkInterfaceTags } from "../contract/tags";
 import { PlanError } from "../contract/errors";
-import { CONFIG_FIELDS } from "./config-fields";
+import { CLUSTER_MULTUS_FIELDS, CONFIG_FIELDS } from "./config-fields";
 import { ClusterIamConfig, checkInstanceTypeAgrees, checkNodeGroupOptions } from "./node-options";
 import { checkAvailabilityZone } from "./regions";
 import {
@@ -34,6 +34,8 @@ export const CNI_MODES: Record<CniType, readonly string[]> = {
   macvlan: ["bridge", "private", "vepa", "passthru"],
 };
 export const DEFAULT_CNI_MODE: Record<CniType, string> = { ipvlan: "l2", macvlan: "bridge" };
+/** The type whose modes a network's `mode` is checked against when it gives no `type`. */
+export const DEFAULT_CNI_TYPE: CniType = "ipvlan";
 
 /**
  * Where the pods of a network's groups take their addresses in each subnet: one block shared by
@@ -48,8 +50,10 @@ export type PodBlockMode = (typeof POD_BLOCKS)[number];
  * lowercase DNS-label characters, short enough for the NAD suffixes (`-<group>-<zone>`).
  */
 export const NETWORK_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A NAD's name: a DNS subdomain (Kubernetes object names). */
+export const NAD_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A NAD's namespace: a DNS label. */
+export const NAD_NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A multus network: a subnet per availability zone, the ENI settings and the NAD that pods use. */
 export interface NetworkConfig {
@@ -117,7 +121,7 @@ export function isClusterForm(user: unknown): user is Json {
 export function notMixed(user: Json, c: Checker): Json {
   if (user.nodeGroup !== undefined) c.fail("nodeGroup", "is the single-group shorthand and cannot be mixed with networks and nodeGroups", "move its fields into nodeGroups[]");
   if (user.multus !== undefined) {
-    const extra = isObject(user.multus) ? Object.keys(user.multus).filter((k) => k !== "image") : [];
+    const extra = isObject(user.multus) ? Object.keys(user.multus).filter((k) => !(CLUSTER_MULTUS_FIELDS as readonly string[]).includes(k)) : [];
     if (!isObject(user.multus) || extra.length) {
       c.fail(
         extra.length ? `multus.${extra[0]}` : "multus",
@@ -130,8 +134,14 @@ export function notMixed(user: Json, c: Checker): Json {
 }
 
 
+/** What a network defaults to (its name, subnets and security groups have none). */
+export const NETWORK_DEFAULTS = { interfaceTags: {}, podBlock: "network", nad: {} } as const;
+
+/** A group's kind when it gives none. */
+export const DEFAULT_NODE_GROUP_KIND: NodeGroupKind = "autoscaling";
+
 /** What a group defaults to: the shorthand's node group and address defaults, but no name, subnets, zones or networks. */
-function groupDefaults(): Json {
+export function groupDefaults(): Json {
   const { name: _name, subnetIds: _subnets, ...ng } = DEFAULT_CONFIG.nodeGroup;
   const { strategy, podsPerNode, podHeadroom, reserveWorkerBlock } = DEFAULT_CONFIG.multus;
   return { ...ng, strategy, podsPerNode, podHeadroom, reserveWorkerBlock };
@@ -139,11 +149,11 @@ function groupDefaults(): Json {
 
 function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRange: Subnet, seen: SeenSubnets): NetworkConfig {
   const raw = c.keys(n, at, CONFIG_FIELDS["networks[]"]);
-  const net = { interfaceTags: {}, podBlock: "network", nad: {}, ...raw } as Json;
+  const net = { ...NETWORK_DEFAULTS, ...raw } as Json;
   const name = c.str(net.name, `${at}.name`, NETWORK_NAME_PATTERN, "data");
   if (net.type !== undefined) c.oneOf(net.type, `${at}.type`, CNI_TYPES);
   if (net.mode !== undefined) {
-    const type = (net.type ?? "ipvlan") as CniType;
+    const type = (net.type ?? DEFAULT_CNI_TYPE) as CniType;
     if (typeof net.mode !== "string" || !CNI_MODES[type].includes(net.mode)) {
       c.fail(`${at}.mode`, `${JSON.stringify(net.mode)} is not a ${type} mode`, `use one of: ${CNI_MODES[type].join(", ")}`);
     }
@@ -153,8 +163,8 @@ function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRan
   if (net.sourceDestCheck !== undefined) c.bool(net.sourceDestCheck, `${at}.sourceDestCheck`);
   c.oneOf(net.podBlock, `${at}.podBlock`, POD_BLOCKS);
   const nad = c.keys(net.nad, `${at}.nad`, CONFIG_FIELDS["networks[].nad"]);
-  if (nad.name !== undefined) c.str(nad.name, `${at}.nad.name`, DNS_SUBDOMAIN, "data-net");
-  if (nad.namespace !== undefined) c.str(nad.namespace, `${at}.nad.namespace`, DNS_LABEL, "default");
+  if (nad.name !== undefined) c.str(nad.name, `${at}.nad.name`, NAD_NAME_PATTERN, "data-net");
+  if (nad.namespace !== undefined) c.str(nad.namespace, `${at}.nad.namespace`, NAD_NAMESPACE_PATTERN, "default");
   const subnets = c.list(net.subnets, `${at}.subnets`).map((s, j) => checkMultusSubnet(s, `${at}.subnets[${j}]`, c, region, vpcRange, seen) as unknown as MultusSubnetConfig);
   subnets.forEach((s, j) => {
     const k = subnets.findIndex((o) => o.availabilityZone === s.availabilityZone);
@@ -181,7 +191,7 @@ function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRan
 }
 
 /** Options of the Auto Scaling group alone: a Karpenter NodePool or an EKS managed group has no such setting. */
-const AUTOSCALING_ONLY = ["manageDesiredCapacity", "clusterAutoscaler", "capacityRebalance", "instanceRefresh", "terminationPolicies", "maxInstanceLifetime", "healthCheckGracePeriod", "enabledMetrics", "lifecycleHooks", "placementGroup", "spot"] as const;
+export const AUTOSCALING_ONLY = ["manageDesiredCapacity", "clusterAutoscaler", "capacityRebalance", "instanceRefresh", "terminationPolicies", "maxInstanceLifetime", "healthCheckGracePeriod", "enabledMetrics", "lifecycleHooks", "placementGroup", "spot"] as const;
 
 /**
  * The group's kind and what it rules out. A Karpenter NodePool has no minimum or desired size,
@@ -189,8 +199,8 @@ const AUTOSCALING_ONLY = ["manageDesiredCapacity", "clusterAutoscaler", "capacit
  * the plan cannot bound the worker block, and says so (infeasible, CLI exit 1).
  */
 function checkKind(g: Json, at: string, c: Checker): NodeGroupKind {
-  const kind = g.kind === undefined ? "autoscaling" : c.oneOf(g.kind, `${at}.kind`, NODE_GROUP_KINDS);
-  if (kind === "autoscaling") return kind;
+  const kind = g.kind === undefined ? DEFAULT_NODE_GROUP_KIND : c.oneOf(g.kind, `${at}.kind`, NODE_GROUP_KINDS);
+  if (kind === DEFAULT_NODE_GROUP_KIND) return kind;
   for (const f of AUTOSCALING_ONLY) {
     // Spot on a managed group is its capacityType; on Karpenter, the NodePool's capacity-type requirement.
     if (g[f] !== undefined) c.fail(`${at}.${f}`, `is an Auto Scaling group option; a ${kind} group has none`, `remove ${at}.${f}, or set ${at}.kind to "autoscaling"`);

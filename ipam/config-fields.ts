@@ -10,12 +10,21 @@ export const NODE_GROUP_OPTIONS = [
   "preBootstrapScript", "postBootstrapScript", "nodeConfig", "labels", "taints", "iam", "lifecycleHooks", "tags", "resourceTags",
 ] as const;
 
+/** A node group's EC2 and Auto Scaling fields: the shorthand's `nodeGroup`, and each of `nodeGroups` (ipam/config.ts checkNodeGroupFields). */
+const NODE_GROUP_FIELDS = ["name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments"] as const;
+
+/** A group's address fields: under the shorthand's `multus`, and on each of `nodeGroups` (ipam/config.ts checkGroupAddressFields). */
+export const GROUP_ADDRESS_FIELDS = ["strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock"] as const;
+
+/** What the cluster form's `multus` may hold: the Multus image is the cluster's, the rest is the shorthand's. */
+export const CLUSTER_MULTUS_FIELDS = ["image"] as const;
+
 export const CONFIG_FIELDS = {
   "": ["$schema", "region", "cluster", "vpc", "nodeGroup", "multus", "whereabouts", "agent", "iam", "tags", "lambda"],
   cluster: ["name", "version", "endpoint", "certificateAuthority", "serviceCidr", "securityGroupId"],
   vpc: ["id", "cidr"],
-  nodeGroup: ["name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments", ...NODE_GROUP_OPTIONS],
-  multus: ["strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "securityGroupIds", "interfaceTags", "subnets", "image"],
+  nodeGroup: [...NODE_GROUP_FIELDS, ...NODE_GROUP_OPTIONS],
+  multus: [...GROUP_ADDRESS_FIELDS, "securityGroupIds", "interfaceTags", "subnets", ...CLUSTER_MULTUS_FIELDS],
   "multus.subnets[]": ["cidr", "id", "availabilityZone", "podRange", "ipv6Cidr"],
   whereabouts: ["image"],
   agent: ["image"],
@@ -24,8 +33,7 @@ export const CONFIG_FIELDS = {
   "networks[]": ["name", "subnets", "type", "mode", "securityGroupIds", "sourceDestCheck", "interfaceTags", "podBlock", "nad"],
   "networks[].nad": ["name", "namespace"],
   "nodeGroups[]": [
-    "name", "instanceType", "minSize", "desiredSize", "maxSize", "amiFamily", "amiId", "volumeSize", "keyName", "subnetIds", "bootstrapArguments",
-    "availabilityZones", "strategy", "podsPerNode", "workerHeadroom", "podHeadroom", "reserveWorkerBlock", "networks", "kind", ...NODE_GROUP_OPTIONS,
+    ...NODE_GROUP_FIELDS, "availabilityZones", ...GROUP_ADDRESS_FIELDS, "networks", "kind", ...NODE_GROUP_OPTIONS,
   ],
   // A node group's production options (ipam/node-options.ts), in the shorthand's nodeGroup and in each of nodeGroups.
   "nodeGroup.spot": ["onDemandBaseCapacity", "onDemandPercentageAboveBaseCapacity", "allocationStrategy", "onDemandAllocationStrategy", "maxPrice"],
@@ -57,6 +65,7 @@ export const CONFIG_LIMITS: Readonly<Record<string, readonly [number, number]>> 
 export const OPTIONAL_FIELDS = [
   "$schema", "nodeGroup.keyName", "multus.workerHeadroom", "multus.image", "multus.subnets[].podRange", "multus.subnets[].ipv6Cidr", "whereabouts", "agent", "whereabouts.image", "agent.image",
   "iam", "tags", "lambda", ...NODE_GROUP_OPTIONS.map((f) => `nodeGroup.${f}` as const),
+  "networks[].type", "networks[].mode", "networks[].sourceDestCheck", "networks[].nad.name", "networks[].nad.namespace",
 ] as const;
 
 /** AWS resource ids: prefix, dash, 8 or 17 hex digits. */

@@ -248,6 +248,14 @@ export class Checker {
 
 export const ID = (prefix: string) => new RegExp(idPattern(prefix));
 
+/** What `cluster`'s strings must look like (the EKS cluster name rule, a 1.x version, an https endpoint, base64). */
+export const CLUSTER_PATTERNS = {
+  name: /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/,
+  version: /^1\.\d+$/,
+  endpoint: /^https:\/\//,
+  certificateAuthority: /^[A-Za-z0-9+/=]+$/,
+} as const;
+
 /** Checks a node group's EC2 and Auto Scaling fields (the shorthand's `nodeGroup`, or one of `nodeGroups`). */
 export function checkNodeGroupFields(ng: Json, at: string, c: Checker): void {
   c.str(ng.name, `${at}.name`, NODE_GROUP_NAME_PATTERN, DEFAULT_NODE_GROUP_NAME);
@@ -341,10 +349,10 @@ function checkConfig(merged: unknown, clusterForm: boolean): MultusConfig {
   }
 
   const cluster = c.keys(raw.cluster, "cluster", CONFIG_FIELDS.cluster);
-  c.str(cluster.name, "cluster.name", /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, "eks-multus-cluster");
-  c.str(cluster.version, "cluster.version", /^1\.\d+$/, "1.33");
-  c.str(cluster.endpoint, "cluster.endpoint", /^https:\/\//, "https://<id>.gr7.<region>.eks.amazonaws.com");
-  c.str(cluster.certificateAuthority, "cluster.certificateAuthority", /^[A-Za-z0-9+/=]+$/, "the base64 certificate authority data");
+  c.str(cluster.name, "cluster.name", CLUSTER_PATTERNS.name, "eks-multus-cluster");
+  c.str(cluster.version, "cluster.version", CLUSTER_PATTERNS.version, "1.33");
+  c.str(cluster.endpoint, "cluster.endpoint", CLUSTER_PATTERNS.endpoint, "https://<id>.gr7.<region>.eks.amazonaws.com");
+  c.str(cluster.certificateAuthority, "cluster.certificateAuthority", CLUSTER_PATTERNS.certificateAuthority, "the base64 certificate authority data");
   parseCidr(c.str(cluster.serviceCidr, "cluster.serviceCidr"), "cluster.serviceCidr");
   c.str(cluster.securityGroupId, "cluster.securityGroupId", ID("sg"), "sg-0123456789abcdef0");
 

@@ -267,6 +267,17 @@ export const MAX_USER_DATA_BYTES = 16384;
 /** Lifecycle hooks per Auto Scaling group (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html). */
 export const MAX_LIFECYCLE_HOOKS = 50;
 
+/** What the options' strings must look like (EC2, IAM, S3 and Auto Scaling's rules). */
+export const OPTION_PATTERNS = {
+  maxPrice: /^\d+(\.\d+)?$/,
+  deviceName: /^\/dev\/(sd[b-z]|xvd[b-z][a-z]?|nvme\d+n\d+)$/,
+  roleName: /^[\w+=,.@-]{1,37}$/,
+  rolePath: /^\/([\w+=,.@-]+\/)*$/,
+  s3Bucket: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  s3Text: /^[\s\S]{1,1024}$/,
+  notificationMetadata: /^[\s\S]{1,1023}$/,
+} as const;
+
 const PARTITION = "aws(-[a-z]+)*";
 export const ARN_PATTERNS = {
   kmsKey: new RegExp(`^arn:${PARTITION}:kms:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:key/(mrk-)?[A-Za-z0-9-]{1,64}$`),
@@ -388,9 +399,9 @@ function checkIam(v: unknown, at: string, c: Checker, top: boolean): void {
   if (iam.attachCniPolicy !== undefined) c.bool(iam.attachCniPolicy, `${at}.attachCniPolicy`);
   if (iam.roleArn !== undefined) checkArn(c, iam.roleArn, `${at}.roleArn`, "role");
   if (iam.instanceProfileArn !== undefined) checkArn(c, iam.instanceProfileArn, `${at}.instanceProfileArn`, "instanceProfile");
-  if (iam.roleName !== undefined) c.str(iam.roleName, `${at}.roleName`, /^[\w+=,.@-]{1,37}$/, "ng1-node");
+  if (iam.roleName !== undefined) c.str(iam.roleName, `${at}.roleName`, OPTION_PATTERNS.roleName, "ng1-node");
   if (iam.roleUseNamePrefix !== undefined) c.bool(iam.roleUseNamePrefix, `${at}.roleUseNamePrefix`);
-  if (iam.rolePath !== undefined) c.str(iam.rolePath, `${at}.rolePath`, /^\/([\w+=,.@-]+\/)*$/, "/eks/");
+  if (iam.rolePath !== undefined) c.str(iam.rolePath, `${at}.rolePath`, OPTION_PATTERNS.rolePath, "/eks/");
   if (iam.permissionsBoundary !== undefined) checkArn(c, iam.permissionsBoundary, `${at}.permissionsBoundary`, "policy");
   if (iam.additionalPolicyArns !== undefined) c.list(iam.additionalPolicyArns, `${at}.additionalPolicyArns`, 0).forEach((p, i) => checkArn(c, p, `${at}.additionalPolicyArns[${i}]`, "policy"));
   if (top && iam.nodeAgent !== undefined) {
@@ -444,7 +455,7 @@ function checkLifecycleHooks(v: unknown, at: string, c: Checker): void {
       if (hook.roleArn === undefined) c.fail(`${f}.roleArn`, "is required with notificationTargetArn", "give the role Auto Scaling assumes to publish to the target");
     }
     if (hook.roleArn !== undefined) checkArn(c, hook.roleArn, `${f}.roleArn`, "role");
-    if (hook.notificationMetadata !== undefined) c.str(hook.notificationMetadata, `${f}.notificationMetadata`, /^[\s\S]{1,1023}$/);
+    if (hook.notificationMetadata !== undefined) c.str(hook.notificationMetadata, `${f}.notificationMetadata`, OPTION_PATTERNS.notificationMetadata);
   });
 }
 
@@ -480,7 +491,7 @@ export function checkNodeGroupOptions(ng: Json, at: string, c: Checker, zones: n
     if (spot.onDemandPercentageAboveBaseCapacity !== undefined) c.int(spot.onDemandPercentageAboveBaseCapacity, `${at}.spot.onDemandPercentageAboveBaseCapacity`, 0, 100);
     if (spot.allocationStrategy !== undefined) c.oneOf(spot.allocationStrategy, `${at}.spot.allocationStrategy`, SPOT_ALLOCATION_STRATEGIES);
     if (spot.onDemandAllocationStrategy !== undefined) c.oneOf(spot.onDemandAllocationStrategy, `${at}.spot.onDemandAllocationStrategy`, ON_DEMAND_ALLOCATION_STRATEGIES);
-    if (spot.maxPrice !== undefined) c.str(spot.maxPrice, `${at}.spot.maxPrice`, /^\d+(\.\d+)?$/, "0.25");
+    if (spot.maxPrice !== undefined) c.str(spot.maxPrice, `${at}.spot.maxPrice`, OPTION_PATTERNS.maxPrice, "0.25");
   }
   if (ng.instanceRefresh !== undefined) {
     const r = c.keys(ng.instanceRefresh, `${at}.instanceRefresh`, CONFIG_FIELDS["nodeGroup.instanceRefresh"]);
@@ -534,7 +545,7 @@ export function checkNodeGroupOptions(ng: Json, at: string, c: Checker, zones: n
     c.list(ng.extraVolumes, `${at}.extraVolumes`, 0).forEach((v, k) => {
       const f = `${at}.extraVolumes[${k}]`;
       const vol = checkVolume(v, f, c, CONFIG_FIELDS["nodeGroup.extraVolumes[]"], false);
-      const device = c.str(vol.deviceName, `${f}.deviceName`, /^\/dev\/(sd[b-z]|xvd[b-z][a-z]?|nvme\d+n\d+)$/, "/dev/xvdb");
+      const device = c.str(vol.deviceName, `${f}.deviceName`, OPTION_PATTERNS.deviceName, "/dev/xvdb");
       if (devices.includes(device)) c.fail(`${f}.deviceName`, `${device} is used twice`, "give each volume its own device");
       devices.push(device);
       c.int(vol.size, `${f}.size`, 1, 65536);
@@ -565,9 +576,9 @@ export function checkClusterOptions(raw: Json, c: Checker): void {
   if (raw.tags !== undefined) checkTags(raw.tags, "tags", c);
   if (raw.lambda !== undefined) {
     const l = c.keys(raw.lambda, "lambda", CONFIG_FIELDS.lambda);
-    c.str(l.s3Bucket, "lambda.s3Bucket", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "my-artifacts");
-    c.str(l.s3Key, "lambda.s3Key", /^[\s\S]{1,1024}$/, "multus-eks/lambda.zip");
-    if (l.s3ObjectVersion !== undefined) c.str(l.s3ObjectVersion, "lambda.s3ObjectVersion", /^[\s\S]{1,1024}$/);
+    c.str(l.s3Bucket, "lambda.s3Bucket", OPTION_PATTERNS.s3Bucket, "my-artifacts");
+    c.str(l.s3Key, "lambda.s3Key", OPTION_PATTERNS.s3Text, "multus-eks/lambda.zip");
+    if (l.s3ObjectVersion !== undefined) c.str(l.s3ObjectVersion, "lambda.s3ObjectVersion", OPTION_PATTERNS.s3Text);
   }
 }
 

@@ -79,8 +79,11 @@ export function nearestRegions(region: string, count = 3): string[] {
  * are the region's name plus a letter (EC2 user guide, "Regions and Zones",
  * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html).
  */
+/** An availability zone name: its region and a letter. */
+export const ZONE_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d+[a-z]$/;
+
 export function checkAvailabilityZone(zone: unknown, region: string, field: string, where = ""): string {
-  if (typeof zone !== "string" || !/^[a-z]{2,4}(-[a-z]+)+-\d+[a-z]$/.test(zone)) {
+  if (typeof zone !== "string" || !ZONE_PATTERN.test(zone)) {
     throw new PlanError(field, `${JSON.stringify(zone)} is not an availability zone name${where}`, `use the form ${region}a`);
   }
   if (zone.slice(0, -1) !== region) {
