@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# npm run plan:offline [-- STACK_DIR]: terraform init, validate and plan of the synthesized AWS
-# stack with no AWS account. The aws provider comes from the mirror at $TF_PLUGIN_DIR
-# (/opt/tf-plugins) where present, else from the registry. For the plan, a provider override
+# npm run plan:offline [-- STACK_DIR [PLAN FLAGS]]: terraform init, validate and plan of the
+# synthesized AWS stack with no AWS account; flags after the directory go to terraform plan
+# (e.g. -out=tfplan, for terraform show -json). The aws provider comes from the mirror at
+# $TF_PLUGIN_DIR (/opt/tf-plugins) where present, else from the registry. For the plan, a provider override
 # with fake keys skips every account look-up (credentials, account id, metadata); it is removed
 # again on exit so a real `terraform apply` in the directory never sees it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-dir="${1:-$root/cdktf.out/stacks/multus-aws}"
+given="${1:-}"
+dir="${given:-$root/cdktf.out/stacks/multus-aws}"
+shift || true
 plugin_dir="${TF_PLUGIN_DIR:-/opt/tf-plugins}"
 if [ ! -f "$dir/cdk.tf.json" ]; then
-  [ -z "${1:-}" ] || { echo "error: $dir has no cdk.tf.json (run npm run synth first)" >&2; exit 2; }
+  [ -z "$given" ] || { echo "error: $dir has no cdk.tf.json (run npm run synth first)" >&2; exit 2; }
   (cd "$root" && npm run -s synth)
 fi
 command -v terraform >/dev/null || { echo "error: terraform is not on PATH" >&2; exit 2; }
@@ -25,4 +28,4 @@ terraform validate -no-color
 cat > "$override" <<'JSON'
 {"provider":{"aws":[{"skip_credentials_validation":true,"skip_requesting_account_id":true,"skip_metadata_api_check":true,"skip_region_validation":true}]}}
 JSON
-terraform plan -refresh=false -input=false -lock=false -no-color
+terraform plan -refresh=false -input=false -lock=false -no-color "$@"

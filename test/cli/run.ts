@@ -34,6 +34,16 @@ class Exited extends Error {
  * shows (the bin's wiring).
  */
 export async function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return inProcess(async () => {
+    await program().parseAsync(args, { from: "user" });
+  }, opts);
+}
+
+/**
+ * Runs a command's entry point in this process as `cli` does: its output, its exit code (what
+ * it returns, else process.exitCode, or process.exit's), working directory and environment.
+ */
+export async function inProcess(run: () => Promise<number | void>, opts: CliOptions = {}): Promise<CliResult> {
   const env = { MULTUS_CONFIG: "", ...opts.env };
   const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const savedCwd = process.cwd();
@@ -50,8 +60,8 @@ export async function cli(args: string[], opts: CliOptions = {}): Promise<CliRes
   process.chdir(opts.cwd ?? mkdtempSync(join(tmpdir(), "multus-sim-")));
   let code: number;
   try {
-    await program().parseAsync(args, { from: "user" });
-    code = Number(process.exitCode ?? 0);
+    const returned = await run();
+    code = Number(returned ?? process.exitCode ?? 0);
   } catch (e) {
     if (!(e instanceof Exited)) throw e;
     code = e.code;

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { SOAK_KINDS, runSoakSeed, soakDraw } from "../../simulator/scenario/drawn";
-import { summaryLine } from "../../cli/soak";
+import { main, summaryLine } from "../../cli/soak";
+import { inProcess } from "./run";
 
 const ROOT = path.resolve(__dirname, "../..");
 const soakCli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "cli/soak.ts", ...args], { cwd: ROOT, encoding: "utf8" });
@@ -28,13 +29,19 @@ describe("soak", () => {
     );
   });
 
+  test("GIVEN --scenarios 0 WHEN npm run soak runs THEN the process exits 2 naming the flag", () => {
+    const r = soakCli(["--scenarios", "0"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--scenarios");
+  });
+
   test.each([
-    ["--scenarios", "0"],
     ["--minutes", "soon"],
     ["--seed", "-1"],
-  ])("GIVEN %s %s THEN exit 2 naming the flag", (flag, value) => {
-    const r = soakCli([flag, value]);
-    expect(r.status).toBe(2);
+    ["--jobs", "0"],
+  ])("GIVEN %s %s THEN exit 2 naming the flag", async (flag, value) => {
+    const r = await inProcess(() => main([flag, value]));
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(flag);
   });
 });

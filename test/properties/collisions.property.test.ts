@@ -114,9 +114,9 @@ describe("no-collision properties: the lifecycle Lambda", () => {
         if (report.maxLaunchesInFlight >= 2) inFlight++;
         if (report.timing === "aws") aws++;
       }),
-      // 40 drawn runs plus one per subnet size (every fault class is drawn a few times); the
+      // 30 drawn runs plus one per subnet size (every fault class is drawn a few times); the
       // breadth (10,000 scenarios a CI run, aws timing) is the soak's: npm run soak, in .ci/run.
-      { numRuns: 40, examples: PREFIX_EXAMPLES },
+      { numRuns: 30, examples: PREFIX_EXAMPLES },
     );
     // What the generators claim to cover, they covered: every size, mostly concurrent launches, both profiles.
     expect([...prefixes].sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => 16 + i));
@@ -403,7 +403,7 @@ describe("the reference allocator under the same load", () => {
           seen.add(`${strategy}/${timing}`);
         },
       ),
-      { numRuns: 6, examples: [[7, "random", "static", "aws"], [7, "random", "reservation", "aws"]] },
+      { numRuns: 4, examples: [[7, "random", "static", "aws"], [7, "random", "reservation", "aws"]] },
     );
     expect([...seen]).toEqual(expect.arrayContaining(["static/aws", "reservation/aws"]));
   });

@@ -95,7 +95,7 @@ describe("under the aws timing profile", () => {
           expect(report.launches.continued).toBe(nodes);
         },
       ),
-      { numRuns: 10 },
+      { numRuns: 7 },
     );
   });
 
@@ -137,7 +137,7 @@ describe("under the aws timing profile", () => {
         expect(report.invocationTimeouts).toBe(0);
         expect(report.minActionMarginMs).toBeGreaterThanOrEqual(HOOK_MARGIN_MS);
       }),
-      { numRuns: 4 },
+      { numRuns: 3 },
     );
   });
 });

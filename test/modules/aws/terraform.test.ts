@@ -35,17 +35,6 @@ const ENV = {
   AWS_EC2_METADATA_DISABLED: "true",
 };
 
-/** Provider settings that need no account: fake keys, no STS or metadata calls. */
-const OFFLINE_PROVIDER = {
-  region: "us-west-2",
-  access_key: "AKIAFAKEFAKEFAKEFAKE",
-  secret_key: "fake-secret",
-  skip_credentials_validation: true,
-  skip_requesting_account_id: true,
-  skip_metadata_api_check: true,
-  skip_region_validation: true,
-};
-
 async function terraform(dir: string, ...args: string[]): Promise<string> {
   try {
     const { stdout } = await run("terraform", args, { cwd: dir, env: ENV, maxBuffer: 64 * 1024 * 1024 });
@@ -61,24 +50,11 @@ interface Checked {
   planned: number;
 }
 
-/**
- * init (local backend, mirror only) and plan -refresh=false to a file, shown as JSON. `plan`
- * validates the configuration before it plans (an invalid one fails here), so no separate
- * `validate` run: each terraform command that loads the 700 MB provider costs seconds.
- */
-async function initPlanShow(dir: string): Promise<{ planned: number; json: any }> {
-  await terraform(dir, "init", "-input=false", "-no-color", `-plugin-dir=${PLUGIN_DIR}`);
-  const plan = await terraform(dir, "plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=tf.plan");
-  const m = /Plan: (\d+) to add, 0 to change, 0 to destroy/.exec(plan);
-  if (!m) throw new Error(`no plan summary in:\n${plan}`);
-  return { planned: Number(m[1]), json: JSON.parse(await terraform(dir, "show", "-json", "-no-color", "tf.plan")) };
-}
-
-/** `npm run plan:offline -- DIR` as a user runs it: validate, then plan with the offline override. */
-async function planOffline(dir: string): Promise<Checked> {
+/** `npm run plan:offline -- DIR [PLAN FLAGS]` as a user runs it: validate, then plan with the offline override. */
+async function planOffline(dir: string, ...planFlags: string[]): Promise<Checked> {
   let out: string;
   try {
-    out = (await run("bash", [join(__dirname, "../../../scripts/plan-offline.sh"), dir], { env: ENV, maxBuffer: 64 * 1024 * 1024 })).stdout;
+    out = (await run("bash", [join(__dirname, "../../../scripts/plan-offline.sh"), dir, ...planFlags], { env: ENV, maxBuffer: 64 * 1024 * 1024 })).stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`plan-offline failed in ${dir}:\n${e.stderr || e.stdout || e.message}`);
@@ -113,16 +89,14 @@ interface ModuleCall {
 }
 
 /**
- * A hand-written HCL root in `dir` with the offline provider that calls each module with the
- * cluster's ids, its `inputs`, and passes one of its outputs on.
+ * Hand-written HCL beside a synthesized root stack (`modules.tf` in its directory, so one root
+ * module): each module called with the cluster's ids and its `inputs`, one of its outputs passed
+ * on. The stack's aws provider (with plan:offline's override) serves every call.
  */
-function hclRootCalling(dir: string, calls: ModuleCall[]): string {
-  mkdirSync(dir);
-  const provider = Object.entries(OFFLINE_PROVIDER).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`).join("\n");
+function callModulesFrom(dir: string, calls: ModuleCall[]): string {
   writeFileSync(
-    join(dir, "main.tf"),
+    join(dir, "modules.tf"),
     [
-      `provider "aws" {\n${provider}\n}`,
       ...calls.flatMap((c) => [
         `module "${c.name}" {`,
         `  source                        = "${c.source}"`,
@@ -168,10 +142,10 @@ function clusterInputs(config: MultusConfig, plan: NetworkPlan): string[] {
 }
 
 /**
- * Every check in one beforeAll: two terraform roots (the example cluster's root stack as `npm
- * run plan:offline` runs it, and one HCL root calling the default, cluster, production and mixed
- * (autoscaling, karpenter and managed groups) stacks as modules), so the 700 MB provider is
- * loaded as few times as the checks need: each terraform command that loads it costs seconds.
+ * Every check in one beforeAll, on one terraform root: the example cluster's root stack, as `npm
+ * run plan:offline` plans it, with HCL beside it that calls the default, cluster, production and
+ * mixed (autoscaling, karpenter and managed groups) stacks as modules. Each terraform command
+ * loads the 700 MB provider, seconds of CPU: one validate, one plan and one show cover it all.
  */
 describeTf("GIVEN terraform and the aws provider mirror", () => {
   const defaults = defaultSetup();
@@ -196,7 +170,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
 
   beforeAll(async () => {
     // The example cluster as `npm run synth` writes it (its root stack), and each app's AWS
-    // stack as a module called from a hand-written HCL root.
+    // stack as a module called from HCL beside it.
     mkdirSync(join(work, "cluster"));
     const byDefault = { moduleDir: synthModule(defaults.config, defaults.plan, join(work, "default")) };
     const byCluster = synthRootAndModule(cluster.config, clusterPlan, join(work, "cluster"));
@@ -211,7 +185,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     const mixedDir = join(mixedOut, "stacks", AWS_STACK);
     mixedTf = readTf(mixedDir);
     prodForEach = Object.fromEntries(Object.keys(prodTf.resource!.aws_iam_role_policy_attachment!).filter((id) => id.includes("node-additional")).map((id) => [id, 1]));
-    const hclRoot = hclRootCalling(join(work, "hcl-root"), [
+    const root = callModulesFrom(byCluster.rootDir, [
       {
         name: "multus",
         source: byDefault.moduleDir,
@@ -232,26 +206,27 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
       { name: "production", source: prodDir, inputs: clusterInputs(prodConfig, prodPlan), output: "node_agent_role_arn" },
       { name: "mixed", source: mixedDir, inputs: clusterInputs(mixedConfig, mixedPlan), output: "eks_node_group_arns" },
     ]);
-    [rootResult, called] = await Promise.all([planOffline(byCluster.rootDir), initPlanShow(hclRoot)]);
-    rootLeftOver = readdirSync(byCluster.rootDir).filter((f) => f.endsWith("_override.tf.json"));
+    rootResult = await planOffline(root, "-out=tf.plan");
+    rootLeftOver = readdirSync(root).filter((f) => f.endsWith("_override.tf.json"));
+    called = { planned: rootResult.planned, json: JSON.parse(await terraform(root, "show", "-json", "-no-color", "tf.plan")) };
   }, 180000);
 
   test("WHEN the example cluster's root synth is validated and planned (npm run plan:offline) THEN it is valid, plans every resource, with one Auto Scaling group per node group, and leaves no override behind", () => {
     expect(rootResult.valid).toBe(true);
     expect(rootLeftOver).toEqual([]);
     expect(resourceCount(clusterTf)).toBeGreaterThan(0);
-    expect(rootResult.planned).toBe(resourceCount(clusterTf));
-    expect(Object.keys(clusterTf.resource!.aws_autoscaling_group!)).toHaveLength(cluster.config.nodeGroups.length);
+    expect(changesOf(called.json)).toHaveLength(resourceCount(clusterTf));
+    expect(changesOf(called.json).filter((r) => r.type === "aws_autoscaling_group")).toHaveLength(cluster.config.nodeGroups.length);
   });
 
-  test("WHEN an HCL root calls the default stack as a module THEN it plans every module resource", () => {
+  test("WHEN HCL in the root calls the default stack as a module THEN it plans every module resource", () => {
     expect(changesOf(called.json, "multus")).toHaveLength(resourceCount(moduleTf));
   });
 
-  test("WHEN an HCL root calls the cluster stack as a module THEN it plans every module resource, and the Lambda's planned environment reads back with the caller's ids", () => {
+  test("WHEN HCL in the root calls the cluster stack as a module THEN it plans every module resource, and the Lambda's planned environment reads back with the caller's ids", () => {
     const changes = changesOf(called.json, "cluster");
     expect(changes).toHaveLength(resourceCount(clusterModuleTf));
-    expect(called.planned).toBe(resourceCount(moduleTf) + resourceCount(clusterModuleTf) + resourceCount(prodTf, prodForEach) + resourceCount(mixedTf));
+    expect(called.planned).toBe(resourceCount(clusterTf) + resourceCount(moduleTf) + resourceCount(clusterModuleTf) + resourceCount(prodTf, prodForEach) + resourceCount(mixedTf));
     const fn = changes.find((r) => r.type === "aws_lambda_function");
     const env = fn.change.after.environment[0].variables as Record<string, string>;
     const groups = parseLambdaGroups(env);
@@ -264,7 +239,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
   // The production example, planned in the same HCL root: one check per option group.
   const prod = (type: string, group?: string) => changesOf(called.json, "production").filter((r) => r.type === type && (group === undefined || r.address.includes(`node-group-${group}_`)));
 
-  test("WHEN an HCL root calls the production stack as a module THEN it plans every module resource", () => {
+  test("WHEN HCL in the root calls the production stack as a module THEN it plans every module resource", () => {
     expect(changesOf(called.json, "production")).toHaveLength(resourceCount(prodTf, prodForEach));
   });
 
@@ -319,7 +294,7 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     expect(tpl.tags).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.launchTemplate);
   });
 
-  test("WHEN an HCL root calls the mixed stack (autoscaling, karpenter, managed) as a module THEN it plans every resource: one Auto Scaling group, one EKS managed node group and the state-change rule", () => {
+  test("WHEN HCL in the root calls the mixed stack (autoscaling, karpenter, managed) as a module THEN it plans every resource: one Auto Scaling group, one EKS managed node group and the state-change rule", () => {
     const changes = changesOf(called.json, "mixed");
     expect(changes).toHaveLength(resourceCount(mixedTf));
     expect(changes.filter((r) => r.type === "aws_autoscaling_group")).toHaveLength(1);

@@ -127,7 +127,7 @@ describe("host-local model against the real plugin", () => {
           rmSync(root, { recursive: true, force: true });
         }
       }),
-      { numRuns: 15 },
+      { numRuns: 10 },
     );
   });
 });

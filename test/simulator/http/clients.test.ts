@@ -66,18 +66,27 @@ async function sequence(url: string): Promise<Record<string, Observation>> {
   return JSON.parse(stdout) as Record<string, Observation>;
 }
 
-/** Why a client is missing, or undefined when it is there. */
-async function missing(what: "aws" | "boto3" | "moto"): Promise<string | undefined> {
+/** Why the AWS CLI v2 is missing, or undefined when it is there. */
+async function missingAwsCli(): Promise<string | undefined> {
+  if (!existsSync(AWS_CLI)) return `${AWS_CLI} not found (Debian's awscli package; .ci/run installs it)`;
   try {
-    if (what === "aws") {
-      if (!existsSync(AWS_CLI)) return `${AWS_CLI} not found (Debian's awscli package; .ci/run installs it)`;
-      const { stdout } = await run(AWS_CLI, ["--version"], { timeout: 30_000 });
-      return /^aws-cli\/2\./.test(stdout) ? undefined : `${AWS_CLI} is not the AWS CLI v2: ${stdout.trim()}`;
-    }
-    await run("python3", ["-c", what === "boto3" ? "import boto3" : "import boto3, moto.server"], { timeout: 30_000 });
-    return undefined;
+    const { stdout } = await run(AWS_CLI, ["--version"], { timeout: 30_000 });
+    return /^aws-cli\/2\./.test(stdout) ? undefined : `${AWS_CLI} is not the AWS CLI v2: ${stdout.trim()}`;
   } catch (err) {
-    return `${what === "aws" ? AWS_CLI : `python3 with ${what}`} unavailable: ${(err as Error).message.split("\n")[0]}`;
+    return `${AWS_CLI} unavailable: ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
+/** Why boto3 and moto are missing from the machine's python3 (one process asks for both), undefined for each that is there. */
+async function missingPython(): Promise<{ boto3?: string; moto?: string }> {
+  const probe = "import importlib.util as u, json; print(json.dumps({m: u.find_spec(m) is not None for m in ('boto3', 'moto')}))";
+  try {
+    const found = JSON.parse((await run("python3", ["-c", probe], { timeout: 30_000 })).stdout) as Record<"boto3" | "moto", boolean>;
+    const why = (m: string) => `python3 with ${m} unavailable: no module named ${m}`;
+    return { ...(found.boto3 ? {} : { boto3: why("boto3"), moto: why("boto3") }), ...(found.moto ? {} : { moto: why("moto") }) };
+  } catch (err) {
+    const why = `python3 unavailable: ${(err as Error).message.split("\n")[0]}`;
+    return { boto3: why, moto: why };
   }
 }
 
@@ -129,9 +138,9 @@ describe("AWS clients nobody here wrote, against multus-sim serve (and moto)", (
   const clients: Partial<Record<"aws" | "boto3" | "moto", string | undefined>> = {};
 
   beforeAll(async () => {
-    const [s, aws, boto3, moto] = await Promise.all([startServe(["--timing", "instant"]), missing("aws"), missing("boto3"), missing("moto")]);
+    const [s, aws, python] = await Promise.all([startServe(["--timing", "instant"]), missingAwsCli(), missingPython()]);
     serve = s;
-    Object.assign(clients, { aws, boto3, moto });
+    Object.assign(clients, { aws, ...python });
   });
   afterAll(async () => {
     expect(await serve?.stop()).toBe(0);
