@@ -40,7 +40,7 @@ describe("fitTable", () => {
         expect(printedCells(table).map((r) => r.map(squeeze))).toEqual([head, ...rows].map((r) => r.map(squeeze)));
         expect(table).not.toContain("…");
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 

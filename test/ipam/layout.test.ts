@@ -215,7 +215,7 @@ describe("planSubnet properties", () => {
           }
         },
       ),
-      { numRuns: 250 },
+      { numRuns: 150 },
     );
   });
 });

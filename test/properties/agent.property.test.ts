@@ -252,7 +252,7 @@ describe("node agent against the simulated EC2 and Kubernetes", () => {
         await settle(world, knowsLimit);
         check(world, before);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 

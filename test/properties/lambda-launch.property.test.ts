@@ -88,7 +88,7 @@ describe("lifecycle Lambda under concurrent launches", () => {
           expect(report.incompleteActions).toBe(0);
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 6 },
     );
   });
 
@@ -108,7 +108,7 @@ describe("lifecycle Lambda under concurrent launches", () => {
         expect(report.launches.abandoned).toBe(nodes - 12);
         expect(report.incompleteActions).toBe(0);
       }),
-      { numRuns: 5 },
+      { numRuns: 4 },
     );
   });
 });
