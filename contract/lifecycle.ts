@@ -83,10 +83,20 @@ export function isLifecycleResult(v: unknown): v is LifecycleResult {
 }
 
 /**
- * The lifecycle Lambda's timeout unless told otherwise, in seconds: below the launch hook's
- * heartbeat timeout, so an invocation ends (and completes its action) before the hook does.
+ * The lifecycle Lambda's timeout unless told otherwise, in seconds, for the shortest launch hook
+ * it serves: 30 s below the hook's heartbeat timeout, so an invocation ends (and completes its
+ * action) before the hook does, yet the launch's own deadline (launchDeadline: the hook's
+ * timeout less HOOK_MARGIN_MS and the cleanup reserve) is what stops its waits, not the
+ * function's end. A shorter function cuts throttled launches off while their hook still has
+ * time: bench/bringup.ts at 1,000 nodes ABANDONed 290 with 120 s (the reference's), none with
+ * 270 s. Lambda's own bounds: 1 to 900 s.
  */
-export const DEFAULT_LAMBDA_TIMEOUT = 120;
+export function defaultLambdaTimeout(hookTimeoutSeconds: number): number {
+  return Math.max(3, Math.min(900, hookTimeoutSeconds - 30));
+}
+
+/** defaultLambdaTimeout for the default launch hook (300 s): 270 s. */
+export const DEFAULT_LAMBDA_TIMEOUT = defaultLambdaTimeout(DEFAULT_HOOKS.launch.heartbeatTimeout);
 
 /**
  * How lifecycle events reach the function, set on purpose (modules/aws/README.md says why):

@@ -13,7 +13,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { awsContext } from "./aws-context";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { PropChecker, arn, arnEach, concatLists, fitName, isLiteral } from "./common";
-import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, EVENT_DELIVERY, HOOK_NAME_PATTERN, NODE_GROUP_KINDS, NodeGroupKind, maximumEventAgeSeconds } from "../../contract/lifecycle";
+import { DEFAULT_HOOKS, DEFAULT_LAMBDA_TIMEOUT, DETAIL_TYPES, defaultLambdaTimeout, EVENT_DELIVERY, HOOK_NAME_PATTERN, NODE_GROUP_KINDS, NodeGroupKind, maximumEventAgeSeconds } from "../../contract/lifecycle";
 import { GROUP_INSTANCE_TAG, RECONCILE, RULE_STATES, STATE_CHANGE } from "../../contract/state-change";
 import type { LambdaCodeConfig } from "../../ipam/node-options";
 
@@ -95,7 +95,11 @@ export interface LifecycleLambdaProps {
   readonly functionName?: string;
   /** @default "nodejs22.x" (Node.js 20 left Lambda standard support in April 2026; the bundle targets node20 and runs on 22) */
   readonly runtime?: string;
-  /** Seconds. Must stay below hookTimeout. @default 120 (as the reference; DEFAULT_LAMBDA_TIMEOUT) */
+  /**
+   * Seconds. Must stay below hookTimeout. Each running invocation holds one unit of the
+   * account's Lambda concurrency, and one waiting on a throttled EC2 is billed while it waits.
+   * @default 30 s below the shortest launch hook's timeout, at most 900 (defaultLambdaTimeout: 270 for the default 300 s hook)
+   */
   readonly timeout?: number;
   /** MB. @default 256 */
   readonly memorySize?: number;
@@ -207,7 +211,7 @@ export class LifecycleLambda extends Construct {
     const hookTimeout = Math.min(...groups.map((g) => g.hookTimeout));
     const longestHook = Math.max(...groups.map((g) => g.hookTimeout));
     const groupsText = one ? `node group ${groups[0]!.autoScalingGroupName}` : `node groups ${groups.map((g) => g.autoScalingGroupName).join(", ")}`;
-    const timeout = props.timeout ?? DEFAULT_LAMBDA_TIMEOUT;
+    const timeout = props.timeout ?? (isLiteral(hookTimeout) ? defaultLambdaTimeout(hookTimeout) : DEFAULT_LAMBDA_TIMEOUT);
     c.int(timeout, "timeout", 3, 900);
     if (isLiteral(timeout) && isLiteral(hookTimeout) && timeout >= hookTimeout) {
       c.fail("timeout", `${timeout} s is not below the launch hook timeout (${hookTimeout} s)`, "lower timeout or raise the hook timeout, so the function can complete the action before the hook gives up");

@@ -126,7 +126,7 @@ export interface ScenarioOptions {
    * @default EVENT_DELIVERY.lambdaMaximumRetryAttempts (2, Lambda's own default too)
    */
   readonly invocationRetries?: number;
-  /** The function's timeout: an invocation still running then is cut off and counts as failed. @default DEFAULT_LAMBDA_TIMEOUT (120 s) */
+  /** The function's timeout: an invocation still running then is cut off and counts as failed. @default DEFAULT_LAMBDA_TIMEOUT (270 s) */
   readonly lambdaTimeoutSeconds?: number;
   /** Lifecycle actions must complete this long before their hook's timeout (violation `late-action`). @default 0 */
   readonly actionMarginMs?: number;

@@ -33,7 +33,7 @@ describe("LifecycleLambda", () => {
     const fn = only(tf, "aws_lambda_function");
 
     test("THEN the function runs the bundle's handler with the plan's environment", () => {
-      expect(fn).toMatchObject({ handler: "index.handler", runtime: "nodejs22.x", timeout: 120 });
+      expect(fn).toMatchObject({ handler: "index.handler", runtime: "nodejs22.x", timeout: 270 });
       expect(fn.environment.variables).toEqual(BASE.environment);
       expect(fn.filename).toMatch(/^\$\{path\.module\}\/assets\/.+\/archive\.zip$/);
       expect(fn.source_code_hash).toContain(`filebase64sha256("${fn.filename}")`);
@@ -142,6 +142,14 @@ describe("LifecycleLambda", () => {
       for (const rule of resources(tf, "aws_cloudwatch_event_rule")) expect(rule.name.length).toBeLessThanOrEqual(64);
       expect(only(tf, "aws_iam_role").name_prefix.length).toBeLessThanOrEqual(38);
     });
+  });
+
+  test.each([
+    [180, 150],
+    [60, 30],
+    [7200, 900],
+  ])("GIVEN a launch hook of %i s and no timeout THEN the function's timeout is %i s: 30 s below the hook, within Lambda's 900 s", (hookTimeout, timeout) => {
+    expect(only(synthLambda({ hookTimeout }), "aws_lambda_function").timeout).toBe(timeout);
   });
 
   describe("GIVEN invalid props", () => {
