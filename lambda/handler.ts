@@ -196,22 +196,33 @@ async function undoLaunch(run: Invocation, instanceId: string, progress: LaunchP
     if (done === "deleted") deleted.push(id);
     if (done === "protected") kept.push(id);
   };
+  // One ENI's failure does not keep the others: each is retired on its own, and the ones this
+  // invocation created (the ones nothing else would take) are never skipped.
+  const problems: string[] = [];
+  const retire = async (eni: NetworkInterface) => {
+    try {
+      note(eni.NetworkInterfaceId!, await retireEni(run, eni, action.instanceId));
+    } catch (err) {
+      problems.push(`${String(eni.NetworkInterfaceId)}: ${errorText(err)}`);
+    }
+  };
+  let seen: NetworkInterface[] = [];
   try {
     const decidedHere = await decided();
-    const seen = await ownEnisOf(run, action.instanceId);
+    seen = await ownEnisOf(run, action.instanceId);
     for (const eni of seen) {
       const attachedHere = eni.Attachment?.InstanceId === action.instanceId;
       if (!decidedHere && !attachedHere && !progress.created.includes(eni.NetworkInterfaceId!)) continue;
-      note(eni.NetworkInterfaceId!, await retireEni(run, eni, action.instanceId));
+      await retire(eni);
     }
-    // Created but not visible to the read yet (eventual consistency): by id.
-    for (const id of progress.created) {
-      if (!seen.some((e) => e.NetworkInterfaceId === id)) note(id, await retireEni(run, { NetworkInterfaceId: id }, action.instanceId));
-    }
-    return { deleted, protected: kept };
   } catch (err) {
-    return { deleted, protected: kept, cleanupError: errorText(err) };
+    problems.push(errorText(err));
   }
+  // Created but not visible to the read yet (eventual consistency), or the read failed: by id.
+  for (const id of progress.created) {
+    if (!seen.some((e) => e.NetworkInterfaceId === id)) await retire({ NetworkInterfaceId: id });
+  }
+  return { deleted, protected: kept, ...(problems.length ? { cleanupError: problems.join("; ") } : {}) };
 }
 
 /** The log line and outcome of a cleanup (terminate, sweep): the ENIs it deleted and what went wrong. */

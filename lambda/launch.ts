@@ -656,6 +656,12 @@ export async function retireEni(deps: Pick<LaunchDeps, "ec2" | "sleep" | "random
   const att = current?.Attachment;
   if (!att?.AttachmentId || att.InstanceId !== instanceId) return "left";
   if (att.DeleteOnTermination === true) return "protected";
-  await deps.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Attachment: { AttachmentId: att.AttachmentId, DeleteOnTermination: true } }));
+  try {
+    await deps.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Attachment: { AttachmentId: att.AttachmentId, DeleteOnTermination: true } }));
+  } catch (err) {
+    // Deleted meanwhile: EC2 takes an instance's ENIs with it as it terminates.
+    if (errorCode(err) === EC2_ERROR_CODES.networkInterfaceNotFound) return "gone";
+    throw err;
+  }
   return "protected";
 }

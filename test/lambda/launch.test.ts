@@ -434,6 +434,23 @@ describe("failure", () => {
     expect(w.model.detachLog).toEqual([]);
   });
 
+  it("GIVEN a launch that fails mid-way WHEN the cleanup's read of the instance's ENIs by tag fails THEN the ENIs this invocation created are still retired by id, and the reason says what failed", async () => {
+    const w = await world({ strategy: "reservation", multusCidrs: ["10.0.4.0/24", "10.0.5.0/28"], maxSize: 1, podsPerNode: 1 });
+    while (w.model.dhcpFreeCount(MULTUS_SUBNETS[1]!) > 0) w.model.addForeignInterface(MULTUS_SUBNETS[1]!);
+    const { instanceId, event } = w.launch();
+    w.ec2Mock.on(DescribeNetworkInterfacesCommand).callsFake(async (input) => {
+      if (input.Filters?.some((f: { Name?: string }) => f.Name === `tag:${ENI_TAG_KEYS.instanceId}`)) throw new Ec2Error("InternalError", "An internal error has occurred", 500);
+      return w.model.describeNetworkInterfaces(input);
+    });
+
+    const out = await w.handler(event);
+
+    expect(out.result).toBe("ABANDON");
+    expect(out.reason).toMatch(/cleanup failed: .*InternalError/);
+    const [first] = taggedFor(w, instanceId);
+    expect(w.logs[0]).toMatchObject({ result: "ABANDON", deleteOnTermination: [first!.NetworkInterfaceId] });
+  });
+
   it("GIVEN the instance is terminated while its ENI is being attached WHEN the attach fails IncorrectInstanceState THEN a state read shows it gone, no attach is retried, the ENI is deleted and the action ABANDONed", async () => {
     const w = await world({ subnets: 1 });
     const { instanceId, event } = w.launch();
