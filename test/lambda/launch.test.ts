@@ -439,7 +439,7 @@ describe("failure", () => {
     while (w.model.dhcpFreeCount(MULTUS_SUBNETS[1]!) > 0) w.model.addForeignInterface(MULTUS_SUBNETS[1]!);
     const { instanceId, event } = w.launch();
     w.ec2Mock.on(DescribeNetworkInterfacesCommand).callsFake(async (input) => {
-      if (input.Filters?.some((f: { Name?: string }) => f.Name === `tag:${ENI_TAG_KEYS.instanceId}`)) throw new Ec2Error("InternalError", "An internal error has occurred", 500);
+      if (input.Filters?.some((f: { Name?: string }) => f.Name === `tag:${ENI_TAG_KEYS.instanceId}`)) throw new Ec2Error("InternalError", "An internal error has occurred", { status: 500 });
       return w.model.describeNetworkInterfaces(input);
     });
 
