@@ -439,14 +439,14 @@ describe("failure", () => {
     while (w.model.dhcpFreeCount(MULTUS_SUBNETS[1]!) > 0) w.model.addForeignInterface(MULTUS_SUBNETS[1]!);
     const { instanceId, event } = w.launch();
     w.ec2Mock.on(DescribeNetworkInterfacesCommand).callsFake(async (input) => {
-      if (input.Filters?.some((f: { Name?: string }) => f.Name === `tag:${ENI_TAG_KEYS.instanceId}`)) throw new Ec2Error("InternalError", "An internal error has occurred", { status: 500 });
+      if (input.Filters?.some((f: { Name?: string }) => f.Name === `tag:${ENI_TAG_KEYS.instanceId}`)) throw new Ec2Error("UnauthorizedOperation", "You are not authorized to perform this operation.", { status: 403 });
       return w.model.describeNetworkInterfaces(input);
     });
 
     const out = await w.handler(event);
 
     expect(out.result).toBe("ABANDON");
-    expect(out.reason).toMatch(/cleanup failed: .*InternalError/);
+    expect(out.reason).toMatch(/cleanup failed: .*UnauthorizedOperation/);
     const [first] = taggedFor(w, instanceId);
     expect(w.logs[0]).toMatchObject({ result: "ABANDON", deleteOnTermination: [first!.NetworkInterfaceId] });
   });
