@@ -3,6 +3,9 @@
 # children, and the type check fills the idle core time); fails when either fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# A larger young generation: the suites allocate fast (synths, simulated fleets) and V8's default
+# semi-space has them scavenging all the time; measured 5% less CPU for the same run.
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-semi-space-size=32"
 npx tsc --noEmit > >(sed 's/^/tsc: /') 2>&1 &
 tsc=$!
 npx jest "$@"
