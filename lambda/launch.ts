@@ -513,24 +513,36 @@ async function createEni(
       // The subnet's last free address may be held for a moment: by the ENI a concurrent
       // delivery of this event just made for this instance (adopt it rather than ABANDON a
       // launch it completes), or by the spare of a delivery that lost its attach race and is
-      // deleting it (create again once it is gone). Re-read, and try again, for a while.
+      // deleting it (create again once it is gone). Re-read for the twin as long as reads lag
+      // writes, and while another instance's multus ENI is unattached (a spare lives as long as
+      // its delivery waits on its instance; at most until the deadline), creating again.
       let attempts = 1;
+      const window = ATTACHED_AT_READS(deps).budgetMs;
+      // Reads keep going until `window` after the start, or after a spare was last seen (its
+      // address may go to a twin delivery of this event, whose ENI the reads then show).
+      let until = deps.now() + window;
+      let spareSeen = false;
       const settled = await retry(
         async () => {
           const seen = await rereadSubnet(ec2, seenIn, subnet);
           const twin = ownEnis(seen, config, instanceId, subnet)[0];
           if (twin) return { eni: twin, attempts: 0, seen };
           // Only an unattached multus ENI of another instance may be about to free an address.
-          if (!seen.some((e) => inSubnet(e, subnet) && e.Status === "available" && ![undefined, instanceId].includes(tagValue(e.TagSet, ENI_TAG_KEYS.instanceId)))) return undefined;
-          try {
-            attempts++;
-            return { eni: await create(), attempts, seen };
-          } catch (again) {
-            if (full(again)) return undefined;
-            throw again;
+          const spare = seen.some((e) => inSubnet(e, subnet) && e.Status === "available" && ![undefined, instanceId].includes(tagValue(e.TagSet, ENI_TAG_KEYS.instanceId)));
+          if (spare) until = deps.now() + window;
+          spareSeen ||= spare;
+          if (spareSeen) {
+            try {
+              attempts++;
+              return { eni: await create(), attempts, seen };
+            } catch (again) {
+              if (!full(again)) throw again;
+            }
           }
+          if (deps.now() >= until) throw err;
+          return undefined;
         },
-        { ...ATTACHED_AT_READS(deps), again: (r) => r === undefined },
+        { budgetMs: untilDeadline(deps), baseMs: 500, capMs: 5000, again: (r) => r === undefined },
         deps,
       );
       if (!settled) throw err;

@@ -455,15 +455,18 @@ export const SOAK_KINDS = ["launch", "cluster", "readiness", "churn"] as const;
 export const churnSoakArb = churnArbOf({ nodes: fc.constant(200), timing: awsSweepArb });
 export type SoakKind = (typeof SOAK_KINDS)[number];
 
+// Weights: a CI soak (10,000 scenarios in 10 minutes on 2 cores) has about 120 ms of CPU per
+// scenario; launch scenarios take about 130 ms, cluster 40, readiness 15 and a 200-node churn
+// run 2 s, so churn is drawn about 30 times in 10,000.
 const soakArb = fc.oneof(
   // One group, either strategy, every subnet size, every fault class, aws timing swept.
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("launch" as const), world: worldArb, run: runArbOf(awsSweepArb) }) },
+  { weight: 300, arbitrary: fc.record({ kind: fc.constant("launch" as const), world: worldArb, run: runArbOf(awsSweepArb) }) },
   // Several groups of mixed strategies on shared subnets, one Lambda.
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("cluster" as const), cluster: clusterArb, run: clusterRunArbOf(fc.constant<TimingName>("aws")) }) },
+  { weight: 200, arbitrary: fc.record({ kind: fc.constant("cluster" as const), cluster: clusterArb, run: clusterRunArbOf(fc.constant<TimingName>("aws")) }) },
   // The real agent and the startup taint against EC2 under aws timing.
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("readiness" as const), run: readinessArbOf(fc.constant<TimingName>("aws")) }) },
-  // Hookless churn at 200 nodes (a few seconds of CPU each: rarer).
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("churn" as const), run: churnSoakArb }) },
+  { weight: 100, arbitrary: fc.record({ kind: fc.constant("readiness" as const), run: readinessArbOf(fc.constant<TimingName>("aws")) }) },
+  // Hookless churn at 200 nodes.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("churn" as const), run: churnSoakArb }) },
 );
 
 export type SoakDraw = typeof soakArb extends fc.Arbitrary<infer T> ? T : never;
