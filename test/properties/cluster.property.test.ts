@@ -39,7 +39,7 @@ describe("several node groups on shared multus subnets, one Lambda for all", () 
       }),
       // The breadth (several groups on shared subnets, aws timing, thousands of seeds) is the soak's:
       // npm run soak, in .ci/run.
-      { numRuns: 30, endOnFailure: true },
+      { numRuns: 20, endOnFailure: true },
     );
     expect(scenarios).toBeGreaterThanOrEqual(10);
     expect(underAws).toBeGreaterThan(0);

@@ -114,9 +114,9 @@ describe("no-collision properties: the lifecycle Lambda", () => {
         if (report.maxLaunchesInFlight >= 2) inFlight++;
         if (report.timing === "aws") aws++;
       }),
-      // 30 drawn runs plus one per subnet size (every fault class is drawn a few times); the
+      // 20 drawn runs plus one per subnet size (every fault class is drawn a few times); the
       // breadth (10,000 scenarios a CI run, aws timing) is the soak's: npm run soak, in .ci/run.
-      { numRuns: 30, examples: PREFIX_EXAMPLES },
+      { numRuns: 20, examples: PREFIX_EXAMPLES },
     );
     // What the generators claim to cover, they covered: every size, mostly concurrent launches, both profiles.
     expect([...prefixes].sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => 16 + i));

@@ -88,7 +88,7 @@ describe("lifecycle Lambda under concurrent launches", () => {
           expect(report.incompleteActions).toBe(0);
         },
       ),
-      { numRuns: 6 },
+      { numRuns: 5 },
     );
   });
 

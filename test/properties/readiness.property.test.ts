@@ -39,7 +39,7 @@ describe("startup taint: no multus pod before its node's network is ready", () =
         if (baseline.early.length) seen.runsWithBaselineEarly++;
       }),
       // The breadth (thousands of boots under aws timing) is the soak's: npm run soak, in .ci/run.
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
     report(`readiness property: ${seen.runs} runs (${seen.aws} under aws timing), ${seen.pods} pods; with the taint none started early; without it ${seen.baselineEarly} pods in ${seen.runsWithBaselineEarly} runs did`);
     expect(seen.runsWithBaselineEarly).toBeGreaterThan(0);

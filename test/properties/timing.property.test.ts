@@ -95,7 +95,7 @@ describe("under the aws timing profile", () => {
           expect(report.launches.continued).toBe(nodes);
         },
       ),
-      { numRuns: 7 },
+      { numRuns: 5 },
     );
   });
 
