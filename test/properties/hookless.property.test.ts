@@ -14,8 +14,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { parseConfig, planNetwork } from "../../ipam";
 import { groupNames } from "../../ipam/lambda-env";
-import { instanceTagKey } from "../../contract/state-change";
-import { ScenarioGroup, formatFailure, lambdaAllocator, runScenario, whereaboutsPods } from "../../simulator/scenario";
+import { scenarioGroups } from "../../simulator/scenario/drawn";
+import { formatFailure, lambdaAllocator, runScenario, whereaboutsPods } from "../../simulator/scenario";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../examples/mixed.config.json"), "utf8"));
 
@@ -37,12 +37,7 @@ describe("hookless node groups: launches and terminations by EC2 state change", 
           seed: fc.integer({ min: 1, max: 1_000_000 }),
         }),
         async (r) => {
-          const groups: ScenarioGroup[] = plan.groups.map((g, i) => ({
-            autoScalingGroupName: names[i]!.autoScalingGroupName,
-            planGroup: g.name,
-            nodes: r.counts[i]!,
-            ...(g.kind === "autoscaling" ? {} : { instanceTag: { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName } }),
-          }));
+          const groups = scenarioGroups(config, plan, (_, i) => r.counts[i]!);
           const report = await runScenario({
             plan,
             allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig, planNetwork } from "../../../ipam";
 import { groupNames } from "../../../ipam/lambda-env";
-import { instanceTagKey } from "../../../contract/state-change";
 import { lambdaAllocator } from "../../../simulator/scenario/lambda-allocator";
-import { ScenarioGroup, runScenario } from "../../../simulator/scenario/runner";
+import { runScenario } from "../../../simulator/scenario/runner";
+import { scenarioGroups } from "../../../simulator/scenario/drawn";
 import { whereaboutsPods } from "../../../simulator/scenario/pod-sources";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
@@ -19,12 +19,7 @@ describe("hookless node groups (Karpenter, EKS managed) in the simulator", () =>
   const config = parseConfig(MIXED);
   const plan = planNetwork(config);
   const names = groupNames(config);
-  const groups: ScenarioGroup[] = plan.groups.map((g, i) => ({
-    autoScalingGroupName: names[i]!.autoScalingGroupName,
-    planGroup: g.name,
-    nodes: g.maxSize,
-    ...(g.kind === "autoscaling" ? {} : { instanceTag: { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName } }),
-  }));
+  const groups = scenarioGroups(config, plan, (g) => g.maxSize);
   const nodes = groups.reduce((n, g) => n + g.nodes, 0);
 
   test.each([1, 2, 3])("GIVEN seed %i, duplicate deliveries, pods and terminations THEN no collision, every node has its ENI, and no ENI outlives its instance", async (seed) => {

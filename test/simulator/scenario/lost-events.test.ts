@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig, planNetwork } from "../../../ipam";
 import { groupNames } from "../../../ipam/lambda-env";
-import { instanceTagKey } from "../../../contract/state-change";
-import { ScenarioGroup, lambdaAllocator, runScenario, whereaboutsPods } from "../../../simulator/scenario";
+import { scenarioGroups } from "../../../simulator/scenario/drawn";
+import { lambdaAllocator, runScenario, whereaboutsPods } from "../../../simulator/scenario";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
 
@@ -50,9 +50,8 @@ describe("lost pending state changes of hookless groups", () => {
   const config = parseConfig(MIXED);
   const plan = planNetwork(config);
   const names = groupNames(config);
-  const groups: ScenarioGroup[] = plan.groups.flatMap((g, i) =>
-    g.kind === "autoscaling" ? [] : [{ autoScalingGroupName: names[i]!.autoScalingGroupName, planGroup: g.name, nodes: g.maxSize, instanceTag: { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName } }],
-  );
+  // The hookless groups only.
+  const groups = scenarioGroups(config, plan, (g) => g.maxSize).filter((g) => g.instanceTag);
   const run = (reconcileEveryMs?: null) =>
     runScenario({
       plan,
