@@ -1,17 +1,9 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ipToInt as ipInt, parseConfig, planNetwork } from "../../ipam";
-import { lambdaConfigs } from "../../ipam/lambda-env";
-import { lambdaGroupsEnvironment, parseLambdaGroups } from "../../contract/lambda-env";
+import { ipToInt as ipInt } from "../../ipam";
 import { GROUP_INSTANCE_TAG, STATE_CHANGE } from "../../contract/state-change";
 import { ENI_TAG_KEYS } from "../../contract/tags";
-import { createHandler } from "../../lambda/handler";
 import { EventError, parseEvent } from "../../lambda/events";
-import { Ec2Model } from "../../simulator/ec2/model";
-import { AutoScalingModel } from "../../simulator/autoscaling/model";
-import { autoScalingClient, ec2Client } from "../../simulator/sdk";
+import { mixedFunction } from "./mixed-function";
 
-const MIXED = JSON.parse(readFileSync(join(__dirname, "../../examples/mixed.config.json"), "utf8"));
 
 /** EC2's state-change event, as EventBridge delivers it (Amazon EventBridge, "Amazon EC2 events"). */
 function stateEvent(instanceId: string, state: string) {
@@ -19,18 +11,8 @@ function stateEvent(instanceId: string, state: string) {
 }
 
 /** One function for the mixed example's groups, its configuration through the environment round trip. */
-async function setup() {
-  const config = parseConfig(MIXED);
-  const plan = planNetwork(config);
-  const groups = parseLambdaGroups(lambdaGroupsEnvironment(lambdaConfigs(config, plan)));
-  const ec2 = new Ec2Model({ seed: 5 });
-  for (const s of plan.subnets) ec2.addSubnet({ cidr: s.subnet.cidr, id: s.id, availabilityZone: s.availabilityZone });
-  for (const s of plan.subnets) for (const r of s.reservations) await ec2.createSubnetCidrReservation({ SubnetId: s.id, Cidr: r.cidr, ReservationType: "explicit" });
-  const primary = ec2.addSubnet({ cidr: "10.0.100.0/24", availabilityZone: "us-west-2a" });
-  const lines: object[] = [];
-  const handler = createHandler({ ec2: ec2Client(ec2), autoscaling: autoScalingClient(new AutoScalingModel(ec2, { groupName: groups[0]!.autoScalingGroupName, subnetIds: [primary.subnetId] })), config: groups, sleep: async () => undefined, random: () => 0.5, log: (l) => lines.push(l) });
-  const launch = (tags: Record<string, string>) => ec2.launchInstance({ instanceType: "c5.2xlarge", subnetId: primary.subnetId, tags }).instanceId;
-  return { ec2, plan, groups, handler, lines, launch };
+async function setup(): ReturnType<typeof mixedFunction> {
+  return mixedFunction({ seed: 5 });
 }
 
 describe("EC2 Instance State-change Notification events", () => {
