@@ -92,8 +92,9 @@ describe("a pod's IPv6 address moving between nodes, with the real agents on fak
           for (const m of r.moves) {
             const ip = pool[m.pod % r.pods]!;
             const from = podOn.get(ip)!;
-            const to = world.nodes[m.to % r.nodes]!;
-            if (to === from.node) continue;
+            // Always to another node: a drawn move is never a no-op.
+            const others = world.nodes.filter((n) => n !== from.node);
+            const to = others[m.to % others.length]!;
             const create = () => world.kube.addPod({ nodeName: to.name, attachments: [{ network: "default/dual", ips: [ip] }] }).uid;
             let uid: string;
             // Whichever comes first happens now, the other after |offset|; the gap counts from the later.
