@@ -34,6 +34,8 @@ export interface SimulateFlags extends PlanFlags {
   allocator: AllocatorName;
   ipam: PodIpam;
   reservations?: "plan" | "none";
+  /** Multus pods created while the nodes launch and boot (ScenarioOptions readiness). @default 0 */
+  bootPods?: number;
   /** @default "aws" */
   timing?: TimingName;
   json?: boolean;
@@ -170,6 +172,8 @@ export interface SimulateSummary {
   readonly ec2CallsPerEni: { reads: number; writes: number };
   /** Dual-stack subnets: worker ENIs' and pods' IPv6 addresses checked, over all runs. */
   readonly ipv6: { workers: number; pods: number };
+  /** With --boot-pods: pods whose CNI ADD ran, those that found their node's multus network not ready, and those no node took. */
+  readonly bootPods?: { started: number; early: number; unbound: number };
   readonly simulatedMs: { total: number; max: number };
   /** Simulated ms from a run's start to its last completed lifecycle action, longest run. */
   readonly lastActionMs: number;
@@ -206,6 +210,9 @@ export function summarise(allocator: AllocatorName, reports: readonly ScenarioRe
     enisCreated: enis,
     ipv6: { workers: reports.reduce((n, r) => n + r.ipv6.workers, 0), pods: reports.reduce((n, r) => n + r.ipv6.pods, 0) },
     ec2CallsPerEni: { reads: per(reads), writes: per(writes) },
+    ...(reports.some((r) => r.readiness)
+      ? { bootPods: { started: reports.reduce((n, r) => n + (r.readiness?.started ?? 0), 0), early: reports.reduce((n, r) => n + (r.readiness?.early ?? 0), 0), unbound: reports.reduce((n, r) => n + (r.readiness?.unbound ?? 0), 0) } }
+      : {}),
     simulatedMs: { total: reports.reduce((n, r) => n + r.simulatedMs, 0), max: Math.max(0, ...reports.map((r) => r.simulatedMs)) },
     lastActionMs: Math.max(0, ...reports.map((r) => r.lastActionMs)),
     actionMs: {
@@ -232,6 +239,10 @@ export function renderSummary(s: SimulateSummary, reports: readonly ScenarioRepo
     lines.push(`  foreign DHCP ENIs: ${foreignMade} of ${foreignAsked} created${foreignMade < foreignAsked ? " (the rest found no free DHCP address)" : ""}`);
   }
   lines.push(`  ENIs created: ${s.enisCreated}; EC2 calls per ENI: ${s.ec2CallsPerEni.reads} reads, ${s.ec2CallsPerEni.writes} writes`);
+  if (s.bootPods) {
+    const { started, early, unbound } = s.bootPods;
+    lines.push(`  pods during the boots: ${started} started, ${early} before their node's multus network was ready${unbound ? `; ${unbound} never found a ready node` : ""}`);
+  }
   if (s.ipv6.workers + s.ipv6.pods > 0) lines.push(`  dual-stack: ${s.ipv6.workers} worker IPv6 addresses and ${s.ipv6.pods} pod IPv6 addresses checked`);
   lines.push(
     `  simulated time (${s.timing} timing): last lifecycle action completed at ${(s.lastActionMs / 1000).toFixed(1)} s; slowest action ${(s.actionMs.max / 1000).toFixed(1)} s` +
@@ -371,6 +382,8 @@ export async function simulate(opts: SimulateFlags, onRun?: (done: number) => vo
       reservations: opts.reservations ?? (opts.allocator === "baseline" ? "none" : "plan"),
       pods: podSource(opts.ipam, podsPerNode, capture),
       timing: opts.timing ?? "aws",
+      // The reference system's nodes have no startup taint: its pods start when the kubelet lets them.
+      ...(opts.bootPods ? { readiness: { pods: opts.bootPods, startupTaint: opts.allocator === "project" } } : {}),
     });
     reports.push(report);
     // Picture the first run that broke something, else the last one.
@@ -406,6 +419,12 @@ export function simulateCommand(): Command {
     .addOption(new Option("--allocator <name>", "project: this project's lifecycle Lambda; baseline: the reference system's allocator").choices(ALLOCATOR_NAMES).default("project"))
     .addOption(new Option("--ipam <name>", "pod IPAM: whereabouts over the pod block, or host-local over it on every node").choices(["whereabouts", "host-local"]).default("whereabouts"))
     .addOption(new Option("--reservations <mode>", "plan: the plan's CIDR reservations exist; none: no reservations (default: plan for project, none for baseline, as the reference system had)").choices(["plan", "none"]))
+    .option(
+      "--boot-pods <n>",
+      "multus pods created while the nodes launch: every node boots (user data, kubelet, Multus, the node agent; the project's nodes register with the startup taint the agent lifts, the reference system's with none) and a pod that starts before its node's ENIs are ready is a violation",
+      parseIntFlag("--boot-pods", 0),
+      0,
+    )
     .addOption(timingOption("simulated latencies, lags and throttling: aws (as slow and as lazy as AWS documents) or instant (none)"))
     .option("--json", "print one JSON object (summary and per-run reports)")
     .option("--svg <file>", "draw the first failing run (else the last) with its live addresses")

@@ -45,7 +45,11 @@ export type ViolationKind =
   /** An ENI was detached from an instance that ended InService: its node lost a multus interface. */
   | "touched-live-eni"
   /** A lifecycle action completed later than its hook's timeout minus the required margin. */
-  | "late-action";
+  | "late-action"
+  /** A multus pod's CNI ADD ran on a node whose multus network was not ready (scenario readiness, simulator/scenario/node-readiness.ts). */
+  | "pod-before-network"
+  /** An InService node still had the startup taint at the end of the run (scenario readiness). */
+  | "taint-not-lifted";
 
 export interface Violation {
   readonly kind: ViolationKind;

@@ -24,6 +24,12 @@ export class SimHost implements HostNetworkView {
     this.links.set(iface, { mac, up: false });
   }
 
+  /** The interface leaves the kernel (its ENI's detach), with multus-eni's record of it. */
+  unplug(iface: string): void {
+    this.links.delete(iface);
+    for (const [device, r] of this.records) if (r.interface === iface) this.records.delete(device);
+  }
+
   /** multus-eni named it, brought it up and recorded it. */
   configure(iface: string, device: number, subnet: string): void {
     const link = this.links.get(iface);

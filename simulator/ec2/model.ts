@@ -121,6 +121,20 @@ export interface Ec2ModelOptions extends Ec2Faults {
 }
 
 /** An address held by a live interface, with who holds it. */
+/**
+ * An attachment's change as the instance's guest sees it: the ENI appears once `attached`, and
+ * goes when its detach starts or the instance ends. Not an AWS API: what the simulator's host
+ * models (kernel hot-plug) follow.
+ */
+export interface AttachmentChange {
+  readonly status: "attached" | "detaching";
+  readonly eniId: string;
+  readonly instanceId: string;
+  readonly deviceIndex: number;
+  readonly subnetId: string;
+  readonly mac: string;
+}
+
 export interface LiveAddress {
   /** Dotted quad, or an IPv6 address in EC2's text form (`ipv6`). */
   readonly ip: string;
@@ -226,6 +240,8 @@ export class Ec2Model {
   /** Every termination: when, and the ENIs attached at that moment that outlived it (not deleted with it). */
   readonly terminationLog: { readonly instanceId: string; readonly at: number; readonly survivors: { readonly eniId: string; readonly subnetId: string; readonly ip: string }[] }[] = [];
 
+  private readonly attachmentWatchers = new Set<(c: AttachmentChange) => void>();
+
   constructor(opts: Ec2ModelOptions = {}) {
     this.region = opts.region ?? "us-west-2";
     this.accountId = opts.accountId ?? "123456789012";
@@ -249,12 +265,22 @@ export class Ec2Model {
     if (this.faults.instanceLag !== before.instanceLag) this.instanceHistory.clear();
   }
 
-  /** The timing profile in force. */
+  /** Calls `fn` on every attachment change from now on (AttachmentChange); returns the unsubscribe. */
+  watchAttachments(fn: (c: AttachmentChange) => void): () => void {
+    this.attachmentWatchers.add(fn);
+    return () => this.attachmentWatchers.delete(fn);
+  }
+
+  private notifyAttachment(status: AttachmentChange["status"], eni: EniRecord, att: AttachmentRecord): void {
+    for (const fn of this.attachmentWatchers) fn({ status, eniId: eni.id, instanceId: att.instanceId, deviceIndex: att.deviceIndex, subnetId: eni.subnetId, mac: eni.mac });
+  }
+
   /** Now, as a wall-clock time (launch and attach times). */
   wallTime(): Date {
     return new Date(this.epochMs + this.clock.now());
   }
 
+  /** The timing profile in force. */
   get timing(): TimingProfile {
     return this.timingProfile;
   }
@@ -333,6 +359,7 @@ export class Ec2Model {
       tags: new Map(Object.entries(input.tags ?? {})),
       primaryEniId: eni.id,
       refuseAttachUntil: pendingMs > 0 ? now + Math.round(pendingMs * drawShare(this.timing.attachRefusedShare, this.rng)) : now,
+      runningAt: now + pendingMs,
     };
     this.instances.set(id, inst);
     this.attach(eni, inst, 0, 0, true, "attached");
@@ -362,6 +389,11 @@ export class Ec2Model {
    */
   attachableAt(instanceId: string): number | undefined {
     return this.instances.get(instanceId)?.refuseAttachUntil;
+  }
+
+  /** Simulated ms at which the instance is (or was) `running`: its boot starts then. Not an SDK call. */
+  runningAt(instanceId: string): number | undefined {
+    return this.instances.get(instanceId)?.runningAt;
   }
 
   /** Puts an instance in `shutting-down`: its ENIs stay attached until `terminateInstance`. */
@@ -565,6 +597,7 @@ export class Ec2Model {
     // The attachment, and with it DeleteOnTermination, is on its way out.
     att.status = "detaching";
     att.deleteOnTermination = false;
+    this.notifyAttachment("detaching", eni, att);
     const done = () => {
       this.attachments.delete(att.id);
       if (eni.attachment === att) eni.attachment = undefined;
@@ -1119,7 +1152,8 @@ export class Ec2Model {
     eni.attachment = att;
     this.attachments.set(att.id, eni.id);
     this.record(eni);
-    if (ms > 0) {
+    if (ms <= 0) this.notifyAttachment("attached", eni, att);
+    else {
       att.timer = this.clock.setTimer(
         ms,
         () => {
@@ -1127,6 +1161,7 @@ export class Ec2Model {
           att.status = "attached";
           att.timer = undefined;
           this.record(eni);
+          this.notifyAttachment("attached", eni, att);
         },
         `${eni.id}:attached`,
       );

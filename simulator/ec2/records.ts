@@ -47,4 +47,6 @@ export interface InstanceRecord {
   readonly primaryEniId: string;
   /** Simulated ms until which a pending instance refuses AttachNetworkInterface. */
   readonly refuseAttachUntil: number;
+  /** Simulated ms at which it leaves `pending` for `running`. */
+  readonly runningAt: number;
 }

@@ -12,7 +12,7 @@ import type { Strategy } from "../../contract/lifecycle";
 import { HOOK_MARGIN_MS } from "../../lambda/launch";
 import { STARTUP_ROUND_MS } from "../../agent/agent";
 import { DHCP_POLICIES, DhcpPolicy } from "../ec2/model";
-import { AWS_BOOT_TIMING, BootDraws, Span, bootPlan, runReadiness } from "../node-boot";
+import { AWS_BOOT_TIMING, BootDraws, QUICK_BOOT_TIMING, Span, bootPlan, runReadiness } from "../node-boot";
 import { AWS_TIMING, TimingName, TimingProfile, TimingValues, timingProfile } from "../timing";
 import { ScenarioGroup, ScenarioOptions, ScenarioReport, formatFailure, runScenario } from "./runner";
 import { whereaboutsPods } from "./pod-sources";
@@ -343,6 +343,8 @@ export function churnArbOf(opts: { nodes: fc.Arbitrary<number>; timing: fc.Arbit
     dropRate: fc.constantFrom(0, 0.05, 0.2),
     throttle: fc.constantFrom(0, 0.02, 0.1),
     timing: opts.timing,
+    /** The nodes' boots: over the aws ranges, or each step at its quickest (the ENIs are then what a node waits for). */
+    boot: fc.constantFrom("aws" as const, "quick" as const),
     seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
   });
 }
@@ -376,8 +378,10 @@ export function churnConfig(karpenter: number, managed: number): MultusConfig {
 
 /**
  * One churn run: no collision, every node still running has its ENIs (a lost `pending` is the
- * reconcile pass's), pods only on nodes with their ENIs, no ENI outlives its instance; no
- * excuse (no lifecycle action to time out).
+ * reconcile pass's), pods only on nodes with their ENIs, no ENI outlives its instance; and, with
+ * the nodes booting meanwhile, no multus pod starts on a node before its ENIs are ready and every
+ * running node's startup taint is lifted (node-readiness.ts); no excuse (no lifecycle action to
+ * time out).
  */
 export async function runChurn(r: ChurnRun): Promise<{ report: ScenarioReport; problem?: string }> {
   const karpenter = Math.max(1, Math.round(r.nodes * r.karpenterShare));
@@ -397,6 +401,8 @@ export async function runChurn(r: ChurnRun): Promise<{ report: ScenarioReport; p
     timing: r.timing,
     seed: r.seed,
     churn: { terminations: Math.round(r.terminationShare * (karpenter + managed)), replacements: r.replacements, replaceGroup: names[1]!.autoScalingGroupName },
+    // Pods come while the nodes churn: none may start on a node before its ENIs are ready.
+    readiness: { pods: karpenter + managed, boot: r.boot === "quick" ? QUICK_BOOT_TIMING : AWS_BOOT_TIMING },
   });
   const problem = report.violations.length ? `${JSON.stringify({ ...r, timing: r.timing.name })}\n${formatFailure(report)}` : undefined;
   return { report, ...(problem ? { problem } : {}) };
@@ -467,7 +473,7 @@ export type SoakKind = (typeof SOAK_KINDS)[number];
 
 // Weights: a CI soak (10,000 scenarios in 10 minutes on 2 cores) has about 120 ms of CPU per
 // scenario; launch scenarios take about 130 ms, cluster 40, readiness 15 and a 200-node churn
-// run 2 s, so churn is drawn about 30 times in 10,000.
+// run 2 to 4 s with its boots and pods, so churn is drawn about 30 times in 10,000.
 const soakArb = fc.oneof(
   // One group, either strategy, every subnet size, every fault class, aws timing swept.
   { weight: 300, arbitrary: fc.record({ kind: fc.constant("launch" as const), world: worldArb, run: runArbOf(awsSweepArb) }) },

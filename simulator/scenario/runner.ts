@@ -13,6 +13,7 @@ import { TimingName, TimingProfile, draw, timingProfile } from "../timing";
 import { RECONCILE } from "../../contract/state-change";
 import { RECONCILE_AFTER_MS } from "../../lambda/handler";
 import type { Allocator, AllocatorContext } from "./types";
+import { NodeReadiness, ReadinessReport, ScenarioReadiness } from "./node-readiness";
 
 export interface ScenarioFaults {
   /** Probability that an EC2 call is throttled (RequestLimitExceeded), as `Ec2Faults.throttle`. @default 0 */
@@ -109,6 +110,12 @@ export interface ScenarioOptions {
   readonly terminations?: number;
   /** Hookless churn while the launches run (ScenarioChurn). @default none */
   readonly churn?: ScenarioChurn;
+  /**
+   * Nodes boot and multus pods wait for them while the launches run, the real agent lifting
+   * the startup taint (ScenarioReadiness): violations `pod-before-network`, `taint-not-lifted`.
+   * @default none (pods only from `pods`, after the launches)
+   */
+  readonly readiness?: ScenarioReadiness;
   /** Deliver every launch event once more at the end; the live addresses must not change. @default false */
   readonly replay?: boolean;
   /** @default 300 */
@@ -210,6 +217,8 @@ export interface ScenarioReport {
   readonly reconcilePasses: number;
   /** Hookless nodes the churn terminated (consolidation, interruptions, the rolling update's old nodes) and the rolling update's new nodes. */
   readonly churned: { readonly terminated: number; readonly launched: number };
+  /** With `readiness`: the boots, the agents' rounds and EC2 calls, the pods bound during the launches. */
+  readonly readiness?: ReadinessReport & { readonly agentEc2Calls: number };
   /** Released steps in order (`t=<ms> <task>:<operation>`), for replaying a failure by eye. */
   readonly trace: string[];
 }
@@ -297,6 +306,8 @@ interface Tally {
   reconcilePasses: number;
   /** Hookless nodes the churn terminated, and the rolling update's new nodes. */
   readonly churned: { terminated: number; launched: number };
+  /** EC2 calls of the node agents (readiness), throttled attempts included. */
+  agentEc2Calls: number;
 }
 
 /** One run's world: the models, the scheduler, the seeded random numbers, and its tally. */
@@ -313,6 +324,8 @@ interface World {
   readonly rng: Rng;
   readonly concurrency: number;
   readonly tally: Tally;
+  /** The nodes' boots and the pods waiting for them (`readiness`). */
+  readonly readiness?: NodeReadiness;
 }
 
 /**
@@ -384,8 +397,10 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     duplicated: 0,
     reconcilePasses: 0,
     churned: { terminated: 0, launched: 0 },
+    agentEc2Calls: 0,
   };
   const rng = seededRandom(seed);
+  const { agentEc2, ...clients } = sdkClients(opts, timing, ec2, asg, scheduler, rng, tally);
   return {
     opts,
     timing,
@@ -396,7 +411,8 @@ async function buildWorld(opts: ScenarioOptions): Promise<World> {
     rng,
     concurrency: Math.max(1, opts.concurrency ?? opts.nodes),
     tally,
-    clients: sdkClients(opts, timing, ec2, asg, scheduler, rng, tally),
+    clients,
+    ...(opts.readiness ? { readiness: new NodeReadiness(opts.readiness, { ec2Model: ec2, ec2: agentEc2, plan, scheduler, rng }) } : {}),
   };
 }
 
@@ -432,7 +448,7 @@ function alive(scheduler: ScenarioScheduler): void {
  * waits a seeded latency on the scheduler, labelled with its invocation, and is counted; past
  * the invocation's deadline it fails.
  */
-function sdkClients(opts: ScenarioOptions, timing: TimingProfile, ec2: Ec2Model, asg: AutoScalingFleet, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] {
+function sdkClients(opts: ScenarioOptions, timing: TimingProfile, ec2: Ec2Model, asg: AutoScalingFleet, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] & { agentEc2: AllocatorContext["ec2"] } {
   const latency = opts.latencyMs ?? timing.callLatencyMs;
   const sdkHook: SdkHook = async (call, next) => {
     alive(scheduler);
@@ -467,7 +483,19 @@ function sdkClients(opts: ScenarioOptions, timing: TimingProfile, ec2: Ec2Model,
   const onError = (err: unknown) => {
     if ((err as Error).name === "RequestLimitExceeded") tally.throttledOut++;
   };
-  return { ec2: ec2Client(ec2, { hook: sdkHook, retry, onError }), autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }) };
+  // The node agents' client: the same account's request buckets and latencies, its own count,
+  // and the agent's retries (agent/main.ts: maxAttempts 5).
+  const agentHook: SdkHook = async (call, next) => {
+    await scheduler.sleep(Math.round(latency.min + rng() * (latency.max - latency.min)), `agent:${call.operation}`);
+    tally.agentEc2Calls++;
+    return next();
+  };
+  const agentRetry = { maxAttempts: 5, sleep: (ms: number) => scheduler.sleep(ms, `agent:sdk-backoff(${ms})`), random: rng };
+  return {
+    ec2: ec2Client(ec2, { hook: sdkHook, retry, onError }),
+    autoscaling: autoScalingClient(asg, { hook: sdkHook, retry }),
+    agentEc2: ec2Client(ec2, { hook: agentHook, retry: agentRetry }),
+  };
 }
 
 /**
@@ -574,6 +602,7 @@ async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; 
       // A hookless group's instance: its pending state change instead of a lifecycle action.
       const launched = asg.launch(world.launchOrder[i]);
       const { instanceId } = launched;
+      bootNode(world, instanceId);
       const attachable = ec2.attachableAt(instanceId);
       if (attachable !== undefined) world.tally.attachableAtMs.push(attachable);
       const events: GroupEvent[] = [...launched.events, ...launched.stateEvents];
@@ -595,8 +624,32 @@ async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; 
     }
   };
   const launches = Promise.all([...Array.from({ length: Math.min(concurrency, opts.nodes) }, (_, w) => launcher(w)), churn(world, window)]);
-  await scheduler.run(Promise.all([launches, ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)), reconciler(world, launches)]));
+  await scheduler.run(Promise.all([launches, ...Array.from({ length: opts.foreignEnis ?? 0 }, (_, k) => foreign(k)), reconciler(world, launches), readinessDone(world, launches, window)]));
   return { launchEvents, foreignIds };
+}
+
+/** With `readiness`: the launched instance boots its node. */
+function bootNode(world: World, instanceId: string): void {
+  if (!world.readiness) return;
+  const member = world.asg.instances().find((i) => i.instanceId === instanceId)!;
+  world.readiness.boot(instanceId, member.availabilityZone, member.planGroup);
+}
+
+/**
+ * With `readiness`: the pods over the launch window, and the boots until every node is ready or
+ * gone. Once the launches end, boots get the time the slowest path to readiness may take: the
+ * last reconcile pass, an event's retries within its maximum age, a boot's longest chain.
+ */
+async function readinessDone(world: World, launches: Promise<unknown>, window: number): Promise<void> {
+  const { readiness, opts } = world;
+  if (!readiness) return;
+  // Pods come before, during and after the boots: over the launch window and a boot's longest chain.
+  readiness.startPods(window + 180_000);
+  await launches;
+  const every = reconcileInterval(world);
+  const maxAgeMs = maximumEventAgeSeconds(opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout) * 1000;
+  readiness.launchesEnded((every === undefined ? 0 : RECONCILE_AFTER_MS + every) + maxAgeMs + 300_000);
+  await readiness.done();
 }
 
 /** Delivers a hookless node's termination (its shutting-down state change) as EventBridge does. */
@@ -644,6 +697,7 @@ async function churn(world: World, window: number): Promise<void> {
     await scheduler.sleep(randomInt(rng, window), `U${k}:update`);
     const old = running(rolled);
     const launched = asg.launch(member);
+    bootNode(world, launched.instanceId);
     world.tally.churned.launched++;
     noteDelivery(world, launched.instanceId, TRANSITIONS.launching, launched.stateEvents);
     await Promise.all([
@@ -749,7 +803,7 @@ async function replayLaunches(world: World, launchEvents: GroupEvent[]): Promise
 }
 
 /** The report of a finished run: its violations, lifecycle outcomes, calls and timings. */
-function collectReport(world: World, run: { violations: Violation[]; terminated: number; pods: number; foreignEnis: number; ipv6: ScenarioReport["ipv6"] }): ScenarioReport {
+function collectReport(world: World, run: { violations: Violation[]; terminated: number; pods: number; foreignEnis: number; ipv6: ScenarioReport["ipv6"]; readiness?: ReadinessReport }): ScenarioReport {
   const { opts, asg, scheduler, concurrency, tally, timing } = world;
   const { violations } = run;
   const launchResults = asg.results.filter((r) => r.transition === TRANSITIONS.launching);
@@ -797,6 +851,7 @@ function collectReport(world: World, run: { violations: Violation[]; terminated:
     deliveries: { lost: tally.lost, duplicated: tally.duplicated },
     reconcilePasses: tally.reconcilePasses,
     churned: { ...tally.churned },
+    ...(run.readiness ? { readiness: { ...run.readiness, agentEc2Calls: tally.agentEc2Calls } } : {}),
     trace: scheduler.trace,
   };
 }
@@ -818,12 +873,14 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   const replayViolations = opts.replay && launchEvents.length ? await replayLaunches(world, launchEvents) : [];
   // Whatever is still open times out.
   world.asg.expireAll();
-  const violations = [...checkInvariants({ ec2: world.ec2, asg: world.asg, plan: opts.plan, pods, foreignEniIds: foreignIds, actionMarginMs: opts.actionMarginMs }), ...replayViolations];
+  const inService = new Set(world.asg.instances().filter((i) => i.state === "InService").map((i) => i.instanceId));
+  const readiness = world.readiness?.result(inService);
+  const violations = [...checkInvariants({ ec2: world.ec2, asg: world.asg, plan: opts.plan, pods, foreignEniIds: foreignIds, actionMarginMs: opts.actionMarginMs }), ...replayViolations, ...(readiness?.violations ?? [])];
   const ipv6 = {
     workers: world.ec2.liveAddresses().filter((a) => a.ipv6 && a.deviceIndex !== undefined && a.deviceIndex > 0 && !foreignIds.has(a.eniId)).length,
     pods: pods.filter((p) => p.ip.includes(":")).length,
   };
-  return collectReport(world, { violations, terminated: victims.length, pods: pods.length, foreignEnis: foreignIds.size, ipv6 });
+  return collectReport(world, { violations, terminated: victims.length, pods: pods.length, foreignEnis: foreignIds.size, ipv6, ...(readiness ? { readiness: readiness.report } : {}) });
 }
 
 /** A failed scenario for humans: seed, what broke, and the tail of the interleaving. */

@@ -29,4 +29,23 @@ describe("multus-sim with Karpenter and managed groups", () => {
     expect(stdout).toMatch(/ENIs created: 13;/);
     expect(stdout).toMatch(/No violations\./);
   });
+
+  test("GIVEN the mixed example WHEN simulated with pods during the boots THEN no pod starts before its node's ENIs are ready (exit 0)", async () => {
+    const { code, stdout } = await cli(["simulate", "--config", join(ROOT, "examples/mixed.config.json"), "--timing", "aws", "--boot-pods", "20"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/pods during the boots: 20 started, 0 before their node's multus network was ready/);
+    expect(stdout).toMatch(/No violations\./);
+  });
+
+  test("GIVEN the reference allocator's nodes, which have no startup taint, WHEN simulated with pods during the boots THEN pods start early (exit 1)", async () => {
+    const { code, stdout } = await cli(["simulate", "--nodes", "10", "--runs", "3", "--timing", "aws", "--boot-pods", "20", "--allocator", "baseline"]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/pod-before-network [1-9]/);
+  });
+
+  test("GIVEN --boot-pods with a bad value THEN exit 2 naming the flag", async () => {
+    const { code, stderr } = await cli(["simulate", "--boot-pods", "some"]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--boot-pods takes a whole number >= 0, got "some"/);
+  });
 });
