@@ -37,6 +37,25 @@ describe("Ec2Model under the aws timing profile", () => {
     expect(ec2.networkInterface(eni)!.Status).toBe("in-use");
   });
 
+  test("GIVEN a watcher of attachments WHEN an ENI attaches and detaches THEN it hears `attached` when EC2 has it attached and `detaching` when the detach starts; the instance is running at runningAt", async () => {
+    const { clock, ec2, nodes, multus } = awsModel({ pendingMs: fixed(4000), attachRefusedShare: fixed(0), attachMs: fixed(1500), detachMs: fixed(3000) });
+    const { instanceId } = ec2.launchInstance({ instanceType: "c5.2xlarge", subnetId: nodes });
+    expect(ec2.runningAt(instanceId)).toBe(4000);
+    const heard: string[] = [];
+    ec2.watchAttachments((c) => heard.push(`t=${clock.now()} ${c.status} ${c.eniId} device ${c.deviceIndex}`));
+    const created = (await ec2.createNetworkInterface({ SubnetId: multus })).NetworkInterface!;
+    const eni = created.NetworkInterfaceId!;
+    const { AttachmentId } = await ec2.attachNetworkInterface({ NetworkInterfaceId: eni, InstanceId: instanceId, DeviceIndex: 1 });
+    clock.advance(1499);
+    expect(heard).toEqual([]);
+    clock.advance(1);
+    expect(heard).toEqual([`t=1500 attached ${eni} device 1`]);
+    clock.advance(3000);
+    expect(ec2.instanceState(instanceId)).toBe("running");
+    await ec2.detachNetworkInterface({ AttachmentId });
+    expect(heard[1]).toBe(`t=4500 detaching ${eni} device 1`);
+  });
+
   test("GIVEN an attached ENI with DeleteOnTermination WHEN it is detached THEN it is detaching without the protection, cannot be deleted until the detach ends, and outlives its instance", async () => {
     const { clock, ec2, nodes, multus } = awsModel({ pendingMs: fixed(0), attachMs: fixed(0), detachMs: fixed(8000) });
     const { instanceId } = ec2.launchInstance({ instanceType: "c5.2xlarge", subnetId: nodes });
