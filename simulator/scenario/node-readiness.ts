@@ -46,7 +46,7 @@ export interface ReadinessReport {
   readonly nodes: number;
   /** Nodes whose taint the agent lifted. */
   readonly lifted: number;
-  /** Agent rounds run, and their EC2 calls (they share the account's request buckets with the function). */
+  /** Agent rounds run (their EC2 calls share the account's request buckets with the function's). */
   readonly agentRounds: number;
   readonly pods: number;
   /** Pods whose CNI ADD ran, early ones included. */
