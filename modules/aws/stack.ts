@@ -336,6 +336,10 @@ export class MultusAwsStack extends TerraformStack {
         propError("MultusAwsStack", `nodeGroups.${name}`, "is not a node group of the config", `use one of: ${config.nodeGroups.map((g) => g.name).join(", ")}`);
       }
       rejectDerived(`nodeGroups.${name}`, over, { ...DERIVED_NODE_GROUP_PROPS, nodeGroupName: "rename the group in the config" });
+      // The Kubernetes stacks name the NodePool from the config alone (ipam/group-names.ts): another name here would wire the Lambda to no NodePool.
+      if (over.autoScalingGroupName !== undefined && config.nodeGroups.find((g) => g.name === name)?.kind === "karpenter") {
+        propError("MultusAwsStack", `nodeGroups.${name}.autoScalingGroupName`, "would name a Karpenter group's NodePool, which the Kubernetes stacks name from the config", "leave it out: the NodePool is <cluster>-<group>");
+      }
     }
     if (config.nodeGroups.length > 1) {
       for (const prop of PER_GROUP_PROPS) {

@@ -120,18 +120,22 @@ describe("GIVEN the mixed example with its managed group on spot", () => {
   });
 });
 
-describe("GIVEN a MultusNodeGroup's capacityType prop", () => {
+describe("GIVEN per-group props (capacityType, autoScalingGroupName) on the mixed example's stack", () => {
   const { config, plan } = synthConfigStack(MIXED);
   const build = (group: number, capacityType: string) => () =>
     synthConfigStack(MIXED, { nodeGroups: { [config.nodeGroups[group]!.name]: { capacityType: capacityType as "SPOT" } } });
 
-  test("WHEN set on an autoscaling or karpenter group THEN refused, naming the prop and where the capacity goes instead", () => {
+  test("WHEN capacityType is set on an autoscaling or karpenter group THEN refused, naming the prop and where the capacity goes instead", () => {
     expect(plan.groups[0]!.kind).toBe("autoscaling");
     expect(build(0, "SPOT")).toThrow(/MultusNodeGroup\.capacityType: is an EKS managed node group's; an autoscaling group has none.*use spot/);
     expect(build(1, "SPOT")).toThrow(/MultusNodeGroup\.capacityType: .*capacityTypes/);
   });
 
-  test("WHEN a value EKS does not take THEN refused, naming the values", () => {
+  test("WHEN a karpenter group's autoScalingGroupName is given THEN refused: the Kubernetes stacks name its NodePool from the config", () => {
+    expect(() => synthConfigStack(MIXED, { nodeGroups: { burst: { autoScalingGroupName: "other" } } })).toThrow(/MultusAwsStack\.nodeGroups\.burst\.autoScalingGroupName: would name a Karpenter group's NodePool/);
+  });
+
+  test("WHEN capacityType is a value EKS does not take THEN refused, naming the values", () => {
     expect(build(2, "CAPACITY_BLOCK")).toThrow(/MultusNodeGroup\.capacityType: must be one of ON_DEMAND, SPOT/);
   });
 });
