@@ -4,7 +4,8 @@ import { NODE_GROUP_KINDS, NodeGroupKind, Strategy } from "../contract/lifecycle
 import { checkInterfaceTags } from "../contract/tags";
 import { PlanError } from "../contract/errors";
 import { CLUSTER_MULTUS_FIELDS, CONFIG_FIELDS } from "./config-fields";
-import { ClusterIamConfig, checkInstanceTypeAgrees, checkNodeGroupOptions } from "./node-options";
+import { ClusterIamConfig, NodeIamConfig, checkInstanceTypeAgrees, checkNodeGroupOptions, groupIam } from "./node-options";
+import { nodeRoleName } from "./group-names";
 import { checkAvailabilityZone } from "./regions";
 import {
   Checker,
@@ -104,6 +105,33 @@ export interface NodeGroupConfig extends Readonly<ShorthandConfig["nodeGroup"]> 
   readonly reserveWorkerBlock: boolean;
   /** Networks it attaches, by name, in device order (device index 1, 2, ...). */
   readonly networks: string[];
+  /**
+   * `karpenter` and `managed` groups: the capacity its nodes run on, as Karpenter's
+   * `karpenter.sh/capacity-type` values. A NodePool takes a list (Karpenter picks among them);
+   * an EKS managed node group one (its `capacityType`, ON_DEMAND or SPOT). An Auto Scaling group
+   * takes Spot from `spot` (its mixed instances policy) instead.
+   * @default ["on-demand"]
+   */
+  readonly capacityTypes?: CapacityType[];
+}
+
+/**
+ * A hookless group's capacity types: Karpenter v1's `karpenter.sh/capacity-type` values
+ * (karpenter.sh docs, "NodePools", Capacity Type; the vendored CRDs are v1.14.1), which an EKS
+ * managed group's capacityType takes as ON_DEMAND and SPOT (EKS API CreateNodegroup).
+ * Karpenter's third value, `reserved`, launches only into the capacity reservations an
+ * EC2NodeClass selects (capacityReservationSelectorTerms, ReservedCapacity feature gate), and
+ * EKS's CAPACITY_BLOCK needs a capacity block in the launch template: these stacks write neither.
+ */
+export const CAPACITY_TYPES = ["on-demand", "spot"] as const;
+export type CapacityType = (typeof CAPACITY_TYPES)[number];
+/** A hookless group's capacity types when it gives none. */
+export const DEFAULT_CAPACITY_TYPES: readonly CapacityType[] = ["on-demand"];
+
+/** The group's capacity types, defaulted, in CAPACITY_TYPES order (the config's order means nothing: Karpenter picks by price). */
+export function capacityTypesOf(group: Pick<NodeGroupConfig, "capacityTypes">): CapacityType[] {
+  const given = group.capacityTypes ?? DEFAULT_CAPACITY_TYPES;
+  return CAPACITY_TYPES.filter((t) => given.includes(t));
 }
 
 /** `shorthand`: the config wrote `nodeGroup` + `multus`; `cluster`: `networks` + `nodeGroups`. */
@@ -200,10 +228,17 @@ export const AUTOSCALING_ONLY = ["manageDesiredCapacity", "clusterAutoscaler", "
  */
 function checkKind(g: Json, at: string, c: Checker): NodeGroupKind {
   const kind = g.kind === undefined ? DEFAULT_NODE_GROUP_KIND : c.oneOf(g.kind, `${at}.kind`, NODE_GROUP_KINDS);
-  if (kind === DEFAULT_NODE_GROUP_KIND) return kind;
+  if (kind === DEFAULT_NODE_GROUP_KIND) {
+    if (g.capacityTypes !== undefined) {
+      c.fail(`${at}.capacityTypes`, "is the capacity of a karpenter or managed group; an Auto Scaling group takes Spot from its mixed instances policy", `use ${at}.spot (and remove ${at}.capacityTypes), or set ${at}.kind to "karpenter" or "managed"`);
+    }
+    return kind;
+  }
+  if (g.capacityTypes !== undefined) checkCapacityTypes(g.capacityTypes, `${at}.capacityTypes`, kind, c);
   for (const f of AUTOSCALING_ONLY) {
-    // Spot on a managed group is its capacityType; on Karpenter, the NodePool's capacity-type requirement.
-    if (g[f] !== undefined) c.fail(`${at}.${f}`, `is an Auto Scaling group option; a ${kind} group has none`, `remove ${at}.${f}, or set ${at}.kind to "autoscaling"`);
+    // Spot on a managed group is its capacityType; on Karpenter, the NodePool's capacity-type requirement: both capacityTypes.
+    const instead = f === "spot" ? `use ${at}.capacityTypes (e.g. ["spot"]) instead of ${at}.spot` : `remove ${at}.${f}`;
+    if (g[f] !== undefined) c.fail(`${at}.${f}`, `is an Auto Scaling group option; a ${kind} group has none`, `${instead}, or set ${at}.kind to "autoscaling"`);
   }
   if (kind === "karpenter") {
     for (const f of ["minSize", "desiredSize"] as const) {
@@ -221,7 +256,21 @@ function checkKind(g: Json, at: string, c: Checker): NodeGroupKind {
   return kind;
 }
 
-function parseGroup(g: unknown, at: string, c: Checker, region: string, networks: readonly NetworkConfig[], groups: number, iam: ClusterIamConfig | undefined): NodeGroupConfig {
+function checkCapacityTypes(v: unknown, at: string, kind: NodeGroupKind, c: Checker): void {
+  const types = c.list(v, at);
+  types.forEach((t, k) => {
+    if (t === "reserved") {
+      c.fail(`${at}[${k}]`, "\"reserved\" launches only into capacity reservations the EC2NodeClass selects (capacityReservationSelectorTerms), which these stacks do not write", `use one of: ${CAPACITY_TYPES.join(", ")}`);
+    }
+    c.oneOf(t, `${at}[${k}]`, CAPACITY_TYPES);
+    if (types.indexOf(t) !== k) c.fail(`${at}[${k}]`, `${String(t)} is listed twice`, "list each capacity type once");
+  });
+  if (kind === "managed" && types.length > 1) {
+    c.fail(at, `lists ${types.length} capacity types; an EKS managed node group runs on one (its capacityType)`, `list one: ["on-demand"] or ["spot"] (or make a karpenter group, whose NodePool takes several)`);
+  }
+}
+
+function parseGroup(g: unknown, at: string, c: Checker, region: string, networks: readonly NetworkConfig[], iam: ClusterIamConfig | undefined): NodeGroupConfig {
   c.keys(g, at, CONFIG_FIELDS["nodeGroups[]"]);
   checkInstanceTypeAgrees(g, at);
   const kind = checkKind(g as Json, at, c);
@@ -255,7 +304,12 @@ function parseGroup(g: unknown, at: string, c: Checker, region: string, networks
       }
     });
   }
-  checkNodeGroupOptions(ng, at, c, zones.length, groups, iam);
+  checkNodeGroupOptions(ng, at, c, zones.length, iam);
+  if (kind === "karpenter" && groupIam(iam, ng.iam as NodeIamConfig | undefined).roleUseNamePrefix === true) {
+    // The EC2NodeClass (Kubernetes stacks) names the role the AWS stack creates: a prefixed name is known only after apply.
+    const where = (ng.iam as Json | undefined)?.roleUseNamePrefix !== undefined ? `${at}.iam.roleUseNamePrefix` : "iam.roleUseNamePrefix";
+    c.fail(where, "is true for a Karpenter group, whose EC2NodeClass names its node role: a prefixed name is known only after the AWS stack's apply", `set ${at}.iam.roleUseNamePrefix to false (or leave it out), or give an existing role as ${at}.iam.roleArn`);
+  }
   // The launch template's type is the first of instanceTypes; the plan checks them all.
   if (Array.isArray(ng.instanceTypes)) ng.instanceType = ng.instanceTypes[0];
   return ng as unknown as NodeGroupConfig;
@@ -301,6 +355,22 @@ function checkSharedNetworks(groups: readonly NodeGroupConfig[], networks: reado
   }
 }
 
+/**
+ * Two groups that create a node role of one fixed name (no prefix) would collide in IAM: a
+ * Karpenter group's role is fixed by default, so a top-level iam.roleName names all of theirs.
+ */
+function checkRoleNames(raw: Json, groups: readonly NodeGroupConfig[], c: Checker): void {
+  const cluster = (raw.cluster as Json | undefined)?.name as string;
+  const fixed = groups.map((g) => nodeRoleName(cluster, g, groupIam(raw.iam as ClusterIamConfig | undefined, g.iam)));
+  fixed.forEach((r, i) => {
+    if (r.existing || r.prefix) return;
+    const k = fixed.findIndex((o) => !o.existing && !o.prefix && o.name === r.name);
+    if (k !== i) {
+      c.fail(`nodeGroups[${i}].iam.roleName`, `names the node role "${r.name}", also the role of nodeGroups[${k}]: IAM role names are unique in an account`, `set nodeGroups[${i}].iam.roleName to a name of its own`);
+    }
+  });
+}
+
 /** The cluster form after the common fields (region, cluster, vpc) were checked. */
 export function parseClusterConfig(raw: Json, region: string, vpcRange: Subnet, c: Checker): ClusterMultusConfig {
   const seen: SeenSubnets = [];
@@ -315,7 +385,7 @@ export function parseClusterConfig(raw: Json, region: string, vpcRange: Subnet, 
     if (other !== k) c.fail(s.field, `${s.id} is also ${subnetIds[other]!.field}`, "list each multus subnet once, in one network");
   });
   const rawGroups = c.list(raw.nodeGroups, "nodeGroups");
-  const nodeGroups = rawGroups.map((g, i) => parseGroup(g, `nodeGroups[${i}]`, c, region, networks, rawGroups.length, raw.iam as ClusterIamConfig | undefined));
+  const nodeGroups = rawGroups.map((g, i) => parseGroup(g, `nodeGroups[${i}]`, c, region, networks, raw.iam as ClusterIamConfig | undefined));
   nodeGroups.forEach((g, i) => {
     // Case-blind: the name also goes into NAD names and labels, which are lowercase.
     const k = nodeGroups.findIndex((o) => o.name.toLowerCase() === g.name.toLowerCase());
@@ -324,6 +394,7 @@ export function parseClusterConfig(raw: Json, region: string, vpcRange: Subnet, 
     }
   });
   checkSharedNetworks(nodeGroups, networks, c);
+  checkRoleNames(raw, nodeGroups, c);
   const { networks: _n, nodeGroups: _g, $schema: _s, ...common } = raw;
   return { ...(common as unknown as Pick<ClusterMultusConfig, "region" | "cluster" | "vpc" | "iam" | "tags" | "lambda">), networks, nodeGroups, form: "cluster" };
 }

@@ -33,7 +33,7 @@ export const CONFIG_FIELDS = {
   "networks[]": ["name", "subnets", "type", "mode", "securityGroupIds", "sourceDestCheck", "interfaceTags", "podBlock", "nad"],
   "networks[].nad": ["name", "namespace"],
   "nodeGroups[]": [
-    ...NODE_GROUP_FIELDS, "availabilityZones", ...GROUP_ADDRESS_FIELDS, "networks", "kind", ...NODE_GROUP_OPTIONS,
+    ...NODE_GROUP_FIELDS, "availabilityZones", ...GROUP_ADDRESS_FIELDS, "networks", "kind", "capacityTypes", ...NODE_GROUP_OPTIONS,
   ],
   // A node group's production options (ipam/node-options.ts), in the shorthand's nodeGroup and in each of nodeGroups.
   "nodeGroup.spot": ["onDemandBaseCapacity", "onDemandPercentageAboveBaseCapacity", "allocationStrategy", "onDemandAllocationStrategy", "maxPrice"],
@@ -66,6 +66,7 @@ export const OPTIONAL_FIELDS = [
   "$schema", "nodeGroup.keyName", "multus.workerHeadroom", "multus.image", "multus.subnets[].podRange", "multus.subnets[].ipv6Cidr", "whereabouts", "agent", "whereabouts.image", "agent.image",
   "iam", "tags", "lambda", ...NODE_GROUP_OPTIONS.map((f) => `nodeGroup.${f}` as const),
   "networks[].type", "networks[].mode", "networks[].sourceDestCheck", "networks[].nad.name", "networks[].nad.namespace",
+  "nodeGroups[].capacityTypes",
 ] as const;
 
 /** AWS resource ids: prefix, dash, 8 or 17 hex digits. */

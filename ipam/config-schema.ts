@@ -3,7 +3,7 @@ import { ENI_TAG_KEYS, MAX_TAGS_PER_RESOURCE, TAG_TEXT } from "../contract/tags"
 import { CLUSTER_MULTUS_FIELDS, CONFIG_FIELDS, CONFIG_LIMITS, GROUP_ADDRESS_FIELDS, OPTIONAL_FIELDS, idPattern } from "./config-fields";
 import { CLUSTER_PATTERNS, DEFAULT_CONFIG } from "./config";
 import {
-  AUTOSCALING_ONLY, CNI_MODES, CNI_TYPES, DEFAULT_CNI_TYPE, DEFAULT_NODE_GROUP_KIND, NAD_NAME_PATTERN, NAD_NAMESPACE_PATTERN, NETWORK_DEFAULTS,
+  AUTOSCALING_ONLY, CAPACITY_TYPES, CNI_MODES, CNI_TYPES, DEFAULT_CNI_TYPE, DEFAULT_NODE_GROUP_KIND, NAD_NAME_PATTERN, NAD_NAMESPACE_PATTERN, NETWORK_DEFAULTS,
   NETWORK_NAME_PATTERN, POD_BLOCKS, groupDefaults,
 } from "./cluster-config";
 import { isPlaceholder } from "./placeholders";
@@ -76,6 +76,13 @@ const CLUSTER_TYPES: Record<string, Schema> = {
     uniqueItems: true,
     items: { type: "string", pattern: NETWORK_NAME_PATTERN.source },
     description: "networks it attaches, by name, in device order (device index 1, 2, ...)",
+  },
+  "nodeGroups[].capacityTypes": {
+    type: "array",
+    minItems: 1,
+    uniqueItems: true,
+    items: { enum: [...CAPACITY_TYPES] },
+    description: "karpenter and managed groups: Karpenter's karpenter.sh/capacity-type values the nodes run on (a managed group takes one, its capacityType); default [\"on-demand\"]. An autoscaling group uses spot instead",
   },
 };
 
@@ -245,12 +252,16 @@ const FORMS: Schema = {
 const CONDITIONS: Record<string, Schema[]> = {
   // A network's mode is one of its CNI type's.
   "networks[]": CNI_TYPES.map((t) => when("type", t, t === DEFAULT_CNI_TYPE, { properties: { mode: { enum: [...CNI_MODES[t]] } } })),
-  // A Karpenter NodePool or managed group has no Auto Scaling options; a NodePool no minimum or desired size, and maxSize is its node limit.
-  "nodeGroups[]": NODE_GROUP_KINDS.filter((k) => k !== DEFAULT_NODE_GROUP_KIND).map((k) =>
-    when("kind", k, false, k === "karpenter"
-      ? { required: ["maxSize"], properties: { ...absent([...AUTOSCALING_ONLY, "minSize", "desiredSize"]).properties as Schema, maxSize: { description: "required: the NodePool's node limit (limits.nodes)" } } }
-      : absent(AUTOSCALING_ONLY)),
-  ),
+  // A Karpenter NodePool or managed group has no Auto Scaling options; a NodePool no minimum or desired size, and maxSize is its node limit;
+  // an EKS managed group one capacity type; an Auto Scaling group none (its Spot is spot).
+  "nodeGroups[]": [
+    when("kind", DEFAULT_NODE_GROUP_KIND, true, absent(["capacityTypes"])),
+    ...NODE_GROUP_KINDS.filter((k) => k !== DEFAULT_NODE_GROUP_KIND).map((k) =>
+      when("kind", k, false, k === "karpenter"
+        ? { required: ["maxSize"], properties: { ...absent([...AUTOSCALING_ONLY, "minSize", "desiredSize"]).properties as Schema, maxSize: { description: "required: the NodePool's node limit (limits.nodes)" } } }
+        : { properties: { ...absent(AUTOSCALING_ONLY).properties as Schema, capacityTypes: { type: "array", maxItems: 1, description: "one: an EKS managed node group's capacityType" } } }),
+    ),
+  ],
 };
 
 /** A whole-number field's bounds (CONFIG_LIMITS). */

@@ -378,7 +378,7 @@ function checkConfig(merged: unknown, clusterForm: boolean): MultusConfig {
     if (ids.indexOf(id) !== i) c.fail(`multus.subnets[${i}].id`, `${String(id)} is listed twice`, "list each multus subnet once");
   });
   const zones = new Set(subnets.map((s) => (s as Json).availabilityZone)).size;
-  checkNodeGroupOptions(ng, "nodeGroup", c, zones, 1, raw.iam as ClusterIamConfig | undefined);
+  checkNodeGroupOptions(ng, "nodeGroup", c, zones, raw.iam as ClusterIamConfig | undefined);
   // The launch template's type is the first of instanceTypes; the plan checks them all.
   if (Array.isArray(ng.instanceTypes)) ng.instanceType = ng.instanceTypes[0];
   return shorthandCluster(raw as unknown as ShorthandConfig);

@@ -1,7 +1,8 @@
 import type { MultusConfig } from "./config";
 import { PlanError } from "../contract/errors";
 import { DEFAULT_IP_ATTEMPTS, LambdaConfig, lambdaGroupsEnvironment } from "../contract/lambda-env";
-import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE, defaultAutoScalingGroupName, hooklessGroupName } from "../contract/lifecycle";
+import { DEFAULT_HOOKS, HEARTBEAT_TIMEOUT_RANGE } from "../contract/lifecycle";
+import { launcherName } from "./group-names";
 import { checkInterfaceTags } from "../contract/tags";
 import type { NetworkPlan } from "./plan";
 
@@ -39,8 +40,8 @@ export function groupNames(
   return config.nodeGroups.map((g) => {
     const given = extra.groups?.[g.name];
     const own = given ?? (config.nodeGroups.length === 1 ? extra : {});
-    // A NodePool or EKS node group: its name, which its instances' tag carries.
-    const autoScalingGroupName = own.autoScalingGroupName ?? (g.kind === "autoscaling" ? defaultAutoScalingGroupName(config.cluster.name, g.name) : hooklessGroupName(config.cluster.name, g.name));
+    // A NodePool or EKS node group: its name, which its instances' tag carries (the NodePool's metadata.name, ipam/group-names.ts).
+    const autoScalingGroupName = own.autoScalingGroupName ?? launcherName(config.cluster.name, g);
     const hook = given?.launchHookTimeout !== undefined ? { at: `groups.${g.name}.launchHookTimeout`, value: given.launchHookTimeout } : { at: "launchHookTimeout", value: extra.launchHookTimeout };
     return {
       name: g.name,

@@ -419,7 +419,7 @@ export function groupIam(top: ClusterIamConfig | undefined, group: NodeIamConfig
 }
 
 /** Checks what only holds for the group's resolved IAM (top-level defaults and its own together). */
-function checkResolvedIam(iam: NodeIamConfig, at: string, c: Checker, groups: number): void {
+function checkResolvedIam(iam: NodeIamConfig, at: string, c: Checker): void {
   const where = (f: keyof NodeIamConfig) => `${at}.iam.${f} (or iam.${f})`;
   if (iam.instanceProfileArn !== undefined && iam.roleArn === undefined) {
     c.fail(where("instanceProfileArn"), "is set without roleArn", "give the profile's role as roleArn too: the access entry and the agent's policy need it");
@@ -430,9 +430,7 @@ function checkResolvedIam(iam: NodeIamConfig, at: string, c: Checker, groups: nu
     }
     if ((iam.additionalPolicyArns ?? []).length) c.fail(where("additionalPolicyArns"), "would attach policies to the existing role roleArn", "attach them to your role yourself, or leave roleArn out");
   }
-  if (groups > 1 && iam.roleName !== undefined && iam.roleUseNamePrefix === false) {
-    c.fail(where("roleName"), `with roleUseNamePrefix false names one role for ${groups} node groups`, "set roleName per group, or keep roleUseNamePrefix true");
-  }
+  // Two groups' fixed role names (roleUseNamePrefix false, or a Karpenter group's default) are compared in ipam/cluster-config.ts checkRoleNames.
 }
 
 function checkLifecycleHooks(v: unknown, at: string, c: Checker): void {
@@ -467,10 +465,9 @@ function checkScript(v: unknown, field: string, c: Checker): void {
 
 /**
  * Checks a node group's production options (`nodeGroup` or `nodeGroups[i]` at `at`), naming the
- * field. `zones`: the group's availability zones; `groups`: how many node groups share the
- * top-level defaults.
+ * field. `zones`: the group's availability zones; `top`: the top-level iam defaults.
  */
-export function checkNodeGroupOptions(ng: Json, at: string, c: Checker, zones: number, groups: number, top?: ClusterIamConfig): void {
+export function checkNodeGroupOptions(ng: Json, at: string, c: Checker, zones: number, top?: ClusterIamConfig): void {
   if (ng.instanceTypes !== undefined) {
     const types = c.list(ng.instanceTypes, `${at}.instanceTypes`);
     if (types.length > MAX_INSTANCE_TYPES) c.fail(`${at}.instanceTypes`, `lists ${types.length} types, more than a mixed instances policy holds (${MAX_INSTANCE_TYPES})`, `list at most ${MAX_INSTANCE_TYPES}`);
@@ -561,7 +558,7 @@ export function checkNodeGroupOptions(ng: Json, at: string, c: Checker, zones: n
   if (ng.labels !== undefined) checkLabels(ng.labels, `${at}.labels`, c);
   if (ng.taints !== undefined) checkTaints(ng.taints, `${at}.taints`, c);
   if (ng.iam !== undefined) checkIam(ng.iam, `${at}.iam`, c, false);
-  checkResolvedIam(groupIam(top, ng.iam as NodeIamConfig | undefined), at, c, groups);
+  checkResolvedIam(groupIam(top, ng.iam as NodeIamConfig | undefined), at, c);
   if (ng.lifecycleHooks !== undefined) checkLifecycleHooks(ng.lifecycleHooks, `${at}.lifecycleHooks`, c);
   if (ng.tags !== undefined) checkTags(ng.tags, `${at}.tags`, c);
   if (ng.resourceTags !== undefined) {

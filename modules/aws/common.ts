@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { Fn, Token } from "cdktf";
 import { PlanError } from "../../contract/errors";
+import { fitName as fitLiteralName } from "../../ipam/group-names";
 
 /** True when the value is a literal (not a Terraform reference or variable resolved at apply). */
 export function isLiteral(value: unknown): boolean {
@@ -59,9 +59,7 @@ export class PropChecker {
  * suffixed with a short hash of the full name so two long names stay distinct.
  */
 export function fitName(name: string, max: number): string {
-  if (!isLiteral(name) || name.length <= max) return name;
-  const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
-  return `${name.slice(0, max - 9)}-${hash}`;
+  return isLiteral(name) ? fitLiteralName(name, max) : name;
 }
 
 /** `arn:<partition>:<service>:<region>:<account>:<resource>`; account "*" keeps it offline (no caller identity lookup). */

@@ -26,6 +26,8 @@ import { MULTUS_NODE_LABEL, isLabelValue } from "../../contract/node-label";
 import { awsContext } from "./aws-context";
 import { agentPolicyStatements } from "./agent-role";
 import { NodeGroupKind } from "../../contract/lifecycle";
+import type { CapacityType } from "../../ipam/cluster-config";
+import { nodeRoleName as resolveNodeRoleName, roleNameOfArn } from "../../ipam/group-names";
 import { STARTUP_TAINT } from "../../contract/node-network";
 import { DEFAULT_HOOKS, DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, LIFECYCLE_RESULTS, LifecycleResult, TRANSITIONS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
 import { PropChecker, fitName, isLiteral, literalOnly } from "./common";
@@ -53,6 +55,13 @@ export interface MultusNodeGroupProps extends NodeGroupOptions {
    * @default "autoscaling"
    */
   readonly kind?: NodeGroupKind;
+  /**
+   * `managed` groups: the capacity the EKS node group runs on (aws_eks_node_group
+   * capacity_type). A `karpenter` group's is its NodePool's requirement (the config's
+   * capacityTypes); an `autoscaling` group's Spot is `spot`.
+   * @default "ON_DEMAND"
+   */
+  readonly capacityType?: EksCapacityType;
   /** The EKS cluster the nodes join. */
   readonly clusterName: string;
   /** API server endpoint, written into the node's bootstrap (no DescribeCluster at boot). */
@@ -205,10 +214,9 @@ const DEFAULTS = {
  */
 export const KARPENTER_SECURITY_GROUP_TAG = "multus.eks.amazonaws.com/karpenter-node-class";
 
-/** A `karpenter` group's node role name unless iam.roleName gives one: fixed, so the EC2NodeClass (another stack) can name it. */
-export function karpenterNodeRoleName(clusterName: string, nodeGroupName: string): string {
-  return fitName(`${clusterName}-${nodeGroupName}-node`, 64);
-}
+/** EKS's spelling of a managed group's capacity type (CreateNodegroup capacityType). */
+export const EKS_CAPACITY_TYPES = { "on-demand": "ON_DEMAND", spot: "SPOT" } as const satisfies Record<CapacityType, string>;
+export type EksCapacityType = (typeof EKS_CAPACITY_TYPES)[CapacityType];
 
 export class MultusNodeGroup extends Construct {
   readonly kind: NodeGroupKind;
@@ -263,16 +271,17 @@ export class MultusNodeGroup extends Construct {
     // also attached AWSCloudFormationFullAccess and EC2 actions on "*".
     const iam = props.iam ?? {};
     let nodeRoleName: string;
-    if (iam.roleArn !== undefined) {
-      this.nodeRoleArn = iam.roleArn;
-      nodeRoleName = roleNameOf(iam.roleArn);
+    // The same resolution as the EC2NodeClass's spec.role (ipam/group-names.ts).
+    const role = resolveNodeRoleName(p.clusterName, { name: p.nodeGroupName, kind }, iam);
+    if (role.existing) {
+      this.nodeRoleArn = role.roleArn;
+      nodeRoleName = roleNameOf(role.roleArn);
     } else {
       const assume = new DataAwsIamPolicyDocument(this, "node-assume-role", {
         statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: [`ec2.${ctx.dnsSuffix}`] }] }],
       });
-      const roleName = iam.roleName ?? (kind === "karpenter" ? karpenterNodeRoleName(p.clusterName, p.nodeGroupName) : fitName(`${p.nodeGroupName}-node`, 37));
       this.nodeRole = new IamRole(this, "node-role", {
-        ...((iam.roleUseNamePrefix ?? kind !== "karpenter") ? { namePrefix: `${roleName}-` } : { name: roleName }),
+        ...(role.prefix ? { namePrefix: `${role.name}-` } : { name: role.name }),
         path: iam.rolePath,
         permissionsBoundary: iam.permissionsBoundary,
         description: `EKS ${p.clusterName} node group ${p.nodeGroupName} (multus)`,
@@ -447,7 +456,7 @@ export class MultusNodeGroup extends Construct {
         nodeRoleArn: this.nodeRoleArn,
         subnetIds: p.subnetIds,
         instanceTypes: p.instanceTypes,
-        capacityType: "ON_DEMAND",
+        capacityType: props.capacityType ?? EKS_CAPACITY_TYPES["on-demand"],
         scalingConfig: { minSize: p.minSize, maxSize: p.maxSize, desiredSize: p.desiredSize },
         launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
         // EKS labels and taints the nodes too (the kubelet's own flags in the user data say the same).
@@ -590,7 +599,7 @@ function ebsMapping(deviceName: string, v: VolumeConfig, deleteOnTermination: bo
 
 /** The role name in a role ARN (`arn:aws:iam::<account>:role[/path]/<name>`), also for a module variable. */
 function roleNameOf(roleArn: string): string {
-  if (isLiteral(roleArn)) return roleArn.slice(roleArn.lastIndexOf("/") + 1);
+  if (isLiteral(roleArn)) return roleNameOfArn(roleArn);
   return Token.asString(Fn.element(Fn.reverse(Fn.split("/", roleArn)), 0));
 }
 
@@ -622,7 +631,7 @@ type OptionProps =
   | "maxInstanceLifetime" | "healthCheckGracePeriod" | "enabledMetrics" | "volume" | "extraVolumes" | "preBootstrapScript" | "postBootstrapScript" | "nodeConfig"
   | "labels" | "taints" | "iam" | "lifecycleHooks" | "resourceTags";
 type ResolvedNodeGroupProps = Required<
-  Omit<MultusNodeGroupProps, "amiId" | "amiSsmParameter" | "keyName" | "nodeSecurityGroupId" | "additionalSecurityGroupIds" | "eniTagValue" | "launchDependsOn" | "tags" | "kind" | OptionProps>
+  Omit<MultusNodeGroupProps, "amiId" | "amiSsmParameter" | "keyName" | "nodeSecurityGroupId" | "additionalSecurityGroupIds" | "eniTagValue" | "launchDependsOn" | "tags" | "kind" | "capacityType" | OptionProps>
 > & {
   readonly instanceTypes: string[];
   readonly manageDesiredCapacity: boolean;
@@ -669,6 +678,11 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
   else c.str(props.amiSsmParameter, "amiSsmParameter", /^\/[\w.\-/]+$/, "/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/standard/recommended/image_id");
   const volumeSize = props.volumeSize ?? DEFAULTS.volumeSize;
   c.int(volumeSize, "volumeSize", 20, 16384);
+  if (props.capacityType !== undefined) {
+    if ((props.kind ?? "autoscaling") !== "managed") c.fail("capacityType", `is an EKS managed node group's; ${props.kind === "karpenter" ? "a karpenter" : "an autoscaling"} group has none`, props.kind === "karpenter" ? "give the NodePool's capacity types in the config's capacityTypes" : "use spot (the mixed instances policy), or set kind to \"managed\"");
+    // A module variable is checked by its validation instead.
+    if (isLiteral(props.capacityType)) c.oneOf(props.capacityType, "capacityType", Object.values(EKS_CAPACITY_TYPES));
+  }
   const volumeType = props.volumeType ?? DEFAULTS.volumeType;
   c.oneOf(volumeType, "volumeType", ["gp3", "gp2", "io1", "io2"] as const);
   if (props.keyName !== undefined) c.str(props.keyName, "keyName");
@@ -737,7 +751,7 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
     labels: props.labels, taints: props.taints, iam: props.iam, lifecycleHooks: props.lifecycleHooks, resourceTags: props.resourceTags,
   });
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  checkNodeGroupOptions({ ...defined, maxSize: isLiteral(maxSize) ? maxSize : undefined, amiFamily }, "MultusNodeGroup", new Checker(), zones, 1);
+  checkNodeGroupOptions({ ...defined, maxSize: isLiteral(maxSize) ? maxSize : undefined, amiFamily }, "MultusNodeGroup", new Checker(), zones);
   if (props.tags !== undefined) checkTags(literalOnly(props.tags), "MultusNodeGroup.tags", new Checker());
   if (props.eniTagValue !== undefined) c.str(props.eniTagValue, "eniTagValue", /^[\w.:/=+\-@ ]{1,256}$/, "eks-multus-cluster-ng1");
   const hostAddress = props.hostAddress ?? "none";

@@ -5,11 +5,12 @@ import type { MultusConfig } from "../../ipam/config";
 import { isPlaceholder } from "../../ipam/placeholders";
 import { LambdaEnvironmentExtra, groupNames, lambdaEnvironment } from "../../ipam/lambda-env";
 import type { NetworkPlan } from "../../ipam/plan";
+import { capacityTypesOf } from "../../ipam/cluster-config";
 import { RelativeLocalBackend } from "../backend";
 import { ENI_TAG_KEYS } from "../../contract/tags";
 import { concatLists, isLiteral, propError } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
-import { MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
+import { EKS_CAPACITY_TYPES, EksCapacityType, MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
 import { MultusSubnetReservations } from "./reservations";
 import { NodeAgentRole } from "./agent-role";
 import { DEFAULT_HOOKS } from "../../contract/lifecycle";
@@ -100,6 +101,8 @@ interface GroupInputs {
   kmsKeyId?: string;
   /** With spot. */
   spot?: Pick<SpotConfig, "onDemandBaseCapacity" | "onDemandPercentageAboveBaseCapacity">;
+  /** `managed` groups: the EKS node group's capacity type (a variable in module mode). */
+  capacityType?: EksCapacityType;
   /** The group's node role settings that may come from variables. */
   iam: Pick<NodeIamConfig, "roleArn" | "instanceProfileArn" | "permissionsBoundary" | "additionalPolicyArns">;
 }
@@ -143,6 +146,7 @@ function configInputs(config: MultusConfig, plan: NetworkPlan): StackInputs {
             desiredSize: g.desiredSize,
             kmsKeyId: g.volume?.kmsKeyId,
             ...(g.spot ? { spot: g.spot } : {}),
+            ...(g.kind === "managed" ? { capacityType: eksCapacityType(g) } : {}),
             iam: { roleArn: iam.roleArn, instanceProfileArn: iam.instanceProfileArn, permissionsBoundary: iam.permissionsBoundary, additionalPolicyArns: iam.additionalPolicyArns },
           },
         ];
@@ -151,6 +155,11 @@ function configInputs(config: MultusConfig, plan: NetworkPlan): StackInputs {
     lambdaCode: config.lambda,
     oidcProviderArn: config.iam?.nodeAgent?.oidcProviderArn,
   };
+}
+
+/** A managed group's one capacity type (the config's capacityTypes, default on-demand) as EKS spells it. */
+function eksCapacityType(g: MultusConfig["nodeGroups"][number]): EksCapacityType {
+  return EKS_CAPACITY_TYPES[capacityTypesOf(g)[0]!];
 }
 
 /** A variable validation that the value is "" or matches `pattern` (an ARN). */
@@ -204,6 +213,12 @@ function variableInputs(scope: Construct, config: MultusConfig, plan: NetworkPla
           }).numberValue,
         }
       : undefined;
+    const capacityType = g.kind === "managed"
+      ? (v(`${p}capacity_type`, "string", `Capacity type of the EKS managed node group${of}: ${Object.values(EKS_CAPACITY_TYPES).join(" or ")}`, {
+          default: eksCapacityType(g),
+          validation: [{ condition: `\${contains(${JSON.stringify(Object.values(EKS_CAPACITY_TYPES))}, var.${p}capacity_type)}`, errorMessage: `${p}capacity_type must be one of ${Object.values(EKS_CAPACITY_TYPES).join(", ")}.` }],
+        }).stringValue as EksCapacityType)
+      : undefined;
     let groupIamInputs: GroupInputs["iam"];
     if (iam.roleArn !== undefined) {
       // An existing role (and profile): their ARNs, from the caller.
@@ -224,6 +239,7 @@ function variableInputs(scope: Construct, config: MultusConfig, plan: NetworkPla
     return {
       kmsKeyId: orNull(`${p}volume_kms_key_id`),
       ...(spot ? { spot } : {}),
+      ...(capacityType ? { capacityType } : {}),
       iam: groupIamInputs,
       nodeSubnetIds: v(`${p}node_subnet_ids`, "list(string)", `Subnets of the nodes' primary interface${of}`).listValue,
       // No default from the example: a placeholder AMI must not reach a plan unnoticed.
@@ -320,6 +336,10 @@ export class MultusAwsStack extends TerraformStack {
         propError("MultusAwsStack", `nodeGroups.${name}`, "is not a node group of the config", `use one of: ${config.nodeGroups.map((g) => g.name).join(", ")}`);
       }
       rejectDerived(`nodeGroups.${name}`, over, { ...DERIVED_NODE_GROUP_PROPS, nodeGroupName: "rename the group in the config" });
+      // The Kubernetes stacks name the NodePool from the config alone (ipam/group-names.ts): another name here would wire the Lambda to no NodePool.
+      if (over.autoScalingGroupName !== undefined && config.nodeGroups.find((g) => g.name === name)?.kind === "karpenter") {
+        propError("MultusAwsStack", `nodeGroups.${name}.autoScalingGroupName`, "would name a Karpenter group's NodePool, which the Kubernetes stacks name from the config", "leave it out: the NodePool is <cluster>-<group>");
+      }
     }
     if (config.nodeGroups.length > 1) {
       for (const prop of PER_GROUP_PROPS) {
@@ -431,6 +451,7 @@ export class MultusAwsStack extends TerraformStack {
         manageDesiredCapacity: g.manageDesiredCapacity,
         clusterAutoscaler: g.clusterAutoscaler,
         spot: g.spot && { ...g.spot, ...gi.spot },
+        capacityType: gi.capacityType,
         capacityRebalance: g.capacityRebalance,
         instanceRefresh: g.instanceRefresh,
         placementGroup: g.placementGroup,

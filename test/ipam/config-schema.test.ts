@@ -56,6 +56,8 @@ describe("multus.config.schema.json", () => {
       cluster(),
       cluster({ type: "macvlan", mode: "bridge", nad: { name: "data-net", namespace: "cnf" } }, { kind: "karpenter", maxSize: 4, instanceTypes: ["c5.2xlarge"] }),
       cluster({}, { kind: "managed", strategy: "reservation", workerHeadroom: 2 }, { multus: { image: "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/multus-cni:v4.1.4-eksbuild.1_thick" } }),
+      cluster({}, { kind: "karpenter", maxSize: 4, capacityTypes: ["spot", "on-demand"] }),
+      cluster({}, { kind: "managed", capacityTypes: ["spot"] }),
     ]) {
       expect(validate(good) || schemaErrors()).toBe(true);
       expect(() => parseConfig(good)).not.toThrow();
@@ -110,6 +112,11 @@ describe("multus.config.schema.json", () => {
     ["an interface tag the Lambda sets itself", cluster({ interfaceTags: { "multus.eks.amazonaws.com/node-group": "x" } }), /networks\[0\]\.interfaceTags\.multus\.eks\.amazonaws\.com\/node-group: is a tag the Lambda sets itself/],
     ["an instance type listed twice", cluster({}, { instanceTypes: ["c5.2xlarge", "c5.2xlarge"] }), /nodeGroups\[0\]\.instanceTypes\[1\]: c5\.2xlarge is listed twice/],
     ["a bad production option on a group", cluster({}, { volume: { type: "st1" } }), /nodeGroups\[0\]\.volume\.type: must be one of gp3/],
+    ["capacity types on an autoscaling group", cluster({}, { capacityTypes: ["spot"] }), /nodeGroups\[0\]\.capacityTypes: is the capacity of a karpenter or managed group.*Fix: use nodeGroups\[0\]\.spot/],
+    ["two capacity types on a managed group", cluster({}, { kind: "managed", capacityTypes: ["spot", "on-demand"] }), /nodeGroups\[0\]\.capacityTypes: lists 2 capacity types; an EKS managed node group runs on one/],
+    ["EKS's spelling of a capacity type", cluster({}, { kind: "managed", capacityTypes: ["SPOT"] }), /nodeGroups\[0\]\.capacityTypes\[0\]: must be one of on-demand, spot/],
+    ["Karpenter's reserved capacity type", cluster({}, { kind: "karpenter", maxSize: 4, capacityTypes: ["reserved"] }), /nodeGroups\[0\]\.capacityTypes\[0\]: "reserved" launches only into capacity reservations/],
+    ["a capacity type listed twice", cluster({}, { kind: "karpenter", maxSize: 4, capacityTypes: ["spot", "spot"] }), /nodeGroups\[0\]\.capacityTypes\[1\]: spot is listed twice/],
   ])("GIVEN the cluster form with %s THEN the schema refuses what the validator refuses, at the same field", (_what, bad, message) => {
     schemaRefusesAt(bad, message);
     expect(() => parseConfig(bad)).toThrow(message);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig, planNetwork } from "../../ipam";
+import { capacityTypesOf } from "../../ipam/cluster-config";
 import { planError } from "./setup";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../examples/mixed.config.json"), "utf8"));
@@ -53,5 +54,63 @@ describe("nodeGroups[].kind", () => {
     const e = planError(() => parseConfig(mixed((x) => (x.nodeGroups[i][field] = field === "lifecycleHooks" ? [] : field === "instanceRefresh" ? {} : 1))));
     expect(e.field).toBe(`nodeGroups[${i}].${field}`);
     expect(e.kind).toBe("input");
+  });
+});
+
+describe("nodeGroups[].capacityTypes", () => {
+  test("GIVEN the mixed example THEN the karpenter group runs on spot and on-demand (in one order, whatever the config's) and the managed one on on-demand by default", () => {
+    const c = parseConfig(MIXED);
+    expect(MIXED.nodeGroups[1].capacityTypes).toEqual(["spot", "on-demand"]);
+    expect(capacityTypesOf(c.nodeGroups[1]!)).toEqual(["on-demand", "spot"]);
+    expect(c.nodeGroups[2]!.capacityTypes).toBeUndefined();
+    expect(capacityTypesOf(c.nodeGroups[2]!)).toEqual(["on-demand"]);
+  });
+
+  test("GIVEN a managed group with spot THEN accepted", () => {
+    const c = parseConfig(mixed((x) => (x.nodeGroups[2].capacityTypes = ["spot"])));
+    expect(capacityTypesOf(c.nodeGroups[2]!)).toEqual(["spot"]);
+  });
+
+  test("GIVEN capacityTypes on an autoscaling group THEN refused, naming the field and the fix: spot", () => {
+    const e = planError(() => parseConfig(mixed((x) => (x.nodeGroups[0].capacityTypes = ["spot"]))));
+    expect(e.kind).toBe("input");
+    expect(e.field).toBe("nodeGroups[0].capacityTypes");
+    expect(e.fix).toMatch(/use nodeGroups\[0\]\.spot/);
+  });
+
+  test("GIVEN spot on a karpenter group THEN refused, naming capacityTypes as the fix", () => {
+    const e = planError(() => parseConfig(mixed((x) => (x.nodeGroups[1].spot = {}))));
+    expect(e.field).toBe("nodeGroups[1].spot");
+    expect(e.fix).toMatch(/use nodeGroups\[1\]\.capacityTypes/);
+  });
+
+  test("GIVEN an empty capacityTypes THEN refused", () => {
+    const e = planError(() => parseConfig(mixed((x) => (x.nodeGroups[1].capacityTypes = []))));
+    expect(e.field).toBe("nodeGroups[1].capacityTypes");
+  });
+});
+
+describe("a karpenter group's node role name", () => {
+  test.each([
+    ["the group's", (x: any) => (x.nodeGroups[1].iam = { roleUseNamePrefix: true }), "nodeGroups[1].iam.roleUseNamePrefix"],
+    ["the top-level", (x: any) => (x.iam = { roleUseNamePrefix: true }), "iam.roleUseNamePrefix"],
+  ])("GIVEN %s iam.roleUseNamePrefix true THEN refused: the EC2NodeClass could not name the role", (_where, edit, field) => {
+    const e = planError(() => parseConfig(mixed(edit)));
+    expect(e.kind).toBe("input");
+    expect(e.field).toBe(field);
+    expect(e.problem).toMatch(/EC2NodeClass names its node role/);
+  });
+
+  test("GIVEN two karpenter groups and a top-level iam.roleName THEN refused: both would create the one fixed-name role", () => {
+    const e = planError(() =>
+      parseConfig(
+        mixed((x) => {
+          x.iam = { roleName: "multus-node" };
+          Object.assign(x.nodeGroups[2], { kind: "karpenter", minSize: undefined, desiredSize: undefined });
+        }),
+      ),
+    );
+    expect(e.field).toBe("nodeGroups[2].iam.roleName");
+    expect(e.problem).toMatch(/"multus-node", also the role of nodeGroups\[1\]/);
   });
 });

@@ -24,6 +24,8 @@ describe("GIVEN an autoscaling, a karpenter and a managed group on one network",
     expect(ng.node_group_name).toBe("eks-multus-cluster-steady");
     expect(ng.scaling_config).toEqual({ min_size: 1, max_size: 3, desired_size: 2 });
     expect(ng.instance_types).toEqual(["m5.xlarge"]);
+    // capacityTypes left out: on-demand.
+    expect(ng.capacity_type).toBe("ON_DEMAND");
     expect(ng.taint).toContainEqual({ key: STARTUP_TAINT.key, value: STARTUP_TAINT.value, effect: "NO_SCHEDULE" });
     expect(ng.labels["multus.eks.amazonaws.com/node-group"]).toBe("steady");
     // Two launch templates (autoscaling and managed); the managed one holds no subnet, instance type or profile.
@@ -97,5 +99,43 @@ describe("GIVEN an autoscaling, a karpenter and a managed group on one network",
     expect(resources(noSweep, "aws_lambda_permission").map((p) => p.statement_id)).not.toContain("AllowSweepSchedule");
     const none = synthConfigStack(MIXED, { lambda: { reconcileSchedule: null } }).tf;
     expect(resources(none, "aws_lambda_permission").map((p) => p.statement_id)).not.toContain("AllowReconcileSchedule");
+  });
+});
+
+describe("GIVEN the mixed example with its managed group on spot", () => {
+  const user = structuredClone(MIXED);
+  user.nodeGroups[2].capacityTypes = ["spot"];
+
+  test("THEN the aws_eks_node_group's capacity_type is SPOT", () => {
+    expect(only(synthConfigStack(user).tf, "aws_eks_node_group").capacity_type).toBe("SPOT");
+  });
+
+  test("WHEN synthesized as a module THEN capacity_type is a variable of the managed group only, defaulting to SPOT and validated to EKS's values", () => {
+    const { tf } = synthConfigStack(user, { mode: "module" });
+    expect(only(tf, "aws_eks_node_group").capacity_type).toBe("${var.steady_capacity_type}");
+    const variable = tf.variable.steady_capacity_type;
+    expect(variable.default).toBe("SPOT");
+    expect(variable.validation[0].condition).toBe('${contains(["ON_DEMAND","SPOT"], var.steady_capacity_type)}');
+    expect(Object.keys(tf.variable).filter((v) => v.endsWith("capacity_type"))).toEqual(["steady_capacity_type"]);
+  });
+});
+
+describe("GIVEN per-group props (capacityType, autoScalingGroupName) on the mixed example's stack", () => {
+  const { config, plan } = synthConfigStack(MIXED);
+  const build = (group: number, capacityType: string) => () =>
+    synthConfigStack(MIXED, { nodeGroups: { [config.nodeGroups[group]!.name]: { capacityType: capacityType as "SPOT" } } });
+
+  test("WHEN capacityType is set on an autoscaling or karpenter group THEN refused, naming the prop and where the capacity goes instead", () => {
+    expect(plan.groups[0]!.kind).toBe("autoscaling");
+    expect(build(0, "SPOT")).toThrow(/MultusNodeGroup\.capacityType: is an EKS managed node group's; an autoscaling group has none.*use spot/);
+    expect(build(1, "SPOT")).toThrow(/MultusNodeGroup\.capacityType: .*capacityTypes/);
+  });
+
+  test("WHEN a karpenter group's autoScalingGroupName is given THEN refused: the Kubernetes stacks name its NodePool from the config", () => {
+    expect(() => synthConfigStack(MIXED, { nodeGroups: { burst: { autoScalingGroupName: "other" } } })).toThrow(/MultusAwsStack\.nodeGroups\.burst\.autoScalingGroupName: would name a Karpenter group's NodePool/);
+  });
+
+  test("WHEN capacityType is a value EKS does not take THEN refused, naming the values", () => {
+    expect(build(2, "CAPACITY_BLOCK")).toThrow(/MultusNodeGroup\.capacityType: must be one of ON_DEMAND, SPOT/);
   });
 });

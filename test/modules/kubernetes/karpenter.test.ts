@@ -4,6 +4,9 @@ import Ajv from "ajv";
 import { parse } from "yaml";
 import { parseConfig, planNetwork } from "../../../ipam";
 import { STARTUP_TAINT } from "../../../contract/node-network";
+import { GROUP_INSTANCE_TAG } from "../../../contract/state-change";
+import { parseLambdaGroups } from "../../../contract/lambda-env";
+import { only, statements, synthConfigStack } from "../aws/helpers";
 import { buildKubernetesStacks } from "../../../modules/kubernetes/stacks";
 import { K8sObject } from "../../../modules/kubernetes/objects/common";
 import { find, manifestsOf, newApp, synthJson } from "./helpers";
@@ -67,6 +70,11 @@ describe("GIVEN the mixed example's karpenter group", () => {
     expect(spec.template.metadata.labels["multus.eks.amazonaws.com/node-group"]).toBe("burst");
   });
 
+  test("THEN the NodePool runs on the group's capacity types, spot and on-demand (the example lists spot first; the requirement's order is fixed)", () => {
+    expect(MIXED.nodeGroups[1].capacityTypes).toEqual(["spot", "on-demand"]);
+    expect((nodePool.spec as Json).template.spec.requirements).toContainEqual({ key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand", "spot"] });
+  });
+
   test("THEN the EC2NodeClass: AL2023 by AMI id, subnets by id, node role by name, kubelet maxPods from the plan, user data with the host networking part", () => {
     const spec = nodeClass.spec as Json;
     expect(spec.amiFamily).toBe("AL2023");
@@ -84,5 +92,52 @@ describe("GIVEN the mixed example's karpenter group", () => {
     const bad = structuredClone(nodePool) as Json;
     bad.spec.template.spec.startupTaint = bad.spec.template.spec.startupTaints;
     expect(errors(validNodePool, bad as K8sObject).join()).toMatch(/additionalProperty.*startupTaint"/);
+  });
+});
+
+describe("GIVEN a karpenter group whose capacityTypes are left out", () => {
+  const user = structuredClone(MIXED);
+  delete user.nodeGroups[1].capacityTypes;
+  const config = parseConfig(user);
+  const nodePool = find(manifestsOf(synthJson(buildKubernetesStacks(newApp(), config, planNetwork(config)).networks)), "NodePool", "eks-multus-cluster-burst");
+
+  test("THEN the NodePool runs on on-demand only, and still validates against the CRD", () => {
+    expect((nodePool.spec as Json).template.spec.requirements).toContainEqual({ key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] });
+    expect(errors(validNodePool, nodePool)).toEqual([]);
+  });
+});
+
+describe("GIVEN the AWS stack and the Kubernetes stacks synthesized from one cluster config", () => {
+  /** A Terraform reference `${aws_iam_role.<id>.name}` read back to the role's name in the synthesized JSON; a literal as is. */
+  const roleName = (tf: Json, value: string): string => {
+    const ref = /^\$\{aws_iam_role\.([^.]+)\.name\}$/.exec(value);
+    return ref ? tf.resource.aws_iam_role[ref[1]!].name : value;
+  };
+
+  test.each([
+    ["the example as it is", () => {}],
+    ["a top-level iam.roleName", (x: Json) => (x.iam = { roleName: "cnf-node" })],
+    ["the group's own iam.roleName", (x: Json) => (x.nodeGroups[1].iam = { roleName: "burst-role", roleUseNamePrefix: false })],
+    ["an existing role (iam.roleArn)", (x: Json) => (x.nodeGroups[1].iam = { roleArn: "arn:aws:iam::111122223333:role/eks/KarpenterNodeRole-burst" })],
+    ["a long cluster name", (x: Json) => (x.cluster.name = "a-cluster-name-that-is-long-enough-to-be-cut-to-fit-iam")],
+  ])("WHEN it has %s THEN the EC2NodeClass names the AWS stack's node role, and the NodePool is the name the Lambda selects instances by", (_what, edit) => {
+    const user = structuredClone(MIXED);
+    edit(user);
+    const { tf, config, plan } = synthConfigStack(user);
+    const objects = manifestsOf(synthJson(buildKubernetesStacks(newApp(), config, plan).networks));
+    const nodeClass = find(objects, "EC2NodeClass");
+    const nodePool = find(objects, "NodePool");
+
+    // The role: the AWS stack's own output for the group, read back to the aws_iam_role it names.
+    const role = roleName(tf, tf.output.karpenter_node_role_names.value.burst);
+    expect((nodeClass.spec as Json).role).toBe(role);
+    if (!user.nodeGroups[1].iam?.roleArn) expect(Object.values(tf.resource.aws_iam_role as Record<string, Json>).filter((r) => r.name === role)).toHaveLength(1);
+
+    // The NodePool: the value the Lambda's environment and its attach permission select the group's instances by.
+    const burst = parseLambdaGroups(only(tf, "aws_lambda_function").environment.variables).find((g) => g.kind === "karpenter")!;
+    expect(nodePool.metadata.name).toBe(burst.autoScalingGroupName);
+    const attach = statements(tf).filter((st) => String(st.sid).startsWith("AttachToHooklessInstances")).find((st) => st.condition[0].variable === `aws:ResourceTag/${GROUP_INSTANCE_TAG.karpenter}`)!;
+    expect(attach.condition[0].values).toEqual([nodePool.metadata.name]);
+    expect((nodePool.spec as Json).template.spec.nodeClassRef.name).toBe(nodeClass.metadata.name);
   });
 });
