@@ -96,6 +96,27 @@ export function parseSubnet6(cidr: unknown, field: string): Subnet6 {
 }
 
 /**
+ * The prefix lengths of a VPC's IPv6 CIDR block: Amazon's pool gives a fixed /56; from an IPAM
+ * pool or a BYOIP range "possible IPv6 netmask lengths are between /44 and /60 in increments of
+ * /4" (VPC user guide, "Add or remove a CIDR block from your VPC",
+ * https://docs.aws.amazon.com/vpc/latest/userguide/modify-vpcs.html; API reference CreateVpc,
+ * AmazonProvidedIpv6CidrBlock: "an Amazon-provided IPv6 CIDR block with a /56 prefix length").
+ */
+export const VPC6_PREFIXES = [44, 48, 52, 56, 60] as const;
+
+/** Parses a VPC's IPv6 CIDR block: one of VPC6_PREFIXES, written canonically (no host bits). */
+export function parseVpcCidr6(cidr: unknown, field: string): Subnet6 {
+  const block = parseCidr6(cidr, field);
+  if (!(VPC6_PREFIXES as readonly number[]).includes(block.prefix)) {
+    throw new PlanError(field, `${block.cidr} is a /${block.prefix}; a VPC's IPv6 block is a /${VPC6_PREFIXES.join(", /")} (Amazon's pool gives a /56)`, "give the VPC's IPv6 CIDR as EC2 shows it (DescribeVpcs Ipv6CidrBlockAssociationSet), e.g. 2001:db8:1234:1a00::/56");
+  }
+  if (ip6ToBig(String(cidr).split("/")[0]!) !== block.first) {
+    throw new PlanError(field, `"${String(cidr)}" has host bits set`, `write it as ${block.cidr}`);
+  }
+  return block;
+}
+
+/**
  * The five addresses AWS reserves in every IPv6 subnet CIDR: the first four (the network
  * address, ::1 the VPC router, ::2, ::3) and the last. Source: VPC user guide, "Subnet CIDR
  * blocks", subnet sizing for IPv6 (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html):

@@ -1,4 +1,5 @@
 import type { Subnet } from "../contract/address";
+import type { Subnet6 } from "../contract/address6";
 import { JsonObject as Json, isObject } from "../contract/json";
 import { NODE_GROUP_KINDS, NodeGroupKind, Strategy } from "../contract/lifecycle";
 import { checkInterfaceTags } from "../contract/tags";
@@ -175,7 +176,7 @@ export function groupDefaults(): Json {
   return { ...ng, strategy, podsPerNode, podHeadroom, reserveWorkerBlock };
 }
 
-function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRange: Subnet, seen: SeenSubnets): NetworkConfig {
+function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRange: Subnet, seen: SeenSubnets, vpcRange6?: Subnet6): NetworkConfig {
   const raw = c.keys(n, at, CONFIG_FIELDS["networks[]"]);
   const net = { ...NETWORK_DEFAULTS, ...raw } as Json;
   const name = c.str(net.name, `${at}.name`, NETWORK_NAME_PATTERN, "data");
@@ -193,7 +194,7 @@ function parseNetwork(n: unknown, at: string, c: Checker, region: string, vpcRan
   const nad = c.keys(net.nad, `${at}.nad`, CONFIG_FIELDS["networks[].nad"]);
   if (nad.name !== undefined) c.str(nad.name, `${at}.nad.name`, NAD_NAME_PATTERN, "data-net");
   if (nad.namespace !== undefined) c.str(nad.namespace, `${at}.nad.namespace`, NAD_NAMESPACE_PATTERN, "default");
-  const subnets = c.list(net.subnets, `${at}.subnets`).map((s, j) => checkMultusSubnet(s, `${at}.subnets[${j}]`, c, region, vpcRange, seen) as unknown as MultusSubnetConfig);
+  const subnets = c.list(net.subnets, `${at}.subnets`).map((s, j) => checkMultusSubnet(s, `${at}.subnets[${j}]`, c, region, vpcRange, seen, vpcRange6) as unknown as MultusSubnetConfig);
   subnets.forEach((s, j) => {
     const k = subnets.findIndex((o) => o.availabilityZone === s.availabilityZone);
     if (k !== j) {
@@ -372,9 +373,9 @@ function checkRoleNames(raw: Json, groups: readonly NodeGroupConfig[], c: Checke
 }
 
 /** The cluster form after the common fields (region, cluster, vpc) were checked. */
-export function parseClusterConfig(raw: Json, region: string, vpcRange: Subnet, c: Checker): ClusterMultusConfig {
+export function parseClusterConfig(raw: Json, region: string, vpcRange: Subnet, c: Checker, vpcRange6?: Subnet6): ClusterMultusConfig {
   const seen: SeenSubnets = [];
-  const networks = c.list(raw.networks, "networks").map((n, i) => parseNetwork(n, `networks[${i}]`, c, region, vpcRange, seen));
+  const networks = c.list(raw.networks, "networks").map((n, i) => parseNetwork(n, `networks[${i}]`, c, region, vpcRange, seen, vpcRange6));
   networks.forEach((n, i) => {
     const k = networks.findIndex((o) => o.name === n.name);
     if (k !== i) c.fail(`networks[${i}].name`, `"${n.name}" is also the name of networks[${k}]`, "give each network its own name");

@@ -22,7 +22,7 @@ export const CLUSTER_MULTUS_FIELDS = ["image"] as const;
 export const CONFIG_FIELDS = {
   "": ["$schema", "region", "cluster", "vpc", "nodeGroup", "multus", "whereabouts", "agent", "iam", "tags", "lambda"],
   cluster: ["name", "version", "endpoint", "certificateAuthority", "serviceCidr", "securityGroupId"],
-  vpc: ["id", "cidr"],
+  vpc: ["id", "cidr", "ipv6Cidr"],
   nodeGroup: [...NODE_GROUP_FIELDS, ...NODE_GROUP_OPTIONS],
   multus: [...GROUP_ADDRESS_FIELDS, "securityGroupIds", "interfaceTags", "subnets", ...CLUSTER_MULTUS_FIELDS],
   "multus.subnets[]": ["cidr", "id", "availabilityZone", "podRange", "ipv6Cidr"],
@@ -63,7 +63,7 @@ export const CONFIG_LIMITS: Readonly<Record<string, readonly [number, number]>> 
 
 /** Fields that may be left out (no default). */
 export const OPTIONAL_FIELDS = [
-  "$schema", "nodeGroup.keyName", "multus.workerHeadroom", "multus.image", "multus.subnets[].podRange", "multus.subnets[].ipv6Cidr", "whereabouts", "agent", "whereabouts.image", "agent.image",
+  "$schema", "nodeGroup.keyName", "multus.workerHeadroom", "multus.image", "multus.subnets[].podRange", "multus.subnets[].ipv6Cidr", "vpc.ipv6Cidr", "whereabouts", "agent", "whereabouts.image", "agent.image",
   "iam", "tags", "lambda", ...NODE_GROUP_OPTIONS.map((f) => `nodeGroup.${f}` as const),
   "networks[].type", "networks[].mode", "networks[].sourceDestCheck", "networks[].nad.name", "networks[].nad.namespace",
   "nodeGroups[].capacityTypes",

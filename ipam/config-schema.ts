@@ -1,5 +1,6 @@
 import { HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, NODE_GROUP_KINDS, NODE_GROUP_NAME_PATTERN, STRATEGIES } from "../contract/lifecycle";
 import { ENI_TAG_KEYS, MAX_TAGS_PER_RESOURCE, TAG_TEXT } from "../contract/tags";
+import { VPC6_PREFIXES } from "../contract/address6";
 import { CLUSTER_MULTUS_FIELDS, CONFIG_FIELDS, CONFIG_LIMITS, GROUP_ADDRESS_FIELDS, OPTIONAL_FIELDS, idPattern } from "./config-fields";
 import { CLUSTER_PATTERNS, DEFAULT_CONFIG } from "./config";
 import {
@@ -93,6 +94,11 @@ const OPTIONAL_TYPES: Record<string, Schema> = {
   "multus.workerHeadroom": { type: "integer" },
   "multus.image": { type: "string", description: "Multus thick image; default: the one EKS publishes in the region's add-on registry" },
   "multus.subnets[].podRange": { type: "string", description: "pod block as FIRST-LAST or a CIDR" },
+  "vpc.ipv6Cidr": {
+    type: "string",
+    pattern: `/(${VPC6_PREFIXES.join("|")})$`,
+    description: "the VPC's IPv6 CIDR block (a /56 from Amazon's pool, /44 to /60 in steps of /4 from IPAM or BYOIP); every multus subnet's ipv6Cidr must lie inside it",
+  },
   "multus.subnets[].ipv6Cidr": { type: "string", description: "the subnet's IPv6 /64, for a dual-stack network (IPv6 worker and pod blocks, IPv6 reservations)" },
   "whereabouts.image": { type: "string" },
   "agent.image": { type: "string", description: "built from agent/Dockerfile and pushed" },

@@ -1,5 +1,5 @@
 import { Subnet, overlaps, parseCidr, parseSubnet, rangeInside } from "../contract/address";
-import { Ip6Range, overlaps6, parseSubnet6 } from "../contract/address6";
+import { Ip6Range, Subnet6, overlaps6, parseSubnet6, parseVpcCidr6, rangeInside6 } from "../contract/address6";
 import { PlanError } from "../contract/errors";
 import { DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, STRATEGIES, Strategy } from "../contract/lifecycle";
 import { instanceLimits } from "./capacity";
@@ -53,6 +53,8 @@ export interface ShorthandConfig {
     readonly id: string;
     /** @default "10.0.0.0/16" */
     readonly cidr: string;
+    /** The VPC's IPv6 block (a /56 from Amazon, /44../60 from IPAM or BYOIP): every multus subnet's ipv6Cidr must lie inside it. @default none (not checked) */
+    readonly ipv6Cidr?: string;
   };
   readonly nodeGroup: {
     /** @default "ng1" */
@@ -298,8 +300,8 @@ export function checkInterfaceFields(m: Json, at: string, c: Checker): void {
 /** Multus subnets seen so far in a config: every subnet's CIDR (and IPv6 CIDR) is its own. */
 export type SeenSubnets = { cidr: string; field: string; range?: { first: number; last: number }; range6?: Ip6Range }[];
 
-/** Checks one multus subnet `{cidr, id, availabilityZone, podRange?, ipv6Cidr?}` at field `f`: in the region, inside the VPC, clear of those `seen`. */
-export function checkMultusSubnet(s: unknown, f: string, c: Checker, region: string, vpcRange: Subnet, seen: SeenSubnets): Json {
+/** Checks one multus subnet `{cidr, id, availabilityZone, podRange?, ipv6Cidr?}` at field `f`: in the region, inside the VPC (its IPv6 block too, when given), clear of those `seen`. */
+export function checkMultusSubnet(s: unknown, f: string, c: Checker, region: string, vpcRange: Subnet, seen: SeenSubnets, vpcRange6?: Subnet6): Json {
   const sub = c.keys(s, f, CONFIG_FIELDS["multus.subnets[]"]);
   const parsed = parseSubnet(sub.cidr, `${f}.cidr`);
   c.str(sub.id, `${f}.id`, ID("subnet"), "subnet-0123456789abcdef0");
@@ -314,6 +316,9 @@ export function checkMultusSubnet(s: unknown, f: string, c: Checker, region: str
   seen.push({ cidr: parsed.cidr, field: `${f}.cidr`, range });
   if (sub.ipv6Cidr !== undefined) {
     const v6 = parseSubnet6(sub.ipv6Cidr, `${f}.ipv6Cidr`);
+    if (vpcRange6 && !rangeInside6(v6, vpcRange6)) {
+      c.fail(`${f}.ipv6Cidr`, `${v6.cidr} is not inside vpc.ipv6Cidr ${vpcRange6.cidr}`, "use a /64 of the VPC's IPv6 block, or correct vpc.ipv6Cidr");
+    }
     const twin = seen.find((o) => o.range6 && overlaps6(o.range6, v6));
     if (twin) c.fail(`${f}.ipv6Cidr`, `${v6.cidr} is also ${twin.field}`, "give each multus subnet its own IPv6 /64");
     seen.push({ cidr: v6.cidr, field: `${f}.ipv6Cidr`, range6: v6 });
@@ -359,9 +364,10 @@ function checkConfig(merged: unknown, clusterForm: boolean): MultusConfig {
   const vpc = c.keys(raw.vpc, "vpc", CONFIG_FIELDS.vpc);
   c.str(vpc.id, "vpc.id", ID("vpc"), "vpc-0123456789abcdef0");
   const vpcRange = parseCidr(c.str(vpc.cidr, "vpc.cidr"), "vpc.cidr");
+  const vpcRange6 = vpc.ipv6Cidr === undefined ? undefined : parseVpcCidr6(vpc.ipv6Cidr, "vpc.ipv6Cidr");
   checkClusterOptions(raw, c);
 
-  if (clusterForm) return parseClusterConfig(raw, region, vpcRange, c);
+  if (clusterForm) return parseClusterConfig(raw, region, vpcRange, c, vpcRange6);
 
   const ng = c.keys(raw.nodeGroup, "nodeGroup", CONFIG_FIELDS.nodeGroup);
   checkNodeGroupFields(ng, "nodeGroup", c);
@@ -372,7 +378,7 @@ function checkConfig(merged: unknown, clusterForm: boolean): MultusConfig {
   checkInterfaceFields(m, "multus", c);
   const subnets = c.list(m.subnets, "multus.subnets");
   const seen: SeenSubnets = [];
-  subnets.forEach((s, i) => checkMultusSubnet(s, `multus.subnets[${i}]`, c, region, vpcRange, seen));
+  subnets.forEach((s, i) => checkMultusSubnet(s, `multus.subnets[${i}]`, c, region, vpcRange, seen, vpcRange6));
   const ids = subnets.map((s) => (s as Json).id);
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) c.fail(`multus.subnets[${i}].id`, `${String(id)} is listed twice`, "list each multus subnet once");

@@ -90,3 +90,21 @@ export function literalOnly<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Tag maps merged, a later one over an earlier one: in JS while every map is literal, else with
+ * Terraform's merge (a module variable's map is known at plan time only). Adjacent literal maps
+ * are folded first, so the expression holds only what it needs.
+ */
+export function mergeTags(...maps: (Readonly<Record<string, string>> | undefined)[]): Record<string, string> {
+  const parts: Record<string, string>[] = [];
+  for (const m of maps) {
+    if (m === undefined) continue;
+    const last = parts[parts.length - 1];
+    if (isLiteral(m) && last !== undefined && isLiteral(last)) parts[parts.length - 1] = { ...last, ...m };
+    else parts.push(isLiteral(m) ? { ...m } : (m as Record<string, string>));
+  }
+  if (parts.every((p) => isLiteral(p))) return parts[0] ?? {};
+  const needed = parts.filter((p) => !isLiteral(p) || Object.keys(p).length > 0);
+  return needed.length === 1 ? needed[0]! : Token.asStringMap(Fn.merge(needed));
+}

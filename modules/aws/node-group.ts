@@ -1,4 +1,4 @@
-import { Fn, ITerraformDependable, TerraformIterator, Token } from "cdktf";
+import { Fn, IResolvable, ITerraformDependable, TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
@@ -30,7 +30,7 @@ import type { CapacityType } from "../../ipam/cluster-config";
 import { nodeRoleName as resolveNodeRoleName, roleNameOfArn } from "../../ipam/group-names";
 import { STARTUP_TAINT } from "../../contract/node-network";
 import { DEFAULT_HOOKS, DEFAULT_NODE_GROUP_NAME, NODE_GROUP_NAME_PATTERN, HEARTBEAT_TIMEOUT_RANGE, HOOK_NAME_PATTERN, LIFECYCLE_RESULTS, LifecycleResult, TRANSITIONS, defaultAutoScalingGroupName } from "../../contract/lifecycle";
-import { PropChecker, fitName, isLiteral, literalOnly } from "./common";
+import { PropChecker, fitName, isLiteral, literalOnly, mergeTags } from "./common";
 import { AMI_FAMILIES, AmiFamily, HOST_ADDRESSES, HostAddress, MultusEniSpec, nodeUserData } from "./user-data";
 
 /** How the nodes are allowed into the cluster. */
@@ -339,7 +339,7 @@ export class MultusNodeGroup extends Construct {
         namePrefix: fitName(`${p.clusterName}-${p.nodeGroupName}-node-`, 100),
         description: "Security group for all nodes in the cluster",
         vpcId: p.vpcId,
-        tags: { ...tags, [clusterTag]: "owned", ...(kind === "karpenter" ? { [KARPENTER_SECURITY_GROUP_TAG]: `${p.clusterName}-${p.nodeGroupName}` } : {}) },
+        tags: mergeTags(tags, { [clusterTag]: "owned", ...(kind === "karpenter" ? { [KARPENTER_SECURITY_GROUP_TAG]: `${p.clusterName}-${p.nodeGroupName}` } : {}) }),
         lifecycle: { createBeforeDestroy: true },
       });
       this.nodeSecurityGroupId = sg.id;
@@ -401,9 +401,9 @@ export class MultusNodeGroup extends Construct {
     if (kind === "karpenter") return;
     const rt = props.resourceTags ?? {};
     const nameTags = { Name: `${p.clusterName}-${p.nodeGroupName}-Node`, [clusterTag]: "owned" };
-    const instanceTags = { ...tags, ...nameTags, ...rt.instance };
-    const volumeTags = { ...tags, ...nameTags, ...rt.volume };
-    const interfaceTags = { ...tags, ...rt.networkInterface };
+    const instanceTags = mergeTags(tags, nameTags, rt.instance);
+    const volumeTags = mergeTags(tags, nameTags, rt.volume);
+    const interfaceTags = mergeTags(tags, rt.networkInterface);
     const root = props.volume ?? {};
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
       namePrefix: fitName(`${p.clusterName}-${p.nodeGroupName}-`, 99),
@@ -432,10 +432,10 @@ export class MultusNodeGroup extends Construct {
       tagSpecifications: [
         { resourceType: "instance", tags: instanceTags },
         { resourceType: "volume", tags: volumeTags },
-        ...(Object.keys(interfaceTags).length ? [{ resourceType: "network-interface", tags: interfaceTags }] : []),
+        ...(!isLiteral(interfaceTags) || Object.keys(interfaceTags).length ? [{ resourceType: "network-interface", tags: interfaceTags }] : []),
       ],
       updateDefaultVersion: true,
-      tags: { ...tags, ...rt.launchTemplate },
+      tags: mergeTags(tags, rt.launchTemplate),
     });
 
     if (props.placementGroup) {
@@ -538,7 +538,7 @@ export class MultusNodeGroup extends Construct {
             },
           }),
       tag: groupTags([
-        { tags: { ...tags, ...nameTags, ...rt.instance }, propagateAtLaunch: true },
+        { tags: instanceTags, propagateAtLaunch: true },
         { tags: { ...(p.clusterAutoscaler ? autoscalerTags(p.clusterName, nodeLabels, props.taints ?? []) : {}), ...rt.autoScalingGroup }, propagateAtLaunch: false },
       ]),
       dependsOn: props.launchDependsOn,
@@ -618,8 +618,21 @@ export function autoscalerTags(clusterName: string, labels: Readonly<Record<stri
   };
 }
 
-/** Auto Scaling group tag blocks, one per key (a later set wins), each with its propagate_at_launch. */
-function groupTags(sets: { tags: Record<string, string>; propagateAtLaunch: boolean }[]): { key: string; value: string; propagateAtLaunch: boolean }[] {
+/**
+ * Auto Scaling group tag blocks, one per key (a later set wins), each with its propagate_at_launch.
+ * When a set is a Terraform map (a module variable's), its keys are unknown at synth: then one
+ * dynamic block over the sets merged in Terraform, each value carrying its propagate_at_launch.
+ */
+function groupTags(sets: { tags: Record<string, string>; propagateAtLaunch: boolean }[]): { key: string; value: string; propagateAtLaunch: boolean }[] | IResolvable {
+  if (!sets.every((set) => isLiteral(set.tags))) {
+    const withPropagation = sets.map(({ tags, propagateAtLaunch }) =>
+      isLiteral(tags)
+        ? Object.fromEntries(Object.entries(tags).map(([key, value]) => [key, { value, propagate_at_launch: propagateAtLaunch }]))
+        : TerraformIterator.fromMap(tags).forExpressionForMap("key", `{ value = val, propagate_at_launch = ${propagateAtLaunch} }`),
+    );
+    const each = TerraformIterator.fromMap(Token.asAnyMap(Fn.merge(withPropagation)));
+    return each.dynamic({ key: each.key, value: each.getString("value"), propagate_at_launch: each.getBoolean("propagate_at_launch") });
+  }
   const byKey = new Map<string, { value: string; propagateAtLaunch: boolean }>();
   for (const set of sets) for (const [key, value] of Object.entries(set.tags)) byKey.set(key, { value, propagateAtLaunch: set.propagateAtLaunch });
   return [...byKey].map(([key, t]) => ({ key, ...t }));
@@ -752,7 +765,8 @@ export function validateNodeGroupProps(props: MultusNodeGroupProps): ResolvedNod
   });
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   checkNodeGroupOptions({ ...defined, maxSize: isLiteral(maxSize) ? maxSize : undefined, amiFamily }, "MultusNodeGroup", new Checker(), zones);
-  if (props.tags !== undefined) checkTags(literalOnly(props.tags), "MultusNodeGroup.tags", new Checker());
+  // A Terraform map (the module's tags variable) is checked by AWS at apply.
+  if (props.tags !== undefined && isLiteral(props.tags)) checkTags(literalOnly(props.tags), "MultusNodeGroup.tags", new Checker());
   if (props.eniTagValue !== undefined) c.str(props.eniTagValue, "eniTagValue", /^[\w.:/=+\-@ ]{1,256}$/, "eks-multus-cluster-ng1");
   const hostAddress = props.hostAddress ?? "none";
   c.oneOf(hostAddress, "hostAddress", HOST_ADDRESSES);

@@ -8,7 +8,7 @@ import type { NetworkPlan } from "../../ipam/plan";
 import { capacityTypesOf } from "../../ipam/cluster-config";
 import { RelativeLocalBackend } from "../backend";
 import { ENI_TAG_KEYS } from "../../contract/tags";
-import { concatLists, isLiteral, propError } from "./common";
+import { concatLists, isLiteral, mergeTags, propError } from "./common";
 import { LifecycleLambda, LifecycleLambdaProps } from "./lifecycle-lambda";
 import { EKS_CAPACITY_TYPES, EksCapacityType, MultusNodeGroup, MultusNodeGroupProps } from "./node-group";
 import { MultusSubnetReservations } from "./reservations";
@@ -123,6 +123,8 @@ interface StackInputs {
   lambdaCode?: LambdaCodeConfig;
   /** IRSA: the cluster's OIDC provider. */
   oidcProviderArn?: string;
+  /** Tags over the config's on every resource (module mode: the `tags` variable). */
+  tags?: Record<string, string>;
 }
 
 function configInputs(config: MultusConfig, plan: NetworkPlan): StackInputs {
@@ -255,6 +257,8 @@ function variableInputs(scope: Construct, config: MultusConfig, plan: NetworkPla
     clusterCertificateAuthority: v("cluster_certificate_authority", "string", "EKS cluster certificate authority data (base64)").stringValue,
     clusterSecurityGroupId: v("cluster_security_group_id", "string", "The cluster control plane's security group").stringValue,
     vpcId: v("vpc_id", "string", "VPC of the nodes").stringValue,
+    // As every AWS module takes it (terraform-aws-eks `tags`); merged in Terraform over the config's.
+    tags: Token.asStringMap(v("tags", "map(string)", "A map of tags to add to all resources, over the config's tags", { default: {} }).value),
     multusSubnetIds: plan.subnets.map((_, i) => Token.asString(Fn.element(multus.listValue, i))),
     networkSecurityGroupIds: Object.fromEntries(
       config.networks.map((net) => [net.name, shared ?? v(`${varName(net.name)}_security_group_ids`, "list(string)", `Security groups of the ENIs of multus network ${net.name}`).listValue]),
@@ -348,8 +352,6 @@ export class MultusAwsStack extends TerraformStack {
     }
     rejectDerived("lambda", props.lambda, DERIVED_LAMBDA_PROPS);
     this.mode = props.mode ?? "root";
-    // The config's tags for everything, the caller's over them.
-    const tags = { ...config.tags, ...props.tags };
 
     if (this.mode === "root") {
       new AwsProvider(this, "aws", { region: config.region });
@@ -360,6 +362,9 @@ export class MultusAwsStack extends TerraformStack {
       this.addOverride("terraform.required_providers", { aws: { source: "hashicorp/aws", version: AWS_PROVIDER_CONSTRAINT } });
     }
     const inputs = this.mode === "root" ? configInputs(config, plan) : variableInputs(this, config, plan);
+    // The config's tags for everything, the caller's over them, and (module mode) the tags variable over both.
+    const literalTags = { ...config.tags, ...props.tags };
+    const tags = mergeTags(literalTags, inputs.tags);
     const used = withInputs(plan, inputs);
 
     // Each group's props over the stack-wide ones, and the names the function is wired to.
@@ -479,7 +484,7 @@ export class MultusAwsStack extends TerraformStack {
         autoScalingGroupName: w.autoScalingGroupName,
         eniTagValue: w.eniTagValue,
         launchHookTimeout: w.hookTimeout,
-        tags: { ...tags, ...g.tags },
+        tags: mergeTags(literalTags, g.tags, inputs.tags),
         ...over,
         // The caller's dependencies add to the stack's, never replace them.
         launchDependsOn: [...this.lifecycle.ready, ...this.reservations.reservations.map((r) => r.resource), ...(over.launchDependsOn ?? [])],

@@ -99,6 +99,19 @@ describe("parseConfig: networks and nodeGroups", () => {
     expect(err.message).toMatch(/Fix: /);
   });
 
+  test("GIVEN vpc.ipv6Cidr WHEN a network's second subnet's /64 lies outside it THEN the error names networks[i].subnets[j].ipv6Cidr and the fix; inside it THEN accepted", () => {
+    const dual = (second: string) =>
+      example((x) => {
+        x.vpc = { ...x.vpc, ipv6Cidr: "2001:db8:1234:1a00::/56" };
+        x.networks[0].subnets[0].ipv6Cidr = "2001:db8:1234:1a04::/64";
+        x.networks[0].subnets[1].ipv6Cidr = second;
+      });
+    expect(parseConfig(dual("2001:db8:1234:1aff::/64")).vpc.ipv6Cidr).toBe("2001:db8:1234:1a00::/56");
+    const err = inputError(dual("2001:db8:1234:1900::/64"));
+    expect(err.field).toBe("networks[0].subnets[1].ipv6Cidr");
+    expect(err.message).toMatch(/networks\[0\]\.subnets\[1\]\.ipv6Cidr: 2001:db8:1234:1900::\/64 is not inside vpc\.ipv6Cidr 2001:db8:1234:1a00::\/56.*Fix: use a \/64 of the VPC's IPv6 block, or correct vpc\.ipv6Cidr/);
+  });
+
   test("GIVEN a network no group uses in one of its zones THEN the plan warns and plans nothing there", () => {
     const c = parseConfig(example((x) => x.networks[0].subnets.push({ cidr: "10.0.24.0/24", id: "subnet-0c0ffee0c0ffee024", availabilityZone: "us-west-2c" })));
     const plan = planNetwork(c);

@@ -78,6 +78,7 @@ describe("multus.config.schema.json", () => {
     [{ nodeGroup: { taints: [{ key: "dedicated" }] } }, /nodeGroup\.taints\[0\]\.effect: must be one of/],
     [{ nodeGroup: { lifecycleHooks: [{ name: "drain notifier", transition: "terminate" }] } }, /nodeGroup\.lifecycleHooks\[0\]\.name: "drain notifier" is not valid/],
     [{ nodeGroup: { iam: { rolePath: "telco" } } }, /nodeGroup\.iam\.rolePath: "telco" is not valid/],
+    [{ vpc: { ipv6Cidr: "2001:db8:1234:1a00::/64" } }, /vpc\.ipv6Cidr: 2001:db8:1234:1a00::\/64 is a \/64; a VPC's IPv6 block/],
   ])("GIVEN the shorthand %j THEN the schema refuses what the validator refuses", (bad, message) => {
     schemaRefusesAt(bad, message);
     expect(() => parseConfig(bad)).toThrow(message);
@@ -119,6 +120,23 @@ describe("multus.config.schema.json", () => {
     ["a capacity type listed twice", cluster({}, { kind: "karpenter", maxSize: 4, capacityTypes: ["spot", "spot"] }), /nodeGroups\[0\]\.capacityTypes\[1\]: spot is listed twice/],
   ])("GIVEN the cluster form with %s THEN the schema refuses what the validator refuses, at the same field", (_what, bad, message) => {
     schemaRefusesAt(bad, message);
+    expect(() => parseConfig(bad)).toThrow(message);
+  });
+
+  // Containment of one CIDR in another is beyond JSON Schema: the validator alone refuses it.
+  test.each([
+    [
+      "the shorthand",
+      { vpc: { ipv6Cidr: "2001:db8:1234:1a00::/56" }, multus: { subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a", ipv6Cidr: "2001:db8:1234:1b04::/64" }] } },
+      /multus\.subnets\[0\]\.ipv6Cidr: 2001:db8:1234:1b04::\/64 is not inside vpc\.ipv6Cidr/,
+    ],
+    [
+      "the cluster form",
+      cluster({ subnets: [{ cidr: "10.0.4.0/24", id: "subnet-0c0ffee0c0ffee004", availabilityZone: "us-west-2a", ipv6Cidr: "2001:db8:1234:1b04::/64" }] }, {}, { vpc: { id: "vpc-0c0ffee0c0ffee001", cidr: "10.0.0.0/16", ipv6Cidr: "2001:db8:1234:1a00::/56" } }),
+      /networks\[0\]\.subnets\[0\]\.ipv6Cidr: 2001:db8:1234:1b04::\/64 is not inside vpc\.ipv6Cidr/,
+    ],
+  ])("GIVEN %s with a subnet's ipv6Cidr outside vpc.ipv6Cidr THEN the schema accepts the shape and the validator refuses it at the subnet's field", (_what, bad, message) => {
+    expect(validate(bad) || schemaErrors()).toBe(true);
     expect(() => parseConfig(bad)).toThrow(message);
   });
 });

@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, asShorthand, ipToInt, parseConfig, planNetwork, PlanError, rangeSize } from "../../ipam";
+import { planError } from "./setup";
 
 describe("parseConfig", () => {
   test("GIVEN nothing WHEN parsed THEN the reference example's defaults", () => {
@@ -60,6 +61,39 @@ describe("parseConfig", () => {
   ])("GIVEN %j THEN the error names the field and the fix", (user, message) => {
     expect(() => parseConfig(user, "my.json")).toThrow(message);
     expect(() => parseConfig(user, "my.json")).toThrow(/Fix: /);
+  });
+
+  describe("GIVEN vpc.ipv6Cidr (the VPC's IPv6 block)", () => {
+    const sub = (i: number, ipv6Cidr: string) => ({ cidr: `10.0.${4 + i}.0/24`, id: `subnet-0123456789abcdef${i}`, availabilityZone: "us-west-2a", ipv6Cidr });
+
+    test("WHEN every multus subnet's /64 lies inside it (a /56 from Amazon, or a /44 or /60 from IPAM) THEN accepted and kept", () => {
+      for (const vpc6 of ["2001:db8:1234:1a00::/56", "2001:db8:1230::/44", "2001:db8:1234:1a00::/60"]) {
+        const c = parseConfig({ vpc: { ipv6Cidr: vpc6 }, multus: { subnets: [sub(0, "2001:db8:1234:1a04::/64"), sub(1, "2001:db8:1234:1a05::/64")] } });
+        expect(c.vpc.ipv6Cidr).toBe(vpc6);
+      }
+    });
+
+    test("WHEN a subnet's /64 lies outside it THEN the error names that subnet's ipv6Cidr, both blocks and the fix", () => {
+      const user = { vpc: { ipv6Cidr: "2001:db8:1234:1a00::/56" }, multus: { subnets: [sub(0, "2001:db8:1234:1a04::/64"), sub(1, "2001:db8:1234:1b05::/64")] } };
+      const err = planError(() => parseConfig(user));
+      expect(err.field).toBe("multus.subnets[1].ipv6Cidr");
+      expect(err.message).toMatch(/multus\.subnets\[1\]\.ipv6Cidr: 2001:db8:1234:1b05::\/64 is not inside vpc\.ipv6Cidr 2001:db8:1234:1a00::\/56.*Fix: use a \/64 of the VPC's IPv6 block, or correct vpc\.ipv6Cidr/);
+    });
+
+    test("WHEN no subnet has an ipv6Cidr THEN it checks nothing; WHEN it is absent THEN any /64 is taken as before", () => {
+      expect(() => parseConfig({ vpc: { ipv6Cidr: "2001:db8:1234:1a00::/56" } })).not.toThrow();
+      expect(() => parseConfig({ multus: { subnets: [sub(0, "2001:db8:ffff:1b05::/64")] } })).not.toThrow();
+    });
+
+    test.each([
+      ["a /64 (a subnet's size)", "2001:db8:1234:1a00::/64", /vpc\.ipv6Cidr: 2001:db8:1234:1a00::\/64 is a \/64; a VPC's IPv6 block is a \/44, \/48, \/52, \/56, \/60.*Fix: give the VPC's IPv6 CIDR/],
+      ["a /50 (not a /4 step)", "2001:db8:1234:c000::/50", /vpc\.ipv6Cidr: .* is a \/50/],
+      ["host bits", "2001:db8:1234:1a01::/56", /vpc\.ipv6Cidr: "2001:db8:1234:1a01::\/56" has host bits set.*Fix: write it as 2001:db8:1234:1a00::\/56/],
+      ["IPv4", "10.0.0.0/16", /vpc\.ipv6Cidr: "10\.0\.0\.0\/16" is not an IPv6 CIDR/],
+    ])("WHEN it is %s THEN refused on vpc.ipv6Cidr with the fix", (_what, ipv6Cidr, message) => {
+      expect(() => parseConfig({ vpc: { ipv6Cidr } })).toThrow(message);
+      expect(planError(() => parseConfig({ vpc: { ipv6Cidr } })).field).toBe("vpc.ipv6Cidr");
+    });
   });
 
   test("GIVEN a source file THEN the error says which file, for checks of the config and of its parts alike", () => {

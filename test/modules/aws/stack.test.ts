@@ -69,6 +69,8 @@ describe("MultusAwsStack", () => {
           "ami_id", "cluster_certificate_authority", "cluster_endpoint", "cluster_security_group_id", "desired_size", "key_name", "min_size", "multus_security_group_ids", "multus_subnet_ids", "node_subnet_ids", "vpc_id",
           // the node role's and root volume's, with the config's defaults
           "additional_policy_arns", "permissions_boundary", "volume_kms_key_id",
+          // as every AWS module takes it
+          "tags",
         ].sort(),
       );
       expect(tf.variable.multus_subnet_ids.validation[0].condition).toContain(`== ${config.multus.subnets.length}`);
@@ -90,9 +92,32 @@ describe("MultusAwsStack", () => {
       for (const s of config.multus.subnets) expect(env.MULTUS_SUBNETS).not.toContain(s.id);
     });
 
+    test("THEN a tags variable, map(string) defaulting to {}, is merged in Terraform over the config's tags on every tagged resource, and the group's tag blocks are a dynamic block over it", () => {
+      const tagged = synthAwsStack({ tags: { team: "config" } }, { mode: "module" }).tf;
+      expect(tagged.variable.tags).toMatchObject({ type: "map(string)", default: {} });
+      const withTags = Object.values(tagged.resource as Record<string, Record<string, any>>).flatMap((byId) => Object.values(byId)).filter((r) => r.tags !== undefined);
+      expect(withTags.length).toBeGreaterThan(5);
+      for (const r of withTags) expect(r.tags).toMatch(/^\$\{merge\(.*"team" = "config".*var\.tags\)/s);
+      for (const spec of only(tagged, "aws_launch_template").tag_specifications) expect(spec.tags).toContain("var.tags");
+      const asg = only(tagged, "aws_autoscaling_group");
+      expect(asg.tag).toBeUndefined();
+      expect(asg.dynamic.tag.for_each).toContain("var.tags");
+      expect(asg.dynamic.tag.content).toEqual({ key: "${each.key}", value: "${each.value.value}", propagate_at_launch: "${each.value.propagate_at_launch}" });
+    });
+
     test("THEN the user data is encoded by Terraform around the variables", () => {
       expect(only(tf, "aws_launch_template").user_data).toMatch(/^\$\{base64encode\(join\("", \[.*var\.cluster_endpoint.*\]\)\)\}$/s);
     });
+  });
+
+  test("GIVEN the config's tags in root mode WHEN synthesized THEN there is no tags variable and every resource gets them as a literal map, the group as tag blocks", () => {
+    const { tf } = synthAwsStack({ tags: { team: "config" } });
+    expect(tf.variable?.tags).toBeUndefined();
+    expect(only(tf, "aws_lambda_function").tags).toEqual({ team: "config" });
+    expect(only(tf, "aws_launch_template").tag_specifications[0].tags).toMatchObject({ team: "config" });
+    const asg = only(tf, "aws_autoscaling_group");
+    expect(asg.dynamic).toBeUndefined();
+    expect(asg.tag).toContainEqual({ key: "team", value: "config", propagate_at_launch: true });
   });
 
   test("GIVEN custom hook names WHEN synthesized THEN the EventBridge rule listens to exactly the group's hooks", () => {

@@ -202,7 +202,8 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
         inputs: clusterInputs(cluster.config, clusterPlan),
         output: "autoscaling_group_names",
       },
-      { name: "production", source: prodDir, inputs: clusterInputs(prodConfig, prodPlan), output: "node_agent_role_arn" },
+      // The caller's tags variable, over the config's own `team` tag.
+      { name: "production", source: prodDir, inputs: [...clusterInputs(prodConfig, prodPlan), `tags = { team = "x" }`], output: "node_agent_role_arn" },
       { name: "mixed", source: mixedDir, inputs: clusterInputs(mixedConfig, mixedPlan), output: "eks_node_group_arns" },
     ]);
     rootResult = await planOffline(root, "-out=tf.plan");
@@ -290,6 +291,21 @@ describeTf("GIVEN terraform and the aws provider mirror", () => {
     expect(specs.volume).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.volume);
     expect(specs["network-interface"]).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.networkInterface);
     expect(tpl.tags).toMatchObject(PRODUCTION.nodeGroups[1].resourceTags.launchTemplate);
+  });
+
+  test("WHEN the production module is called with tags = { team = \"x\" } THEN every tagged resource, tag specification and propagated group tag carries it over the config's team, beside the config's other tags", () => {
+    const tagged = changesOf(called.json, "production").filter((r) => r.change.after.tags != null);
+    expect(tagged.length).toBeGreaterThan(10);
+    for (const r of tagged) expect({ address: r.address, tags: r.change.after.tags }).toEqual({ address: r.address, tags: expect.objectContaining({ team: "x", "cost-center": PRODUCTION.tags["cost-center"] }) });
+    for (const tpl of prod("aws_launch_template").map((r) => r.change.after)) {
+      for (const spec of tpl.tag_specifications) expect(spec.tags).toMatchObject({ team: "x" });
+    }
+    for (const asg of prod("aws_autoscaling_group").map((r) => r.change.after)) {
+      expect(asg.tag).toContainEqual({ key: "team", value: "x", propagate_at_launch: true });
+      expect(asg.tag.filter((t: any) => t.key === "team")).toHaveLength(1);
+    }
+    // Not passed to the other calls: the default stays the config's tags alone.
+    for (const r of changesOf(called.json, "multus")) expect(r.change.after.tags?.team).toBeUndefined();
   });
 
   test("WHEN HCL in the root calls the mixed stack (autoscaling, karpenter, managed) as a module THEN it plans every resource: one Auto Scaling group, one EKS managed node group and the state-change rule", () => {
