@@ -5,6 +5,9 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.(t|j)sx?$": ["@swc/jest"] },
   setupFiles: ["<rootDir>/test/env.ts"],
+  // One temporary directory per run, removed at its end (test/tmpdir.js).
+  globalSetup: "<rootDir>/test/tmpdir-setup.js",
+  globalTeardown: "<rootDir>/test/tmpdir-teardown.js",
   // Two cores on CI, and three workers: many suites wait on children (terraform, python, the CNI
   // plugins, serve), and a third keeps both cores busy meanwhile (measured: 2 workers 155 s, 3
   // workers 129 s, 4 workers 132 s for the same run; each worker peaks near 1 GB).
