@@ -792,6 +792,10 @@ async function terminateNodes(world: World): Promise<string[]> {
 /** Delivers every launch event once more: the live addresses must not change. */
 async function replayLaunches(world: World, launchEvents: GroupEvent[]): Promise<Violation[]> {
   const { ec2, asg, scheduler } = world;
+  // The actions still open are those whose event was lost: their hooks time out (and their
+  // instances go) first, as they would, so that only the replay can change the addresses.
+  const lastDeadline = Math.max(-Infinity, ...asg.pending().map((p) => p.deadline));
+  if (lastDeadline >= scheduler.now()) await scheduler.run(scheduler.sleep(lastDeadline - scheduler.now() + 1, "replay:open-hooks-time-out"));
   // Shutdowns ending during the replay would change the addresses on their own.
   asg.finishShutdowns();
   const before = ec2.liveAddresses().map((a) => `${a.ip}@${a.eniId}`).sort().join();

@@ -68,6 +68,20 @@ describe("runScenario", () => {
     expect(twice.deliveries).toEqual({ lost: [], duplicated: 3 });
   });
 
+  test("GIVEN lost launch events whose hooks are still open when the replay starts and time out while it runs WHEN the launches are replayed THEN the replay check sees only what the replay changed", async () => {
+    // Deliveries take 250 s, one launch at a time: a lost event's 300 s hook ends after the
+    // launches, while the replayed events are on their way (soak seed 1796198403's shape).
+    const config = parseConfig({ nodeGroup: { maxSize: 6, minSize: 0, desiredSize: 0 }, multus: { podsPerNode: 2 } });
+    const plan = planNetwork(config);
+    const timing = timingProfile("instant", { eventDeliveryMs: { min: 250_000, max: 250_000 } });
+    for (const seed of [6, 7, 8]) {
+      const r = await runScenario({ plan, allocator: lambdaAllocator(plan, config), nodes: 6, concurrency: 1, seed, faults: { dropRate: 0.3 }, replay: true, timing });
+      expect(r.deliveries.lost.length).toBeGreaterThan(0);
+      // Each lost event's action timed out into ABANDON; the replay changed nothing.
+      expect(r.violations.map((v) => v.kind)).toEqual(r.deliveries.lost.map(() => "incomplete-action"));
+    }
+  });
+
   test("GIVEN every event lost THEN the report names each lost event and its action times out", async () => {
     const plan = planFor("static");
     const r = await runScenario({ plan, allocator: planAllocator(plan), nodes: 3, seed: 3, faults: { dropRate: 1 } });
