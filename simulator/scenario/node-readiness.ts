@@ -24,7 +24,8 @@ import type { ScenarioScheduler } from "./scheduler";
  * ENI appears in the kernel `hotplugMs` after EC2 has it `attached` (the model's
  * watchAttachments) and multus-eni names it once the user data is there too; it goes from the
  * kernel when its detach starts (assumed). Pods are created at random moments of the launch
- * window and bound, as the scheduler binds (a pod without a toleration for a NoSchedule taint
+ * window and the three minutes after it (the runner's choice: before, during and after the
+ * boots) and bound, as the scheduler binds (a pod without a toleration for a NoSchedule taint
  * is not bound to that node, https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/),
  * to a running node without such a taint; an unbound pod is tried again every second
  * (kube-scheduler's podInitialBackoffSeconds, 1 s by default). Its CNI ADD, `podStartMs` later,
@@ -33,7 +34,7 @@ import type { ScenarioScheduler } from "./scheduler";
  * `taint-not-lifted`.
  */
 export interface ScenarioReadiness {
-  /** Multus pods created during the launch window (each uses every network of its node). */
+  /** Multus pods created during the launch window and the three minutes after it (each uses every network of its node). */
   readonly pods: number;
   /** Nodes register with the startup taint. false: without it (the baseline: pods may start early). @default true */
   readonly startupTaint?: boolean;
