@@ -287,9 +287,14 @@ export class AutoScalingModel {
 
   /**
    * Launches one instance (in the next primary subnet, or `subnetId`), puts it in
-   * Pending:Wait and returns its launch events. Without a launch hook it goes InService at once.
+   * Pending:Wait and returns its zone and launch events. Without a launch hook it goes InService at once.
    */
-  launch(opts: { subnetId?: string; instanceType?: string; tags?: Record<string, string>; securityGroupIds?: string[] } = {}): { instanceId: string; events: LifecycleEvent[]; stateEvents: StateChangeEvent[] } {
+  launch(opts: { subnetId?: string; instanceType?: string; tags?: Record<string, string>; securityGroupIds?: string[] } = {}): {
+    instanceId: string;
+    availabilityZone: string;
+    events: LifecycleEvent[];
+    stateEvents: StateChangeEvent[];
+  } {
     const subnetId = opts.subnetId ?? this.subnetIds[this.nextSubnet++ % this.subnetIds.length]!;
     const { instanceId } = this.ec2.launchInstance({
       instanceType: opts.instanceType ?? this.instanceType,
@@ -301,10 +306,10 @@ export class AutoScalingModel {
     const az = this.ec2.subnetInfo(subnetId).availabilityZone;
     const member: MemberState = { instanceId, availabilityZone: az, instanceType: opts.instanceType ?? this.instanceType, state: "InService" };
     this.members.set(instanceId, member);
-    if (this.opts.instanceTag) return { instanceId, events: [], stateEvents: this.stateChange(instanceId, "pending") };
-    if (!this.launchHook) return { instanceId, events: [], stateEvents: [] };
+    if (this.opts.instanceTag) return { instanceId, availabilityZone: az, events: [], stateEvents: this.stateChange(instanceId, "pending") };
+    if (!this.launchHook) return { instanceId, availabilityZone: az, events: [], stateEvents: [] };
     member.state = "Pending:Wait";
-    return { instanceId, events: this.start(instanceId, LAUNCHING, this.launchHook), stateEvents: [] };
+    return { instanceId, availabilityZone: az, events: this.start(instanceId, LAUNCHING, this.launchHook), stateEvents: [] };
   }
 
   /** Starts terminating an InService instance and returns what it emits: its terminate events, or (hookless) its shutting-down state change. */
@@ -357,8 +362,7 @@ export class AutoScalingModel {
     for (const [id, timer] of [...this.shuttingDown]) {
       timer.cancel();
       this.shuttingDown.delete(id);
-      this.ec2.terminateInstance(id);
-      if (this.opts.instanceTag) this.terminatedStates.set(id, this.stateChange(id, "terminated"));
+      this.terminated(id);
     }
   }
 
@@ -559,16 +563,18 @@ export class AutoScalingModel {
     return this.terminatedStates.get(instanceId) ?? [];
   }
 
+  /** The instance's shutdown ends: EC2 terminates it and (hookless) emits its `terminated` state change. */
+  private terminated(id: string): void {
+    this.ec2.terminateInstance(id);
+    if (this.opts.instanceTag) this.terminatedStates.set(id, this.stateChange(id, "terminated"));
+  }
+
   private finishTermination(m: MemberState): void {
     m.state = "Terminated";
     const delay = this.opts.terminationDelayMs ?? draw(this.ec2.timing.shutdownMs, this.rng);
     const id = m.instanceId;
-    const terminated = () => {
-      this.ec2.terminateInstance(id);
-      if (this.opts.instanceTag) this.terminatedStates.set(id, this.stateChange(id, "terminated"));
-    };
     if (delay <= 0) {
-      terminated();
+      this.terminated(id);
       return;
     }
     this.ec2.beginTermination(id);
@@ -579,7 +585,7 @@ export class AutoScalingModel {
         delay,
         () => {
           this.shuttingDown.delete(id);
-          terminated();
+          this.terminated(id);
         },
         `${id}:terminated`,
       ),

@@ -602,7 +602,7 @@ async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; 
       // A hookless group's instance: its pending state change instead of a lifecycle action.
       const launched = asg.launch(world.launchOrder[i]);
       const { instanceId } = launched;
-      bootNode(world, instanceId);
+      bootNode(world, launched);
       const attachable = ec2.attachableAt(instanceId);
       if (attachable !== undefined) world.tally.attachableAtMs.push(attachable);
       const events: GroupEvent[] = [...launched.events, ...launched.stateEvents];
@@ -629,10 +629,8 @@ async function launchNodes(world: World): Promise<{ launchEvents: GroupEvent[]; 
 }
 
 /** With `readiness`: the launched instance boots its node. */
-function bootNode(world: World, instanceId: string): void {
-  if (!world.readiness) return;
-  const member = world.asg.instances().find((i) => i.instanceId === instanceId)!;
-  world.readiness.boot(instanceId, member.availabilityZone, member.planGroup);
+function bootNode(world: World, launched: { instanceId: string; availabilityZone: string }): void {
+  world.readiness?.boot(launched.instanceId, launched.availabilityZone, world.asg.memberOf(launched.instanceId)?.planGroup);
 }
 
 /**
@@ -697,7 +695,7 @@ async function churn(world: World, window: number): Promise<void> {
     await scheduler.sleep(randomInt(rng, window), `U${k}:update`);
     const old = running(rolled);
     const launched = asg.launch(member);
-    bootNode(world, launched.instanceId);
+    bootNode(world, launched);
     world.tally.churned.launched++;
     noteDelivery(world, launched.instanceId, TRANSITIONS.launching, launched.stateEvents);
     await Promise.all([
