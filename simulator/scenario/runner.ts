@@ -450,10 +450,10 @@ function alive(scheduler: ScenarioScheduler): void {
  */
 function sdkClients(opts: ScenarioOptions, timing: TimingProfile, ec2: Ec2Model, asg: AutoScalingFleet, scheduler: ScenarioScheduler, rng: Rng, tally: Tally): World["clients"] & { agentEc2: AllocatorContext["ec2"] } {
   const latency = opts.latencyMs ?? timing.callLatencyMs;
+  const latencyMs = () => Math.round(latency.min + rng() * (latency.max - latency.min));
   const sdkHook: SdkHook = async (call, next) => {
     alive(scheduler);
-    const ms = latency.min + rng() * (latency.max - latency.min);
-    await scheduler.sleep(Math.round(ms), `${task()}:${call.operation}`);
+    await scheduler.sleep(latencyMs(), `${task()}:${call.operation}`);
     if (call.service === "autoscaling") {
       tally.asgCalls++;
       return next();
@@ -486,7 +486,7 @@ function sdkClients(opts: ScenarioOptions, timing: TimingProfile, ec2: Ec2Model,
   // The node agents' client: the same account's request buckets and latencies, its own count,
   // and the agent's retries (agent/main.ts: maxAttempts 5).
   const agentHook: SdkHook = async (call, next) => {
-    await scheduler.sleep(Math.round(latency.min + rng() * (latency.max - latency.min)), `agent:${call.operation}`);
+    await scheduler.sleep(latencyMs(), `agent:${call.operation}`);
     tally.agentEc2Calls++;
     return next();
   };
@@ -544,11 +544,16 @@ async function invokeAllocator(world: World, event: GroupEvent | ScheduledInput,
   if ("detail" in event && isLaunchEvent(event)) tally.latencies.push(scheduler.now() - start);
 }
 
+/** How long Lambda keeps retrying an event of this run (EVENT_DELIVERY: the launch hook's timeout), ms. */
+function maxEventAgeMs(opts: ScenarioOptions): number {
+  return maximumEventAgeSeconds(opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout) * 1000;
+}
+
 async function deliverOnce(world: World, event: GroupEvent | ScheduledInput, task: string, delayMs: number, countInFlight: boolean): Promise<void> {
   const { opts, scheduler, tally, timing } = world;
   const retries = opts.invocationRetries ?? EVENT_DELIVERY.lambdaMaximumRetryAttempts;
   const timeoutMs = (opts.lambdaTimeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT) * 1000;
-  const maxAgeMs = maximumEventAgeSeconds(opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout) * 1000;
+  const maxAgeMs = maxEventAgeMs(opts);
   const born = scheduler.now();
   if (delayMs > 0) await scheduler.sleep(delayMs, `${task}:delivery`);
   for (let attempt = 0; attempt <= retries; attempt++) {
@@ -645,8 +650,7 @@ async function readinessDone(world: World, launches: Promise<unknown>, window: n
   readiness.startPods(window + 180_000);
   await launches;
   const every = reconcileInterval(world);
-  const maxAgeMs = maximumEventAgeSeconds(opts.heartbeatTimeoutSeconds ?? DEFAULT_HOOKS.launch.heartbeatTimeout) * 1000;
-  readiness.launchesEnded((every === undefined ? 0 : RECONCILE_AFTER_MS + every) + maxAgeMs + 300_000);
+  readiness.launchesEnded((every === undefined ? 0 : RECONCILE_AFTER_MS + every) + maxEventAgeMs(opts) + 300_000);
   await readiness.done();
 }
 
