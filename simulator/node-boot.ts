@@ -149,22 +149,23 @@ export function bootPlan(d: BootDraws): BootPlan {
   };
 }
 
-function draw(rng: Rng, s: Span): number {
+/** A duration drawn uniformly from the span, whole ms. */
+export function drawSpan(rng: Rng, s: Span): number {
   return Math.round(s.min + rng() * (s.max - s.min));
 }
 
 /** Draws one boot from the ranges. */
 export function drawBoot(rng: Rng, devices: number, timing: BootTiming = AWS_BOOT_TIMING): BootPlan {
-  const each = (s: Span) => Array.from({ length: devices }, () => draw(rng, s));
+  const each = (s: Span) => Array.from({ length: devices }, () => drawSpan(rng, s));
   return bootPlan({
     attachCall: each(timing.attachCallMs),
     attach: each(timing.attachMs),
     hotplug: each(timing.hotplugMs),
     name: each(timing.nameMs),
-    userData: draw(rng, timing.userDataMs),
-    register: draw(rng, timing.registerMs),
-    multus: draw(rng, timing.multusMs),
-    agent: draw(rng, timing.agentMs),
+    userData: drawSpan(rng, timing.userDataMs),
+    register: drawSpan(rng, timing.registerMs),
+    multus: drawSpan(rng, timing.multusMs),
+    agent: drawSpan(rng, timing.agentMs),
   });
 }
 
@@ -330,13 +331,10 @@ export async function runReadiness(opts: ReadinessRunOptions): Promise<Readiness
       if (!fits.length) continue;
       const node = fits[Math.floor(rng() * fits.length)]!;
       pending.delete(pod);
-      const addAt = t + draw(rng, timing.podStartMs);
+      const addAt = t + drawSpan(rng, timing.podStartMs);
       at(addAt, () => {
         startedAt[pod] = addAt;
-        const missing = [
-          ...(node.host.expected ?? [1]).filter((d) => !node.host.deviceReady(d)).map((d) => `device ${d} (multus${d}) not named and up`),
-          ...(node.host.multus ? [] : ["no Multus configuration"]),
-        ];
+        const missing = node.host.podNetworkGaps();
         if (missing.length) early.push({ pod, node: node.name, at: addAt, missing });
       });
     }

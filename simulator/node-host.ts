@@ -45,6 +45,18 @@ export class SimHost implements HostNetworkView {
     return !!link && link.up && link.mac === r.mac;
   }
 
+  /**
+   * What a multus pod's CNI ADD would lack here now: multus-eni's run at boot, each expected
+   * device named and up, Multus's configuration. Empty: the pod gets its network.
+   */
+  podNetworkGaps(): string[] {
+    return [
+      ...(this.expected ? [] : ["multus-eni has not run"]),
+      ...(this.expected ?? []).filter((d) => !this.deviceReady(d)).map((d) => `device ${d} (${multusInterfaceName(d)}) not named and up`),
+      ...(this.multus ? [] : ["no Multus configuration"]),
+    ];
+  }
+
   async expectedDevices(): Promise<number[] | undefined> {
     return this.expected ? [...this.expected] : undefined;
   }

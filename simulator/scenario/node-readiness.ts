@@ -1,4 +1,4 @@
-import { liftStartupTaint, newTaintMemory, networkReadiness, readHost } from "../../agent/readiness";
+import { liftStartupTaint, newTaintMemory } from "../../agent/readiness";
 import { newAgentMemory, reconcileNode } from "../../agent/reconcile";
 import type { Ec2 } from "../../agent/reconcile";
 import { STARTUP_ROUND_MS } from "../../agent/agent";
@@ -7,7 +7,7 @@ import type { NetworkPlan } from "../../ipam/plan";
 import type { AttachmentChange, Ec2Model } from "../ec2/model";
 import type { Violation } from "../invariants";
 import { FakeKube } from "../kube";
-import { AWS_BOOT_TIMING, BootTiming, Span } from "../node-boot";
+import { AWS_BOOT_TIMING, BootTiming, drawSpan } from "../node-boot";
 import { SimHost } from "../node-host";
 import { Rng, randomInt } from "../rng";
 import type { ScenarioScheduler } from "./scheduler";
@@ -70,7 +70,7 @@ interface BootedNode {
   registered: boolean;
   lifted: boolean;
   /** Why the agent's last round kept the taint (for taint-not-lifted). */
-  waitingFor: string[];
+  waitingFor: string;
 }
 
 interface ScenarioPod {
@@ -78,7 +78,6 @@ interface ScenarioPod {
   bound: boolean;
 }
 
-const draw = (rng: Rng, s: Span) => Math.round(s.min + rng() * (s.max - s.min));
 
 /** The boots of one run (see ScenarioReadiness). */
 export class NodeReadiness {
@@ -116,19 +115,19 @@ export class NodeReadiness {
     const devices = group.subnets.filter((s) => s.availabilityZone === availabilityZone).map((s) => s.deviceIndex);
     const t = this.timing;
     // The kernel boots once the instance is `running` (EC2 user guide, "Amazon EC2 instance state changes").
-    const userData = Math.max(0, (this.deps.ec2Model.runningAt(instanceId) ?? scheduler.now()) - scheduler.now()) + draw(rng, t.userDataMs);
-    const registerAt = userData + draw(rng, t.registerMs);
-    const multusAt = registerAt + draw(rng, t.multusMs);
-    const agentAt = registerAt + draw(rng, t.agentMs);
+    const userData = Math.max(0, (this.deps.ec2Model.runningAt(instanceId) ?? scheduler.now()) - scheduler.now()) + drawSpan(rng, t.userDataMs);
+    const registerAt = userData + drawSpan(rng, t.registerMs);
+    const multusAt = registerAt + drawSpan(rng, t.multusMs);
+    const agentAt = registerAt + drawSpan(rng, t.agentMs);
     const node: BootedNode = {
       instanceId,
       name: `node-${instanceId}`,
       host: new SimHost(),
       userDataAt: scheduler.now() + userData,
-      nameMs: new Map(devices.map((d) => [d, draw(rng, t.nameMs)])),
+      nameMs: new Map(devices.map((d) => [d, drawSpan(rng, t.nameMs)])),
       registered: false,
       lifted: false,
-      waitingFor: [],
+      waitingFor: "",
     };
     this.nodes.set(instanceId, node);
     scheduler.setTimer(userData, () => node.host.setExpected(devices), `${node.name}:user-data`);
@@ -168,7 +167,7 @@ export class NodeReadiness {
     const violations = [...this.violations];
     for (const node of this.nodes.values()) {
       if (!inService.has(node.instanceId) || !this.kube.nodeTaints(node.name).some((x) => x.key === STARTUP_TAINT.key)) continue;
-      const why = node.registered ? node.waitingFor.join("; ") || "the agent never ran a round" : "the node never registered";
+      const why = node.registered ? node.waitingFor || "the agent never ran a round" : "the node never registered";
       violations.push({ kind: "taint-not-lifted", detail: `InService ${node.instanceId} still has ${STARTUP_TAINT.key} at the end: ${why}` });
     }
     return {
@@ -201,8 +200,8 @@ export class NodeReadiness {
       node.host.unplug(iface);
       return;
     }
-    const plugged = draw(rng, this.timing.hotplugMs);
-    const named = Math.max(plugged, node.userDataAt - scheduler.now()) + (node.nameMs.get(c.deviceIndex) ?? draw(rng, this.timing.nameMs));
+    const plugged = drawSpan(rng, this.timing.hotplugMs);
+    const named = Math.max(plugged, node.userDataAt - scheduler.now()) + (node.nameMs.get(c.deviceIndex) ?? drawSpan(rng, this.timing.nameMs));
     scheduler.setTimer(plugged, () => node.host.plug(iface, c.mac), `${node.name}:hotplug`);
     scheduler.setTimer(
       named,
@@ -229,10 +228,10 @@ export class NodeReadiness {
           node.lifted = outcome === "lifted";
           return;
         }
-        node.waitingFor = networkReadiness({ ...(await readHost(node.host)), enis: r.enis }).waitingFor;
+        node.waitingFor = taint.lastWaiting ?? "";
       } catch (err) {
         // A failed read (throttled past the SDK's retries, say): the loop runs the round again (agent/agent.ts retry.minMs).
-        node.waitingFor = [`the round failed: ${(err as Error).name}`];
+        node.waitingFor = `the round failed: ${(err as Error).name}`;
         await scheduler.sleep(1000, `${node.name}:agent-retry`);
         continue;
       }
@@ -264,18 +263,13 @@ export class NodeReadiness {
   private startPod(node: BootedNode): void {
     const { scheduler, rng } = this.deps;
     const add = async () => {
-      await scheduler.sleep(draw(rng, this.timing.podStartMs), `${node.name}:pod-add`);
+      await scheduler.sleep(drawSpan(rng, this.timing.podStartMs), `${node.name}:pod-add`);
       if (!this.running(node.instanceId)) {
         this.lostWithNode++;
         return;
       }
       this.started++;
-      const { host } = node;
-      const missing = [
-        ...(host.expected ?? []).filter((d) => !host.deviceReady(d)).map((d) => `device ${d} not named and up`),
-        ...(host.expected ? [] : ["multus-eni has not run"]),
-        ...(host.multus ? [] : ["no Multus configuration"]),
-      ];
+      const missing = node.host.podNetworkGaps();
       if (missing.length) this.violations.push({ kind: "pod-before-network", detail: `a multus pod's CNI ADD ran on ${node.instanceId} at t=${scheduler.now()} ms: ${missing.join(", ")}` });
     };
     this.tasks.push(add());
