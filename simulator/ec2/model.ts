@@ -120,7 +120,6 @@ export interface Ec2ModelOptions extends Ec2Faults {
   readonly vpcId?: string;
 }
 
-/** An address held by a live interface, with who holds it. */
 /**
  * An attachment's change as the instance's guest sees it: the ENI appears once `attached`, and
  * goes when its detach starts or the instance ends. Not an AWS API: what the simulator's host
@@ -135,6 +134,7 @@ export interface AttachmentChange {
   readonly mac: string;
 }
 
+/** An address held by a live interface, with who holds it. */
 export interface LiveAddress {
   /** Dotted quad, or an IPv6 address in EC2's text form (`ipv6`). */
   readonly ip: string;
