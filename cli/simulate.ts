@@ -1,8 +1,7 @@
-import { instanceTagKey } from "../contract/state-change";
 import { Command, Option } from "commander";
 import { SingleBar } from "cli-progress";
 import { MultusConfig, NetworkPlan, PlanError, asShorthand, ipToInt, isIpv4, nadIpam, nadIpamRange, plural, podBlockOf } from "../ipam";
-import { LambdaEnvironmentExtra, groupNames } from "../ipam/lambda-env";
+import type { LambdaEnvironmentExtra } from "../ipam/lambda-env";
 import { HostLocalModel, hostLocalConfig } from "../simulator/cni/host-local";
 import { WhereaboutsModel, whereaboutsConfig } from "../simulator/cni/whereabouts";
 import { DHCP_POLICIES, DhcpPolicy, LiveAddress } from "../simulator/ec2/model";
@@ -329,14 +328,13 @@ interface SimulationSetup {
 function clusterSetup(opts: SimulateFlags, config: MultusConfig): SimulationSetup {
   if (opts.allocator === "baseline") throw new PlanError("--allocator", "baseline is the reference system's allocator, which serves one node group; the config has nodeGroups", "use --allocator project, or a single-group config");
   const { plan } = planFromFlags(opts);
-  const names = groupNames(config);
-  const groups = plan.groups.map((g, i): ScenarioGroup => {
+  // Karpenter's and managed groups' instances come without a hook, tagged with their NodePool or node group.
+  const { clusterLambdaNames, scenarioGroups } = scenario();
+  const groups = scenarioGroups(config, plan, (g) => {
     if (opts.nodes !== undefined && opts.nodes > g.maxSize) {
       throw new PlanError("--nodes", `${opts.nodes} launches per group, but group "${g.name}" has maxSize ${g.maxSize}, which its blocks are sized for`, `give --nodes at most ${g.maxSize}, or raise the group's maxSize in the config`);
     }
-    // Karpenter's and managed groups' instances come without a hook, tagged with their NodePool or node group.
-    const instanceTag = g.kind === "autoscaling" ? undefined : { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName };
-    return { autoScalingGroupName: names[i]!.autoScalingGroupName, planGroup: g.name, nodes: opts.nodes ?? g.maxSize, ...(instanceTag ? { instanceTag } : {}) };
+    return opts.nodes ?? g.maxSize;
   });
   // As many pods as the plan sized each group's pod blocks for: what a node can route.
   const perNode = new Map(plan.groups.map((g) => [g.name, Math.min(g.podsPerNode, g.multusPodsPerEni)]));
@@ -346,7 +344,7 @@ function clusterSetup(opts: SimulateFlags, config: MultusConfig): SimulationSetu
     nodes: groups.reduce((n, g) => n + g.nodes, 0),
     podsPerNode: opts.podsPerNode ?? ((node: NodeView) => perNode.get(node.group ?? "") ?? 1),
     groups,
-    names: { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) },
+    names: clusterLambdaNames(config),
   };
 }
 

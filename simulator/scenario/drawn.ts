@@ -7,16 +7,16 @@
 import fc from "fast-check";
 import { MultusConfig, NetworkPlan, PlanError, parseConfig, planNetwork, rangeSize } from "../../ipam";
 import { groupNames } from "../../ipam/lambda-env";
-import { instanceTagKey } from "../../contract/state-change";
 import type { Strategy } from "../../contract/lifecycle";
 import { HOOK_MARGIN_MS } from "../../lambda/launch";
 import { STARTUP_ROUND_MS } from "../../agent/agent";
 import { DHCP_POLICIES, DhcpPolicy } from "../ec2/model";
 import { AWS_BOOT_TIMING, BootDraws, QUICK_BOOT_TIMING, Span, bootPlan, runReadiness } from "../node-boot";
 import { AWS_TIMING, TimingName, TimingProfile, TimingValues, timingProfile } from "../timing";
-import { ScenarioGroup, ScenarioOptions, ScenarioReport, formatFailure, runScenario } from "./runner";
+import { ScenarioOptions, ScenarioReport, formatFailure, runScenario } from "./runner";
 import { whereaboutsPods } from "./pod-sources";
 import { lambdaAllocator } from "./lambda-allocator";
+import { clusterAllocator, scenarioGroups } from "./cluster";
 
 /**
  * The `aws` profile with its undocumented rows swept (simulator/timing.ts SWEPT): read lag
@@ -276,30 +276,14 @@ export function clusterOf(c: Cluster): { user: object; config: MultusConfig; pla
  * in its own group's part, every action complete, and no ABANDON unless the reservation
  * groups' DHCP space is short (foreign ENIs and the other reservation groups' workers).
  */
-/**
- * The config's node groups as the scenario runs them: each by its Auto Scaling group (NodePool,
- * EKS node group) name, with `nodes(group, i)` launches, and a hookless group's instances named
- * by the tag the Lambda selects them by (contract/state-change.ts instanceTagKey).
- */
-export function scenarioGroups(config: MultusConfig, plan: NetworkPlan, nodes: (g: NetworkPlan["groups"][number], i: number) => number): ScenarioGroup[] {
-  const names = groupNames(config);
-  return plan.groups.map((g, i) => ({
-    autoScalingGroupName: names[i]!.autoScalingGroupName,
-    planGroup: g.name,
-    nodes: nodes(g, i),
-    ...(g.kind === "autoscaling" ? {} : { instanceTag: { key: instanceTagKey(g.kind), value: names[i]!.autoScalingGroupName } }),
-  }));
-}
-
 export async function runCluster(made: NonNullable<ReturnType<typeof clusterOf>>, c: Cluster, r: ClusterRun): Promise<{ report: ScenarioReport; nodes: number; problem?: string }> {
   const { user, config, plan } = made;
-  const names = groupNames(config);
   const groups = scenarioGroups(config, plan, (g, i) => 1 + Math.floor(c.groups[i]!.launchFrac * (g.maxSize - 1)));
   const nodes = groups.reduce((n, g) => n + g.nodes, 0);
   const perNode = new Map(plan.groups.map((g) => [g.name, g.podsPerNode]));
   const report = await runScenario({
     plan,
-    allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+    allocator: clusterAllocator(plan, config),
     nodes,
     groups,
     concurrency: 1 + Math.floor(r.concurrencyFrac * (nodes - 1)),
@@ -392,7 +376,7 @@ export async function runChurn(r: ChurnRun): Promise<{ report: ScenarioReport; p
   const groups = scenarioGroups(config, plan, (g) => g.maxSize);
   const report = await runScenario({
     plan,
-    allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+    allocator: clusterAllocator(plan, config),
     nodes: karpenter + managed,
     groups,
     concurrency: Math.min(r.concurrency, karpenter + managed),

@@ -7,3 +7,4 @@ export * from "./plan-allocator";
 export * from "./lambda-allocator";
 export { checkInvariants, summarizeViolations } from "../invariants";
 export type { PodIp, Violation, ViolationKind } from "../invariants";
+export * from "./cluster";

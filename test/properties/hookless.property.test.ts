@@ -13,16 +13,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { parseConfig, planNetwork } from "../../ipam";
-import { groupNames } from "../../ipam/lambda-env";
-import { scenarioGroups } from "../../simulator/scenario/drawn";
-import { formatFailure, lambdaAllocator, runScenario, whereaboutsPods } from "../../simulator/scenario";
+import { clusterAllocator, scenarioGroups } from "../../simulator/scenario/cluster";
+import { formatFailure, runScenario, whereaboutsPods } from "../../simulator/scenario";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../examples/mixed.config.json"), "utf8"));
 
 describe("hookless node groups: launches and terminations by EC2 state change", () => {
   const config = parseConfig(MIXED);
   const plan = planNetwork(config);
-  const names = groupNames(config);
 
   test("GIVEN any launch counts, terminations, duplicate deliveries, throttling and timing THEN no collision, every node has its ENI and none outlives its instance", async () => {
     await fc.assert(
@@ -40,7 +38,7 @@ describe("hookless node groups: launches and terminations by EC2 state change", 
           const groups = scenarioGroups(config, plan, (_, i) => r.counts[i]!);
           const report = await runScenario({
             plan,
-            allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+            allocator: clusterAllocator(plan, config),
             nodes: groups.reduce((n, g) => n + g.nodes, 0),
             groups,
             faults: { duplicateRate: r.duplicateRate, dropRate: r.dropRate, throttle: r.throttle },

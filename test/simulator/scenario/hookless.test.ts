@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig, planNetwork } from "../../../ipam";
-import { groupNames } from "../../../ipam/lambda-env";
-import { lambdaAllocator } from "../../../simulator/scenario/lambda-allocator";
 import { runScenario } from "../../../simulator/scenario/runner";
-import { scenarioGroups } from "../../../simulator/scenario/drawn";
+import { clusterAllocator, scenarioGroups } from "../../../simulator/scenario/cluster";
 import { whereaboutsPods } from "../../../simulator/scenario/pod-sources";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
@@ -18,14 +16,13 @@ const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.c
 describe("hookless node groups (Karpenter, EKS managed) in the simulator", () => {
   const config = parseConfig(MIXED);
   const plan = planNetwork(config);
-  const names = groupNames(config);
   const groups = scenarioGroups(config, plan, (g) => g.maxSize);
   const nodes = groups.reduce((n, g) => n + g.nodes, 0);
 
   test.each([1, 2, 3])("GIVEN seed %i, duplicate deliveries, pods and terminations THEN no collision, every node has its ENI, and no ENI outlives its instance", async (seed) => {
     const report = await runScenario({
       plan,
-      allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+      allocator: clusterAllocator(plan, config),
       nodes,
       groups,
       faults: { duplicateRate: 0.2, throttle: 0.05 },

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig, planNetwork } from "../../../ipam";
-import { groupNames } from "../../../ipam/lambda-env";
-import { scenarioGroups } from "../../../simulator/scenario/drawn";
+import { clusterAllocator, scenarioGroups } from "../../../simulator/scenario/cluster";
 import { lambdaAllocator, runScenario, whereaboutsPods } from "../../../simulator/scenario";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
@@ -49,13 +48,12 @@ describe("lost lifecycle events", () => {
 describe("lost pending state changes of hookless groups", () => {
   const config = parseConfig(MIXED);
   const plan = planNetwork(config);
-  const names = groupNames(config);
   // The hookless groups only.
   const groups = scenarioGroups(config, plan, (g) => g.maxSize).filter((g) => g.instanceTag);
   const run = (reconcileEveryMs?: null) =>
     runScenario({
       plan,
-      allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+      allocator: clusterAllocator(plan, config),
       nodes: groups.reduce((n, g) => n + g.nodes, 0),
       groups,
       faults: { dropRate: 0.5 },

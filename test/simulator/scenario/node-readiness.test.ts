@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig, planNetwork } from "../../../ipam";
 import { groupNames } from "../../../ipam/lambda-env";
-import { scenarioGroups } from "../../../simulator/scenario/drawn";
-import { ScenarioOptions, lambdaAllocator, runScenario } from "../../../simulator/scenario";
+import { clusterAllocator, scenarioGroups } from "../../../simulator/scenario/cluster";
+import { ScenarioOptions, runScenario } from "../../../simulator/scenario";
 import { QUICK_BOOT_TIMING } from "../../../simulator/node-boot";
 
 const MIXED = JSON.parse(readFileSync(join(__dirname, "../../../examples/mixed.config.json"), "utf8"));
@@ -22,7 +22,7 @@ describe("scenario readiness: no multus pod before its node's ENIs are ready, du
   const run = (over: Partial<ScenarioOptions>) =>
     runScenario({
       plan,
-      allocator: lambdaAllocator(plan, config, { groups: Object.fromEntries(names.map((n) => [n.name, { autoScalingGroupName: n.autoScalingGroupName }])) }),
+      allocator: clusterAllocator(plan, config),
       nodes,
       groups,
       timing: "aws",
