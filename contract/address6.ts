@@ -80,6 +80,14 @@ export function cidr6(first: bigint, prefix: number): Subnet6 {
   return fromRange(new IPv6CidrRange(IPv6.fromBigInt(first), new IPv6Prefix(BigInt(prefix))));
 }
 
+/** `parsed` as written in `cidr`, which must have no host bits (`field` names it otherwise). */
+function withoutHostBits(cidr: unknown, parsed: Subnet6, field: string): Subnet6 {
+  if (ip6ToBig(String(cidr).split("/")[0]!) !== parsed.first) {
+    throw new PlanError(field, `"${String(cidr)}" has host bits set`, `write it as ${parsed.cidr}`);
+  }
+  return parsed;
+}
+
 /**
  * Parses the IPv6 CIDR of a multus subnet: a /64, written canonically (no host bits, any
  * case and zero compression accepted; the plan prints it as EC2 does).
@@ -89,10 +97,7 @@ export function parseSubnet6(cidr: unknown, field: string): Subnet6 {
   if (subnet.prefix !== SUBNET6_PREFIX) {
     throw new PlanError(field, `${subnet.cidr} is a /${subnet.prefix}; a multus subnet's IPv6 CIDR is the /64 AWS gives it`, `give the subnet's /64, e.g. ${bigToIp6(subnet.first)}/64`);
   }
-  if (ip6ToBig(String(cidr).split("/")[0]!) !== subnet.first) {
-    throw new PlanError(field, `"${String(cidr)}" has host bits set`, `write it as ${subnet.cidr}`);
-  }
-  return subnet;
+  return withoutHostBits(cidr, subnet, field);
 }
 
 /**
@@ -110,10 +115,7 @@ export function parseVpcCidr6(cidr: unknown, field: string): Subnet6 {
   if (!(VPC6_PREFIXES as readonly number[]).includes(block.prefix)) {
     throw new PlanError(field, `${block.cidr} is a /${block.prefix}; a VPC's IPv6 block is a /${VPC6_PREFIXES.join(", /")} (Amazon's pool gives a /56)`, "give the VPC's IPv6 CIDR as EC2 shows it (DescribeVpcs Ipv6CidrBlockAssociationSet), e.g. 2001:db8:1234:1a00::/56");
   }
-  if (ip6ToBig(String(cidr).split("/")[0]!) !== block.first) {
-    throw new PlanError(field, `"${String(cidr)}" has host bits set`, `write it as ${block.cidr}`);
-  }
-  return block;
+  return withoutHostBits(cidr, block, field);
 }
 
 /**
